@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Runs Kinboard's whole test suite on a Debian machine, installing what it
+# needs first (idempotent; as root or with sudo) and starting the services
+# its tests use.
+#
+#   ./scripts/test.sh            everything
+#   KINBOARD_SKIP_INSTALL=1 ...  skip the package checks (already installed)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+step() { printf '\n==> %s\n' "$*"; }
+
+if [ -z "${KINBOARD_SKIP_INSTALL:-}" ]; then
+  step "installing what the tests need"
+  ./scripts/install-deps.sh
+fi
+
+# shellcheck source=scripts/services.sh
+. ./scripts/services.sh
+step "starting services"
+ensure_postgres
+
+step "formatting and lints"
+cargo fmt --all -- --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "Rust tests (unit, property, integration)"
+cargo nextest run --workspace --locked --no-fail-fast
+cargo test --workspace --locked --doc
+
+if [ -d ui/test ]; then
+  step "UI tests"
+  (cd ui && node --test test/)
+fi
+
+step "all tests passed"

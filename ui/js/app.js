@@ -1,0 +1,403 @@
+// app.js — the entry point: holds the page's state (session, latest
+// DashboardView, local UI state such as pending buttons, errors and open
+// dialogs), turns clicks and form submits into bridge calls, and re-renders.
+// Countdowns tick locally every 250 ms (renderTick touches only the clock,
+// the connection chip and the timer cards); nothing here polls the core.
+// It owns no markup (render.js) and no command names (bridge.js).
+
+import { createBridge } from './bridge.js';
+import { errorSentence, normalizeError } from './errors.js';
+import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, renderTick } from './render.js';
+
+const TICK_MS = 250;
+const ERROR_TTL_MS = 15000;
+
+export function startApp({
+  win = window,
+  doc = document,
+  root = doc.getElementById('app'),
+  bridge = createBridge(win),
+} = {}) {
+  const params = new URLSearchParams(win.location?.search || '');
+  const state = {
+    session: null,
+    view: null,
+    kiosk: params.get('kiosk') === '1',
+    now: Date.now(),
+    ui: { pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null },
+  };
+  let gotViewEvent = false;
+  let dialogOpener = null;
+  const errorTimers = new Map();
+
+  // ------------------------------------------------------------ rendering
+  function model() {
+    state.now = Date.now();
+    return state;
+  }
+
+  function paint() {
+    const active = doc.activeElement;
+    const wasDialog = root.querySelector('.overlay:not([hidden])');
+    render(root, model(), doc);
+    applyChrome();
+    // Keyed patches keep nodes, but moving a card can still blur its button.
+    if (active && active !== doc.body && active.isConnected && doc.activeElement !== active) {
+      active.focus({ preventScroll: true });
+    }
+    const dialog = root.querySelector('.overlay:not([hidden]) .dialog');
+    if (dialog && !wasDialog) {
+      const first = dialog.querySelector('.chip-btn, .pin-key, button:not([disabled])');
+      if (first) first.focus();
+    } else if (!dialog && wasDialog && dialogOpener && dialogOpener.isConnected) {
+      dialogOpener.focus();
+      dialogOpener = null;
+    }
+  }
+
+  function applyChrome() {
+    const html = doc.documentElement;
+    const kiosk = Boolean(state.kiosk || state.session?.kiosk);
+    html.classList.toggle('kiosk', kiosk);
+    if (state.view?.role) html.setAttribute('data-role', state.view.role);
+    const family = state.view?.family?.name;
+    doc.title = family && state.session?.signedIn ? `${family} · Kinboard` : 'Kinboard';
+  }
+
+  function tick() {
+    if (state.session?.signedIn && state.view) renderTick(root, model(), doc);
+  }
+
+  // ------------------------------------------------------------ errors
+  function setError(scope, sentence, code) {
+    state.ui.errors[scope] = sentence;
+    clearTimeout(errorTimers.get(scope));
+    // Errors inside cards fade after a while; form and load errors stay until retried.
+    if (scope.startsWith('timer:') || scope.startsWith('member:') || scope === 'start' || scope === 'global') {
+      errorTimers.set(scope, setTimeout(() => { clearError(scope); paint(); }, ERROR_TTL_MS));
+    }
+    if (code === 'network' || code === 'offline' || code === 'timeout') networkScopes.add(scope);
+  }
+  const networkScopes = new Set();
+
+  function clearError(scope) {
+    delete state.ui.errors[scope];
+    networkScopes.delete(scope);
+    clearTimeout(errorTimers.get(scope));
+    errorTimers.delete(scope);
+  }
+
+  /** Runs one action: marks `key` busy, clears the scope's old error, and
+   *  puts a sentence in that scope if the core rejects. */
+  async function run(key, scope, command, fn) {
+    if (state.ui.pending.has(key)) return false;
+    state.ui.pending.add(key);
+    clearError(scope);
+    paint();
+    try {
+      await fn();
+      return true;
+    } catch (raw) {
+      const err = normalizeError(raw);
+      setError(scope, errorSentence(err, command), err.code);
+      return false;
+    } finally {
+      state.ui.pending.delete(key);
+      paint();
+    }
+  }
+
+  // ------------------------------------------------------------ loading
+  function applyView(view, fromEvent) {
+    if (!view || typeof view !== 'object') return;
+    if (fromEvent) gotViewEvent = true;
+    else if (gotViewEvent && state.view && !(view.revision > state.view.revision)) return;
+    const wasLive = state.view?.connection?.state === 'live';
+    state.view = view;
+    if (!wasLive && view.connection?.state === 'live') {
+      for (const scope of [...networkScopes]) clearError(scope);
+    }
+    // Close what refers to a timer that is gone or no longer waits for it.
+    const timers = new Map((view.timers || []).map((t) => [t.id, t]));
+    if (state.ui.confirmCancel && !timers.has(state.ui.confirmCancel)) state.ui.confirmCancel = null;
+    const d = state.ui.dialog;
+    if (d?.kind === 'pin' && !timers.has(d.timerId)) closeDialog();
+    if (d?.kind === 'stars' && !(view.members || []).some((m) => m.id === d.memberId)) closeDialog();
+    if (!state.session?.signedIn && fromEvent && state.session) {
+      // The core only pushes a dashboard once signed in; ask for the session again.
+      loadSession().then(paint);
+    }
+    delete state.ui.errors.load;
+  }
+
+  async function loadSession() {
+    try {
+      state.session = await bridge.getSession();
+      clearError('load');
+    } catch (raw) {
+      state.session = { signedIn: false, serverUrl: null, email: null, mode: 'client', kiosk: false };
+      setError('signin', errorSentence(raw, 'get_session'));
+    }
+  }
+
+  async function loadView() {
+    if (!state.session?.signedIn) return;
+    try {
+      applyView(await bridge.getView(), false);
+      clearError('load');
+    } catch (raw) {
+      setError('load', errorSentence(raw, 'get_view'));
+    }
+  }
+
+  async function boot() {
+    paint();
+    try {
+      await bridge.onView((view) => { applyView(view, true); paint(); });
+    } catch (raw) {
+      setError('global', errorSentence(raw, 'get_view'));
+    }
+    await loadSession();
+    await loadView();
+    paint();
+  }
+
+  // ------------------------------------------------------------ dialogs
+  function openDialog(d, opener) {
+    dialogOpener = opener || null;
+    clearError('dialog');
+    state.ui.dialog = d;
+  }
+
+  function closeDialog() {
+    state.ui.dialog = null;
+    clearError('dialog');
+  }
+
+  function pinDigit(digit) {
+    const d = state.ui.dialog;
+    if (!d || !needsPin(state.view)) return;
+    if ((d.pin || '').length < PIN_MAX) d.pin = (d.pin || '') + digit;
+  }
+
+  async function submitDialog() {
+    const d = state.ui.dialog;
+    if (!d) return;
+    const pin = needsPin(state.view) ? d.pin : undefined;
+    if (needsPin(state.view) && (!pin || pin.length < PIN_MIN)) {
+      setError('dialog', `Enter the parent PIN (at least ${PIN_MIN} digits).`);
+      return;
+    }
+    let ok;
+    if (d.kind === 'stars') {
+      const reason = (d.reason || '').trim();
+      if (!reason) { setError('dialog', 'Choose or type a reason first.'); return; }
+      const args = { memberId: d.memberId, amount: Math.max(1, d.amount || 1), reason, pin };
+      const command = d.sign > 0 ? 'add_stars' : 'remove_stars';
+      ok = await run('dialog', 'dialog', command, () => (d.sign > 0 ? bridge.addStars(args) : bridge.removeStars(args)));
+    } else {
+      ok = await run('dialog', 'dialog', 'confirm_timer', () => bridge.confirmTimer(d.timerId, pin));
+    }
+    if (ok) closeDialog();
+    else if (state.ui.dialog) state.ui.dialog.pin = ''; // a wrong PIN is typed again from scratch
+  }
+
+  // ------------------------------------------------------------ actions
+  async function onAction(action, b) {
+    const timerId = b.getAttribute('data-timer-id');
+    const memberId = b.getAttribute('data-member-id');
+    const d = state.ui.dialog;
+    switch (action) {
+      case 'refresh':
+        return run('refresh', 'global', 'refresh', () => bridge.refresh());
+      case 'retry-load':
+        clearError('load');
+        paint();
+        await loadSession();
+        await loadView();
+        return;
+      case 'sign-out':
+        if (await run('signout', 'global', 'sign_out', () => bridge.signOut())) {
+          state.view = null;
+          gotViewEvent = false;
+          await loadSession();
+        }
+        return;
+      case 'dismiss-error':
+        clearError('global');
+        state.ui.dismissedError = lastErrorKey(state.view?.lastError);
+        return;
+      case 'pause':
+        return run(`pause:${timerId}`, `timer:${timerId}`, 'pause_timer', () => bridge.pauseTimer(timerId));
+      case 'resume':
+        return run(`resume:${timerId}`, `timer:${timerId}`, 'resume_timer', () => bridge.resumeTimer(timerId));
+      case 'extend':
+        return run(`extend:${timerId}`, `timer:${timerId}`, 'extend_timer', () => bridge.extendTimer(timerId, EXTEND_SECONDS));
+      case 'cancel':
+        state.ui.confirmCancel = timerId;
+        return;
+      case 'cancel-keep':
+        state.ui.confirmCancel = null;
+        return;
+      case 'cancel-yes': {
+        const ok = await run(`cancel:${timerId}`, `timer:${timerId}`, 'cancel_timer', () => bridge.cancelTimer(timerId));
+        if (ok && state.ui.confirmCancel === timerId) state.ui.confirmCancel = null;
+        return;
+      }
+      case 'confirm':
+        if (needsPin(state.view)) {
+          openDialog({ kind: 'pin', timerId, pin: '' }, b);
+          return;
+        }
+        return run(`confirm:${timerId}`, `timer:${timerId}`, 'confirm_timer', () => bridge.confirmTimer(timerId));
+      case 'start-template': {
+        const templateId = b.getAttribute('data-template-id');
+        return run(`template:${memberId}:${templateId}`, 'start', 'start_timer_from_template',
+          () => bridge.startTimerFromTemplate(memberId, templateId));
+      }
+      case 'chore-done': {
+        const choreId = b.getAttribute('data-chore-id');
+        return run(`chore:${choreId}`, `member:${memberId}`, 'complete_chore', () => bridge.completeChore(choreId, memberId));
+      }
+      case 'stars-add':
+      case 'stars-remove':
+        openDialog({ kind: 'stars', memberId, sign: action === 'stars-add' ? 1 : -1, amount: 1, reason: '', pin: '' }, b);
+        return;
+      case 'amount-inc':
+        if (d) d.amount = Math.min(99, (d.amount || 1) + 1);
+        return;
+      case 'amount-dec':
+        if (d) d.amount = Math.max(1, (d.amount || 1) - 1);
+        return;
+      case 'reason':
+        if (d) d.reason = b.getAttribute('data-reason');
+        return;
+      case 'pin-digit':
+        pinDigit(b.getAttribute('data-digit'));
+        return;
+      case 'pin-back':
+        if (d) d.pin = (d.pin || '').slice(0, -1);
+        return;
+      case 'pin-clear':
+        if (d) d.pin = '';
+        return;
+      case 'dialog-cancel':
+        closeDialog();
+        return;
+      case 'dialog-submit':
+        return submitDialog();
+      default:
+    }
+  }
+
+  function formValue(form, name) {
+    const input = form.elements.namedItem(name);
+    return input ? String(input.value || '').trim() : '';
+  }
+
+  async function onSubmit(kind, form) {
+    if (kind === 'signin') {
+      let serverUrl = formValue(form, 'serverUrl');
+      const email = formValue(form, 'email');
+      const password = form.elements.namedItem('password').value;
+      if (!serverUrl || !email || !password) {
+        setError('signin', 'Enter the server address, your email and your password.');
+        return;
+      }
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(serverUrl)) serverUrl = `http://${serverUrl}`;
+      const ok = await run('signin', 'signin', 'sign_in', () => bridge.signIn({ serverUrl, email, password }));
+      if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
+    } else if (kind === 'host') {
+      const familyName = formValue(form, 'familyName');
+      const name = formValue(form, 'name');
+      const email = formValue(form, 'email');
+      const password = form.elements.namedItem('password').value;
+      if (!familyName || !name || !email || !password) {
+        setError('host', 'Fill in the family name, your name, email and a password.');
+        return;
+      }
+      if (password.length < 8) {
+        setError('host', 'Choose a password of at least 8 characters.');
+        return;
+      }
+      const ok = await run('host', 'host', 'host_household', () => bridge.hostHousehold({ familyName, name, email, password }));
+      if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
+    } else if (kind === 'oneoff') {
+      const label = formValue(form, 'label');
+      const minutes = Number(formValue(form, 'minutes'));
+      const stars = Number(formValue(form, 'stars') || 0);
+      const memberId = formValue(form, 'memberId');
+      if (!label) return setError('start', 'Give the timer a label, like “Homework”.');
+      if (!Number.isInteger(minutes) || minutes < 1 || minutes > 600) return setError('start', 'Minutes must be a whole number from 1 to 600.');
+      if (!Number.isInteger(stars) || stars < 0 || stars > 100) return setError('start', 'Stars must be a whole number from 0 to 100.');
+      if (!memberId) return setError('start', 'Choose which child the timer is for.');
+      const ok = await run('oneoff', 'start', 'start_timer',
+        () => bridge.startTimer({ memberId, label, durationSeconds: minutes * 60, stars }));
+      if (ok) form.elements.namedItem('label').value = '';
+    }
+  }
+
+  async function afterSignIn() {
+    gotViewEvent = false;
+    await loadSession();
+    await loadView();
+  }
+
+  // ------------------------------------------------------------ listeners
+  root.addEventListener('click', async (e) => {
+    const overlay = e.target.closest('.overlay');
+    if (overlay && e.target === overlay && !state.ui.pending.has('dialog')) {
+      closeDialog();
+      paint();
+      return;
+    }
+    const b = e.target.closest('[data-action]');
+    if (!b || !root.contains(b) || b.disabled) return;
+    e.preventDefault();
+    const pendingAction = onAction(b.getAttribute('data-action'), b);
+    paint();
+    await pendingAction;
+    paint();
+  });
+
+  root.addEventListener('submit', async (e) => {
+    const form = e.target.closest('form[data-form]');
+    if (!form) return;
+    e.preventDefault();
+    const done = onSubmit(form.getAttribute('data-form'), form);
+    paint();
+    await done;
+    paint();
+  });
+
+  root.addEventListener('input', (e) => {
+    const t = e.target;
+    if (t.getAttribute && t.getAttribute('data-input') === 'reason' && state.ui.dialog) {
+      state.ui.dialog.reason = t.value;
+      paint();
+    }
+  });
+
+  doc.addEventListener('keydown', (e) => {
+    const d = state.ui.dialog;
+    if (e.key === 'Escape') {
+      if (d && !state.ui.pending.has('dialog')) { closeDialog(); paint(); }
+      else if (state.ui.confirmCancel) { state.ui.confirmCancel = null; paint(); }
+      return;
+    }
+    if (!d || !needsPin(state.view)) return;
+    const typing = e.target && e.target.tagName === 'INPUT';
+    if (typing) return;
+    if (/^[0-9]$/.test(e.key)) { pinDigit(e.key); paint(); e.preventDefault(); }
+    else if (e.key === 'Backspace') { d.pin = (d.pin || '').slice(0, -1); paint(); e.preventDefault(); }
+    else if (e.key === 'Enter') { e.preventDefault(); submitDialog().then(paint); }
+  });
+
+  const interval = setInterval(tick, TICK_MS);
+  boot();
+  return { state, stop: () => clearInterval(interval), paint };
+}
+
+if (typeof window !== 'undefined' && typeof document !== 'undefined' && document.getElementById('app')) {
+  startApp();
+}

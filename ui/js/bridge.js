@@ -1,0 +1,89 @@
+// bridge.js — the only module that talks to the Tauri shell. It wraps
+// `window.__TAURI__.core.invoke` and `window.__TAURI__.event.listen` (exposed
+// by `app.withGlobalTauri = true`) as named functions, one per command, and
+// normalises every rejection to `{code, message}`. Nothing else in the UI
+// knows command names or Tauri exists.
+
+import { normalizeError } from './errors.js';
+
+/** The event the core emits with the full DashboardView each time it changes. */
+export const VIEW_EVENT = 'dashboard';
+
+/** Every command the UI sends, for the shell author to match. */
+export const COMMANDS = Object.freeze([
+  'get_view',
+  'get_session',
+  'sign_in',
+  'sign_out',
+  'host_household',
+  'start_timer_from_template',
+  'start_timer',
+  'pause_timer',
+  'resume_timer',
+  'extend_timer',
+  'cancel_timer',
+  'confirm_timer',
+  'complete_chore',
+  'add_stars',
+  'remove_stars',
+  'refresh',
+]);
+
+export function createBridge(win = globalThis) {
+  const tauri = win && win.__TAURI__;
+
+  function call(cmd, args = {}) {
+    if (!tauri || !tauri.core || typeof tauri.core.invoke !== 'function') {
+      return Promise.reject({ code: 'no_shell', message: 'the app core is not available' });
+    }
+    let pending;
+    try {
+      pending = tauri.core.invoke(cmd, args);
+    } catch (e) {
+      return Promise.reject(normalizeError(e));
+    }
+    return Promise.resolve(pending).catch((e) => {
+      throw normalizeError(e);
+    });
+  }
+
+  // Optional fields (a PIN) are left out rather than sent as null.
+  const withPin = (args, pin) => (pin ? { ...args, pin } : args);
+
+  return {
+    available: Boolean(tauri && tauri.core),
+
+    /** Calls `cb(view)` for each DashboardView the core emits; resolves to an unlisten function. */
+    onView(cb) {
+      if (!tauri || !tauri.event || typeof tauri.event.listen !== 'function') {
+        return Promise.resolve(() => {});
+      }
+      return Promise.resolve(tauri.event.listen(VIEW_EVENT, (e) => cb(e && e.payload)));
+    },
+
+    getView: () => call('get_view'),
+    getSession: () => call('get_session'),
+    signIn: ({ serverUrl, email, password }) => call('sign_in', { serverUrl, email, password }),
+    signOut: () => call('sign_out', {}),
+    hostHousehold: ({ familyName, name, email, password }) =>
+      call('host_household', { familyName, name, email, password }),
+
+    startTimerFromTemplate: (memberId, templateId) =>
+      call('start_timer_from_template', { memberId, templateId }),
+    startTimer: ({ memberId, label, durationSeconds, stars }) =>
+      call('start_timer', { memberId, label, durationSeconds, stars }),
+    pauseTimer: (timerId) => call('pause_timer', { timerId }),
+    resumeTimer: (timerId) => call('resume_timer', { timerId }),
+    extendTimer: (timerId, seconds = 300) => call('extend_timer', { timerId, seconds }),
+    cancelTimer: (timerId) => call('cancel_timer', { timerId }),
+    confirmTimer: (timerId, pin) => call('confirm_timer', withPin({ timerId }, pin)),
+
+    completeChore: (choreId, memberId) => call('complete_chore', { choreId, memberId }),
+    addStars: ({ memberId, amount, reason, pin }) =>
+      call('add_stars', withPin({ memberId, amount, reason }, pin)),
+    removeStars: ({ memberId, amount, reason, pin }) =>
+      call('remove_stars', withPin({ memberId, amount, reason }, pin)),
+
+    refresh: () => call('refresh', {}),
+  };
+}
