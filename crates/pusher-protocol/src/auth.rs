@@ -87,7 +87,9 @@ pub enum RequestAuthError {
     BodyMd5Mismatch,
     #[error("body_md5 is required for a request with a body")]
     BodyMd5Missing,
-    #[error("Invalid signature: you should have sent HmacSHA256Hex({string_to_sign:?}, your_secret_key), but you sent {given:?}")]
+    #[error(
+        "Invalid signature: you should have sent HmacSHA256Hex({string_to_sign:?}, your_secret_key), but you sent {given:?}"
+    )]
     SignatureMismatch {
         string_to_sign: String,
         given: String,
@@ -95,7 +97,11 @@ pub enum RequestAuthError {
 }
 
 impl AppCredentials {
-    pub fn new(app_id: impl Into<String>, key: impl Into<String>, secret: impl Into<String>) -> Self {
+    pub fn new(
+        app_id: impl Into<String>,
+        key: impl Into<String>,
+        secret: impl Into<String>,
+    ) -> Self {
         Self {
             app_id: app_id.into(),
             key: key.into(),
@@ -181,12 +187,16 @@ impl AppCredentials {
     }
 
     fn verify_key_signature(&self, auth: Option<&str>, signed: &str) -> Result<(), SignatureError> {
-        let auth = auth.filter(|a| !a.is_empty()).ok_or(SignatureError::Missing)?;
+        let auth = auth
+            .filter(|a| !a.is_empty())
+            .ok_or(SignatureError::Missing)?;
         let (key, signature) = auth
             .split_once(':')
             .ok_or_else(|| SignatureError::Malformed(auth.to_owned()))?;
         if key != self.key {
-            return Err(SignatureError::WrongKey { given: key.to_owned() });
+            return Err(SignatureError::WrongKey {
+                given: key.to_owned(),
+            });
         }
         if self.signature_matches(signed.as_bytes(), signature) {
             Ok(())
@@ -204,9 +214,16 @@ impl AppCredentials {
     }
 
     /// Checks a webhook's `X-Pusher-Key` and `X-Pusher-Signature` headers.
-    pub fn verify_webhook(&self, key: &str, signature: &str, body: &[u8]) -> Result<(), SignatureError> {
+    pub fn verify_webhook(
+        &self,
+        key: &str,
+        signature: &str,
+        body: &[u8],
+    ) -> Result<(), SignatureError> {
         if key != self.key {
-            return Err(SignatureError::WrongKey { given: key.to_owned() });
+            return Err(SignatureError::WrongKey {
+                given: key.to_owned(),
+            });
         }
         if self.signature_matches(body, signature) {
             Ok(())
@@ -353,7 +370,8 @@ mod tests {
 
     #[test]
     fn private_channel_vector() {
-        let auth = creds().authorize_channel(&sid(), &ChannelName::parse("private-foobar").unwrap(), None);
+        let auth =
+            creds().authorize_channel(&sid(), &ChannelName::parse("private-foobar").unwrap(), None);
         assert_eq!(
             auth.auth,
             "278d425bdf160c739803:58df8b0c36d6982b82c3ecf6b4662e34fe8c25bba48f5369f135bf843651c3a4"
@@ -371,7 +389,11 @@ mod tests {
             "278d425bdf160c739803:31935e7d86dba64c2a90aed31fdc61869f9b22ba9d8863bba239c03ca481bc80"
         );
         assert_eq!(auth.channel_data.as_deref(), Some(data));
-        assert!(creds().verify_channel_auth(&sid(), &channel, Some(&auth.auth), Some(data)).is_ok());
+        assert!(
+            creds()
+                .verify_channel_auth(&sid(), &channel, Some(&auth.auth), Some(data))
+                .is_ok()
+        );
         // channel_data is part of what is signed.
         let other = r#"{"user_id":11,"user_info":{"name":"Mr. Channels"}}"#;
         assert!(matches!(
@@ -380,7 +402,9 @@ mod tests {
         ));
         assert_eq!(
             creds().verify_channel_auth(&sid(), &channel, Some(&auth.auth), None),
-            Err(SignatureError::MissingChannelData { channel: "presence-foobar".into() })
+            Err(SignatureError::MissingChannelData {
+                channel: "presence-foobar".into()
+            })
         );
     }
 
@@ -391,20 +415,40 @@ mod tests {
             auth.auth,
             "278d425bdf160c739803:4708d583dada6a56435fb8bc611c77c359a31eebde13337c16ab43aa6de336ba"
         );
-        assert!(creds().verify_user_auth(&sid(), Some(&auth.auth), r#"{"id":"12345"}"#).is_ok());
-        assert!(creds().verify_user_auth(&sid(), Some(&auth.auth), r#"{"id":"1"}"#).is_err());
+        assert!(
+            creds()
+                .verify_user_auth(&sid(), Some(&auth.auth), r#"{"id":"12345"}"#)
+                .is_ok()
+        );
+        assert!(
+            creds()
+                .verify_user_auth(&sid(), Some(&auth.auth), r#"{"id":"1"}"#)
+                .is_err()
+        );
     }
 
     #[test]
     fn channel_auth_verification_refuses_tampering() {
         let channel = ChannelName::parse("private-foobar").unwrap();
         let good = creds().authorize_channel(&sid(), &channel, None).auth;
-        assert!(creds().verify_channel_auth(&sid(), &channel, Some(&good), None).is_ok());
+        assert!(
+            creds()
+                .verify_channel_auth(&sid(), &channel, Some(&good), None)
+                .is_ok()
+        );
         // Another socket, another channel, another key, another secret.
         let other_sid = SocketId::parse("1234.1235").unwrap();
-        assert!(creds().verify_channel_auth(&other_sid, &channel, Some(&good), None).is_err());
+        assert!(
+            creds()
+                .verify_channel_auth(&other_sid, &channel, Some(&good), None)
+                .is_err()
+        );
         let other_channel = ChannelName::parse("private-foobaz").unwrap();
-        assert!(creds().verify_channel_auth(&sid(), &other_channel, Some(&good), None).is_err());
+        assert!(
+            creds()
+                .verify_channel_auth(&sid(), &other_channel, Some(&good), None)
+                .is_err()
+        );
         let wrong_key = good.replacen("278d", "999d", 1);
         assert!(matches!(
             creds().verify_channel_auth(&sid(), &channel, Some(&wrong_key), None),
@@ -432,14 +476,27 @@ mod tests {
 
     #[test]
     fn http_signing_vector() {
-        assert_eq!(body_md5(BODY.as_bytes()), "ec365a775a4cd0599faeb73354201b6f");
-        let query = creds().sign_request("POST", "/apps/3/events", &[], BODY.as_bytes(), 1353088179);
+        assert_eq!(
+            body_md5(BODY.as_bytes()),
+            "ec365a775a4cd0599faeb73354201b6f"
+        );
+        let query =
+            creds().sign_request("POST", "/apps/3/events", &[], BODY.as_bytes(), 1353088179);
         let signature = &query.iter().find(|(k, _)| k == "auth_signature").unwrap().1;
-        assert_eq!(signature, "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c");
+        assert_eq!(
+            signature,
+            "da454824c97ba181a32ccc17a72625ba02771f50b50e1e7430e47a1f3f457e6c"
+        );
         let names: Vec<&str> = query.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,
-            ["auth_key", "auth_timestamp", "auth_version", "body_md5", "auth_signature"]
+            [
+                "auth_key",
+                "auth_timestamp",
+                "auth_version",
+                "body_md5",
+                "auth_signature"
+            ]
         );
     }
 
@@ -448,17 +505,35 @@ mod tests {
         let now = 1353088179;
         let query = creds().sign_request("POST", "/apps/3/events", &[], BODY.as_bytes(), now);
         let c = creds();
-        assert_eq!(c.verify_request("POST", "/apps/3/events", &query, BODY.as_bytes(), now), Ok(()));
+        assert_eq!(
+            c.verify_request("POST", "/apps/3/events", &query, BODY.as_bytes(), now),
+            Ok(())
+        );
         // Within the window on both sides.
-        assert!(c.verify_request("POST", "/apps/3/events", &query, BODY.as_bytes(), now + 600).is_ok());
-        assert!(c.verify_request("POST", "/apps/3/events", &query, BODY.as_bytes(), now - 600).is_ok());
+        assert!(
+            c.verify_request("POST", "/apps/3/events", &query, BODY.as_bytes(), now + 600)
+                .is_ok()
+        );
+        assert!(
+            c.verify_request("POST", "/apps/3/events", &query, BODY.as_bytes(), now - 600)
+                .is_ok()
+        );
         // 601 s off either way.
         for skewed in [now + 601, now - 601] {
             let err = c
                 .verify_request("POST", "/apps/3/events", &query, BODY.as_bytes(), skewed)
                 .unwrap_err();
-            assert!(matches!(err, RequestAuthError::TimestampExpired { given: 1353088179, .. }));
-            assert!(err.to_string().starts_with("Timestamp expired: Given timestamp (1353088179) not within 600s"));
+            assert!(matches!(
+                err,
+                RequestAuthError::TimestampExpired {
+                    given: 1353088179,
+                    ..
+                }
+            ));
+            assert!(
+                err.to_string()
+                    .starts_with("Timestamp expired: Given timestamp (1353088179) not within 600s")
+            );
         }
         // Tampered body.
         let tampered = BODY.replace("foo", "fob");
@@ -481,16 +556,36 @@ mod tests {
             Err(RequestAuthError::SignatureMismatch { .. })
         ));
         // Another path or method.
-        assert!(c.verify_request("POST", "/apps/4/events", &query, BODY.as_bytes(), now).is_err());
-        assert!(c.verify_request("GET", "/apps/3/events", &query, BODY.as_bytes(), now).is_err());
+        assert!(
+            c.verify_request("POST", "/apps/4/events", &query, BODY.as_bytes(), now)
+                .is_err()
+        );
+        assert!(
+            c.verify_request("GET", "/apps/3/events", &query, BODY.as_bytes(), now)
+                .is_err()
+        );
         // A body with no body_md5.
-        let unsigned_body: Vec<_> = query.iter().filter(|(k, _)| k != "body_md5").cloned().collect();
+        let unsigned_body: Vec<_> = query
+            .iter()
+            .filter(|(k, _)| k != "body_md5")
+            .cloned()
+            .collect();
         assert_eq!(
-            c.verify_request("POST", "/apps/3/events", &unsigned_body, BODY.as_bytes(), now),
+            c.verify_request(
+                "POST",
+                "/apps/3/events",
+                &unsigned_body,
+                BODY.as_bytes(),
+                now
+            ),
             Err(RequestAuthError::BodyMd5Missing)
         );
         // Missing signature.
-        let unsigned: Vec<_> = query.iter().filter(|(k, _)| k != "auth_signature").cloned().collect();
+        let unsigned: Vec<_> = query
+            .iter()
+            .filter(|(k, _)| k != "auth_signature")
+            .cloned()
+            .collect();
         assert_eq!(
             c.verify_request("POST", "/apps/3/events", &unsigned, BODY.as_bytes(), now),
             Err(RequestAuthError::MissingParameter("auth_signature"))
@@ -501,13 +596,20 @@ mod tests {
     fn http_params_are_lowercased_sorted_and_order_free() {
         let now = 1_700_000_000;
         let params = vec![
-            ("info".to_string(), "user_count,subscription_count".to_string()),
+            (
+                "info".to_string(),
+                "user_count,subscription_count".to_string(),
+            ),
             ("Filter_By_Prefix".to_string(), "presence-".to_string()),
         ];
         let mut query = creds().sign_request("GET", "/apps/3/channels", &params, b"", now);
         assert!(!query.iter().any(|(k, _)| k == "body_md5"));
         query.reverse();
-        assert!(creds().verify_request("GET", "/apps/3/channels", &query, b"", now).is_ok());
+        assert!(
+            creds()
+                .verify_request("GET", "/apps/3/channels", &query, b"", now)
+                .is_ok()
+        );
         // A changed parameter value breaks the signature.
         for (k, v) in &mut query {
             if k == "info" {
@@ -524,8 +626,16 @@ mod tests {
     fn webhook_signatures() {
         let body = br#"{"time_ms":1,"events":[{"name":"channel_occupied","channel":"x"}]}"#;
         let sig = creds().webhook_signature(body);
-        assert!(creds().verify_webhook("278d425bdf160c739803", &sig, body).is_ok());
-        assert!(creds().verify_webhook("278d425bdf160c739803", &sig, b"{}").is_err());
+        assert!(
+            creds()
+                .verify_webhook("278d425bdf160c739803", &sig, body)
+                .is_ok()
+        );
+        assert!(
+            creds()
+                .verify_webhook("278d425bdf160c739803", &sig, b"{}")
+                .is_err()
+        );
         assert!(creds().verify_webhook("other", &sig, body).is_err());
     }
 

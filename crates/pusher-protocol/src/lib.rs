@@ -35,10 +35,12 @@ pub mod message;
 pub mod names;
 pub mod server;
 
-pub use auth::{AppCredentials, ChannelAuthorization, RequestAuthError, SignatureError, UserAuthentication};
+pub use auth::{
+    AppCredentials, ChannelAuthorization, RequestAuthError, SignatureError, UserAuthentication,
+};
 pub use client::{
-    Backoff, ClientConfig, ClientConnection, ConnectionError, ConnectionState, Event, Member, Members,
-    RandomSource, SplitMix64, SubscriptionFailure, Transmit, TriggerError,
+    Backoff, ClientConfig, ClientConnection, ConnectionError, ConnectionState, Event, Member,
+    Members, RandomSource, SplitMix64, SubscriptionFailure, Transmit, TriggerError,
 };
 pub use message::{AppEvent, DecodeError, Message};
 pub use names::{ChannelKind, ChannelName, NameError, SocketId};

@@ -204,12 +204,13 @@ impl Message {
             user_id,
         } = envelope;
         let user_id = user_id.map(String::from);
-        let data_text = data.map(payload_text).transpose().map_err(|reason| {
-            DecodeError::MalformedData {
-                event: event.clone(),
-                reason,
-            }
-        })?;
+        let data_text =
+            data.map(payload_text)
+                .transpose()
+                .map_err(|reason| DecodeError::MalformedData {
+                    event: event.clone(),
+                    reason,
+                })?;
 
         let need_channel = |channel: Option<String>| {
             channel.ok_or_else(|| DecodeError::MissingChannel {
@@ -225,7 +226,10 @@ impl Message {
                 reason: e.to_string(),
             })
         };
-        fn parse<T: for<'de> Deserialize<'de>>(event: &str, value: Value) -> Result<T, DecodeError> {
+        fn parse<T: for<'de> Deserialize<'de>>(
+            event: &str,
+            value: Value,
+        ) -> Result<T, DecodeError> {
             serde_json::from_value(value).map_err(|e| DecodeError::MalformedData {
                 event: event.to_owned(),
                 reason: e.to_string(),
@@ -457,7 +461,9 @@ impl Message {
             Self::Event(e) | Self::Unknown(e) => frame(
                 name,
                 e.channel.as_deref(),
-                e.data.as_deref().map(|d| Payload::Json(Value::String(d.to_owned()))),
+                e.data
+                    .as_deref()
+                    .map(|d| Payload::Json(Value::String(d.to_owned()))),
                 e.user_id.as_deref(),
             ),
         }
@@ -466,7 +472,12 @@ impl Message {
 
 /// Encodes an application event for delivery to subscribers, the one frame
 /// a server sends most: `{"event","channel","data":"<string>"}`.
-pub fn encode_channel_event(channel: &str, event: &str, data: &str, user_id: Option<&str>) -> String {
+pub fn encode_channel_event(
+    channel: &str,
+    event: &str,
+    data: &str,
+    user_id: Option<&str>,
+) -> String {
     frame(
         event,
         Some(channel),
@@ -519,7 +530,12 @@ fn string_data(value: &Value) -> Option<Payload<'static>> {
 }
 
 /// Writes the envelope in the field order Pusher uses: event, channel, data, user_id.
-fn frame(event: &str, channel: Option<&str>, data: Option<Payload<'_>>, user_id: Option<&str>) -> String {
+fn frame(
+    event: &str,
+    channel: Option<&str>,
+    data: Option<Payload<'_>>,
+    user_id: Option<&str>,
+) -> String {
     fn push_str(out: &mut String, s: &str) {
         out.push_str(&Value::String(s.to_owned()).to_string());
     }
@@ -574,7 +590,10 @@ mod tests {
     fn data_may_be_an_object_or_a_string() {
         let as_object = r#"{"event":"pusher:connection_established","data":{"socket_id":"1.2","activity_timeout":30}}"#;
         let as_string = r#"{"event":"pusher:connection_established","data":"{\"socket_id\":\"1.2\",\"activity_timeout\":30}"}"#;
-        assert_eq!(Message::decode(as_object).unwrap(), Message::decode(as_string).unwrap());
+        assert_eq!(
+            Message::decode(as_object).unwrap(),
+            Message::decode(as_string).unwrap()
+        );
     }
 
     #[test]
@@ -604,7 +623,10 @@ mod tests {
         ] {
             assert_eq!(Message::decode(text).unwrap(), Message::Ping, "{text}");
         }
-        assert_eq!(Message::Pong.encode(), r#"{"event":"pusher:pong","data":{}}"#);
+        assert_eq!(
+            Message::Pong.encode(),
+            r#"{"event":"pusher:pong","data":{}}"#
+        );
     }
 
     #[test]
@@ -623,7 +645,8 @@ mod tests {
     #[test]
     fn presence_subscription_succeeded() {
         let text = r#"{"event":"pusher_internal:subscription_succeeded","channel":"presence-x","data":"{\"presence\":{\"ids\":[\"1\",\"2\"],\"hash\":{\"1\":{\"name\":\"a\"},\"2\":null},\"count\":2}}"}"#;
-        let Message::SubscriptionSucceeded { channel, presence } = Message::decode(text).unwrap() else {
+        let Message::SubscriptionSucceeded { channel, presence } = Message::decode(text).unwrap()
+        else {
             panic!("wrong variant")
         };
         assert_eq!(channel, "presence-x");
@@ -652,7 +675,8 @@ mod tests {
 
     #[test]
     fn app_events_keep_their_payload_text() {
-        let text = r#"{"event":"timer:started","channel":"private-family-1","data":"{\"revision\":3}"}"#;
+        let text =
+            r#"{"event":"timer:started","channel":"private-family-1","data":"{\"revision\":3}"}"#;
         let msg = Message::decode(text).unwrap();
         assert_eq!(
             msg,
@@ -666,7 +690,9 @@ mod tests {
         assert_eq!(msg.encode(), text);
         // An object payload is kept verbatim.
         let object = r#"{"event":"x","channel":"c","data":{"b":1, "a":2}}"#;
-        let Message::Event(e) = Message::decode(object).unwrap() else { panic!() };
+        let Message::Event(e) = Message::decode(object).unwrap() else {
+            panic!()
+        };
         assert_eq!(e.data.as_deref(), Some(r#"{"b":1, "a":2}"#));
     }
 
@@ -695,9 +721,18 @@ mod tests {
 
     #[test]
     fn malformed_frames_say_what_is_wrong() {
-        assert!(matches!(Message::decode("not json"), Err(DecodeError::NotAFrame(_))));
-        assert!(matches!(Message::decode(r#"{"data":1}"#), Err(DecodeError::NotAFrame(_))));
-        assert!(matches!(Message::decode("[]"), Err(DecodeError::NotAFrame(_))));
+        assert!(matches!(
+            Message::decode("not json"),
+            Err(DecodeError::NotAFrame(_))
+        ));
+        assert!(matches!(
+            Message::decode(r#"{"data":1}"#),
+            Err(DecodeError::NotAFrame(_))
+        ));
+        assert!(matches!(
+            Message::decode("[]"),
+            Err(DecodeError::NotAFrame(_))
+        ));
         assert_eq!(
             Message::decode(r#"{"event":"pusher:subscribe"}"#),
             Err(DecodeError::MissingData {
@@ -722,7 +757,12 @@ mod tests {
 
     #[test]
     fn channel_event_encoding_matches_message_encoding() {
-        let direct = encode_channel_event("private-family-1", "stars:updated", r#"{"newBalance":4}"#, None);
+        let direct = encode_channel_event(
+            "private-family-1",
+            "stars:updated",
+            r#"{"newBalance":4}"#,
+            None,
+        );
         let via_message = Message::Event(AppEvent {
             event: "stars:updated".into(),
             channel: Some("private-family-1".into()),

@@ -112,10 +112,8 @@ impl ChannelName {
         if name.contains('#') {
             return Err(NameError::ReservedChannelName { name });
         }
-        if let Some((position, found)) = name
-            .chars()
-            .enumerate()
-            .find(|&(_, c)| !is_channel_char(c))
+        if let Some((position, found)) =
+            name.chars().enumerate().find(|&(_, c)| !is_channel_char(c))
         {
             return Err(NameError::InvalidChannelCharacter {
                 name,
@@ -195,10 +193,15 @@ fn kind_of(name: &str) -> ChannelKind {
 
 /// The name without its kind prefix (`private-`, `presence-`, …).
 fn strip_kind_prefix(name: &str) -> &str {
-    ["private-encrypted-", "private-", "presence-", SERVER_TO_USER_PREFIX]
-        .iter()
-        .find_map(|p| name.strip_prefix(p))
-        .unwrap_or(name)
+    [
+        "private-encrypted-",
+        "private-",
+        "presence-",
+        SERVER_TO_USER_PREFIX,
+    ]
+    .iter()
+    .find_map(|p| name.strip_prefix(p))
+    .unwrap_or(name)
 }
 
 /// Validates an event name: non-empty and at most [`MAX_EVENT_NAME_LEN`] characters.
@@ -289,7 +292,11 @@ mod tests {
             ("private-family-42", ChannelKind::Private, false),
             ("private-cache-x", ChannelKind::Private, true),
             ("private-encrypted-x", ChannelKind::PrivateEncrypted, false),
-            ("private-encrypted-cache-x", ChannelKind::PrivateEncrypted, true),
+            (
+                "private-encrypted-cache-x",
+                ChannelKind::PrivateEncrypted,
+                true,
+            ),
             ("presence-room", ChannelKind::Presence, false),
             ("presence-cache-room", ChannelKind::Presence, true),
         ];
@@ -372,7 +379,18 @@ mod tests {
         for ok in ["1234.1234", "0.0", "445294.25458239"] {
             assert!(SocketId::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", ".", "1.", ".1", "1.2.3", "a.1", "1234", "1.2:private-x", " 1.2", "1.2\n"] {
+        for bad in [
+            "",
+            ".",
+            "1.",
+            ".1",
+            "1.2.3",
+            "a.1",
+            "1234",
+            "1.2:private-x",
+            " 1.2",
+            "1.2\n",
+        ] {
             assert_eq!(
                 SocketId::parse(bad),
                 Err(NameError::InvalidSocketId(bad.into())),

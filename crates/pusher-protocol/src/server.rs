@@ -3,7 +3,9 @@
 //! share one definition of them.
 
 use crate::close_code;
-use crate::message::{ConnectionEstablished, ErrorData, Message, PresenceData, SubscriptionErrorData};
+use crate::message::{
+    ConnectionEstablished, ErrorData, Message, PresenceData, SubscriptionErrorData,
+};
 use crate::names::SocketId;
 
 /// The protocol version this implementation speaks.
@@ -93,6 +95,9 @@ mod tests {
             r#"{"event":"pusher:connection_established","data":"{\"activity_timeout\":120,\"socket_id\":\"12.34\"}"}"#
         );
         let frame = error(Some(4301), "rate limited").encode();
-        assert_eq!(Message::decode(&frame).unwrap(), error(Some(4301), "rate limited"));
+        assert_eq!(
+            Message::decode(&frame).unwrap(),
+            error(Some(4301), "rate limited")
+        );
     }
 }

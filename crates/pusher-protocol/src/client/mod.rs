@@ -152,7 +152,10 @@ pub enum SubscriptionFailure {
     #[error("authorisation failed: {0}")]
     Authorization(String),
     #[error("the server refused the subscription ({status:?}): {message}")]
-    Refused { status: Option<u16>, message: String },
+    Refused {
+        status: Option<u16>,
+        message: String,
+    },
 }
 
 /// Problems with the connection, reported as [`Event::Error`].
@@ -201,7 +204,9 @@ pub enum Event {
     /// A reconnect is scheduled after this delay.
     ConnectingIn(Duration),
     /// The handshake completed.
-    Connected { socket_id: SocketId },
+    Connected {
+        socket_id: SocketId,
+    },
     /// Authorise `channel` for `socket_id` and answer with
     /// [`ClientConnection::handle_authorization`]. Asked again after every
     /// reconnect, so a refreshed credential is always the one used.
@@ -282,7 +287,9 @@ enum Socket {
     Opening,
     /// Open, waiting for `pusher:connection_established`.
     AwaitingHandshake,
-    Established { socket_id: SocketId },
+    Established {
+        socket_id: SocketId,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -290,9 +297,13 @@ enum Subscription {
     /// Waiting for a connection.
     Idle,
     /// Waiting for the driver's authorisation for this socket.
-    Authorizing { socket_id: SocketId },
+    Authorizing {
+        socket_id: SocketId,
+    },
     /// `pusher:subscribe` sent.
-    Pending { me: Option<String> },
+    Pending {
+        me: Option<String>,
+    },
     Subscribed,
     /// Refused; asked again on the next connection or subscribe call.
     Failed,
@@ -391,7 +402,9 @@ impl ClientConnection {
     /// Connect requested: from `initialized` or `disconnected`, start connecting.
     pub fn handle_connect(&mut self, now: Instant) {
         match self.state {
-            ConnectionState::Initialized | ConnectionState::Disconnected | ConnectionState::Failed => {
+            ConnectionState::Initialized
+            | ConnectionState::Disconnected
+            | ConnectionState::Failed => {
                 self.attempt = 0;
                 self.set_state(ConnectionState::Connecting);
                 self.timers
@@ -439,10 +452,11 @@ impl ClientConnection {
             CloseAction::GiveUp => {
                 let code = code.unwrap_or(1006);
                 self.timers.clear();
-                self.events.push_back(Event::Error(ConnectionError::Refused {
-                    code,
-                    reason: close_code::describe(code),
-                }));
+                self.events
+                    .push_back(Event::Error(ConnectionError::Refused {
+                        code,
+                        reason: close_code::describe(code),
+                    }));
                 self.set_state(ConnectionState::Disconnected);
             }
             CloseAction::ReconnectNow => self.schedule_reconnect(now, Duration::ZERO),
@@ -463,7 +477,8 @@ impl ClientConnection {
         let message = match Message::decode(text) {
             Ok(m) => m,
             Err(e) => {
-                self.events.push_back(Event::Error(ConnectionError::Decode(e)));
+                self.events
+                    .push_back(Event::Error(ConnectionError::Decode(e)));
                 return;
             }
         };
@@ -478,7 +493,9 @@ impl ClientConnection {
                 self.on_subscription_succeeded(&channel, presence)
             }
             Message::SubscriptionError { channel, error } => {
-                let Some(name) = self.known_channel(&channel) else { return };
+                let Some(name) = self.known_channel(&channel) else {
+                    return;
+                };
                 if let Some(state) = self.channels.get_mut(&name) {
                     state.status = Subscription::Failed;
                 }
@@ -495,8 +512,12 @@ impl ClientConnection {
                 user_id,
                 user_info,
             } => self.on_member_added(&channel, user_id, user_info),
-            Message::MemberRemoved { channel, user_id } => self.on_member_removed(&channel, user_id),
-            Message::Event(e) | Message::ClientEvent(e) | Message::Unknown(e) => self.on_app_event(e),
+            Message::MemberRemoved { channel, user_id } => {
+                self.on_member_removed(&channel, user_id)
+            }
+            Message::Event(e) | Message::ClientEvent(e) | Message::Unknown(e) => {
+                self.on_app_event(e)
+            }
             // Features this client does not use.
             Message::SubscriptionCount { .. }
             | Message::CacheMiss { .. }
@@ -543,8 +564,13 @@ impl ClientConnection {
 
     /// Unsubscribe requested.
     pub fn handle_unsubscribe(&mut self, _now: Instant, channel: &ChannelName) {
-        let Some(state) = self.channels.remove(channel) else { return };
-        let sent = matches!(state.status, Subscription::Pending { .. } | Subscription::Subscribed);
+        let Some(state) = self.channels.remove(channel) else {
+            return;
+        };
+        let sent = matches!(
+            state.status,
+            Subscription::Pending { .. } | Subscription::Subscribed
+        );
         if sent && matches!(self.socket, Socket::Established { .. }) {
             self.send(Message::Unsubscribe {
                 channel: channel.to_string(),
@@ -562,9 +588,13 @@ impl ClientConnection {
         socket_id: &SocketId,
         result: Result<ChannelAuthorization, String>,
     ) {
-        let current = matches!(&self.socket, Socket::Established { socket_id: s } if s == socket_id);
-        let Some(state) = self.channels.get_mut(channel) else { return };
-        let waiting = matches!(&state.status, Subscription::Authorizing { socket_id: s } if s == socket_id);
+        let current =
+            matches!(&self.socket, Socket::Established { socket_id: s } if s == socket_id);
+        let Some(state) = self.channels.get_mut(channel) else {
+            return;
+        };
+        let waiting =
+            matches!(&state.status, Subscription::Authorizing { socket_id: s } if s == socket_id);
         if !current || !waiting {
             return;
         }
@@ -598,7 +628,12 @@ impl ClientConnection {
 
     /// Sends a client event to the other subscribers of a private or
     /// presence channel.
-    pub fn trigger(&mut self, channel: &ChannelName, event_name: &str, data: &str) -> Result<(), TriggerError> {
+    pub fn trigger(
+        &mut self,
+        channel: &ChannelName,
+        event_name: &str,
+        data: &str,
+    ) -> Result<(), TriggerError> {
         if !event_name.starts_with(event::CLIENT_PREFIX) {
             return Err(TriggerError::NotAClientEvent(event_name.to_owned()));
         }
@@ -654,7 +689,9 @@ impl ClientConnection {
     }
 
     fn start_subscription(&mut self, channel: &ChannelName, socket_id: &SocketId) {
-        let Some(state) = self.channels.get_mut(channel) else { return };
+        let Some(state) = self.channels.get_mut(channel) else {
+            return;
+        };
         state.members = None;
         if channel.kind().requires_auth() {
             state.status = Subscription::Authorizing {
@@ -676,9 +713,15 @@ impl ClientConnection {
     }
 
     fn on_subscription_succeeded(&mut self, channel: &str, presence: Option<PresenceData>) {
-        let Some(name) = self.known_channel(channel) else { return };
-        let Some(state) = self.channels.get_mut(&name) else { return };
-        let Subscription::Pending { me } = &state.status else { return };
+        let Some(name) = self.known_channel(channel) else {
+            return;
+        };
+        let Some(state) = self.channels.get_mut(&name) else {
+            return;
+        };
+        let Subscription::Pending { me } = &state.status else {
+            return;
+        };
         let members = (name.kind() == ChannelKind::Presence)
             .then(|| Members::from_presence(me.clone(), presence.unwrap_or_default()));
         state.status = Subscription::Subscribed;
@@ -690,8 +733,14 @@ impl ClientConnection {
     }
 
     fn on_member_added(&mut self, channel: &str, user_id: String, info: Option<Value>) {
-        let Some(name) = self.known_channel(channel) else { return };
-        let Some(members) = self.channels.get_mut(&name).and_then(|c| c.members.as_mut()) else {
+        let Some(name) = self.known_channel(channel) else {
+            return;
+        };
+        let Some(members) = self
+            .channels
+            .get_mut(&name)
+            .and_then(|c| c.members.as_mut())
+        else {
             return;
         };
         if members.all.contains_key(&user_id) {
@@ -705,8 +754,14 @@ impl ClientConnection {
     }
 
     fn on_member_removed(&mut self, channel: &str, user_id: String) {
-        let Some(name) = self.known_channel(channel) else { return };
-        let Some(members) = self.channels.get_mut(&name).and_then(|c| c.members.as_mut()) else {
+        let Some(name) = self.known_channel(channel) else {
+            return;
+        };
+        let Some(members) = self
+            .channels
+            .get_mut(&name)
+            .and_then(|c| c.members.as_mut())
+        else {
             return;
         };
         if let Some(info) = members.all.remove(&user_id) {
@@ -718,8 +773,12 @@ impl ClientConnection {
     }
 
     fn on_app_event(&mut self, e: AppEvent) {
-        let Some(channel) = e.channel.as_deref() else { return };
-        let Some(name) = self.known_channel(channel) else { return };
+        let Some(channel) = e.channel.as_deref() else {
+            return;
+        };
+        let Some(name) = self.known_channel(channel) else {
+            return;
+        };
         if !self.is_subscribed(&name) {
             return;
         }
@@ -750,9 +809,10 @@ impl ClientConnection {
                 self.timers.set(Timer::Pong, now + self.config.pong_timeout);
             }
             Timer::Pong => {
-                self.events.push_back(Event::Error(ConnectionError::PongTimeout(
-                    self.config.pong_timeout,
-                )));
+                self.events
+                    .push_back(Event::Error(ConnectionError::PongTimeout(
+                        self.config.pong_timeout,
+                    )));
                 self.drop_socket();
                 self.reset_connection_timers();
                 self.reset_channels();
@@ -790,7 +850,10 @@ impl ClientConnection {
     }
 
     fn schedule_backoff(&mut self, now: Instant) {
-        let delay = self.config.backoff.delay(self.attempt, self.random.as_mut());
+        let delay = self
+            .config
+            .backoff
+            .delay(self.attempt, self.random.as_mut());
         self.attempt = self.attempt.saturating_add(1);
         self.schedule_reconnect(now, delay);
     }
