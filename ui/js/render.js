@@ -336,12 +336,11 @@ function renderTimers(node, model, doc) {
     const count = el(doc, 'span', { class: 'count', 'aria-hidden': 'true' });
     const list = el(doc, 'div', { class: 'timer-grid', 'data-testid': 'timer-list', role: 'list' });
     const empty = el(doc, 'div', { class: 'empty', 'data-testid': 'timers-empty', hidden: true },
-      el(doc, 'span', { class: 'empty-icon', 'aria-hidden': 'true' }, '⏱'),
       el(doc, 'p', { class: 'empty-text' }));
     node.appendChild(el(doc, 'h2', { class: 'panel-title', id: 'timers-title' }, el(doc, 'span', null, 'Timers'), count));
     node.appendChild(list);
     node.appendChild(empty);
-    p = { list, empty, count, emptyText: empty.children[1] };
+    p = { list, empty, count, emptyText: empty.children[0] };
     refs.set(node, p);
   }
   const { view, now } = model;
@@ -370,7 +369,7 @@ function createTimerCard(doc) {
   const extend = el(doc, 'button', { type: 'button', class: 'btn tc-extend', 'data-testid': 'timer-extend', 'data-action': 'extend' }, '+5 min');
   const cancel = el(doc, 'button', { type: 'button', class: 'btn btn-quiet tc-cancel', 'data-testid': 'timer-cancel', 'data-action': 'cancel' },
     el(doc, 'span', { 'aria-hidden': 'true' }, '✕'));
-  const actions = el(doc, 'div', { class: 'tc-actions' }, primary, extend, cancel);
+  const actions = el(doc, 'div', { class: 'tc-actions' }, primary, extend);
   const confirmText = el(doc, 'p', { class: 'tc-confirm-text' });
   const keep = el(doc, 'button', { type: 'button', class: 'btn', 'data-testid': 'timer-cancel-keep', 'data-action': 'cancel-keep' }, 'Keep it');
   const yes = el(doc, 'button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'timer-cancel-confirm', 'data-action': 'cancel-yes' }, 'Cancel timer');
@@ -379,7 +378,7 @@ function createTimerCard(doc) {
   const card = el(doc, 'article', { class: 'timer-card', 'data-testid': 'timer-card', role: 'listitem' },
     el(doc, 'div', { class: 'tc-head' },
       el(doc, 'span', { class: 'tc-who' }, el(doc, 'span', { class: 'dot', 'aria-hidden': 'true' }), name),
-      stars),
+      stars, cancel),
     label, status, countdown, bar, actions, confirmRow, error);
   refs.set(card, { name, stars, label, status, countdown, fill, primary, extend, cancel, actions, confirmRow, confirmText, keep, yes, error });
   return card;
@@ -414,7 +413,9 @@ function updateTimerCard(card, t, model, who) {
   setText(p.stars, stars > 0 ? formatStars(stars) : 'No stars');
   setAttr(p.stars, 'aria-label', stars > 0 ? `${starsLabel(stars)} at stake` : 'No stars at stake');
   setText(p.status, statusText(state, t, view.family?.timeZone));
-  setText(p.countdown, formatCountdown(left));
+  const text = formatCountdown(left);
+  setText(p.countdown, text);
+  setAttr(p.countdown, 'data-long', text.length > 5); // h:mm:ss steps down a size to fit
   setAttr(p.countdown, 'aria-label', state === 'expired' ? 'Time’s up' : describeCountdown(left));
   const frac = remainingFraction(t, offset, now);
   setAttr(p.fill, 'style', `transform: scaleX(${frac.toFixed(4)})`);
@@ -545,7 +546,6 @@ function renderMembers(node, model, doc) {
   if (!p) {
     const list = el(doc, 'div', { class: 'member-list', 'data-testid': 'member-list' });
     const empty = el(doc, 'div', { class: 'empty', 'data-testid': 'members-empty', hidden: true },
-      el(doc, 'span', { class: 'empty-icon', 'aria-hidden': 'true' }, '☺'),
       el(doc, 'p', { class: 'empty-text' }, 'No children yet — add a child profile from a parent’s account.'));
     node.appendChild(el(doc, 'h2', { class: 'panel-title', id: 'children-title' }, 'Children'));
     node.appendChild(list);
@@ -566,9 +566,9 @@ function createMemberCard(doc) {
   const balance = el(doc, 'span', { class: 'm-balance-num', 'data-testid': 'member-balance' });
   const weekly = el(doc, 'span', { class: 'm-weekly-num', 'data-testid': 'member-weekly' });
   const remove = el(doc, 'button', { type: 'button', class: 'btn m-star-btn', 'data-testid': 'stars-remove', 'data-action': 'stars-remove' },
-    el(doc, 'span', { 'aria-hidden': 'true' }, '−'), el(doc, 'span', { class: 'lock', 'aria-hidden': 'true' }));
+    el(doc, 'span', { 'aria-hidden': 'true' }, '−'), el(doc, 'span', { class: 'pin-tag', 'aria-hidden': 'true' }));
   const add = el(doc, 'button', { type: 'button', class: 'btn m-star-btn', 'data-testid': 'stars-add', 'data-action': 'stars-add' },
-    el(doc, 'span', { 'aria-hidden': 'true' }, '+'), el(doc, 'span', { class: 'lock', 'aria-hidden': 'true' }));
+    el(doc, 'span', { 'aria-hidden': 'true' }, '+'), el(doc, 'span', { class: 'pin-tag', 'aria-hidden': 'true' }));
   const chores = el(doc, 'ul', { class: 'chores', 'data-testid': 'chore-list' });
   const noChores = el(doc, 'p', { class: 'empty-inline muted', hidden: true }, 'No chores today.');
   const error = errorSlot(doc, 'member');
@@ -601,7 +601,7 @@ function updateMemberCard(card, m, model, doc, accent) {
   for (const [b, verb] of [[p.add, 'Add stars for'], [p.remove, 'Remove stars from']]) {
     setAttr(b, 'data-member-id', m.id);
     setAttr(b, 'aria-label', `${verb} ${m.name}${pin ? ' (parent PIN)' : ''}`);
-    setText(b.children[1], pin ? '🔒' : '');
+    setText(b.children[1], pin ? 'PIN' : '');
   }
   const chores = (view.chores || []).filter((c) => c.memberId === m.id);
   setHidden(p.noChores, chores.length > 0);
@@ -694,7 +694,7 @@ function buildDialog(node, d, doc) {
   const keys = [];
   for (const k of ['1', '2', '3', '4', '5', '6', '7', '8', '9', 'clear', '0', 'back']) {
     if (k === 'clear') keys.push(el(doc, 'button', { type: 'button', class: 'btn pin-key pin-key-fn', 'data-action': 'pin-clear', 'data-testid': 'pin-clear', 'aria-label': 'Clear PIN' }, 'Clear'));
-    else if (k === 'back') keys.push(el(doc, 'button', { type: 'button', class: 'btn pin-key pin-key-fn', 'data-action': 'pin-back', 'data-testid': 'pin-back', 'aria-label': 'Delete last digit' }, '⌫'));
+    else if (k === 'back') keys.push(el(doc, 'button', { type: 'button', class: 'btn pin-key pin-key-fn', 'data-action': 'pin-back', 'data-testid': 'pin-back', 'aria-label': 'Delete last digit' }, '←'));
     else keys.push(el(doc, 'button', { type: 'button', class: 'btn pin-key', 'data-action': 'pin-digit', 'data-digit': k, 'data-testid': 'pin-digit', 'aria-label': `Digit ${k}` }, k));
   }
   p.pinArea.appendChild(el(doc, 'p', { class: 'pin-prompt' }, 'Parent PIN'));
