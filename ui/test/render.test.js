@@ -1,0 +1,351 @@
+// render.test.js — view → DOM against the fake document: screens, card order
+// and states, kiosk vs parent controls, empty states, the connection chip,
+// inline errors, and that re-rendering patches instead of rebuilding.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { byTestId, isVisible, mount } from './fake-dom.js';
+import { connectionText, render, renderTick } from '../js/render.js';
+
+const NOW = 1_764_140_000_000;
+const MIN = 60_000;
+
+function view(over = {}) {
+  return {
+    revision: 42,
+    role: 'parent',
+    family: { id: 'f_1', name: 'The Parkers', timeZone: 'UTC' },
+    members: [
+      { id: 'm_1', name: 'Ada', color: '#e4572e', balance: 12, weeklyStars: 5 },
+      { id: 'm_2', name: 'Ben', color: '#3a86ff', balance: 7, weeklyStars: 3 },
+      { id: 'm_3', name: 'Cleo', color: 'red; background: url(x)', balance: 0, weeklyStars: 0 },
+    ],
+    timers: [
+      { id: 't_run', memberId: 'm_1', label: 'Homework', state: 'running', endsAt: NOW + 12 * MIN + 34_000, remainingMs: null, durationMs: 25 * MIN, stars: 2, templateId: null },
+      { id: 't_pause', memberId: 'm_2', label: 'Reading', state: 'paused', endsAt: null, remainingMs: 8 * MIN + 5_000, durationMs: 20 * MIN, stars: 1, templateId: 'tp_1' },
+      { id: 't_exp', memberId: 'm_3', label: 'Piano', state: 'expired', endsAt: NOW - 40_000, remainingMs: null, durationMs: 15 * MIN, stars: 3, templateId: null },
+      { id: 't_long', memberId: 'm_2', label: 'Lego', state: 'running', endsAt: NOW + 65 * MIN, remainingMs: null, durationMs: 90 * MIN, stars: 0, templateId: null },
+      { id: 't_done', memberId: 'm_2', label: 'Old', state: 'completed', endsAt: null, remainingMs: null, durationMs: MIN, stars: 1, templateId: null },
+    ],
+    templates: [
+      { id: 'tp_1', label: 'Reading', durationSeconds: 1200, stars: 1 },
+      { id: 'tp_2', label: 'Tidy up', durationSeconds: 600, stars: 0 },
+    ],
+    chores: [
+      { id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, completedAt: NOW - MIN, completedBy: 'm_1' },
+      { id: 'c_2', memberId: 'm_1', label: 'Make bed', stars: 1, completedAt: null, completedBy: null },
+      { id: 'c_3', memberId: 'm_2', label: 'Plants', stars: 1, completedAt: NOW - MIN, completedBy: 'm_1' },
+    ],
+    connection: { state: 'live', lastSyncedAt: NOW - 3000 },
+    serverOffsetMs: 0,
+    lastError: null,
+    ...over,
+  };
+}
+
+const session = (over = {}) => ({ signedIn: true, serverUrl: 'http://x', email: 'a@b', mode: 'client', kiosk: false, ...over });
+const ui = (over = {}) => ({ pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null, ...over });
+const model = (over = {}) => ({ session: session(), view: view(), now: NOW, kiosk: false, ui: ui(), ...over });
+
+function draw(m) {
+  const { doc, root } = mount();
+  render(root, m, doc);
+  return { doc, root };
+}
+const one = (root, id) => byTestId(root, id)[0];
+const card = (root, id) => root.querySelector(`[data-testid="timer-card"][data-timer-id="${id}"]`);
+
+test('signed out shows the welcome with the sign-in form, not the dashboard', () => {
+  const { root } = draw(model({ session: session({ signedIn: false }), view: null }));
+  assert.ok(isVisible(one(root, 'signin-form')));
+  assert.ok(isVisible(one(root, 'host-form')));
+  assert.ok(!isVisible(one(root, 'dashboard')));
+  assert.equal(root.querySelector('[data-testid="signin-server"]').getAttribute('value'), 'http://x');
+});
+
+test('no session yet shows the loading screen', () => {
+  const { root } = draw(model({ session: null, view: null }));
+  assert.ok(isVisible(one(root, 'loading')));
+  assert.ok(!isVisible(one(root, 'welcome')));
+});
+
+test('timer cards are ordered by time left, expired first, finished ones hidden', () => {
+  const { root } = draw(model());
+  const ids = byTestId(root, 'timer-card').map((c) => c.getAttribute('data-timer-id'));
+  assert.deepEqual(ids, ['t_exp', 't_pause', 't_run', 't_long']);
+});
+
+test('a running card shows name, label, mm:ss, stars at stake and Pause', () => {
+  const { root } = draw(model());
+  const c = card(root, 't_run');
+  assert.equal(c.getAttribute('data-state'), 'running');
+  assert.equal(c.querySelector('.tc-name').textContent, 'Ada');
+  assert.equal(c.querySelector('.tc-label').textContent, 'Homework');
+  assert.equal(one(c, 'timer-countdown').textContent, '12:34');
+  assert.equal(c.querySelector('.tc-stars').textContent, '★ 2');
+  assert.equal(c.querySelector('.tc-stars').getAttribute('aria-label'), '2 stars at stake');
+  assert.equal(one(c, 'timer-pause').getAttribute('aria-label'), 'Pause Ada’s Homework');
+  assert.equal(byTestId(c, 'timer-resume').length, 0);
+  assert.equal(byTestId(c, 'timer-confirm').length, 0);
+  assert.ok(one(c, 'timer-extend'));
+  assert.ok(one(c, 'timer-cancel').getAttribute('aria-label').startsWith('Cancel Ada’s Homework'));
+  assert.match(c.getAttribute('style'), /--accent: #e4572e/);
+  // 12:34 of 25:00 left: the bar is that fraction full.
+  assert.equal(c.querySelector('.tc-bar-fill').getAttribute('style'), `transform: scaleX(${(754 / 1500).toFixed(4)})`);
+});
+
+test('over an hour shows h:mm:ss and steps the font down', () => {
+  const { root } = draw(model());
+  const cd = one(card(root, 't_long'), 'timer-countdown');
+  assert.equal(cd.textContent, '1:05:00');
+  assert.ok(cd.hasAttribute('data-long'));
+  assert.ok(!one(card(root, 't_run'), 'timer-countdown').hasAttribute('data-long'));
+});
+
+test('a paused card says Paused, shows its frozen time and offers Resume', () => {
+  const { root } = draw(model());
+  const c = card(root, 't_pause');
+  assert.equal(c.getAttribute('data-state'), 'paused');
+  assert.match(c.getAttribute('class'), /is-paused/);
+  assert.equal(c.querySelector('.tc-status').textContent, 'Paused');
+  assert.equal(one(c, 'timer-countdown').textContent, '8:05');
+  assert.ok(one(c, 'timer-resume'));
+  assert.equal(byTestId(c, 'timer-pause').length, 0);
+});
+
+test('an expired card says Time’s up, shows 0:00 and offers Confirm (+★) and +5 min', () => {
+  const { root } = draw(model());
+  const c = card(root, 't_exp');
+  assert.equal(c.getAttribute('data-state'), 'expired');
+  assert.equal(c.querySelector('.tc-status').textContent, 'Time’s up!');
+  assert.equal(one(c, 'timer-countdown').textContent, '0:00');
+  assert.equal(one(c, 'timer-confirm').textContent, 'Confirm +★3');
+  assert.equal(one(c, 'timer-extend').textContent, '+5 min');
+  assert.equal(byTestId(c, 'timer-pause').length, 0);
+});
+
+test('an unsafe member colour never reaches the style attribute', () => {
+  const { root } = draw(model());
+  const style = card(root, 't_exp').getAttribute('style');
+  assert.ok(!style.includes('url('), style);
+  assert.match(style, /^--accent: #[0-9a-f]{6}$/i);
+});
+
+test('the local clock turns a running card into Time’s up without the server', () => {
+  const { doc, root } = draw(model());
+  const m = model({ now: NOW + 13 * MIN });
+  renderTick(root, m, doc);
+  const c = card(root, 't_run');
+  assert.equal(c.getAttribute('data-state'), 'expired');
+  assert.ok(one(c, 'timer-confirm'));
+  assert.equal(one(c, 'timer-countdown').textContent, '0:00');
+});
+
+test('countdowns use the server offset', () => {
+  const { root } = draw(model({ view: view({ serverOffsetMs: 34_000 }) }));
+  assert.equal(one(card(root, 't_run'), 'timer-countdown').textContent, '12:00');
+});
+
+test('a tick only patches text: no new elements, same card nodes', () => {
+  const { doc, root } = draw(model());
+  const before = card(root, 't_run');
+  const created = doc.created;
+  renderTick(root, model({ now: NOW + 1000 }), doc);
+  assert.equal(doc.created, created);
+  assert.equal(card(root, 't_run'), before);
+  assert.equal(one(before, 'timer-countdown').textContent, '12:33');
+});
+
+test('a re-render with an unchanged view writes nothing to the DOM', () => {
+  const { doc, root } = draw(model());
+  const mutations = doc.mutations;
+  render(root, model(), doc);
+  assert.equal(doc.mutations, mutations);
+});
+
+test('a new view reuses cards by id, adds new ones and drops gone ones', () => {
+  const { doc, root } = draw(model());
+  const run = card(root, 't_run');
+  const pauseBtn = one(run, 'timer-pause');
+  const v = view();
+  v.timers = v.timers.filter((t) => t.id !== 't_exp');
+  v.timers[0] = { ...v.timers[0], state: 'paused', endsAt: null, remainingMs: 5 * MIN };
+  v.timers.push({ id: 't_new', memberId: 'm_1', label: 'New', state: 'running', endsAt: NOW + 30 * MIN, remainingMs: null, durationMs: 30 * MIN, stars: 1, templateId: null });
+  render(root, model({ view: v }), doc);
+  assert.deepEqual(byTestId(root, 'timer-card').map((c) => c.getAttribute('data-timer-id')), ['t_run', 't_pause', 't_new', 't_long']);
+  assert.equal(card(root, 't_run'), run, 'same node');
+  // The pause button became the resume button in place, so focus on it survives.
+  assert.equal(one(run, 'timer-resume'), pauseBtn);
+  assert.equal(card(root, 't_exp'), null);
+});
+
+test('cancel asks to confirm inside the card', () => {
+  const { root } = draw(model({ ui: ui({ confirmCancel: 't_run' }) }));
+  const c = card(root, 't_run');
+  assert.ok(isVisible(one(c, 'timer-cancel-confirm')));
+  assert.ok(!isVisible(one(c, 'timer-pause')));
+  assert.equal(c.querySelector('.tc-confirm-text').textContent, 'Cancel Ada’s Homework? No stars will be given.');
+  assert.ok(!isVisible(one(card(root, 't_long'), 'timer-cancel-confirm')));
+});
+
+test('a pending action disables its button', () => {
+  const { root } = draw(model({ ui: ui({ pending: new Set(['pause:t_run']) }) }));
+  const b = one(card(root, 't_run'), 'timer-pause');
+  assert.ok(b.hasAttribute('disabled'));
+  assert.equal(b.getAttribute('aria-busy'), 'true');
+});
+
+test('an error shows as a sentence in the card that failed, and only there', () => {
+  const sentence = "Couldn't pause: the server is unreachable. Trying again…";
+  const { root } = draw(model({ ui: ui({ errors: { 'timer:t_run': sentence } }) }));
+  const err = one(card(root, 't_run'), 'error-banner');
+  assert.ok(isVisible(err));
+  assert.equal(err.textContent, sentence);
+  assert.ok(!isVisible(one(card(root, 't_long'), 'error-banner')));
+});
+
+test('the core’s lastError shows in the global banner until dismissed', () => {
+  const last = { code: 'network', message: 'refused', action: 'refresh' };
+  const { root } = draw(model({ view: view({ lastError: last }) }));
+  const banner = root.querySelector('[data-testid="error-banner"][data-scope="global"]');
+  assert.equal(banner.textContent, "Couldn't refresh: the server is unreachable. Trying again…");
+  assert.ok(isVisible(banner));
+  const dismissed = draw(model({ view: view({ lastError: last }), ui: ui({ dismissedError: 'refresh|network|refused' }) }));
+  assert.ok(!isVisible(dismissed.root.querySelector('[data-testid="error-banner"][data-scope="global"]')));
+});
+
+test('connection chip text and state for each connection state', () => {
+  assert.equal(connectionText({ state: 'live', lastSyncedAt: NOW }, NOW), 'Live');
+  assert.equal(connectionText({ state: 'reconnecting', lastSyncedAt: NOW }, NOW), 'Reconnecting…');
+  assert.equal(connectionText({ state: 'offline', lastSyncedAt: NOW - 2 * MIN }, NOW), 'Offline · last synced 2 min ago');
+  assert.equal(connectionText({ state: 'offline', lastSyncedAt: null }, NOW), 'Offline · never synced');
+  for (const state of ['live', 'reconnecting', 'offline']) {
+    const { root } = draw(model({ view: view({ connection: { state, lastSyncedAt: NOW - 2 * MIN } }) }));
+    const chip = one(root, 'connection-chip');
+    assert.equal(chip.getAttribute('data-state'), state);
+    assert.equal(chip.textContent, connectionText({ state, lastSyncedAt: NOW - 2 * MIN }, NOW));
+  }
+  assert.ok(one(draw(model()).root, 'refresh'));
+});
+
+test('the chip’s "ago" advances with the local clock on a tick', () => {
+  const m = model({ view: view({ connection: { state: 'offline', lastSyncedAt: NOW } }) });
+  const { doc, root } = draw(m);
+  assert.equal(one(root, 'connection-chip').textContent, 'Offline · last synced just now');
+  renderTick(root, { ...m, now: NOW + 5 * MIN }, doc);
+  assert.equal(one(root, 'connection-chip').textContent, 'Offline · last synced 5 min ago');
+});
+
+test('a kiosk always shows how fresh it is; a laptop only when it matters', () => {
+  assert.ok(isVisible(one(draw(model({ kiosk: true })).root, 'last-synced')));
+  assert.ok(!isVisible(one(draw(model()).root, 'last-synced')));
+  const rec = draw(model({ view: view({ connection: { state: 'reconnecting', lastSyncedAt: NOW - 2 * MIN } }) }));
+  assert.equal(one(rec.root, 'last-synced').textContent, 'synced 2 min ago');
+});
+
+test('header shows the family name and the server-corrected clock in its zone', () => {
+  const { root } = draw(model({ now: Date.UTC(2025, 0, 1, 9, 59, 50), view: view({ serverOffsetMs: 15_000 }) }));
+  assert.equal(one(root, 'family-name').textContent, 'The Parkers');
+  assert.equal(one(root, 'clock').textContent, '10:00');
+});
+
+test('members: colour, name, balance, weekly stars, chores with Done', () => {
+  const { root } = draw(model());
+  const cards = byTestId(root, 'member-card');
+  assert.deepEqual(cards.map((c) => c.getAttribute('data-member-id')), ['m_1', 'm_2', 'm_3']);
+  const ada = cards[0];
+  assert.equal(ada.querySelector('.m-name').textContent, 'Ada');
+  assert.equal(one(ada, 'member-balance').textContent, '12');
+  assert.equal(one(ada, 'member-weekly').textContent, '5');
+  const items = byTestId(ada, 'chore-item');
+  assert.deepEqual(items.map((i) => [i.getAttribute('data-chore-id'), i.getAttribute('data-done')]), [['c_1', 'true'], ['c_2', 'false']]);
+  assert.equal(byTestId(items[0], 'chore-done').length, 0, 'a done chore has no Done button');
+  const done = one(items[1], 'chore-done');
+  assert.equal(done.getAttribute('data-chore-id'), 'c_2');
+  assert.equal(done.getAttribute('data-member-id'), 'm_1');
+  assert.equal(done.textContent, 'Done');
+  const ben = cards[1];
+  assert.equal(ben.querySelector('.chore-done-mark').textContent, 'Done by Ada');
+  assert.ok(isVisible(cards[2].querySelector('.empty-inline')), 'Cleo: "No chores today."');
+});
+
+test('completing a chore swaps its Done button for a mark in place', () => {
+  const { doc, root } = draw(model());
+  const item = root.querySelector('[data-testid="chore-item"][data-chore-id="c_2"]');
+  const v = view();
+  v.chores[1] = { ...v.chores[1], completedAt: NOW, completedBy: 'm_1' };
+  render(root, model({ view: v }), doc);
+  assert.equal(root.querySelector('[data-testid="chore-item"][data-chore-id="c_2"]'), item);
+  assert.equal(item.getAttribute('data-done'), 'true');
+  assert.equal(byTestId(item, 'chore-done').length, 0);
+});
+
+test('parent role: +/− stars without PIN; the dialog has no PIN pad', () => {
+  const { root } = draw(model({ ui: ui({ dialog: { kind: 'stars', memberId: 'm_1', sign: 1, amount: 2, reason: 'Kindness', pin: '' } }) }));
+  const add = root.querySelector('[data-testid="stars-add"][data-member-id="m_1"]');
+  assert.equal(add.getAttribute('aria-label'), 'Add stars for Ada');
+  assert.equal(one(root, 'stars-remove').getAttribute('aria-label'), 'Remove stars from Ada');
+  const dialog = one(root, 'stars-dialog');
+  assert.ok(isVisible(dialog));
+  assert.ok(!isVisible(one(root, 'pin-pad')));
+  assert.equal(one(root, 'stars-submit').textContent, 'Add 2 stars');
+  assert.ok(!one(root, 'stars-submit').hasAttribute('disabled'));
+  assert.equal(root.querySelector('[data-reason="Kindness"]').getAttribute('aria-pressed'), 'true');
+});
+
+test('kiosk role: stars and Confirm need the parent PIN, typed on the pad', () => {
+  const kioskView = view({ role: 'kiosk' });
+  const base = { view: kioskView, kiosk: true, session: session({ kiosk: true }) };
+  let { root } = draw(model({ ...base, ui: ui({ dialog: { kind: 'stars', memberId: 'm_1', sign: -1, amount: 1, reason: 'Unkind words', pin: '12' } }) }));
+  assert.equal(root.querySelector('[data-testid="stars-add"][data-member-id="m_1"]').getAttribute('aria-label'), 'Add stars for Ada (parent PIN)');
+  assert.ok(isVisible(one(root, 'pin-pad')));
+  assert.equal(byTestId(root, 'pin-digit').length, 10);
+  assert.equal(one(root, 'pin-display').textContent, '●●○○');
+  assert.ok(one(root, 'stars-submit').hasAttribute('disabled'), 'PIN too short');
+  assert.equal(one(root, 'stars-submit').textContent, 'Remove 1 star');
+  ({ root } = draw(model({ ...base, ui: ui({ dialog: { kind: 'pin', timerId: 't_exp', pin: '1234' } }) })));
+  assert.ok(isVisible(one(root, 'pin-dialog')));
+  assert.equal(one(root, 'pin-submit').textContent, 'Confirm +★3');
+  assert.ok(!one(root, 'pin-submit').hasAttribute('disabled'));
+  assert.match(one(card(root, 't_exp'), 'timer-confirm').getAttribute('aria-label'), /parent PIN/);
+  assert.ok(!isVisible(one(root, 'sign-out')), 'no sign-out on the kitchen screen');
+});
+
+test('parent role has sign out and no PIN labels', () => {
+  const { root } = draw(model());
+  assert.ok(isVisible(one(root, 'sign-out')));
+  assert.doesNotMatch(one(card(root, 't_exp'), 'timer-confirm').getAttribute('aria-label'), /PIN/);
+});
+
+test('templates: one button per child and template, with ids and an accessible name', () => {
+  const { root } = draw(model());
+  const buttons = byTestId(root, 'template-start');
+  assert.equal(buttons.length, 6);
+  const b = root.querySelector('[data-testid="template-start"][data-member-id="m_2"][data-template-id="tp_1"]');
+  assert.equal(b.getAttribute('aria-label'), 'Start Reading for Ben: 20 min, 1 star');
+  assert.equal(b.querySelector('.tpl-meta').textContent, '20 min · ★1');
+  const form = one(root, 'oneoff-form');
+  assert.deepEqual(form.querySelectorAll('option').map((o) => [o.getAttribute('value'), o.textContent]), [['m_1', 'Ada'], ['m_2', 'Ben'], ['m_3', 'Cleo']]);
+});
+
+test('empty states say what to do', () => {
+  const { root } = draw(model({ view: view({ timers: [], templates: [] }) }));
+  const empty = one(root, 'timers-empty');
+  assert.ok(isVisible(empty));
+  assert.equal(empty.textContent, 'No timers running — start one below.');
+  assert.ok(isVisible(one(root, 'templates-empty')));
+  assert.ok(isVisible(one(root, 'oneoff-form')), 'the one-off form still works without templates');
+
+  const none = draw(model({ view: view({ members: [], timers: [], templates: [], chores: [] }) })).root;
+  assert.ok(isVisible(one(none, 'members-empty')));
+  assert.ok(isVisible(one(none, 'start-empty')));
+  assert.ok(!isVisible(one(none, 'oneoff-form')));
+  assert.match(one(none, 'timers-empty').textContent, /Add a child profile/);
+});
+
+test('every button has an accessible name', () => {
+  const { root } = draw(model({ ui: ui({ dialog: { kind: 'pin', timerId: 't_exp', pin: '' } }), view: view({ role: 'kiosk' }) }));
+  for (const b of root.querySelectorAll('button')) {
+    const name = b.getAttribute('aria-label') || b.textContent.trim();
+    assert.ok(name && !/^[✕←−+]$/.test(name), `button without a real name: ${b.getAttribute('data-testid')} "${name}"`);
+  }
+});
