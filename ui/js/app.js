@@ -47,8 +47,8 @@ export function startApp({
     }
     const dialog = root.querySelector('.overlay:not([hidden]) .dialog');
     if (dialog && !wasDialog) {
-      const first = dialog.querySelector('.chip-btn, .pin-key, button:not([disabled])');
-      if (first) first.focus();
+      // Focus the dialog itself: screen readers read its title, and Tab goes inside.
+      dialog.focus();
     } else if (!dialog && wasDialog && dialogOpener && dialogOpener.isConnected) {
       dialogOpener.focus();
       dialogOpener = null;

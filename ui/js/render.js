@@ -379,7 +379,8 @@ function createTimerCard(doc) {
     el(doc, 'div', { class: 'tc-head' },
       el(doc, 'span', { class: 'tc-who' }, el(doc, 'span', { class: 'dot', 'aria-hidden': 'true' }), name),
       stars, cancel),
-    label, status, countdown, bar, actions, confirmRow, error);
+    el(doc, 'div', { class: 'tc-titleline' }, label, status),
+    countdown, bar, actions, confirmRow, error);
   refs.set(card, { name, stars, label, status, countdown, fill, primary, extend, cancel, actions, confirmRow, confirmText, keep, yes, error });
   return card;
 }
@@ -675,16 +676,22 @@ function buildDialog(node, d, doc) {
   const cancel = el(doc, 'button', { type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', 'data-action': 'dialog-cancel' }, 'Cancel');
   const submit = el(doc, 'button', { type: 'button', class: 'btn btn-primary', 'data-action': 'dialog-submit' });
   const p = { title, sub, error, cancel, submit };
-  const box = el(doc, 'div', { class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'dialog-title', 'data-testid': d.kind === 'stars' ? 'stars-dialog' : 'pin-dialog' }, title, sub);
+  const main = el(doc, 'div', { class: 'dialog-main' }, title, sub);
+  const body = el(doc, 'div', { class: 'dialog-body' }, main);
+  const box = el(doc, 'div', {
+    class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'dialog-title', tabindex: '-1',
+    'data-testid': d.kind === 'stars' ? 'stars-dialog' : 'pin-dialog',
+  }, body);
+  p.box = box;
   if (d.kind === 'stars') {
     p.amount = el(doc, 'output', { class: 'amount', 'data-testid': 'stars-amount', 'aria-live': 'polite' });
     p.dec = el(doc, 'button', { type: 'button', class: 'btn amount-btn', 'data-action': 'amount-dec', 'data-testid': 'stars-amount-dec', 'aria-label': 'One star fewer' }, '−');
     p.inc = el(doc, 'button', { type: 'button', class: 'btn amount-btn', 'data-action': 'amount-inc', 'data-testid': 'stars-amount-inc', 'aria-label': 'One star more' }, '+');
-    box.appendChild(el(doc, 'div', { class: 'amount-row', role: 'group', 'aria-label': 'How many stars' }, p.dec, p.amount, p.inc));
+    main.appendChild(el(doc, 'div', { class: 'amount-row', role: 'group', 'aria-label': 'How many stars' }, p.dec, p.amount, p.inc));
     p.chips = el(doc, 'div', { class: 'reason-chips', role: 'group', 'aria-label': 'Reason' });
     p.reason = el(doc, 'input', { type: 'text', class: 'reason-input', name: 'reason', maxlength: '80', placeholder: 'Reason', 'aria-label': 'Reason', 'data-testid': 'stars-reason', 'data-input': 'reason' });
-    box.appendChild(p.chips);
-    box.appendChild(p.reason);
+    main.appendChild(p.chips);
+    main.appendChild(p.reason);
     setAttr(submit, 'data-testid', 'stars-submit');
   } else {
     setAttr(submit, 'data-testid', 'pin-submit');
@@ -700,7 +707,7 @@ function buildDialog(node, d, doc) {
   p.pinArea.appendChild(el(doc, 'p', { class: 'pin-prompt' }, 'Parent PIN'));
   p.pinArea.appendChild(p.pinDots);
   p.pinArea.appendChild(el(doc, 'div', { class: 'pin-pad', 'data-testid': 'pin-pad', role: 'group', 'aria-label': 'PIN pad' }, keys));
-  box.appendChild(p.pinArea);
+  body.appendChild(p.pinArea);
   box.appendChild(error);
   box.appendChild(el(doc, 'div', { class: 'dialog-actions' }, cancel, submit));
   node.appendChild(box);
@@ -718,6 +725,7 @@ function updateDialog(node, d, model, doc) {
   const pin = needsPin(view);
   const pinLen = (d.pin || '').length;
   setHidden(p.pinArea, !pin);
+  setAttr(p.box, 'class', `dialog dialog-${d.kind}${pin ? ' has-pin' : ''}`);
   const dots = Math.max(PIN_MIN, pinLen);
   setText(p.pinDots, '●'.repeat(pinLen) + '○'.repeat(dots - pinLen));
   setAttr(p.pinDots, 'aria-label', pinLen === 1 ? '1 digit entered' : `${pinLen} digits entered`);
