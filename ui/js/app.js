@@ -19,10 +19,11 @@ export function startApp({
   bridge = createBridge(win),
 } = {}) {
   const params = new URLSearchParams(win.location?.search || '');
+  const urlKiosk = params.get('kiosk') === '1';
   const state = {
     session: null,
     view: null,
-    kiosk: params.get('kiosk') === '1',
+    kiosk: urlKiosk,
     now: Date.now(),
     ui: { pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null },
   };
@@ -33,18 +34,24 @@ export function startApp({
   // ------------------------------------------------------------ rendering
   function model() {
     state.now = Date.now();
+    state.kiosk = Boolean(urlKiosk || state.session?.kiosk);
     return state;
   }
 
-  function paint() {
+  /** Runs a DOM patch and puts focus back if a moved node lost it. */
+  function keepingFocus(patch) {
     const active = doc.activeElement;
-    const wasDialog = root.querySelector('.overlay:not([hidden])');
-    render(root, model(), doc);
-    applyChrome();
+    patch();
     // Keyed patches keep nodes, but moving a card can still blur its button.
     if (active && active !== doc.body && active.isConnected && doc.activeElement !== active) {
       active.focus({ preventScroll: true });
     }
+  }
+
+  function paint() {
+    const wasDialog = root.querySelector('.overlay:not([hidden])');
+    keepingFocus(() => render(root, model(), doc));
+    applyChrome();
     const dialog = root.querySelector('.overlay:not([hidden]) .dialog');
     if (dialog && !wasDialog) {
       // Focus the dialog itself: screen readers read its title, and Tab goes inside.
@@ -57,15 +64,14 @@ export function startApp({
 
   function applyChrome() {
     const html = doc.documentElement;
-    const kiosk = Boolean(state.kiosk || state.session?.kiosk);
-    html.classList.toggle('kiosk', kiosk);
+    html.classList.toggle('kiosk', state.kiosk);
     if (state.view?.role) html.setAttribute('data-role', state.view.role);
     const family = state.view?.family?.name;
     doc.title = family && state.session?.signedIn ? `${family} · Kinboard` : 'Kinboard';
   }
 
   function tick() {
-    if (state.session?.signedIn && state.view) renderTick(root, model(), doc);
+    if (state.session?.signedIn && state.view) keepingFocus(() => renderTick(root, model(), doc));
   }
 
   // ------------------------------------------------------------ errors

@@ -151,7 +151,7 @@ export function render(root, model, doc) {
   if (screen === 'dashboard') {
     renderHeader(r.header, model, doc);
     renderGlobalError(r.globalError, model, doc);
-    renderTimers(r.timers, model, doc);
+    renderTimers(r.timers, model, doc, r.announcer);
     renderStart(r.start, model, doc);
     renderMembers(r.members, model, doc);
   }
@@ -163,7 +163,7 @@ export function renderTick(root, model, doc) {
   const r = refs.get(root);
   if (!r || screenOf(model) !== 'dashboard') return;
   renderHeader(r.header, model, doc);
-  renderTimers(r.timers, model, doc);
+  renderTimers(r.timers, model, doc, r.announcer);
 }
 
 export function screenOf(model) {
@@ -189,11 +189,14 @@ function skeleton(root, doc) {
     header, globalError,
     el(doc, 'main', { class: 'board' }, el(doc, 'div', { class: 'board-main' }, timers, start), members));
   const dialog = el(doc, 'div', { class: 'overlay', hidden: true });
+  // Says "Cleo’s Piano practice: time’s up!" to screen readers when it happens.
+  const announcer = el(doc, 'div', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'announcer' });
   root.appendChild(loading);
   root.appendChild(welcome);
   root.appendChild(dashboard);
   root.appendChild(dialog);
-  r = { loading, loadError, retry, welcome, dashboard, header, globalError, timers, start, members, dialog };
+  root.appendChild(announcer);
+  r = { announcer, loading, loadError, retry, welcome, dashboard, header, globalError, timers, start, members, dialog };
   refs.set(root, r);
   return r;
 }
@@ -330,7 +333,7 @@ export function lastErrorKey(err) {
 
 // ---------------------------------------------------------------- timers
 
-function renderTimers(node, model, doc) {
+function renderTimers(node, model, doc, announcer) {
   let p = refs.get(node);
   if (!p) {
     const count = el(doc, 'span', { class: 'count', 'aria-hidden': 'true' });
@@ -355,6 +358,16 @@ function renderTimers(node, model, doc) {
   patchList(p.list, timers, (t) => t.id,
     () => createTimerCard(doc),
     (card, t) => updateTimerCard(card, t, model, members.get(t.memberId)));
+
+  // Announce timers that have just run out (not those already out on first paint).
+  const expired = new Set(timers.filter((t) => displayState(t, offset, now) === 'expired').map((t) => t.id));
+  if (p.expired && announcer) {
+    const fresh = timers.filter((t) => expired.has(t.id) && !p.expired.has(t.id));
+    if (fresh.length) {
+      setText(announcer, fresh.map((t) => `${possessive(members.get(t.memberId)?.member?.name || 'Someone')} ${t.label}: time’s up!`).join(' '));
+    }
+  }
+  p.expired = expired;
 }
 
 function createTimerCard(doc) {

@@ -349,3 +349,11 @@ test('every button has an accessible name', () => {
     assert.ok(name && !/^[✕←−+]$/.test(name), `button without a real name: ${b.getAttribute('data-testid')} "${name}"`);
   }
 });
+
+test('a timer running out is announced once, not the ones already out on load', () => {
+  const { doc, root } = draw(model());
+  const announcer = one(root, 'announcer');
+  assert.equal(announcer.textContent, '', 'Cleo’s Piano was already expired');
+  renderTick(root, model({ now: NOW + 13 * MIN }), doc);
+  assert.equal(announcer.textContent, 'Ada’s Homework: time’s up!');
+});
