@@ -385,7 +385,7 @@ function createTimerCard(doc) {
   const actions = el(doc, 'div', { class: 'tc-actions' }, primary, extend);
   const confirmText = el(doc, 'p', { class: 'tc-confirm-text' });
   const keep = el(doc, 'button', { type: 'button', class: 'btn', 'data-testid': 'timer-cancel-keep', 'data-action': 'cancel-keep' }, 'Keep it');
-  const yes = el(doc, 'button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'timer-cancel-confirm', 'data-action': 'cancel-yes' }, 'Cancel timer');
+  const yes = el(doc, 'button', { type: 'button', class: 'btn btn-danger', 'data-testid': 'timer-cancel-confirm', 'data-action': 'cancel-yes' }, 'Cancel it');
   const confirmRow = el(doc, 'div', { class: 'tc-confirm', role: 'group', hidden: true }, confirmText, el(doc, 'div', { class: 'tc-confirm-buttons' }, keep, yes));
   const error = errorSlot(doc, 'timer');
   const card = el(doc, 'article', { class: 'timer-card', 'data-testid': 'timer-card', role: 'listitem' },
@@ -468,6 +468,8 @@ function updateTimerCard(card, t, model, who) {
   setHidden(p.actions, confirming);
   setHidden(p.confirmRow, !confirming);
   setText(p.confirmText, `Cancel ${what}?${stars > 0 ? ' No stars will be given.' : ''}`);
+  setAttr(p.yes, 'aria-label', `Yes, cancel ${what}`);
+  setAttr(p.keep, 'aria-label', `Don’t cancel ${what}`);
   setBusy(p.yes, isPending(model, `cancel:${t.id}`));
   setAttr(p.error, 'data-scope', `timer:${t.id}`);
   updateErrorSlot(p.error, ui.errors?.[`timer:${t.id}`]);
