@@ -81,10 +81,12 @@ pub fn describe(code: u16) -> &'static str {
         CLOSED_AFTER_INACTIVITY => "closed after inactivity",
         CLIENT_EVENT_RATE_LIMIT => "client event rejected due to rate limit",
         WATCHLIST_LIMIT => "watchlist limit exceeded",
-        4000..=4099 => "connection refused",
-        4100..=4199 => "try again later",
-        4200..=4299 => "reconnect now",
-        _ => "closed",
+        _ => match close_action(Some(code)) {
+            _ if code < 4000 => "closed",
+            CloseAction::Backoff => "try again later",
+            CloseAction::ReconnectNow => "reconnect now",
+            CloseAction::GiveUp => "connection refused",
+        },
     }
 }
 

@@ -1,0 +1,276 @@
+//! The background task: owns the socket, the timers and the listeners, and
+//! feeds the state machine. One task per [`crate::PusherClient`].
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::Instant;
+
+use futures_util::stream::FuturesUnordered;
+use futures_util::{SinkExt, StreamExt};
+use pusher_protocol::{
+    ChannelName, ClientConnection, ConnectionState, Event, SocketId, SplitMix64, Transmit,
+};
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tracing::{debug, warn};
+
+use crate::authorizer::AuthorizeError;
+use crate::{ChannelEvent, ClientOptions, Command, SubscriptionEvent};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Connecting = Pin<Box<dyn Future<Output = Result<Socket, String>> + Send>>;
+type Authorizing = Pin<
+    Box<
+        dyn Future<Output = (ChannelName, SocketId, Result<pusher_protocol::ChannelAuthorization, AuthorizeError>)>
+            + Send,
+    >,
+>;
+
+fn now() -> Instant {
+    tokio::time::Instant::now().into_std()
+}
+
+/// The listeners of each channel.
+type Listeners = HashMap<ChannelName, Vec<(u64, mpsc::UnboundedSender<SubscriptionEvent>)>>;
+
+struct Driver {
+    options: ClientOptions,
+    url: String,
+    conn: ClientConnection,
+    socket: Option<Socket>,
+    connecting: Option<Connecting>,
+    authorizing: FuturesUnordered<Authorizing>,
+    listeners: Listeners,
+    state: watch::Sender<ConnectionState>,
+    socket_id: watch::Sender<Option<SocketId>>,
+}
+
+pub(crate) async fn run(
+    options: ClientOptions,
+    mut commands: mpsc::UnboundedReceiver<Command>,
+    // Kept only to tie the task's lifetime to the handles: not upgraded.
+    _weak: mpsc::WeakUnboundedSender<Command>,
+    state: watch::Sender<ConnectionState>,
+    socket_id: watch::Sender<Option<SocketId>>,
+) {
+    let seed = options.jitter_seed.unwrap_or_else(rand::random);
+    let mut driver = Driver {
+        url: options.endpoint.url(&options.key),
+        conn: ClientConnection::new(options.config.clone(), SplitMix64::new(seed)),
+        options,
+        socket: None,
+        connecting: None,
+        authorizing: FuturesUnordered::new(),
+        listeners: HashMap::new(),
+        state,
+        socket_id,
+    };
+    loop {
+        driver.flush().await;
+        let deadline = driver.conn.poll_timeout().map(tokio::time::Instant::from_std);
+        tokio::select! {
+            command = commands.recv() => match command {
+                Some(command) => driver.on_command(command),
+                None => break,
+            },
+            opened = async { driver.connecting.as_mut().expect("guarded").await }, if driver.connecting.is_some() => {
+                driver.connecting = None;
+                match opened {
+                    Ok(socket) => {
+                        driver.socket = Some(socket);
+                        driver.conn.handle_socket_opened(now());
+                    }
+                    Err(e) => {
+                        debug!(error = %e, "connect failed");
+                        driver.conn.handle_socket_closed(now(), None);
+                    }
+                }
+            },
+            frame = async { driver.socket.as_mut().expect("guarded").next().await }, if driver.socket.is_some() => {
+                driver.on_frame(frame);
+            },
+            Some((channel, socket_id, result)) = driver.authorizing.next(), if !driver.authorizing.is_empty() => {
+                let result = result.map_err(|e| e.to_string());
+                driver.conn.handle_authorization(now(), &channel, &socket_id, result);
+            },
+            () = async { tokio::time::sleep_until(deadline.expect("guarded")).await }, if deadline.is_some() => {
+                driver.conn.handle_timeout(now());
+            },
+        }
+    }
+    // The last handle is gone: close politely.
+    if let Some(mut socket) = driver.socket.take() {
+        socket.close(None).await.ok();
+    }
+    driver.state.send_replace(ConnectionState::Disconnected);
+}
+
+impl Driver {
+    fn on_command(&mut self, command: Command) {
+        let now = now();
+        match command {
+            Command::Subscribe { channel, id, sink } => {
+                // A late listener of a live channel learns it is subscribed.
+                if self.conn.is_subscribed(&channel) {
+                    let members = self.conn.members(&channel).cloned();
+                    sink.send(SubscriptionEvent::Subscribed { members }).ok();
+                }
+                self.listeners.entry(channel.clone()).or_default().push((id, sink));
+                self.conn.handle_subscribe(now, channel);
+            }
+            Command::Unsubscribe { channel, id } => {
+                let empty = match (self.listeners.get_mut(&channel), id) {
+                    (Some(list), Some(id)) => {
+                        list.retain(|(i, _)| *i != id);
+                        list.is_empty()
+                    }
+                    _ => true,
+                };
+                if empty {
+                    self.listeners.remove(&channel);
+                    self.conn.handle_unsubscribe(now, &channel);
+                }
+            }
+            Command::Trigger {
+                channel,
+                event,
+                data,
+                reply,
+            } => {
+                reply.send(self.conn.trigger(&channel, &event, &data)).ok();
+            }
+            Command::Connect => self.conn.handle_connect(now),
+            Command::Disconnect => self.conn.handle_disconnect(now),
+        }
+    }
+
+    fn on_frame(&mut self, frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>) {
+        let now = now();
+        match frame {
+            Some(Ok(WsMessage::Text(text))) => self.conn.handle_text(now, text.as_str()),
+            Some(Ok(WsMessage::Close(close))) => {
+                let code = close.as_ref().map(|c: &CloseFrame| u16::from(c.code));
+                debug!(?code, "server closed the socket");
+                self.socket = None;
+                self.conn.handle_socket_closed(now, code);
+            }
+            // tungstenite answers WebSocket pings itself; binary frames are not Pusher.
+            Some(Ok(_)) => {}
+            Some(Err(e)) => {
+                debug!(error = %e, "socket error");
+                self.socket = None;
+                self.conn.handle_socket_closed(now, None);
+            }
+            None => {
+                self.socket = None;
+                self.conn.handle_socket_closed(now, None);
+            }
+        }
+    }
+
+    /// Carries out everything the state machine asked for.
+    async fn flush(&mut self) {
+        while let Some(transmit) = self.conn.poll_transmit() {
+            match transmit {
+                Transmit::Connect => {
+                    let url = self.url.clone();
+                    self.socket = None;
+                    self.connecting = Some(Box::pin(async move {
+                        connect_async(url.as_str())
+                            .await
+                            .map(|(socket, _)| socket)
+                            .map_err(|e| e.to_string())
+                    }));
+                }
+                Transmit::Frame(text) => {
+                    if let Some(socket) = self.socket.as_mut() {
+                        if let Err(e) = socket.send(WsMessage::text(text)).await {
+                            debug!(error = %e, "send failed");
+                            self.socket = None;
+                            self.conn.handle_socket_closed(now(), None);
+                        }
+                    }
+                }
+                Transmit::Close => {
+                    self.connecting = None;
+                    if let Some(mut socket) = self.socket.take() {
+                        // Best effort: a blackholed peer never answers, so do not wait.
+                        tokio::spawn(async move {
+                            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), socket.close(None)).await;
+                        });
+                    }
+                }
+            }
+        }
+        while let Some(event) = self.conn.poll_event() {
+            self.on_event(event);
+        }
+    }
+
+    fn on_event(&mut self, event: Event) {
+        match event {
+            Event::StateChanged { previous, current } => {
+                debug!(%previous, %current, "connection state");
+                if current != ConnectionState::Connected {
+                    self.socket_id.send_replace(None);
+                }
+                self.state.send_replace(current);
+            }
+            Event::Connected { socket_id } => {
+                self.socket_id.send_replace(Some(socket_id));
+            }
+            Event::ConnectingIn(delay) => debug!(?delay, "reconnecting"),
+            Event::AuthorizeChannel { channel, socket_id } => match &self.options.authorizer {
+                Some(authorizer) => {
+                    let future = authorizer.authorize(&channel, &socket_id);
+                    self.authorizing
+                        .push(Box::pin(async move { (channel, socket_id, future.await) }));
+                }
+                None => self.conn.handle_authorization(
+                    now(),
+                    &channel,
+                    &socket_id,
+                    Err("no channel authorizer is configured".into()),
+                ),
+            },
+            Event::SubscriptionSucceeded { channel, members } => {
+                self.dispatch(&channel, SubscriptionEvent::Subscribed { members })
+            }
+            Event::SubscriptionError { channel, error } => {
+                warn!(%channel, %error, "subscription failed");
+                self.dispatch(&channel, SubscriptionEvent::Failed(error))
+            }
+            Event::ChannelEvent {
+                channel,
+                event,
+                data,
+                user_id,
+            } => {
+                let e = ChannelEvent {
+                    channel: channel.clone(),
+                    event,
+                    data,
+                    user_id,
+                };
+                self.dispatch(&channel, SubscriptionEvent::Event(e))
+            }
+            Event::MemberAdded { channel, member } => {
+                self.dispatch(&channel, SubscriptionEvent::MemberAdded(member))
+            }
+            Event::MemberRemoved { channel, member } => {
+                self.dispatch(&channel, SubscriptionEvent::MemberRemoved(member))
+            }
+            Event::Error(error) => warn!(%error, "pusher connection"),
+        }
+    }
+
+    fn dispatch(&mut self, channel: &ChannelName, event: SubscriptionEvent) {
+        if let Some(list) = self.listeners.get_mut(channel) {
+            list.retain(|(_, sink)| sink.send(event.clone()).is_ok());
+        }
+    }
+}
