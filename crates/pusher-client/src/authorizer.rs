@@ -16,7 +16,8 @@ use reqwest::header::HeaderMap;
 use thiserror::Error;
 
 /// A boxed future returned by [`ChannelAuthorizer::authorize`].
-pub type AuthorizeFuture = Pin<Box<dyn Future<Output = Result<ChannelAuthorization, AuthorizeError>> + Send>>;
+pub type AuthorizeFuture =
+    Pin<Box<dyn Future<Output = Result<ChannelAuthorization, AuthorizeError>> + Send>>;
 
 /// Authorises a socket to subscribe to a private or presence channel.
 pub trait ChannelAuthorizer: Send + Sync + 'static {
@@ -55,7 +56,9 @@ pub struct HttpAuthorizer {
 
 impl std::fmt::Debug for HttpAuthorizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HttpAuthorizer").field("url", &self.url).finish_non_exhaustive()
+        f.debug_struct("HttpAuthorizer")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
     }
 }
 
@@ -87,7 +90,10 @@ impl ChannelAuthorizer for HttpAuthorizer {
             .http
             .post(&self.url)
             .headers(self.headers.headers())
-            .form(&[("socket_id", socket_id.as_str()), ("channel_name", channel.as_str())]);
+            .form(&[
+                ("socket_id", socket_id.as_str()),
+                ("channel_name", channel.as_str()),
+            ]);
         Box::pin(async move {
             let response = request
                 .send()

@@ -25,8 +25,13 @@ type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 type Connecting = Pin<Box<dyn Future<Output = Result<Socket, String>> + Send>>;
 type Authorizing = Pin<
     Box<
-        dyn Future<Output = (ChannelName, SocketId, Result<pusher_protocol::ChannelAuthorization, AuthorizeError>)>
-            + Send,
+        dyn Future<
+                Output = (
+                    ChannelName,
+                    SocketId,
+                    Result<pusher_protocol::ChannelAuthorization, AuthorizeError>,
+                ),
+            > + Send,
     >,
 >;
 
@@ -71,7 +76,10 @@ pub(crate) async fn run(
     };
     loop {
         driver.flush().await;
-        let deadline = driver.conn.poll_timeout().map(tokio::time::Instant::from_std);
+        let deadline = driver
+            .conn
+            .poll_timeout()
+            .map(tokio::time::Instant::from_std);
         tokio::select! {
             command = commands.recv() => match command {
                 Some(command) => driver.on_command(command),
@@ -119,8 +127,11 @@ impl Driver {
                     let members = self.conn.members(&channel).cloned();
                     sink.send(SubscriptionEvent::Subscribed { members }).ok();
                 }
-                self.listeners.entry(channel.clone()).or_default().push((id, sink));
-                self.conn.handle_subscribe(now, channel);
+                self.listeners
+                    .entry(channel.clone())
+                    .or_default()
+                    .push((id, sink));
+                self.conn.handle_subscribe(now, &channel);
             }
             Command::Unsubscribe { channel, id } => {
                 let empty = match (self.listeners.get_mut(&channel), id) {
@@ -148,7 +159,10 @@ impl Driver {
         }
     }
 
-    fn on_frame(&mut self, frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>) {
+    fn on_frame(
+        &mut self,
+        frame: Option<Result<WsMessage, tokio_tungstenite::tungstenite::Error>>,
+    ) {
         let now = now();
         match frame {
             Some(Ok(WsMessage::Text(text))) => self.conn.handle_text(now, text.as_str()),
@@ -187,12 +201,13 @@ impl Driver {
                     }));
                 }
                 Transmit::Frame(text) => {
-                    if let Some(socket) = self.socket.as_mut() {
-                        if let Err(e) = socket.send(WsMessage::text(text)).await {
-                            debug!(error = %e, "send failed");
-                            self.socket = None;
-                            self.conn.handle_socket_closed(now(), None);
-                        }
+                    let Some(socket) = self.socket.as_mut() else {
+                        continue;
+                    };
+                    if let Err(e) = socket.send(WsMessage::text(text)).await {
+                        debug!(error = %e, "send failed");
+                        self.socket = None;
+                        self.conn.handle_socket_closed(now(), None);
                     }
                 }
                 Transmit::Close => {
@@ -200,7 +215,11 @@ impl Driver {
                     if let Some(mut socket) = self.socket.take() {
                         // Best effort: a blackholed peer never answers, so do not wait.
                         tokio::spawn(async move {
-                            let _ = tokio::time::timeout(std::time::Duration::from_secs(1), socket.close(None)).await;
+                            let _ = tokio::time::timeout(
+                                std::time::Duration::from_secs(1),
+                                socket.close(None),
+                            )
+                            .await;
                         });
                     }
                 }

@@ -27,7 +27,9 @@ impl Endpoint {
     pub fn url(&self, key: &str) -> String {
         let (scheme, host, port) = match self {
             Self::Cluster(cluster) => ("wss", format!("ws-{cluster}.pusher.com"), 443),
-            Self::Host { host, port, tls } => (if *tls { "wss" } else { "ws" }, host.clone(), *port),
+            Self::Host { host, port, tls } => {
+                (if *tls { "wss" } else { "ws" }, host.clone(), *port)
+            }
         };
         let host = if host.contains(':') && !host.starts_with('[') {
             format!("[{host}]") // an IPv6 literal
@@ -54,11 +56,15 @@ mod tests {
                 env!("CARGO_PKG_VERSION")
             )
         );
-        assert!(Endpoint::host("127.0.0.1", 6001, false)
-            .url("k")
-            .starts_with("ws://127.0.0.1:6001/app/k?protocol=7&"));
-        assert!(Endpoint::host("::1", 6001, true)
-            .url("k")
-            .starts_with("wss://[::1]:6001/app/k?"));
+        assert!(
+            Endpoint::host("127.0.0.1", 6001, false)
+                .url("k")
+                .starts_with("ws://127.0.0.1:6001/app/k?protocol=7&")
+        );
+        assert!(
+            Endpoint::host("::1", 6001, true)
+                .url("k")
+                .starts_with("wss://[::1]:6001/app/k?")
+        );
     }
 }

@@ -41,12 +41,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 
-use pusher_protocol::{ChannelName, ClientConfig, ConnectionState, NameError, SocketId, TriggerError};
+use pusher_protocol::{
+    ChannelName, ClientConfig, ConnectionState, NameError, SocketId, TriggerError,
+};
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot, watch};
 
 pub use authorizer::{
-    AuthorizeError, AuthorizeFuture, ChannelAuthorizer, HeadersProvider, HttpAuthorizer, LocalAuthorizer,
+    AuthorizeError, AuthorizeFuture, ChannelAuthorizer, HeadersProvider, HttpAuthorizer,
+    LocalAuthorizer,
 };
 pub use endpoint::Endpoint;
 pub use pusher_protocol::{
@@ -134,7 +137,9 @@ impl ChannelEvent {
 pub enum SubscriptionEvent {
     /// The subscription is live, after the first subscribe and again after
     /// every reconnect. Presence channels carry their members.
-    Subscribed { members: Option<Members> },
+    Subscribed {
+        members: Option<Members>,
+    },
     /// The subscription failed; it is tried again on the next reconnect or
     /// the next `subscribe` call.
     Failed(SubscriptionFailure),
@@ -315,7 +320,10 @@ impl Subscription {
 
 impl futures_util::Stream for Subscription {
     type Item = SubscriptionEvent;
-    fn poll_next(mut self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+    fn poll_next(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Self::Item>> {
         self.events.poll_recv(cx)
     }
 }

@@ -229,7 +229,7 @@ fn an_invalid_socket_id_in_the_handshake_is_refused() {
 #[test]
 fn public_subscription_is_sent_after_connecting() {
     let mut h = Harness::new();
-    h.conn.handle_subscribe(h.now, channel("news"));
+    h.conn.handle_subscribe(h.now, &channel("news"));
     h.connect();
     h.open();
     assert!(h.sent_messages().is_empty(), "nothing before the handshake");
@@ -273,7 +273,7 @@ fn private_subscription_asks_for_authorisation() {
     let mut h = Harness::new();
     h.connected("7.7");
     let ch = channel("private-family-1");
-    h.conn.handle_subscribe(h.now, ch.clone());
+    h.conn.handle_subscribe(h.now, &ch);
     let sid = SocketId::parse("7.7").unwrap();
     assert_eq!(
         h.take_events(),
@@ -308,7 +308,7 @@ fn a_failed_authorisation_keeps_the_connection_and_is_asked_again() {
     let mut h = Harness::new();
     h.connected("7.7");
     let ch = channel("private-family-1");
-    h.conn.handle_subscribe(h.now, ch.clone());
+    h.conn.handle_subscribe(h.now, &ch);
     h.take_events();
     let sid = SocketId::parse("7.7").unwrap();
     h.conn
@@ -323,7 +323,7 @@ fn a_failed_authorisation_keeps_the_connection_and_is_asked_again() {
     assert_eq!(h.conn.state(), ConnectionState::Connected);
     assert!(h.take_transmits().is_empty(), "the socket stays open");
     // Asking again retries.
-    h.conn.handle_subscribe(h.now, ch.clone());
+    h.conn.handle_subscribe(h.now, &ch);
     assert!(matches!(
         h.take_events().as_slice(),
         [Event::AuthorizeChannel { .. }]
@@ -333,7 +333,7 @@ fn a_failed_authorisation_keeps_the_connection_and_is_asked_again() {
 #[test]
 fn server_refusal_of_a_subscription_is_reported_per_channel() {
     let mut h = Harness::new();
-    h.conn.handle_subscribe(h.now, channel("news"));
+    h.conn.handle_subscribe(h.now, &channel("news"));
     h.connected("1.1");
     h.receive(&server::subscription_error(
         "news",
@@ -417,7 +417,7 @@ fn any_inbound_frame_resets_the_activity_timer() {
 #[test]
 fn no_pong_means_reconnect_at_once() {
     let mut h = Harness::new();
-    h.conn.handle_subscribe(h.now, channel("news"));
+    h.conn.handle_subscribe(h.now, &channel("news"));
     h.connected("1.1");
     h.fire_next_timer(); // activity → ping
     assert_eq!(h.sent_messages(), [Message::Ping]);
@@ -505,8 +505,8 @@ fn resubscribes_with_fresh_authorisation_after_reconnect() {
     let mut h = Harness::new();
     let private = channel("private-family-1");
     let public = channel("news");
-    h.conn.handle_subscribe(h.now, private.clone());
-    h.conn.handle_subscribe(h.now, public.clone());
+    h.conn.handle_subscribe(h.now, &private);
+    h.conn.handle_subscribe(h.now, &public);
     h.connect();
     h.open();
     h.handshake("1.1", 120);
@@ -664,7 +664,7 @@ fn presence_members_follow_the_channel() {
     let mut h = Harness::new();
     h.connected("5.5");
     let ch = channel("presence-kitchen");
-    h.conn.handle_subscribe(h.now, ch.clone());
+    h.conn.handle_subscribe(h.now, &ch);
     h.take_events();
     let sid = SocketId::parse("5.5").unwrap();
     h.conn.handle_authorization(
@@ -677,15 +677,14 @@ fn presence_members_follow_the_channel() {
         }),
     );
     h.take_transmits();
-    let mut presence = PresenceData::default();
-    presence.ids = vec!["ada".into(), "bo".into()];
-    presence
-        .hash
-        .insert("ada".into(), serde_json::json!({"name": "Ada"}));
-    presence
-        .hash
-        .insert("bo".into(), serde_json::json!({"name": "Bo"}));
-    presence.count = 2;
+    let mut hash = std::collections::BTreeMap::new();
+    hash.insert("ada".to_string(), serde_json::json!({"name": "Ada"}));
+    hash.insert("bo".to_string(), serde_json::json!({"name": "Bo"}));
+    let presence = PresenceData {
+        ids: vec!["ada".into(), "bo".into()],
+        count: 2,
+        hash,
+    };
     h.receive(&server::subscription_succeeded(
         "presence-kitchen",
         Some(presence),
@@ -719,7 +718,7 @@ fn presence_members_follow_the_channel() {
 #[test]
 fn disconnect_stops_everything_and_connect_resumes() {
     let mut h = Harness::new();
-    h.conn.handle_subscribe(h.now, channel("news"));
+    h.conn.handle_subscribe(h.now, &channel("news"));
     h.connected("1.1");
     h.conn.handle_disconnect(h.now);
     assert_eq!(h.take_transmits(), [Transmit::Close]);
@@ -741,7 +740,7 @@ fn disconnect_stops_everything_and_connect_resumes() {
 #[test]
 fn unsubscribe_sends_once_and_forgets() {
     let mut h = Harness::new();
-    h.conn.handle_subscribe(h.now, channel("news"));
+    h.conn.handle_subscribe(h.now, &channel("news"));
     h.connected("1.1");
     h.receive(&server::subscription_succeeded("news", None));
     h.conn.handle_unsubscribe(h.now, &channel("news"));
@@ -778,7 +777,7 @@ fn client_events_follow_the_rules() {
         h.conn.trigger(&private, "client-x", "{}"),
         Err(TriggerError::NotSubscribed("private-chat".into()))
     );
-    h.conn.handle_subscribe(h.now, private.clone());
+    h.conn.handle_subscribe(h.now, &private);
     let sid = SocketId::parse("1.1").unwrap();
     h.conn.handle_authorization(
         h.now,

@@ -484,7 +484,7 @@ impl ClientConnection {
         };
         match message {
             Message::ConnectionEstablished(handshake) => self.on_handshake(now, handshake),
-            Message::Ping => self.send(Message::Pong),
+            Message::Ping => self.send(&Message::Pong),
             Message::Pong => {}
             Message::Error(ErrorData { message, code }) => self
                 .events
@@ -541,14 +541,15 @@ impl ClientConnection {
 
     /// Subscribe requested. Private and presence channels need an
     /// authorisation, asked through [`Event::AuthorizeChannel`].
-    pub fn handle_subscribe(&mut self, _now: Instant, channel: ChannelName) {
-        let retry = match self.channels.get(&channel) {
+    pub fn handle_subscribe(&mut self, _now: Instant, channel: &ChannelName) {
+        let retry = match self.channels.get(channel) {
             None => true,
             Some(state) => state.status == Subscription::Failed,
         };
         if !retry {
             return;
         }
+        let socket_id = self.socket_id().cloned();
         self.channels.insert(
             channel.clone(),
             ChannelState {
@@ -556,9 +557,8 @@ impl ClientConnection {
                 members: None,
             },
         );
-        if let Socket::Established { socket_id } = &self.socket {
-            let socket_id = socket_id.clone();
-            self.start_subscription(&channel, &socket_id);
+        if let Some(socket_id) = socket_id {
+            self.start_subscription(channel, &socket_id);
         }
     }
 
@@ -572,7 +572,7 @@ impl ClientConnection {
             Subscription::Pending { .. } | Subscription::Subscribed
         );
         if sent && matches!(self.socket, Socket::Established { .. }) {
-            self.send(Message::Unsubscribe {
+            self.send(&Message::Unsubscribe {
                 channel: channel.to_string(),
             });
         }
@@ -610,7 +610,7 @@ impl ClientConnection {
                         _ => None,
                     });
                 state.status = Subscription::Pending { me };
-                self.send(Message::Subscribe(Subscribe {
+                self.send(&Message::Subscribe(Subscribe {
                     channel: channel.to_string(),
                     auth: Some(authorization.auth),
                     channel_data: authorization.channel_data,
@@ -648,7 +648,7 @@ impl ClientConnection {
         if !self.is_subscribed(channel) {
             return Err(TriggerError::NotSubscribed(channel.to_string()));
         }
-        self.send(Message::ClientEvent(AppEvent {
+        self.send(&Message::ClientEvent(AppEvent {
             event: event_name.to_owned(),
             channel: Some(channel.to_string()),
             data: Some(data.to_owned()),
@@ -704,7 +704,7 @@ impl ClientConnection {
         } else {
             state.status = Subscription::Pending { me: None };
             // pusher-js sends an empty auth on public channels.
-            self.send(Message::Subscribe(Subscribe {
+            self.send(&Message::Subscribe(Subscribe {
                 channel: channel.to_string(),
                 auth: Some(String::new()),
                 channel_data: None,
@@ -805,7 +805,7 @@ impl ClientConnection {
                 self.fail_attempt(now, ConnectionError::HandshakeTimeout(limit));
             }
             Timer::Activity => {
-                self.send(Message::Ping);
+                self.send(&Message::Ping);
                 self.timers.set(Timer::Pong, now + self.config.pong_timeout);
             }
             Timer::Pong => {
@@ -899,7 +899,7 @@ impl ClientConnection {
         self.reset_channels();
     }
 
-    fn send(&mut self, message: Message) {
+    fn send(&mut self, message: &Message) {
         self.transmits.push_back(Transmit::Frame(message.encode()));
     }
 
