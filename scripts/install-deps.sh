@@ -22,6 +22,11 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node.js and npm for the Pusher interop tests (pusher-js and the official
+# `pusher` library from npm) and the UI tests. A machine may already carry a
+# newer Node whose package includes npm; only fill in what is absent.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq

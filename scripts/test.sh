@@ -30,6 +30,11 @@ step "Rust tests (unit, property, integration)"
 cargo nextest run --workspace --locked --no-fail-fast
 cargo test --workspace --locked --doc
 
+step "interop: kinboard-relay against pusher-js and the official pusher library"
+cargo build --locked -p kinboard-relay
+(cd tests/interop && npm ci --no-audit --no-fund --loglevel=error \
+  && KINBOARD_RELAY_BIN=target/debug/kinboard-relay node --test --test-concurrency=1 test/)
+
 if [ -d ui/test ]; then
   step "UI tests"
   (cd ui && node --test test/)
