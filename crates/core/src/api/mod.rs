@@ -1,0 +1,549 @@
+//! The typed client of the backend's REST API ([`ApiClient`]).
+//!
+//! It owns three things besides the calls themselves: the bearer token
+//! (read at the moment of each request, so a token changed by sign-in is
+//! the one the next call and the next channel authorisation use), the
+//! server-clock offset estimated from every reply's `serverTime`, and a
+//! count of the requests it has sent (the "nothing polls" tests read it).
+//! It does not retry: retries belong to the user action that owns the
+//! idempotency key (see `dashboard`).
+
+pub mod wire;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderValue};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
+use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
+use crate::error::CoreError;
+use wire::{
+    Chore, ChoreCompletedReply, ChoreReply, ErrorReply, Family, FamilyReply, KioskReply, Me,
+    Member, MemberReply, Realtime, SessionReply, Snapshot, StarsReply, Template, TemplateReply,
+    TimerReply,
+};
+
+/// The header a kiosk sends the parent PIN in.
+pub const PIN_HEADER: &str = "x-kinboard-pin";
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// How a timer is started.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged, rename_all = "camelCase")]
+pub enum StartTimer {
+    FromTemplate {
+        #[serde(rename = "memberId")]
+        member_id: String,
+        #[serde(rename = "templateId")]
+        template_id: String,
+    },
+    OneOff {
+        #[serde(rename = "memberId")]
+        member_id: String,
+        label: String,
+        #[serde(rename = "durationSeconds")]
+        duration_seconds: i64,
+        stars: i64,
+    },
+}
+
+/// An action on an existing timer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimerAction {
+    Pause,
+    Resume,
+    Extend { seconds: i64 },
+    Cancel,
+    Sync,
+    Confirm,
+}
+
+impl TimerAction {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::Extend { .. } => "extend",
+            Self::Cancel => "cancel",
+            Self::Sync => "sync",
+            Self::Confirm => "confirm",
+        }
+    }
+}
+
+/// Extra headers of one call.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CallOptions<'a> {
+    pub idempotency_key: Option<&'a str>,
+    pub pin: Option<&'a str>,
+}
+
+/// A cheap, cloneable handle to the backend at one base URL.
+#[derive(Clone)]
+pub struct ApiClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    token: RwLock<Option<String>>,
+    requests: AtomicU64,
+    offset: Mutex<OffsetEstimator>,
+    clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for ApiClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiClient")
+            .field("base", &self.inner.base)
+            .field("signed_in", &self.token().is_some())
+            .field("requests", &self.requests_sent())
+            .finish()
+    }
+}
+
+/// Normalises a server address typed by a person: `host:port` gets
+/// `http://`, a trailing slash goes.
+pub fn normalize_base_url(input: &str) -> Result<String, CoreError> {
+    let trimmed = input.trim().trim_end_matches('/');
+    let with_scheme = if trimmed.contains("://") {
+        trimmed.to_owned()
+    } else {
+        format!("http://{trimmed}")
+    };
+    let url = url::Url::parse(&with_scheme)
+        .map_err(|e| CoreError::InvalidUrl(format!("{input}: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(CoreError::InvalidUrl(format!(
+            "{input}: expected http(s)://host[:port]"
+        )));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
+}
+
+impl ApiClient {
+    /// A client for the server at `base_url` (`http://host:port`), on the
+    /// system clock, with a 15 s request timeout.
+    pub fn new(base_url: &str) -> Result<Self, CoreError> {
+        Self::with_clock(base_url, clock::system())
+    }
+
+    pub fn with_clock(base_url: &str, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(15))
+            .connect_timeout(Duration::from_secs(5))
+            .build()
+            .map_err(|e| CoreError::Network(e.to_string()))?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                http,
+                base: normalize_base_url(base_url)?,
+                token: RwLock::new(None),
+                requests: AtomicU64::new(0),
+                offset: Mutex::new(OffsetEstimator::new()),
+                clock,
+            }),
+        })
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.inner.base
+    }
+
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.inner.clock
+    }
+
+    /// Sets (or clears) the bearer token used from the next request on.
+    pub fn set_token(&self, token: Option<String>) {
+        *self
+            .inner
+            .token
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = token;
+    }
+
+    pub fn token(&self) -> Option<String> {
+        self.inner
+            .token
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `Authorization: Bearer …` with the current token, for the channel
+    /// authoriser (which asks at every subscription).
+    pub fn auth_headers(&self) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Some(token) = self.token()
+            && let Ok(value) = HeaderValue::from_str(&format!("Bearer {token}"))
+        {
+            headers.insert(reqwest::header::AUTHORIZATION, value);
+        }
+        headers
+    }
+
+    /// HTTP requests sent so far by this client and its clones.
+    pub fn requests_sent(&self) -> u64 {
+        self.inner.requests.load(Ordering::Relaxed)
+    }
+
+    /// The estimated `server − local` clock offset in ms, once any reply
+    /// carried `serverTime`.
+    pub fn server_offset_ms(&self) -> Option<i64> {
+        self.lock_offset().offset_ms()
+    }
+
+    fn lock_offset(&self) -> std::sync::MutexGuard<'_, OffsetEstimator> {
+        self.inner
+            .offset
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Sends one request to `url` and decodes the reply (or the API error).
+    async fn call<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: &str,
+        payload: Payload,
+        options: CallOptions<'_>,
+    ) -> Result<T, CoreError> {
+        let mut request = self.inner.http.request(method, url);
+        if let Some(token) = self.token() {
+            request = request.bearer_auth(token);
+        }
+        if let Some(key) = options.idempotency_key {
+            request = request.header(IDEMPOTENCY_HEADER, key);
+        }
+        if let Some(pin) = options.pin {
+            request = request.header(PIN_HEADER, pin);
+        }
+        request = match payload {
+            Payload::None => request,
+            Payload::Json(body) => request
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body),
+            Payload::Form(body) => request
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body),
+        };
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let sent_ms = self.inner.clock.now_ms();
+        let started = tokio::time::Instant::now();
+        let response = request.send().await?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        let rtt_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let path = url.strip_prefix(self.inner.base.as_str()).unwrap_or(url);
+        let value: serde_json::Value = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            match serde_json::from_slice(&bytes) {
+                Ok(value) => value,
+                Err(_) if !status.is_success() => serde_json::Value::Null,
+                Err(e) => {
+                    return Err(CoreError::Decode(format!(
+                        "{} {path}: {e}",
+                        status.as_u16()
+                    )));
+                }
+            }
+        };
+        if let Some(server_ms) = value.get("serverTime").and_then(serde_json::Value::as_i64) {
+            self.lock_offset().record(OffsetSample {
+                sent_ms,
+                rtt_ms,
+                server_ms,
+            });
+        }
+        if status.is_success() {
+            serde_json::from_value(value).map_err(|e| CoreError::Decode(format!("{path}: {e}")))
+        } else {
+            Err(match serde_json::from_value::<ErrorReply>(value) {
+                Ok(reply) => CoreError::Api {
+                    status: status.as_u16(),
+                    code: reply.error.code,
+                    message: reply.error.message,
+                },
+                Err(_) => CoreError::Api {
+                    status: status.as_u16(),
+                    code: if status.is_server_error() {
+                        "server"
+                    } else {
+                        "http"
+                    }
+                    .into(),
+                    message: format!("the server answered {status}"),
+                },
+            })
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.inner.base)
+    }
+
+    async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CoreError> {
+        self.call(
+            Method::GET,
+            &self.url(path),
+            Payload::None,
+            CallOptions::default(),
+        )
+        .await
+    }
+
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &impl Serialize,
+        options: CallOptions<'_>,
+    ) -> Result<T, CoreError> {
+        self.call(Method::POST, &self.url(path), Payload::json(body)?, options)
+            .await
+    }
+
+    /// Authorises a socket for a private channel at `auth_endpoint` (an
+    /// absolute URL from `/api/realtime`), with the current token.
+    pub async fn pusher_auth(
+        &self,
+        auth_endpoint: &str,
+        socket_id: &str,
+        channel: &str,
+    ) -> Result<pusher_protocol::ChannelAuthorization, CoreError> {
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("socket_id", socket_id)
+            .append_pair("channel_name", channel)
+            .finish();
+        self.call(
+            Method::POST,
+            auth_endpoint,
+            Payload::Form(form),
+            CallOptions::default(),
+        )
+        .await
+    }
+
+    // ---- accounts
+
+    pub async fn sign_up(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<SessionReply, CoreError> {
+        let body = serde_json::json!({ "email": email, "password": password, "name": name });
+        self.post("/api/auth/sign-up", &body, CallOptions::default())
+            .await
+    }
+
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<SessionReply, CoreError> {
+        let body = serde_json::json!({ "email": email, "password": password });
+        self.post("/api/auth/sign-in", &body, CallOptions::default())
+            .await
+    }
+
+    /// Revokes the current token at the server.
+    pub async fn sign_out(&self) -> Result<(), CoreError> {
+        let _: serde_json::Value = self
+            .post(
+                "/api/auth/sign-out",
+                &serde_json::json!({}),
+                CallOptions::default(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    pub async fn me(&self) -> Result<Me, CoreError> {
+        self.get("/api/me").await
+    }
+
+    // ---- realtime and the dashboard
+
+    pub async fn realtime(&self) -> Result<Realtime, CoreError> {
+        self.get("/api/realtime").await
+    }
+
+    pub async fn dashboard(&self, family_id: &str) -> Result<Snapshot, CoreError> {
+        self.get(&format!("/api/families/{}/dashboard", seg(family_id)))
+            .await
+    }
+
+    // ---- timers, chores, stars
+
+    pub async fn start_timer(
+        &self,
+        family_id: &str,
+        start: &StartTimer,
+        options: CallOptions<'_>,
+    ) -> Result<TimerReply, CoreError> {
+        self.post(
+            &format!("/api/families/{}/timers", seg(family_id)),
+            start,
+            options,
+        )
+        .await
+    }
+
+    pub async fn timer_action(
+        &self,
+        timer_id: &str,
+        action: TimerAction,
+        options: CallOptions<'_>,
+    ) -> Result<TimerReply, CoreError> {
+        let body = match action {
+            TimerAction::Extend { seconds } => serde_json::json!({ "seconds": seconds }),
+            _ => serde_json::json!({}),
+        };
+        let path = format!("/api/timers/{}/{}", seg(timer_id), action.path());
+        self.post(&path, &body, options).await
+    }
+
+    pub async fn complete_chore(
+        &self,
+        chore_id: &str,
+        member_id: &str,
+        options: CallOptions<'_>,
+    ) -> Result<ChoreCompletedReply, CoreError> {
+        let body = serde_json::json!({ "memberId": member_id });
+        self.post(
+            &format!("/api/chores/{}/complete", seg(chore_id)),
+            &body,
+            options,
+        )
+        .await
+    }
+
+    /// Adds (`amount > 0`) or removes (`amount < 0`) stars.
+    pub async fn change_stars(
+        &self,
+        family_id: &str,
+        member_id: &str,
+        amount: i64,
+        reason: &str,
+        options: CallOptions<'_>,
+    ) -> Result<StarsReply, CoreError> {
+        let body = serde_json::json!({ "amount": amount, "reason": reason });
+        let path = format!(
+            "/api/families/{}/members/{}/stars",
+            seg(family_id),
+            seg(member_id)
+        );
+        self.post(&path, &body, options).await
+    }
+
+    // ---- family administration (parents; setting up a household)
+
+    pub async fn create_family(
+        &self,
+        name: &str,
+        time_zone: Option<&str>,
+    ) -> Result<Family, CoreError> {
+        let body = match time_zone {
+            Some(tz) => serde_json::json!({ "name": name, "timeZone": tz }),
+            None => serde_json::json!({ "name": name }),
+        };
+        let reply: FamilyReply = self
+            .post("/api/families", &body, CallOptions::default())
+            .await?;
+        Ok(reply.family)
+    }
+
+    /// Adds a child profile.
+    pub async fn add_member(&self, family_id: &str, name: &str) -> Result<Member, CoreError> {
+        let body = serde_json::json!({ "name": name });
+        let path = format!("/api/families/{}/members", seg(family_id));
+        let reply: MemberReply = self.post(&path, &body, CallOptions::default()).await?;
+        Ok(reply.member)
+    }
+
+    pub async fn create_template(
+        &self,
+        family_id: &str,
+        label: &str,
+        duration_seconds: i64,
+        stars: i64,
+    ) -> Result<Template, CoreError> {
+        let body = serde_json::json!({ "label": label, "durationSeconds": duration_seconds, "stars": stars });
+        let path = format!("/api/families/{}/templates", seg(family_id));
+        let reply: TemplateReply = self.post(&path, &body, CallOptions::default()).await?;
+        Ok(reply.template)
+    }
+
+    pub async fn create_chore(
+        &self,
+        family_id: &str,
+        title: &str,
+        stars: i64,
+        member_id: Option<&str>,
+    ) -> Result<Chore, CoreError> {
+        let body = serde_json::json!({ "title": title, "stars": stars, "memberId": member_id });
+        let path = format!("/api/families/{}/chores", seg(family_id));
+        let reply: ChoreReply = self.post(&path, &body, CallOptions::default()).await?;
+        Ok(reply.chore)
+    }
+
+    pub async fn set_pin(&self, family_id: &str, pin: &str) -> Result<(), CoreError> {
+        let body = serde_json::json!({ "pin": pin });
+        let path = format!("/api/families/{}/pin", seg(family_id));
+        let _: serde_json::Value = self
+            .call(
+                Method::PUT,
+                &self.url(&path),
+                Payload::json(&body)?,
+                CallOptions::default(),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Creates a kiosk device for the family; returns its bearer token.
+    pub async fn create_kiosk(&self, family_id: &str, name: &str) -> Result<String, CoreError> {
+        let body = serde_json::json!({ "name": name });
+        let path = format!("/api/families/{}/kiosks", seg(family_id));
+        let reply: KioskReply = self.post(&path, &body, CallOptions::default()).await?;
+        Ok(reply.token)
+    }
+}
+
+/// Percent-encodes a path segment (ids are server-made, but a path must
+/// never be steered by one).
+fn seg(id: &str) -> String {
+    let mut out = String::with_capacity(id.len());
+    for b in id.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~') {
+            out.push(char::from(b));
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A request body.
+enum Payload {
+    None,
+    Json(Vec<u8>),
+    Form(String),
+}
+
+impl Payload {
+    fn json(body: &impl Serialize) -> Result<Self, CoreError> {
+        serde_json::to_vec(body)
+            .map(Self::Json)
+            .map_err(|e| CoreError::Decode(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests;

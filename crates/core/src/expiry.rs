@@ -1,0 +1,254 @@
+//! The expiry watcher: raises [`TimerExpired`] once per timer run on this
+//! device, at the local deadline, whether or not the device is online.
+//!
+//! [`ExpiryTracker`] is the decision, pure: given the timers, the clock
+//! offset and the local time it says which notices are due and when to
+//! look again. A run is a timer id with its `endsAt`: the server's
+//! `timer:expired` keeps `endsAt`, so when it (or a snapshot) shows the
+//! timer expired the run is recognised and not announced twice; an
+//! extension restarts the timer with a new `endsAt`, a new run. When the
+//! server's expiry arrives before the local deadline (our clock or the
+//! offset is off) the notice is raised then. A timer first seen already
+//! expired (the app started after the fact) is not announced: nothing
+//! happened while this device was watching.
+//!
+//! [`run`] is the task around it, fed by the dashboard view.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::api::wire::TimerState;
+use crate::clock::Clock;
+use crate::notify::{Notifier, TimerExpired};
+use crate::view::DashboardView;
+
+#[derive(Debug, Default)]
+pub struct ExpiryTracker {
+    /// Timers seen running: id → the `endsAt` last seen.
+    watched: HashMap<String, i64>,
+    /// Runs already announced: (id, endsAt).
+    announced: HashSet<(String, i64)>,
+}
+
+impl ExpiryTracker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Looks at the view at local time `now_ms`; returns the notices due
+    /// now and the local time to look again at (the next deadline).
+    pub fn update(
+        &mut self,
+        view: &DashboardView,
+        now_ms: i64,
+    ) -> (Vec<TimerExpired>, Option<i64>) {
+        let mut due = Vec::new();
+        let mut next: Option<i64> = None;
+        for t in &view.timers {
+            let Some(ends_at) = t.ends_at else { continue };
+            let run = (t.id.clone(), ends_at);
+            let fire = match t.state {
+                TimerState::Running => {
+                    self.watched.insert(t.id.clone(), ends_at);
+                    let local_deadline = ends_at - view.server_offset_ms;
+                    if now_ms >= local_deadline {
+                        true
+                    } else {
+                        next = Some(next.map_or(local_deadline, |n| n.min(local_deadline)));
+                        false
+                    }
+                }
+                TimerState::Expired => self.watched.contains_key(&t.id),
+                _ => false,
+            };
+            if fire && self.announced.insert(run) {
+                due.push(TimerExpired {
+                    timer_id: t.id.clone(),
+                    label: t.label.clone(),
+                    member_id: t.member_id.clone(),
+                    member_name: view.member(&t.member_id).map(|m| m.name.clone()),
+                    ends_at,
+                });
+            }
+        }
+        // Forget timers that left the dashboard (confirmed or cancelled).
+        // Before the first snapshot the view is empty: keep everything.
+        if view.family.is_some() && view.revision > 0 {
+            let present: HashSet<&str> = view.timers.iter().map(|t| t.id.as_str()).collect();
+            self.watched.retain(|id, _| present.contains(id.as_str()));
+            self.announced
+                .retain(|(id, _)| present.contains(id.as_str()));
+        }
+        (due, next)
+    }
+}
+
+/// Watches `views` until the sender is gone, raising notices on `notifier`.
+pub async fn run(
+    mut views: watch::Receiver<Arc<DashboardView>>,
+    clock: Arc<dyn Clock>,
+    notifier: Arc<dyn Notifier>,
+) {
+    let mut tracker = ExpiryTracker::new();
+    loop {
+        let view = views.borrow_and_update().clone();
+        let now = clock.now_ms();
+        let (due, next) = tracker.update(&view, now);
+        for notice in &due {
+            tracing::info!(timer = %notice.timer_id, label = %notice.label, "timer expired");
+            notifier.timer_expired(notice);
+        }
+        let sleep = next.map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)));
+        tokio::select! {
+            changed = views.changed() => if changed.is_err() { break },
+            () = async { tokio::time::sleep(sleep.unwrap_or_default()).await }, if sleep.is_some() => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::clock::TokioClock;
+    use crate::notify::RecordingNotifier;
+    use crate::view::{FamilyView, Role, TimerView};
+
+    fn view(revision: i64, offset: i64, timers: Vec<TimerView>) -> DashboardView {
+        let mut v = DashboardView::empty(Role::Parent);
+        v.revision = revision;
+        v.server_offset_ms = offset;
+        v.family = Some(FamilyView {
+            id: "f".into(),
+            name: "F".into(),
+            time_zone: "UTC".into(),
+        });
+        v.timers = timers;
+        v
+    }
+
+    fn timer(id: &str, state: TimerState, ends_at: i64) -> TimerView {
+        TimerView {
+            id: id.into(),
+            member_id: "m".into(),
+            label: "Pasta".into(),
+            state,
+            ends_at: Some(ends_at),
+            remaining_ms: None,
+            duration_ms: 60_000,
+            stars: 0,
+            template_id: None,
+        }
+    }
+
+    #[test]
+    fn fires_once_at_the_local_deadline() {
+        let mut t = ExpiryTracker::new();
+        // Server 500 ms ahead: endsAt 10_000 server is 9_500 local.
+        let v = view(1, 500, vec![timer("a", TimerState::Running, 10_000)]);
+        assert_eq!(t.update(&v, 9_000), (vec![], Some(9_500)));
+        let (due, next) = t.update(&v, 9_500);
+        assert_eq!(due.len(), 1);
+        assert_eq!(next, None);
+        assert!(t.update(&v, 9_600).0.is_empty());
+        // The server's expiry (same endsAt) and a snapshot showing it do not repeat it.
+        let expired = view(2, 500, vec![timer("a", TimerState::Expired, 10_000)]);
+        assert!(t.update(&expired, 10_000).0.is_empty());
+        assert!(t.update(&expired, 20_000).0.is_empty());
+    }
+
+    #[test]
+    fn the_servers_expiry_first_raises_it_then_and_only_then() {
+        let mut t = ExpiryTracker::new();
+        // Our clock is behind the truth: the server expires it first.
+        t.update(
+            &view(1, 0, vec![timer("a", TimerState::Running, 10_000)]),
+            8_000,
+        );
+        let (due, _) = t.update(
+            &view(2, 0, vec![timer("a", TimerState::Expired, 10_000)]),
+            9_000,
+        );
+        assert_eq!(due.len(), 1);
+        assert!(
+            t.update(
+                &view(2, 0, vec![timer("a", TimerState::Expired, 10_000)]),
+                10_000
+            )
+            .0
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_extension_is_a_new_run_and_a_timer_seen_expired_at_start_is_not_announced() {
+        let mut t = ExpiryTracker::new();
+        assert!(
+            t.update(
+                &view(1, 0, vec![timer("old", TimerState::Expired, 1_000)]),
+                5_000
+            )
+            .0
+            .is_empty()
+        );
+        t.update(
+            &view(1, 0, vec![timer("a", TimerState::Running, 10_000)]),
+            10_000,
+        );
+        let (due, next) = t.update(
+            &view(2, 0, vec![timer("a", TimerState::Running, 70_000)]),
+            10_001,
+        );
+        assert!(due.is_empty());
+        assert_eq!(next, Some(70_000));
+        assert_eq!(
+            t.update(
+                &view(2, 0, vec![timer("a", TimerState::Running, 70_000)]),
+                70_000
+            )
+            .0
+            .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn paused_timers_never_fire() {
+        let mut t = ExpiryTracker::new();
+        let mut paused = timer("a", TimerState::Paused, 0);
+        paused.ends_at = None;
+        paused.remaining_ms = Some(5_000);
+        assert_eq!(
+            t.update(&view(1, 0, vec![paused]), 1_000_000),
+            (vec![], None)
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_task_fires_on_time_without_new_views() {
+        let clock = Arc::new(TokioClock::starting_at(1_000_000));
+        let notifier = RecordingNotifier::new();
+        let (tx, rx) = watch::channel(Arc::new(view(
+            1,
+            0,
+            vec![timer("a", TimerState::Running, 1_060_000)],
+        )));
+        let task = tokio::spawn(run(rx, clock.clone(), Arc::new(notifier.clone())));
+        tokio::time::sleep(Duration::from_millis(59_999)).await;
+        assert!(notifier.notices().is_empty());
+        tokio::time::sleep(Duration::from_millis(2)).await;
+        assert_eq!(notifier.count_for("a"), 1);
+        // A view with the server's expiry changes nothing.
+        tx.send_replace(Arc::new(view(
+            2,
+            0,
+            vec![timer("a", TimerState::Expired, 1_060_000)],
+        )));
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        assert_eq!(notifier.count_for("a"), 1);
+        drop(tx);
+        task.await.unwrap();
+    }
+}

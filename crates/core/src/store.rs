@@ -1,0 +1,378 @@
+//! The dashboard state of one family and the rule that keeps it right:
+//! changes apply strictly in `revision` order.
+//!
+//! [`Store`] is pure data, no I/O and no clock: the sync engine feeds it
+//! snapshots and [`Versioned`] changes (from channel events and from the
+//! replies to this device's own actions) and asks it whether it is
+//! missing something ([`Store::has_gap`], [`Store::needs_snapshot`]). A
+//! change at or below the current revision is ignored, the next one is
+//! applied, a later one waits in `pending` until the ones before it arrive
+//! (events out of order) or a snapshot makes it moot.
+
+use std::collections::BTreeMap;
+
+use crate::api::wire::{self, Snapshot, Timer, event};
+
+/// One change to the dashboard, as an event or a reply describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// `timer:started`, `timer:updated`, `timer:expired`: the whole timer.
+    TimerUpsert(Timer),
+    /// `timer:completed`: the timer leaves the dashboard.
+    TimerCompleted(Timer),
+    /// `timer:cancelled`.
+    TimerCancelled(String),
+    /// `chore:completed`; `at_ms` is the server time it was learnt at
+    /// (the event does not carry it).
+    ChoreCompleted {
+        chore_id: String,
+        completed_by: String,
+        at_ms: i64,
+    },
+    /// `stars:updated`.
+    StarsSet { member_id: String, new_balance: i64 },
+    /// Stars awarded by this device's own action, whose reply gives the
+    /// amount but not the balance.
+    StarsDelta { member_id: String, delta: i64 },
+    /// An event this client does not know: only a snapshot can apply it.
+    Unknown(String),
+}
+
+/// A change and the family revision it brings the state to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versioned {
+    pub revision: i64,
+    pub change: Change,
+}
+
+impl Versioned {
+    /// Parses a channel event; `at_ms` is the current server time, used
+    /// where the event carries no time of its own. `None` when the payload
+    /// has no revision at all (nothing to order it by).
+    pub fn from_event(name: &str, data: &str, at_ms: i64) -> Option<Self> {
+        fn parse<T: serde::de::DeserializeOwned>(data: &str) -> Option<T> {
+            serde_json::from_str(data)
+                .map_err(|e| tracing::warn!(error = %e, "malformed event payload"))
+                .ok()
+        }
+        let known = match name {
+            event::TIMER_STARTED | event::TIMER_UPDATED | event::TIMER_EXPIRED => {
+                parse::<event::TimerEvent>(data).map(|e| (e.revision, Change::TimerUpsert(e.timer)))
+            }
+            event::TIMER_CANCELLED => parse::<event::TimerCancelled>(data)
+                .map(|e| (e.revision, Change::TimerCancelled(e.timer_id))),
+            event::TIMER_COMPLETED => parse::<event::TimerCompleted>(data)
+                .map(|e| (e.revision, Change::TimerCompleted(e.timer))),
+            event::CHORE_COMPLETED => parse::<event::ChoreCompleted>(data).map(|e| {
+                let change = Change::ChoreCompleted {
+                    chore_id: e.chore_id,
+                    completed_by: e.completed_by,
+                    at_ms,
+                };
+                (e.revision, change)
+            }),
+            event::STARS_UPDATED => parse::<event::StarsUpdated>(data).map(|e| {
+                let change = Change::StarsSet {
+                    member_id: e.member_id,
+                    new_balance: e.new_balance,
+                };
+                (e.revision, change)
+            }),
+            _ => None,
+        };
+        let (revision, change) = match known {
+            Some(known) => known,
+            // Unknown, or known but unreadable: it still moved the revision.
+            None => (
+                parse::<event::Revision>(data)?.revision,
+                Change::Unknown(name.to_owned()),
+            ),
+        };
+        Some(Self { revision, change })
+    }
+}
+
+/// What [`Store::offer`] did with a change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    /// At or below the current revision: already reflected.
+    Stale,
+    /// Applied, with this many buffered changes after it.
+    Applied(usize),
+    /// Ahead of the next revision: waits for the ones before it.
+    Buffered,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FamilyState {
+    pub id: String,
+    pub name: String,
+    pub time_zone: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberState {
+    pub id: String,
+    pub name: String,
+    pub color: String,
+    pub balance: i64,
+    pub weekly_stars: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChoreState {
+    pub id: String,
+    pub title: String,
+    pub stars: i64,
+    pub member_id: Option<String>,
+    pub last_completed_at: Option<i64>,
+    pub last_completed_by: Option<String>,
+}
+
+/// Buffered changes beyond this mean something is badly wrong (a stuck
+/// gap): drop them and reload.
+const MAX_PENDING: usize = 1_000;
+
+/// The family's dashboard state.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    revision: i64,
+    loaded: bool,
+    family: Option<FamilyState>,
+    members: Vec<MemberState>,
+    week_start: Option<i64>,
+    templates: Vec<wire::Template>,
+    timers: Vec<Timer>,
+    chores: Vec<ChoreState>,
+    pending: BTreeMap<i64, Change>,
+    /// The highest revision the server is known to have reached.
+    known_revision: i64,
+    needs_snapshot: bool,
+}
+
+impl Store {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The revision the state reflects (0 before the first snapshot).
+    pub fn revision(&self) -> i64 {
+        self.revision
+    }
+
+    pub fn is_loaded(&self) -> bool {
+        self.loaded
+    }
+
+    pub fn family(&self) -> Option<&FamilyState> {
+        self.family.as_ref()
+    }
+
+    pub fn members(&self) -> &[MemberState] {
+        &self.members
+    }
+
+    pub fn templates(&self) -> &[wire::Template] {
+        &self.templates
+    }
+
+    /// Active timers (running, paused, expired), oldest first.
+    pub fn timers(&self) -> &[Timer] {
+        &self.timers
+    }
+
+    pub fn chores(&self) -> &[ChoreState] {
+        &self.chores
+    }
+
+    /// Monday 00:00 (family time zone) of the week `weekly_stars` count from.
+    pub fn week_start(&self) -> Option<i64> {
+        self.week_start
+    }
+
+    /// Changes waiting for an earlier revision.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// Something between the current revision and a known later one is
+    /// missing: wait briefly for it, then reload.
+    pub fn has_gap(&self) -> bool {
+        !self.pending.is_empty() || self.known_revision > self.revision
+    }
+
+    /// Only a snapshot can bring the state up to date (an unknown event, or
+    /// too many buffered changes).
+    pub fn needs_snapshot(&self) -> bool {
+        self.needs_snapshot
+    }
+
+    /// Replaces the state with `snapshot` unless the state is already newer;
+    /// then applies the buffered changes that follow it. Returns whether it
+    /// was taken.
+    pub fn apply_snapshot(&mut self, snapshot: Snapshot) -> bool {
+        if self.loaded && snapshot.revision < self.revision {
+            // Changes applied while it was in flight are newer; they were
+            // applied in order, so the state is sound.
+            self.needs_snapshot = false;
+            return false;
+        }
+        let weekly: std::collections::HashMap<&str, i64> = snapshot
+            .weekly_stars
+            .iter()
+            .map(|w| (w.member_id.as_str(), w.stars))
+            .collect();
+        self.week_start = snapshot.weekly_stars.first().map(|w| w.week_start);
+        self.members = snapshot
+            .members
+            .iter()
+            .map(|m| MemberState {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                color: m.color.clone(),
+                balance: m.balance,
+                weekly_stars: weekly.get(m.id.as_str()).copied().unwrap_or(0),
+            })
+            .collect();
+        self.family = Some(FamilyState {
+            id: snapshot.family.id,
+            name: snapshot.family.name,
+            time_zone: snapshot.family.time_zone,
+        });
+        self.templates = snapshot.templates;
+        self.timers = snapshot
+            .active_timers
+            .into_iter()
+            .filter(|t| t.state.is_active())
+            .collect();
+        sort_timers(&mut self.timers);
+        self.chores = snapshot
+            .chores
+            .into_iter()
+            .map(|c| ChoreState {
+                id: c.id,
+                title: c.title,
+                stars: c.stars,
+                member_id: c.member_id,
+                last_completed_at: c.last_completed_at,
+                last_completed_by: c.last_completed_by,
+            })
+            .collect();
+        self.revision = snapshot.revision;
+        self.loaded = true;
+        self.needs_snapshot = false;
+        self.known_revision = self.known_revision.max(self.revision);
+        self.pending = self.pending.split_off(&(self.revision + 1));
+        self.drain();
+        true
+    }
+
+    /// Offers one change; see [`Offer`].
+    pub fn offer(&mut self, versioned: Versioned) -> Offer {
+        let Versioned { revision, change } = versioned;
+        self.known_revision = self.known_revision.max(revision);
+        if self.loaded && revision <= self.revision {
+            return Offer::Stale;
+        }
+        if let Change::Unknown(name) = &change {
+            tracing::debug!(event = %name, revision, "unknown event: reloading");
+            self.needs_snapshot = true;
+        }
+        // A duplicate of a buffered change (an event and the reply to the
+        // same action) says the same thing: keep the first.
+        self.pending.entry(revision).or_insert(change);
+        if self.pending.len() > MAX_PENDING {
+            self.pending.clear();
+            self.needs_snapshot = true;
+        }
+        if !self.loaded || revision != self.revision + 1 {
+            return Offer::Buffered;
+        }
+        Offer::Applied(self.drain())
+    }
+
+    /// The server is known to be at `revision` at least (a reply that
+    /// changed nothing tells so): if the state is behind, that is a gap.
+    pub fn note_revision(&mut self, revision: i64) {
+        self.known_revision = self.known_revision.max(revision);
+    }
+
+    /// Applies buffered changes while the next revision is there; returns
+    /// how many remain buffered.
+    fn drain(&mut self) -> usize {
+        while let Some(entry) = self.pending.first_entry() {
+            if *entry.key() != self.revision + 1 {
+                break;
+            }
+            if matches!(entry.get(), Change::Unknown(_)) {
+                // It cannot be applied; everything after waits for the reload.
+                self.needs_snapshot = true;
+                break;
+            }
+            let (revision, change) = entry.remove_entry();
+            self.apply(change);
+            self.revision = revision;
+        }
+        self.pending.len()
+    }
+
+    fn apply(&mut self, change: Change) {
+        match change {
+            Change::TimerUpsert(timer) => {
+                self.timers.retain(|t| t.id != timer.id);
+                if timer.state.is_active() {
+                    self.timers.push(timer);
+                    sort_timers(&mut self.timers);
+                }
+            }
+            Change::TimerCompleted(timer) => self.timers.retain(|t| t.id != timer.id),
+            Change::TimerCancelled(id) => self.timers.retain(|t| t.id != id),
+            Change::ChoreCompleted {
+                chore_id,
+                completed_by,
+                at_ms,
+            } => {
+                if let Some(chore) = self.chores.iter_mut().find(|c| c.id == chore_id) {
+                    chore.last_completed_at = Some(at_ms);
+                    chore.last_completed_by = Some(completed_by);
+                }
+            }
+            Change::StarsSet {
+                member_id,
+                new_balance,
+            } => {
+                if let Some(m) = self.members.iter_mut().find(|m| m.id == member_id) {
+                    // Weekly stars are the sum of this week's ledger entries,
+                    // so they move by the same amount as the balance.
+                    m.weekly_stars += new_balance - m.balance;
+                    m.balance = new_balance;
+                }
+            }
+            Change::StarsDelta { member_id, delta } => {
+                if let Some(m) = self.members.iter_mut().find(|m| m.id == member_id) {
+                    m.weekly_stars += delta;
+                    m.balance += delta;
+                }
+            }
+            Change::Unknown(_) => {}
+        }
+    }
+
+    /// A new week began: weekly stars restart from zero.
+    pub fn start_week(&mut self, week_start: i64) {
+        if self.week_start.is_some_and(|w| w >= week_start) {
+            return;
+        }
+        self.week_start = Some(week_start);
+        for m in &mut self.members {
+            m.weekly_stars = 0;
+        }
+    }
+}
+
+fn sort_timers(timers: &mut [Timer]) {
+    timers.sort_by(|a, b| (a.started_at, &a.id).cmp(&(b.started_at, &b.id)));
+}
+
+#[cfg(test)]
+pub(crate) mod tests;
