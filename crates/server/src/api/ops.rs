@@ -1,0 +1,35 @@
+//! Operations: `GET /healthz` (the database answers) and
+//! `GET /api/openapi.json`.
+
+use axum::extract::State;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Serialize;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::error::ApiError;
+use crate::http::Reply;
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/api/openapi.json", get(openapi))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    pub status: &'static str,
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health), (status = 500)))]
+pub async fn healthz(State(state): State<AppState>) -> Result<Reply, ApiError> {
+    sqlx::query("SELECT 1").execute(&state.db.reader).await?;
+    Reply::ok(Health { status: "ok" })
+}
+
+#[utoipa::path(get, path = "/api/openapi.json", tag = "ops", responses((status = 200, description = "this document")))]
+pub async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}

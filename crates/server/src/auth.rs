@@ -1,0 +1,183 @@
+//! Who is calling and what they may do: the bearer-token extractor
+//! ([`Caller`]), family access ([`Access`], a 404 for anyone outside the
+//! family so existence never leaks) and the role rules (parents may do
+//! everything; kiosks control timers and complete chores, and need the
+//! family's parent PIN to confirm timers, cancel them or change stars).
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use serde::Serialize;
+
+use crate::clock::now_ms;
+use crate::error::ApiError;
+use crate::ids::{token_hash, verify_secret};
+use crate::state::AppState;
+
+/// Prefix of a user session token.
+pub const SESSION_PREFIX: &str = "kbs";
+/// Prefix of a kiosk device token.
+pub const KIOSK_PREFIX: &str = "kbk";
+
+/// The authenticated principal of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Caller {
+    User { user_id: String },
+    Kiosk { kiosk_id: String, family_id: String },
+}
+
+impl Caller {
+    /// A stable name for idempotency scopes and logs.
+    pub fn principal(&self) -> &str {
+        match self {
+            Self::User { user_id } => user_id,
+            Self::Kiosk { kiosk_id, .. } => kiosk_id,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Parent,
+    Kiosk,
+}
+
+impl Role {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "parent" => Some(Self::Parent),
+            "kiosk" => Some(Self::Kiosk),
+            _ => None,
+        }
+    }
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
+    let hash = token_hash(token);
+    if token.starts_with(SESSION_PREFIX) {
+        let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT user_id, expires_at, revoked_at FROM sessions WHERE token_hash = $1",
+        )
+        .bind(&hash)
+        .fetch_optional(&state.db.reader)
+        .await?;
+        match row {
+            Some((user_id, expires_at, None)) if expires_at > now_ms() => {
+                Ok(Caller::User { user_id })
+            }
+            _ => Err(ApiError::Unauthorized),
+        }
+    } else if token.starts_with(KIOSK_PREFIX) {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT id, family_id FROM kiosks WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(&hash)
+        .fetch_optional(&state.db.reader)
+        .await?;
+        row.map(|(kiosk_id, family_id)| Caller::Kiosk {
+            kiosk_id,
+            family_id,
+        })
+        .ok_or(ApiError::Unauthorized)
+    } else {
+        Err(ApiError::Unauthorized)
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        authenticate(state, token).await
+    }
+}
+
+/// A caller's standing in one family.
+#[derive(Debug, Clone)]
+pub struct Access {
+    pub family_id: String,
+    pub role: Role,
+    pub caller: Caller,
+}
+
+/// The caller's role in `family_id`, or a 404 when they are not in it.
+pub async fn family_access(
+    state: &AppState,
+    caller: &Caller,
+    family_id: &str,
+) -> Result<Access, ApiError> {
+    let role = match caller {
+        Caller::Kiosk { family_id: own, .. } => (own == family_id).then_some(Role::Kiosk),
+        Caller::User { user_id } => {
+            let role: Option<(String,)> = sqlx::query_as(
+                "SELECT role FROM memberships WHERE family_id = $1 AND user_id = $2",
+            )
+            .bind(family_id)
+            .bind(user_id)
+            .fetch_optional(&state.db.reader)
+            .await?;
+            role.and_then(|(r,)| Role::parse(&r))
+        }
+    };
+    role.map(|role| Access {
+        family_id: family_id.to_owned(),
+        role,
+        caller: caller.clone(),
+    })
+    .ok_or(ApiError::NotFound("family"))
+}
+
+impl Access {
+    /// Parents only (family settings, members, templates, chores CRUD).
+    pub fn require_parent(&self) -> Result<(), ApiError> {
+        match self.role {
+            Role::Parent => Ok(()),
+            Role::Kiosk => Err(ApiError::forbidden("a kiosk may not do this")),
+        }
+    }
+
+    /// Parents, or a kiosk that sends the family's parent PIN.
+    pub async fn require_parent_or_pin(
+        &self,
+        state: &AppState,
+        pin: Option<&str>,
+    ) -> Result<(), ApiError> {
+        if self.role == Role::Parent {
+            return Ok(());
+        }
+        let Some(pin) = pin else {
+            return Err(ApiError::forbidden(
+                "this action needs the parent PIN (X-Kinboard-Pin header)",
+            ));
+        };
+        let hash: Option<(Option<String>,)> =
+            sqlx::query_as("SELECT pin_hash FROM families WHERE id = $1")
+                .bind(&self.family_id)
+                .fetch_optional(&state.db.reader)
+                .await?;
+        let Some((Some(hash),)) = hash else {
+            return Err(ApiError::forbidden("the family has no parent PIN set"));
+        };
+        let pin = pin.to_owned();
+        let ok = tokio::task::spawn_blocking(move || verify_secret(&pin, &hash))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        if ok {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden("wrong parent PIN"))
+        }
+    }
+}

@@ -1,0 +1,127 @@
+//! The demo family (`--demo`): two parents, two children, a few templates
+//! and chores, a parent PIN and a kiosk token, seeded once per database so
+//! a first start has something to show.
+
+use serde::Serialize;
+
+use crate::api::accounts::create_user;
+use crate::api::chores::{ChoreRequest, create_chore_in};
+use crate::api::families::{add_member_to, create_family_for, create_kiosk_for};
+use crate::api::templates::{TemplateRequest, create_template_in};
+use crate::error::ApiError;
+use crate::ids::hash_secret;
+use crate::revision::FamilyTx;
+use crate::state::AppState;
+
+pub const DEMO_PASSWORD: &str = "kinboard-demo";
+pub const DEMO_PIN: &str = "1234";
+pub const DEMO_PARENTS: [(&str, &str); 2] =
+    [("ana@demo.kinboard", "Ana"), ("ben@demo.kinboard", "Ben")];
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DemoCredentials {
+    pub family_id: String,
+    /// (email, name) of each parent; all share [`DEMO_PASSWORD`].
+    pub parents: Vec<(String, String)>,
+    pub password: String,
+    pub pin: String,
+    /// Only when seeded by this call (tokens are not stored in clear).
+    pub kiosk_token: Option<String>,
+}
+
+impl std::fmt::Display for DemoCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        writeln!(f, "Demo family {}:", self.family_id)?;
+        for (email, name) in &self.parents {
+            writeln!(f, "  sign in as {name}: {email} / {}", self.password)?;
+        }
+        writeln!(f, "  parent PIN: {}", self.pin)?;
+        if let Some(token) = &self.kiosk_token {
+            writeln!(f, "  kiosk token: {token}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Seeds the demo family unless this database already has it; returns how
+/// to sign in either way.
+pub async fn seed_demo_once(state: &AppState) -> Result<Option<DemoCredentials>, ApiError> {
+    let seeded: Option<(String,)> =
+        sqlx::query_as("SELECT value FROM settings WHERE name = 'demo_family'")
+            .fetch_optional(&state.db.reader)
+            .await?;
+    if let Some((family_id,)) = seeded {
+        return Ok(Some(credentials(family_id, None)));
+    }
+    let demo = seed_demo(state).await?;
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('demo_family', $1)")
+        .bind(&demo.family_id)
+        .execute(&state.db.writer)
+        .await?;
+    Ok(Some(demo))
+}
+
+fn credentials(family_id: String, kiosk_token: Option<String>) -> DemoCredentials {
+    DemoCredentials {
+        family_id,
+        parents: DEMO_PARENTS
+            .iter()
+            .map(|(e, n)| ((*e).to_owned(), (*n).to_owned()))
+            .collect(),
+        password: DEMO_PASSWORD.to_owned(),
+        pin: DEMO_PIN.to_owned(),
+        kiosk_token,
+    }
+}
+
+/// Seeds a demo family unconditionally (fails if the demo parents exist).
+pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
+    let (ana, _) = create_user(state, DEMO_PARENTS[0].0, DEMO_PASSWORD, DEMO_PARENTS[0].1).await?;
+    let (ben, _) = create_user(state, DEMO_PARENTS[1].0, DEMO_PASSWORD, DEMO_PARENTS[1].1).await?;
+    let family =
+        create_family_for(state, &ana.id, "The Demo Family", Some("Europe/Berlin")).await?;
+    let mut tx = FamilyTx::begin(state, &family.id).await?;
+    sqlx::query("INSERT INTO memberships (family_id, user_id, role, created_at) VALUES ($1, $2, 'parent', $3)")
+        .bind(&family.id)
+        .bind(&ben.id)
+        .bind(crate::clock::now_ms())
+        .execute(tx.conn())
+        .await?;
+    let pin_hash = hash_secret(DEMO_PIN).map_err(|e| ApiError::Internal(e.to_string()))?;
+    sqlx::query("UPDATE families SET pin_hash = $1 WHERE id = $2")
+        .bind(&pin_hash)
+        .bind(&family.id)
+        .execute(tx.conn())
+        .await?;
+    tx.commit(state).await?;
+    let (mia, _) = add_member_to(state, &family.id, "Mia", None).await?;
+    let (leo, _) = add_member_to(state, &family.id, "Leo", None).await?;
+    for (label, minutes, stars) in [
+        ("Homework", 25, 3),
+        ("Reading", 20, 2),
+        ("Tidy up", 10, 1),
+        ("Screen time", 30, 0),
+    ] {
+        let req = TemplateRequest {
+            label: label.into(),
+            duration_seconds: minutes * 60,
+            stars,
+        };
+        create_template_in(state, &family.id, &req).await?;
+    }
+    for (title, stars, member) in [
+        ("Feed the cat", 1, Some(&mia.id)),
+        ("Empty the dishwasher", 2, Some(&leo.id)),
+        ("Make the bed", 1, None),
+    ] {
+        let req = ChoreRequest {
+            title: title.into(),
+            stars,
+            member_id: member.cloned(),
+        };
+        create_chore_in(state, &family.id, &req).await?;
+    }
+    let (_, kiosk_token) = create_kiosk_for(state, &family.id, "Kitchen screen").await?;
+    Ok(credentials(family.id, Some(kiosk_token)))
+}

@@ -1,0 +1,114 @@
+//! The `kinboard-server` binary: flags and environment in, a running
+//! server out, until Ctrl-C or SIGTERM.
+
+use std::net::SocketAddr;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use kinboard_server::{RealtimeConfig, Scheme, Server, ServerConfig};
+use pusher_protocol::AppCredentials;
+
+/// Kinboard's family backend: REST API, Pusher channel auth and (unless
+/// PUSHER_CLUSTER or PUSHER_HOST is set) the embedded realtime relay on the
+/// same address.
+#[derive(Debug, Parser)]
+#[command(name = "kinboard-server", version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "KINBOARD_BIND", default_value = "127.0.0.1:8080")]
+    bind: SocketAddr,
+    /// sqlite://… or postgres://… (default: a SQLite file in the data directory).
+    #[arg(long, env = "DATABASE_URL")]
+    database: Option<String>,
+    /// Seed a demo family on first start and print how to sign in.
+    #[arg(long)]
+    demo: bool,
+    /// The URL clients reach this server at, if not what they send as Host.
+    #[arg(long, env = "KINBOARD_PUBLIC_URL")]
+    public_url: Option<url::Url>,
+    #[arg(long, env = "PUSHER_APP_ID", hide = true)]
+    pusher_app_id: Option<String>,
+    #[arg(long, env = "PUSHER_KEY", hide = true)]
+    pusher_key: Option<String>,
+    #[arg(long, env = "PUSHER_SECRET", hide = true, hide_env_values = true)]
+    pusher_secret: Option<String>,
+    /// Pusher cloud cluster (e.g. eu); events go to its HTTP API.
+    #[arg(long, env = "PUSHER_CLUSTER")]
+    pusher_cluster: Option<String>,
+    /// Self-hosted Pusher-compatible engine (e.g. sockudo, kinboard-relay).
+    #[arg(long, env = "PUSHER_HOST")]
+    pusher_host: Option<String>,
+    #[arg(long, env = "PUSHER_PORT")]
+    pusher_port: Option<u16>,
+    /// http or https.
+    #[arg(long, env = "PUSHER_SCHEME", default_value = "https")]
+    pusher_scheme: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let mut config = ServerConfig::new(args.bind);
+    config.database_url = args.database;
+    config.demo = args.demo;
+    config.public_url = args.public_url;
+    config.app = match (args.pusher_app_id, args.pusher_key, args.pusher_secret) {
+        (Some(id), Some(key), Some(secret)) => Some(AppCredentials::new(id, key, secret)),
+        (None, None, None) => None,
+        _ => bail!("set all of PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET, or none"),
+    };
+    config.realtime = match (args.pusher_cluster, args.pusher_host) {
+        (Some(_), Some(_)) => bail!("set PUSHER_CLUSTER or PUSHER_HOST, not both"),
+        (Some(cluster), None) => RealtimeConfig::PusherCloud { cluster },
+        (None, Some(host)) => {
+            let scheme = Scheme::parse(&args.pusher_scheme).with_context(|| {
+                format!(
+                    "PUSHER_SCHEME must be http or https, not {:?}",
+                    args.pusher_scheme
+                )
+            })?;
+            RealtimeConfig::SelfHosted {
+                host,
+                port: args.pusher_port.unwrap_or(scheme.default_port()),
+                scheme,
+            }
+        }
+        (None, None) => RealtimeConfig::Embedded,
+    };
+    let server = Server::start(config).await.context("starting the server")?;
+    if let Some(demo) = &server.demo {
+        tracing::info!("open {} — {demo}", server.url());
+        eprintln!("{demo}");
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    server.shutdown().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

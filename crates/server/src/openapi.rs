@@ -1,0 +1,46 @@
+//! The OpenAPI document served at `/api/openapi.json`: every route, its
+//! bodies, and the bearer scheme.
+
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::api::{accounts, chores, dashboard, families, ops, realtime, stars, templates, timers};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Kinboard",
+        description = "The family backend. Every JSON response carries `serverTime` (ms since the Unix epoch); \
+errors are `{\"error\":{\"code\",\"message\"}}`. Another family's resources answer 404. Mutations return the family's \
+`revision`; events on `private-family-{familyId}` carry it too. Kiosk tokens may start, pause, resume, extend and sync \
+timers and complete chores; cancelling or confirming timers and changing stars needs the `X-Kinboard-Pin` header."
+    ),
+    paths(
+        accounts::sign_up, accounts::sign_in, accounts::sign_out, accounts::me,
+        families::create_family, families::get_family, families::update_family,
+        families::add_member, families::list_members, families::update_member,
+        families::create_invite, families::accept_invite, families::set_pin,
+        families::create_kiosk, families::list_kiosks, families::revoke_kiosk,
+        dashboard::dashboard,
+        templates::list_templates, templates::create_template, templates::update_template, templates::delete_template,
+        timers::start_timer, timers::pause, timers::resume, timers::extend, timers::cancel, timers::sync, timers::confirm,
+        chores::list_chores, chores::create_chore, chores::update_chore, chores::delete_chore, chores::complete_chore,
+        stars::change_stars, stars::get_stars,
+        realtime::pusher_auth, realtime::realtime,
+        ops::healthz, ops::openapi,
+    ),
+    modifiers(&BearerAuth)
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}

@@ -1,0 +1,234 @@
+//! Assembling and running a server: [`app`] builds the router from a state
+//! (tests drive it directly), [`Server::start`] connects the database,
+//! picks the broadcaster, mounts the embedded relay, binds, and runs the
+//! expiry scheduler; [`RunningServer::shutdown`] stops it all gracefully.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use kinboard_relay::{Relay, RelayConfig};
+use pusher_protocol::AppCredentials;
+use rand::Rng;
+use thiserror::Error;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+use crate::api;
+use crate::broadcast::embedded::EmbeddedBroadcaster;
+use crate::broadcast::pusher_http::PusherHttpBroadcaster;
+use crate::broadcast::{Broadcaster, EventQueue};
+use crate::config::{RealtimeConfig, ServerConfig};
+use crate::db::{Db, DbError, default_database_url};
+use crate::demo::{DemoCredentials, seed_demo_once};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Database(#[from] DbError),
+    #[error("database error: {0}")]
+    Query(#[from] sqlx::Error),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error(
+        "PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET are required with PUSHER_CLUSTER or PUSHER_HOST"
+    )]
+    MissingCredentials,
+    #[error("invalid realtime configuration: {0}")]
+    Realtime(String),
+    #[error("seeding the demo family failed: {0}")]
+    Demo(#[from] ApiError),
+}
+
+/// The whole API on one router (without the embedded relay's routes).
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .merge(api::accounts::router())
+        .merge(api::families::router())
+        .merge(api::dashboard::router())
+        .merge(api::templates::router())
+        .merge(api::timers::router())
+        .merge(api::chores::router())
+        .merge(api::stars::router())
+        .merge(api::realtime::router())
+        .merge(api::ops::router())
+        .fallback(|| async { ApiError::NotFound("route") })
+        // Every body here is a small JSON object.
+        .layer(DefaultBodyLimit::max(64 * 1024))
+        .with_state(state)
+}
+
+pub struct Server;
+
+/// A server running in this process.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    /// The demo family's sign-in details when it was seeded on this start.
+    pub demo: Option<DemoCredentials>,
+    state: AppState,
+    relay: Option<Relay>,
+    stop: watch::Sender<bool>,
+    serve: JoinHandle<std::io::Result<()>>,
+    scheduler: JoinHandle<()>,
+}
+
+impl Server {
+    pub async fn start(config: ServerConfig) -> Result<RunningServer, StartError> {
+        let url = match &config.database_url {
+            Some(url) => url.clone(),
+            None => default_database_url()?,
+        };
+        let db = Db::connect(&url).await?;
+        let credentials = match (&config.app, &config.realtime) {
+            (Some(app), _) => app.clone(),
+            (None, RealtimeConfig::Embedded) => load_or_create_credentials(&db).await?,
+            (None, _) => return Err(StartError::MissingCredentials),
+        };
+        let (broadcaster, relay): (Arc<dyn Broadcaster>, Option<Relay>) = match &config.realtime {
+            RealtimeConfig::Embedded => {
+                let relay = Relay::new(RelayConfig::new(credentials.clone()));
+                (
+                    Arc::new(EmbeddedBroadcaster::new(relay.clone())),
+                    Some(relay),
+                )
+            }
+            other => {
+                let base = other
+                    .api_base()
+                    .ok_or_else(|| StartError::Realtime(format!("{other:?}")))?;
+                (
+                    Arc::new(PusherHttpBroadcaster::new(base, credentials.clone())),
+                    None,
+                )
+            }
+        };
+        let listener = tokio::net::TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: config.bind,
+            source,
+        })?;
+        let local_url = url::Url::parse(&format!("http://{addr}"))
+            .map_err(|e| StartError::Realtime(e.to_string()))?;
+        let events = EventQueue::start(
+            &broadcaster,
+            config.broadcast_lanes,
+            config.broadcast_capacity,
+        );
+        let state = AppState::new(
+            db,
+            events,
+            credentials,
+            config.realtime.clone(),
+            config.public_url.clone(),
+            local_url,
+            i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
+        );
+        let demo = if config.demo {
+            seed_demo_once(&state).await?
+        } else {
+            None
+        };
+        let mut router = self::app(state.clone());
+        if let Some(relay) = &relay {
+            router = router.merge(relay.router());
+        }
+        let (stop, stop_rx) = watch::channel(false);
+        let mut serve_stop = stop_rx.clone();
+        let serve = tokio::spawn(async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = serve_stop.wait_for(|stopped| *stopped).await;
+                })
+                .await
+        });
+        let scheduler = tokio::spawn(crate::scheduler::run(
+            state.clone(),
+            config.scheduler_poll,
+            stop_rx,
+        ));
+        tracing::info!(%addr, realtime = ?config.realtime, "kinboard server listening");
+        Ok(RunningServer {
+            addr,
+            demo,
+            state,
+            relay,
+            stop,
+            serve,
+            scheduler,
+        })
+    }
+}
+
+impl RunningServer {
+    /// `http://{addr}`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops accepting requests, lets in-flight ones finish, closes relay
+    /// sockets (clients reconnect elsewhere or later), publishes what is
+    /// still queued, and closes the database.
+    pub async fn shutdown(self) {
+        let _ = self.stop.send(true);
+        // Open WebSockets would keep the HTTP server's graceful shutdown
+        // waiting, so close them first.
+        if let Some(relay) = &self.relay {
+            relay.shutdown().await;
+        }
+        match tokio::time::timeout(Duration::from_secs(10), self.serve).await {
+            Ok(Ok(Err(e))) => tracing::error!(error = %e, "server stopped with an error"),
+            Ok(_) => {}
+            Err(_) => tracing::warn!("in-flight requests did not finish within 10 s"),
+        }
+        let _ = self.scheduler.await;
+        self.state.events.close(Duration::from_secs(5)).await;
+        self.state.db.close().await;
+    }
+}
+
+/// The embedded relay's credentials: generated once, then kept in the
+/// database so tokens signed before a restart stay valid.
+async fn load_or_create_credentials(db: &Db) -> Result<AppCredentials, StartError> {
+    let mut rng = rand::rng();
+    let candidate = AppCredentials::new(
+        rng.random_range(100_000..1_000_000u32).to_string(),
+        hex::encode(rng.random::<[u8; 10]>()),
+        hex::encode(rng.random::<[u8; 16]>()),
+    );
+    let encoded = format!(
+        "{}:{}:{}",
+        candidate.app_id, candidate.key, candidate.secret
+    );
+    // Insert-if-absent, then read: concurrent first starts agree on one set.
+    sqlx::query("INSERT INTO settings (name, value) VALUES ('pusher_app', $1) ON CONFLICT (name) DO NOTHING")
+        .bind(&encoded)
+        .execute(&db.writer)
+        .await?;
+    let (value,): (String,) =
+        sqlx::query_as("SELECT value FROM settings WHERE name = 'pusher_app'")
+            .fetch_one(&db.writer)
+            .await?;
+    let mut parts = value.splitn(3, ':');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some(id), Some(key), Some(secret)) => Ok(AppCredentials::new(id, key, secret)),
+        _ => Err(StartError::Realtime(
+            "stored app credentials are malformed".into(),
+        )),
+    }
+}

@@ -1,0 +1,93 @@
+//! The shared application state handed to every handler and service.
+
+use std::ops::Deref;
+use std::sync::Arc;
+
+use pusher_protocol::AppCredentials;
+use tokio::sync::{Mutex, Notify};
+
+use crate::broadcast::EventQueue;
+use crate::config::RealtimeConfig;
+use crate::db::Db;
+
+/// Cheap to clone; everything lives behind one `Arc`.
+#[derive(Clone)]
+pub struct AppState(Arc<StateInner>);
+
+pub struct StateInner {
+    pub db: Db,
+    pub events: EventQueue,
+    pub app: AppCredentials,
+    pub realtime: RealtimeConfig,
+    /// The address clients use, when configured; otherwise the request's
+    /// `Host`, and failing that [`Self::local_url`].
+    pub public_url: Option<url::Url>,
+    /// `http://{the address this server is bound to}`.
+    pub local_url: url::Url,
+    pub session_ttl_ms: i64,
+    /// Woken when a timer's end time changes, so the expiry scheduler
+    /// re-plans its next wake-up.
+    pub scheduler_wake: Notify,
+    family_locks: Vec<Mutex<()>>,
+}
+
+/// Striped locks: a bounded set of mutexes a family hashes into.
+const FAMILY_LOCK_STRIPES: usize = 64;
+
+impl AppState {
+    pub fn new(
+        db: Db,
+        events: EventQueue,
+        app: AppCredentials,
+        realtime: RealtimeConfig,
+        public_url: Option<url::Url>,
+        local_url: url::Url,
+        session_ttl_ms: i64,
+    ) -> Self {
+        Self(Arc::new(StateInner {
+            db,
+            events,
+            app,
+            realtime,
+            public_url,
+            local_url,
+            session_ttl_ms,
+            scheduler_wake: Notify::new(),
+            family_locks: (0..FAMILY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
+        }))
+    }
+
+    /// The lock held from just before a family's commit until its events are
+    /// queued, so that two transactions of one family queue their events in
+    /// the order they committed.
+    pub fn family_lock(&self, family_id: &str) -> &Mutex<()> {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in family_id.bytes() {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        &self.0.family_locks[(h % FAMILY_LOCK_STRIPES as u64) as usize]
+    }
+}
+
+impl AppState {
+    /// This server's origin as the client sees it.
+    pub fn public_base(&self, headers: &axum::http::HeaderMap) -> url::Url {
+        if let Some(url) = &self.public_url {
+            return url.clone();
+        }
+        headers
+            .get(axum::http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .and_then(|host| url::Url::parse(&format!("http://{host}")).ok())
+            .unwrap_or_else(|| self.local_url.clone())
+    }
+}
+
+impl Deref for AppState {
+    type Target = StateInner;
+
+    fn deref(&self) -> &StateInner {
+        &self.0
+    }
+}

@@ -1,0 +1,83 @@
+//! Chores (CRUD, complete with stars) and the stars ledger (add, remove,
+//! balance, weekly), each with its exact events.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::both;
+
+both! {
+    async fn completing_a_chore_awards_its_stars(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let mut events = s.subscribe(tok, &f.id).await;
+        let r = s.post(&format!("/api/families/{}/chores", f.id), tok,
+            json!({ "title": "Feed the cat", "stars": 2, "memberId": f.kids[0] })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let chore = r.body["chore"]["id"].as_str().unwrap().to_owned();
+        let rev = r.body["revision"].as_i64().unwrap();
+
+        let r = s.post(&format!("/api/chores/{chore}/complete"), tok, json!({ "memberId": f.kids[1] })).await;
+        let done = r.ok();
+        assert_eq!(done["completedBy"], f.kids[1].as_str());
+        assert_eq!(done["starsAwarded"], 2);
+        assert_eq!(done["newBalance"], 2);
+        assert_eq!(done["revision"], rev + 2);
+        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "revision": rev + 1 })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 })).await;
+
+        let list = s.get(&format!("/api/families/{}/chores", f.id), tok).await;
+        let c = &list.ok()["chores"][0];
+        assert_eq!(c["lastCompletedBy"], f.kids[1].as_str());
+        assert!(c["lastCompletedAt"].is_i64());
+
+        let r = s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok), Some(json!({ "stars": 0, "title": "Feed the dog" }))).await;
+        assert_eq!(r.ok()["chore"]["title"], "Feed the dog");
+        // A chore worth nothing completes without a stars event.
+        let r = s.post(&format!("/api/chores/{chore}/complete"), tok, json!({ "memberId": f.kids[1] })).await;
+        let rev2 = r.ok()["revision"].as_i64().unwrap();
+        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "revision": rev2 })).await;
+        let r = s.call(Method::DELETE, &format!("/api/chores/{chore}"), Some(tok), None).await;
+        r.ok();
+        let marker = s.post(&format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]), tok,
+            json!({ "amount": 1, "reason": "marker" })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 1, "revision": marker.body["revision"] })).await;
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM chores WHERE family_id = '{}'", f.id)).await, 0);
+    }
+
+    async fn stars_ledger_balance_and_weekly(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let mut events = s.subscribe(tok, &f.id).await;
+        let path = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
+        let r = s.post(&path, tok, json!({ "amount": 7, "reason": "great week" })).await;
+        assert_eq!(r.ok()["newBalance"], 7);
+        assert_eq!(r.body["entry"]["reason"], "great week");
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 7, "revision": r.body["revision"] })).await;
+        let r = s.post(&path, tok, json!({ "amount": -3, "reason": "spent on a treat" })).await;
+        assert_eq!(r.ok()["newBalance"], 4);
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 4, "revision": r.body["revision"] })).await;
+        // Never below zero; nothing written.
+        let before = s.revision(&f.id).await;
+        let r = s.post(&path, tok, json!({ "amount": -5, "reason": "too much" })).await;
+        assert!(r.err(409).contains("not enough stars"));
+        assert_eq!(s.revision(&f.id).await, before);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM star_entries WHERE member_id = '{}'", f.kids[0])).await, 2);
+
+        let r = s.get(&path, tok).await;
+        let b = r.ok();
+        assert_eq!(b["balance"], 4);
+        assert_eq!(b["weekly"], 4);
+        assert_eq!(b["entries"].as_array().unwrap().len(), 2);
+        assert_eq!(b["entries"][0]["amount"], -3);
+
+        // Entries before this week's Monday do not count as weekly stars.
+        sqlx::query("UPDATE star_entries SET created_at = created_at - 8 * 86400000 WHERE amount = 7")
+            .execute(&s.pool).await.unwrap();
+        let dash = s.get(&format!("/api/families/{}/dashboard", f.id), tok).await;
+        let w = &dash.ok()["weeklyStars"][0];
+        assert_eq!(w["memberId"], f.kids[0].as_str());
+        assert_eq!(w["stars"], -3);
+        assert_eq!(dash.body["members"][0]["balance"], 4);
+    }
+}

@@ -1,0 +1,74 @@
+//! Kiosk devices: what they may do, what needs the parent PIN, and that a
+//! revoked kiosk token is refused.
+
+use reqwest::Method;
+use serde_json::json;
+
+use crate::support::both;
+
+both! {
+    async fn kiosk_limits_and_pin_checks(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let r = s.post(&format!("/api/families/{}/kiosks", f.id), tok, json!({ "name": "Kitchen" })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let kiosk = r.body["token"].as_str().unwrap().to_owned();
+        let kiosk_id = r.body["kiosk"]["id"].as_str().unwrap().to_owned();
+
+        // The kiosk sees its family, and only it.
+        let me = s.get("/api/me", &kiosk).await;
+        assert_eq!(me.ok()["families"], json!([{ "id": f.id, "name": "Ana's family", "role": "kiosk" }]));
+        assert!(me.body["user"].is_null());
+        let mut events = s.subscribe(&kiosk, &f.id).await;
+
+        // Allowed: start, pause, resume, extend, sync, complete chores.
+        let r = s.post(&format!("/api/families/{}/timers", f.id), &kiosk,
+            json!({ "memberId": f.kids[0], "label": "Lego", "durationSeconds": 600, "stars": 2 })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let timer = r.body["timer"]["id"].as_str().unwrap().to_owned();
+        events.expect("timer:started", json!({ "timer": r.body["timer"], "revision": r.body["revision"] })).await;
+        for action in ["pause", "resume", "sync"] {
+            s.post(&format!("/api/timers/{timer}/{action}"), &kiosk, json!({})).await.ok();
+        }
+        s.post(&format!("/api/timers/{timer}/extend"), &kiosk, json!({ "seconds": 60 })).await.ok();
+        let chore = s.post(&format!("/api/families/{}/chores", f.id), tok, json!({ "title": "Dishes", "stars": 1 })).await;
+        let chore_id = chore.body["chore"]["id"].as_str().unwrap().to_owned();
+        s.post(&format!("/api/chores/{chore_id}/complete"), &kiosk, json!({ "memberId": f.kids[0] })).await.ok();
+
+        // Parent-only.
+        s.post(&format!("/api/families/{}/members", f.id), &kiosk, json!({ "name": "X" })).await.err(403);
+        s.post(&format!("/api/families/{}/templates", f.id), &kiosk, json!({ "label": "X", "durationSeconds": 5 })).await.err(403);
+        s.post(&format!("/api/families/{}/chores", f.id), &kiosk, json!({ "title": "X" })).await.err(403);
+        s.post(&format!("/api/families/{}/kiosks", f.id), &kiosk, json!({ "name": "X" })).await.err(403);
+        s.post(&format!("/api/families/{}/invites", f.id), &kiosk, json!({})).await.err(403);
+        s.post("/api/families", &kiosk, json!({ "name": "X" })).await.err(403);
+
+        // Confirm, cancel and stars need the PIN; none is set yet.
+        let before = s.revision(&f.id).await;
+        let confirm = format!("/api/timers/{timer}/confirm");
+        let stars = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
+        assert!(s.post(&confirm, &kiosk, json!({})).await.err(403).contains("PIN"));
+        s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "1234")]).await.err(403);
+        let r = s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "12x" }))).await;
+        r.err(422);
+        let r = s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "2468" }))).await;
+        assert_eq!(r.ok()["family"]["hasPin"], true);
+        let after_pin = s.revision(&f.id).await;
+        assert_eq!(after_pin, before + 1);
+        s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "1234")]).await.err(403);
+        s.call_with(Method::POST, &format!("/api/timers/{timer}/cancel"), Some(&kiosk), Some(json!({})), &[]).await.err(403);
+        s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[]).await.err(403);
+        s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "0000")]).await.err(403);
+        assert_eq!(s.revision(&f.id).await, after_pin, "refused actions wrote nothing");
+
+        let r = s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "2468")]).await;
+        assert_eq!(r.ok()["timer"]["state"], "completed");
+        let r = s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 2, "reason": "kind" })), &[("x-kinboard-pin", "2468")]).await;
+        assert_eq!(r.ok()["newBalance"], 5);
+
+        // Revoked: 401 from then on.
+        let r = s.call(Method::DELETE, &format!("/api/kiosks/{kiosk_id}"), Some(tok), None).await;
+        assert!(r.ok()["kiosk"]["revokedAt"].is_i64());
+        s.get(&format!("/api/families/{}/dashboard", f.id), &kiosk).await.err(401);
+    }
+}

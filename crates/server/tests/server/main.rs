@@ -1,0 +1,16 @@
+//! Whole-server tests on a real database (SQLite and PostgreSQL, via the
+//! `both!` macro) with real subscribers on the real relay.
+
+mod support;
+
+mod accounts;
+mod broadcast_failure;
+mod chores_stars;
+mod concurrency;
+mod cross_family;
+mod expiry;
+mod inputs;
+mod kiosk;
+mod ops;
+mod pusher_auth;
+mod timers;

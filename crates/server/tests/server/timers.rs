@@ -1,0 +1,178 @@
+//! Every timer action: the state change, the revision bump, and the exact
+//! event a real subscriber receives; no-ops change and broadcast nothing;
+//! `Idempotency-Key` replays.
+
+use serde_json::{Value, json};
+
+use crate::support::both;
+
+fn timer_path(timer: &Value, action: &str) -> String {
+    format!("/api/timers/{}/{action}", timer["id"].as_str().unwrap())
+}
+
+both! {
+    async fn the_whole_timer_lifecycle_broadcasts_exactly_its_events(s) {
+        let f = s.family("Ana").await;
+        let mut events = s.subscribe(&f.parent.token, &f.id).await;
+        let tok = &f.parent.token;
+
+        // Start from a template.
+        let t = s.post(&format!("/api/families/{}/templates", f.id), tok,
+            json!({ "label": "Reading", "durationSeconds": 1200, "stars": 3 })).await;
+        assert_eq!(t.status, 201, "{}", t.body);
+        let template_id = t.body["template"]["id"].as_str().unwrap().to_owned();
+        let rev0 = s.revision(&f.id).await;
+        let r = s.post(&format!("/api/families/{}/timers", f.id), tok,
+            json!({ "templateId": template_id, "memberId": f.kids[1] })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let timer = r.body["timer"].clone();
+        assert_eq!(r.body["revision"], rev0 + 1);
+        assert_eq!(s.revision(&f.id).await, rev0 + 1);
+        assert_eq!(timer["label"], "Reading");
+        assert_eq!(timer["state"], "running");
+        assert_eq!(timer["durationMs"], 1_200_000);
+        assert_eq!(timer["stars"], 3);
+        assert_eq!(timer["templateId"], template_id.as_str());
+        assert_eq!(timer["remainingMs"], Value::Null);
+        assert_eq!(timer["endsAt"].as_i64().unwrap() - timer["startedAt"].as_i64().unwrap(), 1_200_000);
+        for key in ["id", "familyId", "memberId", "updatedAt"] {
+            assert!(!timer[key].is_null(), "timer lacks {key}");
+        }
+        events.expect("timer:started", json!({ "timer": timer, "revision": rev0 + 1 })).await;
+
+        // Pause.
+        let r = s.post(&timer_path(&timer, "pause"), tok, json!({})).await;
+        let paused = r.ok()["timer"].clone();
+        assert_eq!(paused["state"], "paused");
+        assert_eq!(paused["endsAt"], Value::Null);
+        let left = paused["remainingMs"].as_i64().unwrap();
+        assert!(left > 1_190_000 && left <= 1_200_000, "{left}");
+        assert_eq!(r.body["revision"], rev0 + 2);
+        events.expect("timer:updated", json!({ "timer": paused, "revision": rev0 + 2 })).await;
+
+        // Pausing again is a no-op: same revision, no event (the next event
+        // the subscriber sees is the resume's).
+        let again = s.post(&timer_path(&timer, "pause"), tok, json!({})).await;
+        assert_eq!(again.ok()["revision"], rev0 + 2);
+        assert_eq!(again.body["timer"], paused);
+        assert_eq!(s.revision(&f.id).await, rev0 + 2);
+
+        // Resume.
+        let r = s.post(&timer_path(&timer, "resume"), tok, json!({})).await;
+        let resumed = r.ok()["timer"].clone();
+        assert_eq!(resumed["state"], "running");
+        assert_eq!(resumed["remainingMs"], Value::Null);
+        assert_eq!(resumed["endsAt"].as_i64().unwrap() - resumed["updatedAt"].as_i64().unwrap(), left);
+        events.expect("timer:updated", json!({ "timer": resumed, "revision": rev0 + 3 })).await;
+        let noop = s.post(&timer_path(&timer, "resume"), tok, json!({})).await;
+        assert_eq!(noop.ok()["revision"], rev0 + 3);
+
+        // Extend by a minute.
+        let r = s.post(&timer_path(&timer, "extend"), tok, json!({ "seconds": 60 })).await;
+        let extended = r.ok()["timer"].clone();
+        assert_eq!(extended["endsAt"].as_i64().unwrap(), resumed["endsAt"].as_i64().unwrap() + 60_000);
+        assert_eq!(extended["durationMs"], 1_260_000);
+        events.expect("timer:updated", json!({ "timer": extended, "revision": rev0 + 4 })).await;
+
+        // Sync re-announces.
+        let r = s.post(&timer_path(&timer, "sync"), tok, json!({})).await;
+        let synced = r.ok()["timer"].clone();
+        assert_eq!(synced["endsAt"], extended["endsAt"]);
+        events.expect("timer:updated", json!({ "timer": synced, "revision": rev0 + 5 })).await;
+
+        // Confirm: completed, then the stars with a revision of their own.
+        let r = s.post(&timer_path(&timer, "confirm"), tok, json!({})).await;
+        let done = r.ok()["timer"].clone();
+        assert_eq!(done["state"], "completed");
+        assert_eq!(r.body["revision"], rev0 + 7);
+        events.expect("timer:completed", json!({ "timer": done, "starsAwarded": 3, "revision": rev0 + 6 })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 3, "revision": rev0 + 7 })).await;
+        let again = s.post(&timer_path(&timer, "confirm"), tok, json!({})).await;
+        assert_eq!(again.ok()["revision"], rev0 + 7);
+        s.post(&timer_path(&timer, "pause"), tok, json!({})).await.err(409);
+        assert_eq!(s.count(&format!("SELECT balance FROM members WHERE id = '{}'", f.kids[1])).await, 3);
+
+        // A one-off timer, cancelled.
+        let (other, rev) = s.start_timer(&f, 300).await;
+        assert_eq!(rev, rev0 + 8);
+        assert_eq!(other["templateId"], Value::Null);
+        events.expect("timer:started", json!({ "timer": other, "revision": rev0 + 8 })).await;
+        let r = s.post(&timer_path(&other, "cancel"), tok, json!({})).await;
+        assert_eq!(r.ok()["timer"]["state"], "cancelled");
+        events.expect("timer:cancelled", json!({ "timerId": other["id"], "revision": rev0 + 9 })).await;
+        let again = s.post(&timer_path(&other, "cancel"), tok, json!({})).await;
+        assert_eq!(again.ok()["revision"], rev0 + 9);
+        s.post(&timer_path(&other, "confirm"), tok, json!({})).await.err(409);
+
+        // The dashboard shows no active timers and the final revision.
+        let dash = s.get(&format!("/api/families/{}/dashboard", f.id), tok).await;
+        assert_eq!(dash.ok()["revision"], rev0 + 9);
+        assert_eq!(dash.body["activeTimers"], json!([]));
+        assert_eq!(dash.body["weeklyStars"][1]["stars"], 3);
+
+        // Nothing else was broadcast: the next event is this marker's.
+        let (marker, _) = s.start_timer(&f, 60).await;
+        events.expect("timer:started", json!({ "timer": marker, "revision": rev0 + 10 })).await;
+    }
+
+    async fn idempotency_keys_replay_the_first_reply(s) {
+        let f = s.family("Ana").await;
+        let mut events = s.subscribe(&f.parent.token, &f.id).await;
+        let path = format!("/api/families/{}/timers", f.id);
+        let body = json!({ "memberId": f.kids[0], "label": "Piano", "durationSeconds": 600, "stars": 1 });
+        let first = s.call_with(reqwest::Method::POST, &path, Some(&f.parent.token), Some(body.clone()),
+            &[("idempotency-key", "tap-1")]).await;
+        assert_eq!(first.status, 201);
+        let retry = s.call_with(reqwest::Method::POST, &path, Some(&f.parent.token), Some(body.clone()),
+            &[("idempotency-key", "tap-1")]).await;
+        assert_eq!(retry.status, 201);
+        assert_eq!(retry.body["timer"], first.body["timer"]);
+        assert_eq!(retry.body["revision"], first.body["revision"]);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM timers WHERE family_id = '{}'", f.id)).await, 1);
+        events.expect("timer:started", json!({ "timer": first.body["timer"], "revision": first.body["revision"] })).await;
+
+        let ext = timer_path(&first.body["timer"], "extend");
+        let e1 = s.call_with(reqwest::Method::POST, &ext, Some(&f.parent.token), Some(json!({ "seconds": 30 })),
+            &[("idempotency-key", "ext-1")]).await;
+        let e2 = s.call_with(reqwest::Method::POST, &ext, Some(&f.parent.token), Some(json!({ "seconds": 30 })),
+            &[("idempotency-key", "ext-1")]).await;
+        assert_eq!(e1.ok()["timer"], e2.ok()["timer"]);
+        assert_eq!(e1.body["timer"]["durationMs"], 630_000);
+        events.expect("timer:updated", json!({ "timer": e1.body["timer"], "revision": e1.body["revision"] })).await;
+
+        let stars = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
+        let s1 = s.call_with(reqwest::Method::POST, &stars, Some(&f.parent.token),
+            Some(json!({ "amount": 5, "reason": "helped" })), &[("idempotency-key", "st-1")]).await;
+        let s2 = s.call_with(reqwest::Method::POST, &stars, Some(&f.parent.token),
+            Some(json!({ "amount": 5, "reason": "helped" })), &[("idempotency-key", "st-1")]).await;
+        assert_eq!(s1.ok()["newBalance"], 5);
+        assert_eq!(s2.ok()["newBalance"], 5);
+        assert_eq!(s2.body["revision"], s1.body["revision"]);
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 5, "revision": s1.body["revision"] })).await;
+        // A different key applies again.
+        let s3 = s.call_with(reqwest::Method::POST, &stars, Some(&f.parent.token),
+            Some(json!({ "amount": 5, "reason": "helped" })), &[("idempotency-key", "st-2")]).await;
+        assert_eq!(s3.ok()["newBalance"], 10);
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 10, "revision": s3.body["revision"] })).await;
+    }
+
+    async fn templates_crud(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let r = s.post(&format!("/api/families/{}/templates", f.id), tok,
+            json!({ "label": "Homework", "durationSeconds": 1500, "stars": 3 })).await;
+        assert_eq!(r.status, 201);
+        let id = r.body["template"]["id"].as_str().unwrap().to_owned();
+        let r = s.call(reqwest::Method::PATCH, &format!("/api/templates/{id}"), Some(tok),
+            Some(json!({ "durationSeconds": 900 }))).await;
+        assert_eq!(r.ok()["template"]["durationMs"], 900_000);
+        assert_eq!(r.body["template"]["label"], "Homework");
+        let list = s.get(&format!("/api/families/{}/templates", f.id), tok).await;
+        assert_eq!(list.ok()["templates"].as_array().unwrap().len(), 1);
+        let r = s.call(reqwest::Method::DELETE, &format!("/api/templates/{id}"), Some(tok), None).await;
+        assert_eq!(r.ok()["deleted"], id.as_str());
+        let list = s.get(&format!("/api/families/{}/templates", f.id), tok).await;
+        assert_eq!(list.ok()["templates"], json!([]));
+        s.post(&format!("/api/families/{}/timers", f.id), tok, json!({ "templateId": id, "memberId": f.kids[0] })).await.err(404);
+    }
+}
