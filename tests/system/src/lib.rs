@@ -1,0 +1,27 @@
+//! The harness of Kinboard's whole-system tests (and of the sync, idle and
+//! reconnect benchmarks): a real `kinboard-server` in this process with
+//! SQLite in a temporary directory ([`TestServer`]), optionally with a
+//! standalone relay ([`RelayMode::Standalone`]), households set up through
+//! the API ([`Household`]), and `kinboard-core` devices ([`Device`]) that
+//! reach the server through proxies the test controls: a
+//! [`kinboard_testkit::FaultProxy`] per device for cuts and blackholes, and
+//! an [`HttpProxy`] that counts HTTP requests and WebSocket frames and can
+//! fail the relay's HTTP API.
+
+mod device;
+mod household;
+mod http_proxy;
+mod server;
+
+pub use device::{Device, DeviceBuilder, ShiftedClock, fast_pusher, normalized};
+pub use household::{Household, PASSWORD, PIN};
+pub use http_proxy::{HttpProxy, ProxyStats};
+pub use server::{RelayMode, TestServer};
+
+/// Logs to the test output when `RUST_LOG` is set.
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
