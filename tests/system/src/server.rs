@@ -162,9 +162,10 @@ impl TestServer {
         self.boot().await;
     }
 
-    /// Restarts the standalone relay (its sockets close with 4200; devices
-    /// reconnect through the proxy to the new one).
-    pub async fn restart_relay(&mut self) {
+    /// Stops the standalone relay: its sockets close with 4200 and new
+    /// ones (and the server's broadcasts) are refused until
+    /// [`Self::start_relay`].
+    pub async fn stop_relay(&mut self) {
         let relay = self.relay.as_mut().expect("a standalone relay");
         if let Some(stop) = relay.stop.take() {
             let _ = stop.send(());
@@ -172,6 +173,12 @@ impl TestServer {
         if let Some(task) = relay.task.take() {
             let _ = task.await;
         }
+    }
+
+    /// Starts a fresh standalone relay (same app) behind the same proxies.
+    pub async fn start_relay(&mut self) {
+        let relay = self.relay.as_mut().expect("a standalone relay");
+        assert!(relay.task.is_none(), "stop it first");
         let (addr, stop, task) = start_relay(&relay.app).await;
         relay.api_proxy.set_upstream(addr);
         relay.stop = Some(stop);

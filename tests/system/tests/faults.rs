@@ -1,0 +1,189 @@
+//! Faults between the devices and the server, injected by proxies the
+//! test controls; after each, every device converges to the database's
+//! state by itself (no Refresh pressed).
+
+use std::time::Duration;
+
+use kinboard_core::ConnectionStatus;
+use kinboard_system_tests::{Device, DeviceBuilder, Household, RelayMode, TestServer};
+use kinboard_testkit::eventually;
+
+const CONVERGE: Duration = Duration::from_secs(10);
+
+async fn not_live(device: &Device, within: Duration) {
+    eventually("the device to notice the link is down", within, || async {
+        (!device.is_live()).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_cut_while_actions_happen_converges_after_the_restore() {
+    let server = TestServer::start().await;
+    let home = Household::create(&server, "Parkers").await;
+    let devices = [
+        DeviceBuilder::new(&server, &home).connect().await,
+        DeviceBuilder::new(&server, &home).connect().await,
+        DeviceBuilder::new(&server, &home).connect().await,
+    ];
+    let all: Vec<&Device> = devices.iter().collect();
+    server.converged(&home, &all, CONVERGE).await;
+    let (actor, cut) = (&devices[0].dashboard, &devices[2]);
+    let ada = &home.members[0];
+
+    cut.link.cut();
+    not_live(cut, Duration::from_secs(5)).await;
+    let before = cut.view().revision;
+    let t = actor
+        .start_timer_from_template(ada, &home.templates[0])
+        .await
+        .unwrap();
+    actor.pause_timer(&t.id).await.unwrap();
+    actor.add_stars(ada, 2, "tidy room", None).await.unwrap();
+    actor.complete_chore(&home.chores[0], ada).await.unwrap();
+    server.converged(&home, &all[..2], CONVERGE).await;
+    assert_eq!(cut.view().revision, before, "the cut device heard nothing");
+
+    cut.link.restore();
+    server.converged(&home, &all, CONVERGE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_blackhole_is_detected_by_the_pong_timeout_and_recovered() {
+    let server = TestServer::start().await;
+    let home = Household::create(&server, "Parkers").await;
+    let actor = DeviceBuilder::new(&server, &home).connect().await;
+    let victim = DeviceBuilder::new(&server, &home).connect().await;
+    server.converged(&home, &[&actor, &victim], CONVERGE).await;
+
+    // No RST, no FIN: only the missing pong can tell (1 s activity + 1 s pong).
+    victim.link.blackhole();
+    not_live(&victim, Duration::from_secs(6)).await;
+    let t = actor
+        .dashboard
+        .start_timer(&home.members[1], "Piano", 900, 1)
+        .await
+        .unwrap();
+    actor.dashboard.extend_timer(&t.id, 60).await.unwrap();
+
+    victim.link.restore();
+    server.converged(&home, &[&actor, &victim], CONVERGE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_relay_restart_loses_nothing() {
+    let mut server = TestServer::start_with(RelayMode::Standalone).await;
+    let home = Household::create(&server, "Parkers").await;
+    let actor = DeviceBuilder::new(&server, &home).connect().await;
+    let other = DeviceBuilder::new(&server, &home).connect().await;
+    server.converged(&home, &[&actor, &other], CONVERGE).await;
+
+    server.stop_relay().await;
+    not_live(&other, Duration::from_secs(5)).await;
+    // Broadcasts of these fail: the relay is down.
+    let t = actor
+        .dashboard
+        .start_timer(&home.members[0], "Lego", 600, 0)
+        .await
+        .unwrap();
+    actor.dashboard.pause_timer(&t.id).await.unwrap();
+    server.start_relay().await;
+
+    server.converged(&home, &[&actor, &other], CONVERGE).await;
+    actor.dashboard.resume_timer(&t.id).await.unwrap();
+    server.converged(&home, &[&actor, &other], CONVERGE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_restart_keeps_the_sqlite_file_and_loses_nothing() {
+    let mut server = TestServer::start().await;
+    let home = Household::create(&server, "Parkers").await;
+    let devices = [
+        DeviceBuilder::new(&server, &home).connect().await,
+        DeviceBuilder::new(&server, &home).connect().await,
+    ];
+    let all: Vec<&Device> = devices.iter().collect();
+    server.converged(&home, &all, CONVERGE).await;
+    let ada = &home.members[0];
+    let t = devices[0]
+        .dashboard
+        .start_timer(ada, "Homework", 3600, 2)
+        .await
+        .unwrap();
+    devices[1]
+        .dashboard
+        .add_stars(ada, 4, "before the restart", None)
+        .await
+        .unwrap();
+    server.converged(&home, &all, CONVERGE).await;
+    let before = server.truth(&home).await;
+
+    server.stop().await;
+    for d in &devices {
+        not_live(d, Duration::from_secs(5)).await;
+    }
+    server.start_again().await;
+    for d in &devices {
+        d.link.set_upstream(server.addr());
+    }
+    assert_eq!(
+        server.truth(&home).await,
+        before,
+        "the database kept everything"
+    );
+    server.converged(&home, &all, CONVERGE).await;
+
+    devices[1].dashboard.pause_timer(&t.id).await.unwrap();
+    server.converged(&home, &all, CONVERGE).await;
+    assert_eq!(devices[0].view().member(ada).unwrap().balance, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn devices_catch_up_through_the_revision_gap_after_broadcasts_failed() {
+    let server = TestServer::start_with(RelayMode::Standalone).await;
+    let home = Household::create(&server, "Parkers").await;
+    let actor = DeviceBuilder::new(&server, &home).connect().await;
+    let other = DeviceBuilder::new(&server, &home).connect().await;
+    server.converged(&home, &[&actor, &other], CONVERGE).await;
+    let stats = server.relay_proxy().stats().clone();
+    let before = other.view().revision;
+    let requests_before = other.dashboard.api().requests_sent();
+
+    // The relay's HTTP API fails; the sockets stay up.
+    server.relay_proxy().fail_relay_api(true);
+    let ada = &home.members[0];
+    let t = actor
+        .dashboard
+        .start_timer(ada, "Reading", 1200, 1)
+        .await
+        .unwrap();
+    actor
+        .dashboard
+        .add_stars(ada, 1, "kind", None)
+        .await
+        .unwrap();
+    eventually("the broadcasts to fail", CONVERGE, || async {
+        (stats
+            .failed_api_requests
+            .load(std::sync::atomic::Ordering::Relaxed)
+            >= 2)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        other.view().revision,
+        before,
+        "nothing reached the other device"
+    );
+    assert_eq!(other.view().connection.state, ConnectionStatus::Live);
+
+    // The next event that gets through reveals the gap; the device reloads.
+    server.relay_proxy().fail_relay_api(false);
+    actor.dashboard.pause_timer(&t.id).await.unwrap();
+    server.converged(&home, &[&actor, &other], CONVERGE).await;
+    assert_eq!(
+        other.dashboard.api().requests_sent() - requests_before,
+        1,
+        "one snapshot, no reconnect"
+    );
+}
