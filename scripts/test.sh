@@ -30,6 +30,16 @@ step "Rust tests (unit, property, integration)"
 cargo nextest run --workspace --locked --no-fail-fast
 cargo test --workspace --locked --doc
 
+step "core: the keyring store against a real Secret Service (dbus-run-session, gnome-keyring)"
+core_keyring=$(cargo test --locked -p kinboard-core --test keyring --no-run --message-format=json 2>/dev/null \
+  | grep '"name":"keyring"' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n1)
+keyring_data=$(mktemp -d /tmp/kinboard-core-keyring.XXXXXX)
+dbus-run-session -- env KEYRING_DATA="$keyring_data" CORE_KEYRING="$core_keyring" sh -c '
+    # An unlocked Secret Service whose keyrings live in a throwaway directory.
+    printf kinboard | XDG_DATA_HOME="$KEYRING_DATA" gnome-keyring-daemon --unlock --components=secrets >/dev/null
+    "$CORE_KEYRING" --nocapture'
+rm -rf "$keyring_data"
+
 step "interop: kinboard-relay against pusher-js and the official pusher library"
 cargo build --locked -p kinboard-relay
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error \
