@@ -65,7 +65,14 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let hash = token_hash(token);
-    if token.starts_with(SESSION_PREFIX) {
+    let now = now_ms();
+    if let Some((caller, expires_at)) = state.sessions.get(&hash) {
+        if expires_at > now {
+            return Ok(caller);
+        }
+        state.sessions.remove(&hash);
+    }
+    let found = if token.starts_with(SESSION_PREFIX) {
         let row: Option<(String, i64, Option<i64>)> = sqlx::query_as(
             "SELECT user_id, expires_at, revoked_at FROM sessions WHERE token_hash = $1",
         )
@@ -73,10 +80,10 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
         .fetch_optional(&state.db.reader)
         .await?;
         match row {
-            Some((user_id, expires_at, None)) if expires_at > now_ms() => {
-                Ok(Caller::User { user_id })
+            Some((user_id, expires_at, None)) if expires_at > now => {
+                Some((Caller::User { user_id }, expires_at))
             }
-            _ => Err(ApiError::Unauthorized),
+            _ => None,
         }
     } else if token.starts_with(KIOSK_PREFIX) {
         let row: Option<(String, String)> = sqlx::query_as(
@@ -85,14 +92,33 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
         .bind(&hash)
         .fetch_optional(&state.db.reader)
         .await?;
-        row.map(|(kiosk_id, family_id)| Caller::Kiosk {
-            kiosk_id,
-            family_id,
+        row.map(|(kiosk_id, family_id)| {
+            (
+                Caller::Kiosk {
+                    kiosk_id,
+                    family_id,
+                },
+                i64::MAX,
+            )
         })
-        .ok_or(ApiError::Unauthorized)
     } else {
-        Err(ApiError::Unauthorized)
-    }
+        None
+    };
+    let (caller, expires_at) = found.ok_or(ApiError::Unauthorized)?;
+    state.sessions.insert(hash, (caller.clone(), expires_at));
+    Ok(caller)
+}
+
+/// Forgets a revoked token at once (sign-out).
+pub fn forget_token(state: &AppState, token: &str) {
+    state.sessions.remove(&token_hash(token));
+}
+
+/// Forgets a revoked kiosk at once.
+pub fn forget_kiosk(state: &AppState, kiosk_id: &str) {
+    state.sessions.retain(
+        |_, (caller, _)| !matches!(caller, Caller::Kiosk { kiosk_id: k, .. } if k == kiosk_id),
+    );
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -121,14 +147,24 @@ pub async fn family_access(
     let role = match caller {
         Caller::Kiosk { family_id: own, .. } => (own == family_id).then_some(Role::Kiosk),
         Caller::User { user_id } => {
-            let role: Option<(String,)> = sqlx::query_as(
-                "SELECT role FROM memberships WHERE family_id = $1 AND user_id = $2",
-            )
-            .bind(family_id)
-            .bind(user_id)
-            .fetch_optional(&state.db.reader)
-            .await?;
-            role.and_then(|(r,)| Role::parse(&r))
+            let key = (user_id.clone(), family_id.to_owned());
+            match state.roles.get(&key) {
+                Some(role) => Some(role),
+                None => {
+                    let role: Option<(String,)> = sqlx::query_as(
+                        "SELECT role FROM memberships WHERE family_id = $1 AND user_id = $2",
+                    )
+                    .bind(family_id)
+                    .bind(user_id)
+                    .fetch_optional(&state.db.reader)
+                    .await?;
+                    let role = role.and_then(|(r,)| Role::parse(&r));
+                    if let Some(role) = role {
+                        state.roles.insert(key, role);
+                    }
+                    role
+                }
+            }
         }
     };
     role.map(|role| Access {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 use pusher_protocol::AppCredentials;
 use tokio::sync::{Mutex, Notify};
 
+use crate::auth::{Caller, Role};
 use crate::broadcast::EventQueue;
+use crate::cache::{AUTH_TTL, TtlCache};
 use crate::config::RealtimeConfig;
 use crate::db::Db;
 
@@ -28,6 +30,12 @@ pub struct StateInner {
     /// Woken when a timer's end time changes, so the expiry scheduler
     /// re-plans its next wake-up.
     pub scheduler_wake: Notify,
+    /// Token hash → the caller and when the session expires (ms epoch).
+    pub sessions: TtlCache<String, (Caller, i64)>,
+    /// (user id, family id) → role.
+    pub roles: TtlCache<(String, String), Role>,
+    /// Timer id → family id (never changes).
+    pub timer_families: TtlCache<String, String>,
     family_locks: Vec<Mutex<()>>,
 }
 
@@ -53,6 +61,9 @@ impl AppState {
             local_url,
             session_ttl_ms,
             scheduler_wake: Notify::new(),
+            sessions: TtlCache::new(AUTH_TTL),
+            roles: TtlCache::new(AUTH_TTL),
+            timer_families: TtlCache::new(std::time::Duration::MAX),
             family_locks: (0..FAMILY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
         }))
     }

@@ -195,6 +195,7 @@ pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Rep
     if done.rows_affected() == 0 {
         return Err(ApiError::Unauthorized);
     }
+    crate::auth::forget_token(&state, token);
     Reply::ok(serde_json::json!({ "signedOut": true }))
 }
 

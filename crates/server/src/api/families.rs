@@ -675,5 +675,6 @@ pub async fn revoke_kiosk(
     .fetch_one(tx.conn())
     .await?;
     tx.commit(&state).await?;
+    crate::auth::forget_kiosk(&state, &kiosk_id);
     Reply::ok(KioskResponse { kiosk })
 }

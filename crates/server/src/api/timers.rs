@@ -388,13 +388,31 @@ pub async fn start(
     .await?;
     let revision = tx.revision();
     tx.emit(STARTED, &json!({ "timer": timer, "revision": revision }))?;
+    let timer_id = timer.id.clone();
     let reply = Reply::created(TimerResponse { timer, revision })?;
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;
     }
     tx.commit(state).await?;
+    state.timer_families.insert(timer_id, family_id.clone());
     state.scheduler_wake.notify_one();
     Ok(reply)
+}
+
+/// The family a timer belongs to (cached: it never changes).
+async fn timer_family(state: &AppState, timer_id: &str) -> Result<String, ApiError> {
+    if let Some(family_id) = state.timer_families.get(&timer_id.to_owned()) {
+        return Ok(family_id);
+    }
+    let row: Option<(String,)> = sqlx::query_as("SELECT family_id FROM timers WHERE id = $1")
+        .bind(timer_id)
+        .fetch_optional(&state.db.reader)
+        .await?;
+    let (family_id,) = row.ok_or(ApiError::NotFound("timer"))?;
+    state
+        .timer_families
+        .insert(timer_id.to_owned(), family_id.clone());
+    Ok(family_id)
 }
 
 /// The action service: pause, resume, extend, cancel, sync or confirm.
@@ -406,14 +424,14 @@ pub async fn act(
     action: TimerAction,
     key: Option<&str>,
 ) -> Result<Reply, ApiError> {
-    let timer = load_timer(&state.db.reader, timer_id).await?;
-    let access = family_access(state, caller, &timer.family_id)
+    let family_id = timer_family(state, timer_id).await?;
+    let access = family_access(state, caller, &family_id)
         .await
         .map_err(|_| ApiError::NotFound("timer"))?;
     if matches!(action, TimerAction::Cancel | TimerAction::Confirm) {
         access.require_parent_or_pin(state, pin).await?;
     }
-    let mut tx = FamilyTx::begin(state, &timer.family_id).await?;
+    let mut tx = FamilyTx::begin(state, &family_id).await?;
     let scope = key.map(|k| idempotency_scope(caller.principal(), action.name(), timer_id, k));
     if let Some(scope) = &scope
         && let Some(reply) = tx.replay(scope).await?
