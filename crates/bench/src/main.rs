@@ -4,6 +4,7 @@
 use clap::{Parser, Subcommand};
 
 mod fanout;
+mod server;
 
 #[derive(Debug, Parser)]
 #[command(name = "kinboard-bench", version, about = "Kinboard's benchmarks")]
@@ -17,10 +18,13 @@ enum Command {
     /// Relay fan-out: N subscribers on one channel, HTTP triggers, delivery
     /// latency percentiles and RSS per connection.
     Fanout(fanout::Args),
+    /// Server throughput: timer actions per second with broadcasts, p50/p99 latency.
+    Server(server::Args),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Fanout(args) => fanout::run(args),
+        Command::Server(args) => server::run(args),
     }
 }
