@@ -12,7 +12,9 @@
 //! expired (the app started after the fact) is not announced: nothing
 //! happened while this device was watching.
 //!
-//! [`run`] is the task around it, fed by the dashboard view.
+//! [`ExpiryWatcher`] adds the clock and the [`Notifier`]; the sync engine
+//! runs one inside its own task (one wake-up per view change, not two),
+//! and [`run`] is the same as a task of its own fed by a view `watch`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -86,25 +88,50 @@ impl ExpiryTracker {
     }
 }
 
+/// An [`ExpiryTracker`] with its clock and notifier.
+pub struct ExpiryWatcher {
+    tracker: ExpiryTracker,
+    clock: Arc<dyn Clock>,
+    notifier: Arc<dyn Notifier>,
+}
+
+impl ExpiryWatcher {
+    pub fn new(clock: Arc<dyn Clock>, notifier: Arc<dyn Notifier>) -> Self {
+        Self {
+            tracker: ExpiryTracker::new(),
+            clock,
+            notifier,
+        }
+    }
+
+    /// Raises the notices due for `view` now; returns when to look again.
+    pub fn check(&mut self, view: &DashboardView) -> Option<tokio::time::Instant> {
+        let now = self.clock.now_ms();
+        let (due, next) = self.tracker.update(view, now);
+        for notice in &due {
+            tracing::info!(timer = %notice.timer_id, label = %notice.label, "timer expired");
+            self.notifier.timer_expired(notice);
+        }
+        next.map(|at| {
+            tokio::time::Instant::now()
+                + Duration::from_millis(u64::try_from(at - now).unwrap_or(0))
+        })
+    }
+}
+
 /// Watches `views` until the sender is gone, raising notices on `notifier`.
 pub async fn run(
     mut views: watch::Receiver<Arc<DashboardView>>,
     clock: Arc<dyn Clock>,
     notifier: Arc<dyn Notifier>,
 ) {
-    let mut tracker = ExpiryTracker::new();
+    let mut watcher = ExpiryWatcher::new(clock, notifier);
     loop {
         let view = views.borrow_and_update().clone();
-        let now = clock.now_ms();
-        let (due, next) = tracker.update(&view, now);
-        for notice in &due {
-            tracing::info!(timer = %notice.timer_id, label = %notice.label, "timer expired");
-            notifier.timer_expired(notice);
-        }
-        let sleep = next.map(|at| Duration::from_millis(u64::try_from(at - now).unwrap_or(0)));
+        let next = watcher.check(&view);
         tokio::select! {
             changed = views.changed() => if changed.is_err() { break },
-            () = async { tokio::time::sleep(sleep.unwrap_or_default()).await }, if sleep.is_some() => {}
+            () = async { tokio::time::sleep_until(next.expect("guarded")).await }, if next.is_some() => {}
         }
     }
 }

@@ -45,7 +45,7 @@ pub mod view;
 pub use api::ApiClient;
 pub use clock::{Clock, SystemClock, TokioClock};
 pub use credentials::{CredentialStore, KeyringStore, MemoryStore};
-pub use dashboard::{Action, Dashboard, DashboardOptions};
+pub use dashboard::{Action, Dashboard, DashboardOptions, household_pusher_config};
 pub use error::CoreError;
 pub use notify::{NoNotifier, Notifier, RecordingNotifier, TimerExpired};
 pub use pusher_protocol::ClientConfig as PusherConfig;

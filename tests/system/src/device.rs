@@ -70,6 +70,7 @@ pub struct DeviceBuilder<'a> {
     pusher: PusherConfig,
     clock: Option<Arc<dyn Clock>>,
     kiosk_token: Option<String>,
+    direct: bool,
 }
 
 impl<'a> DeviceBuilder<'a> {
@@ -81,7 +82,15 @@ impl<'a> DeviceBuilder<'a> {
             pusher: fast_pusher(),
             clock: None,
             kiosk_token: None,
+            direct: false,
         }
+    }
+
+    /// Talk to the server directly, not through the device's link proxy
+    /// (benchmarks: no extra hop). The link exists but carries nothing.
+    pub fn direct(mut self) -> Self {
+        self.direct = true;
+        self
     }
 
     /// Reach the server through this address instead of directly (e.g. an
@@ -112,7 +121,12 @@ impl<'a> DeviceBuilder<'a> {
             .await
             .expect("device link");
         let clock = self.clock.unwrap_or_else(kinboard_core::clock::system);
-        let api = ApiClient::with_clock(&format!("http://{}", link.addr()), clock).expect("api");
+        let target = if self.direct {
+            self.upstream.unwrap_or(self.server.addr())
+        } else {
+            link.addr()
+        };
+        let api = ApiClient::with_clock(&format!("http://{target}"), clock).expect("api");
         let store = Arc::new(MemoryStore::new());
         let session = match self.kiosk_token {
             Some(token) => Session::with_kiosk_token(api, "kitchen", &token, store).await,

@@ -25,6 +25,7 @@ use crate::api::ApiClient;
 use crate::api::wire::Snapshot;
 use crate::calendar;
 use crate::error::CoreError;
+use crate::expiry::ExpiryWatcher;
 use crate::store::{FamilyState, Store, Versioned};
 use crate::view::{ConnectionStatus, DashboardView, LastError, Role, ViewContext};
 
@@ -48,6 +49,7 @@ pub(crate) struct Engine {
     pub(crate) view: watch::Sender<Arc<DashboardView>>,
     pub(crate) gap_wait: Duration,
     pub(crate) store: Store,
+    pub(crate) expiry: ExpiryWatcher,
 }
 
 /// Retry delays of a failed reload while subscribed: 0.5 s doubling to 30 s.
@@ -69,6 +71,8 @@ struct Run {
     retry_at: Option<Instant>,
     retries: u32,
     boundary: Option<Instant>,
+    /// The next local timer deadline the expiry watcher waits for.
+    expiry_at: Option<Instant>,
 }
 
 impl Engine {
@@ -87,6 +91,7 @@ impl Engine {
             retry_at: None,
             retries: 0,
             boundary: None,
+            expiry_at: None,
         };
         loop {
             self.settle(&mut run);
@@ -156,6 +161,10 @@ impl Engine {
                     if run.subscribed && !run.synced {
                         self.request_fetch(&mut run, None);
                     }
+                }
+                () = sleep_until(run.expiry_at) => {
+                    // A timer's local deadline: raised even while offline.
+                    run.expiry_at = self.expiry.check(&self.view.borrow());
                 }
                 () = sleep_until(run.boundary) => {
                     // A new day (chores open again) or week (weekly stars
@@ -274,8 +283,9 @@ impl Engine {
         }
     }
 
-    /// Sends the view when it differs from the last one.
-    fn publish(&self, run: &mut Run) {
+    /// Sends the view when it differs from the last one, and lets the
+    /// expiry watcher see it.
+    fn publish(&mut self, run: &mut Run) {
         let view = DashboardView::build(
             &self.store,
             ViewContext {
@@ -288,7 +298,7 @@ impl Engine {
                 server_now_ms: self.server_now(),
             },
         );
-        self.view.send_if_modified(|current| {
+        let changed = self.view.send_if_modified(|current| {
             if **current == view {
                 false
             } else {
@@ -296,6 +306,10 @@ impl Engine {
                 true
             }
         });
+        if changed {
+            let view = self.view.borrow().clone();
+            run.expiry_at = self.expiry.check(&view);
+        }
     }
 }
 

@@ -30,7 +30,7 @@ use reply::Reply;
 use crate::api::wire::{Realtime, Timer};
 use crate::api::{ApiClient, CallOptions, StartTimer, TimerAction};
 use crate::error::CoreError;
-use crate::expiry;
+use crate::expiry::ExpiryWatcher;
 use crate::notify::{NoNotifier, Notifier};
 use crate::store::{FamilyState, Store};
 use crate::view::{DashboardView, Role};
@@ -40,8 +40,9 @@ use crate::view::{DashboardView, Role};
 pub struct DashboardOptions {
     /// The family to show; the account's first one when `None`.
     pub family_id: Option<String>,
-    /// Pusher timeouts and backoff (pusher-js's values by default; tests
-    /// shorten the activity and pong timeouts to notice a dead link fast).
+    /// Pusher timeouts and backoff: [`household_pusher_config`] by
+    /// default; tests shorten the activity and pong timeouts to notice a
+    /// dead link fast.
     pub pusher: ClientConfig,
     /// How long a revision gap may stay open before the snapshot is reloaded.
     pub gap_wait: Duration,
@@ -51,11 +52,27 @@ pub struct DashboardOptions {
     pub retry_delays: Vec<Duration>,
 }
 
+/// pusher-js's timeouts with a shorter reconnect backoff (0.25 s doubling
+/// to 1 s instead of 1 s to 30 s): the server is a household's, usually on
+/// the LAN, and a screen should be live again within about a second of
+/// its link coming back. The cost is one connection attempt a second (at
+/// most) per device while the server is unreachable — not polling: no
+/// request is made while connected.
+pub fn household_pusher_config() -> ClientConfig {
+    ClientConfig {
+        backoff: pusher_protocol::Backoff {
+            base: Duration::from_millis(250),
+            cap: Duration::from_secs(1),
+        },
+        ..ClientConfig::default()
+    }
+}
+
 impl Default for DashboardOptions {
     fn default() -> Self {
         Self {
             family_id: None,
-            pusher: ClientConfig::default(),
+            pusher: household_pusher_config(),
             gap_wait: Duration::from_millis(300),
             notifier: Arc::new(NoNotifier),
             retry_delays: vec![Duration::from_millis(250), Duration::from_secs(1)],
@@ -202,13 +219,9 @@ impl Dashboard {
             view: view_tx,
             gap_wait: options.gap_wait,
             store: Store::new(),
+            expiry: ExpiryWatcher::new(api.clock().clone(), options.notifier.clone()),
         };
         let engine_task = tokio::spawn(engine.run(receiver));
-        let expiry_task = tokio::spawn(expiry::run(
-            view.clone(),
-            api.clock().clone(),
-            options.notifier.clone(),
-        ));
         Ok(Self {
             inner: Arc::new(Inner {
                 api,
@@ -218,7 +231,7 @@ impl Dashboard {
                 view,
                 pusher,
                 retry_delays: options.retry_delays,
-                tasks: vec![engine_task, expiry_task],
+                tasks: vec![engine_task],
             }),
         })
     }
