@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 
+mod devices;
 mod fanout;
 mod server;
 
@@ -20,11 +21,20 @@ enum Command {
     Fanout(fanout::Args),
     /// Server throughput: timer actions per second with broadcasts, p50/p99 latency.
     Server(server::Args),
+    /// Sync latency: an action on device 0 until every other device applied it.
+    Sync(devices::SyncArgs),
+    /// Idle traffic: HTTP requests and WebSocket frames per idle device per hour.
+    Idle(devices::IdleArgs),
+    /// Reconnect: link restored until every device shows the database's state.
+    Reconnect(devices::ReconnectArgs),
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Command::Fanout(args) => fanout::run(args),
         Command::Server(args) => server::run(args),
+        Command::Sync(args) => devices::sync(args),
+        Command::Idle(args) => devices::idle(args),
+        Command::Reconnect(args) => devices::reconnect(args),
     }
 }
