@@ -18,6 +18,12 @@ pub const SESSION_PREFIX: &str = "kbs";
 /// Prefix of a kiosk device token.
 pub const KIOSK_PREFIX: &str = "kbk";
 
+/// Wrong PINs a family's kiosks may enter before PIN checks pause…
+pub const PIN_ATTEMPTS: u32 = 5;
+/// …for this long after the last wrong one. A 4-digit PIN is no secret
+/// against unlimited guesses from the kitchen screen.
+pub const PIN_LOCKOUT: std::time::Duration = std::time::Duration::from_secs(60);
+
 /// The authenticated principal of a request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Caller {
@@ -206,13 +212,23 @@ impl Access {
         let Some((Some(hash),)) = hash else {
             return Err(ApiError::forbidden("the family has no parent PIN set"));
         };
+        let failures = state.pin_failures.get(&self.family_id).unwrap_or(0);
+        if failures >= PIN_ATTEMPTS {
+            return Err(ApiError::TooManyRequests(
+                "too many wrong PINs; try again in a minute".into(),
+            ));
+        }
         let pin = pin.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify_secret(&pin, &hash))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         if ok {
+            state.pin_failures.remove(&self.family_id);
             Ok(())
         } else {
+            state
+                .pin_failures
+                .insert(self.family_id.clone(), failures + 1);
             Err(ApiError::forbidden("wrong parent PIN"))
         }
     }

@@ -33,6 +33,8 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("request body too large")]
     PayloadTooLarge,
+    #[error("{0}")]
+    TooManyRequests(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -62,6 +64,7 @@ impl ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             Self::Database(e) => match constraint_kind(e) {
                 Some(Constraint::Unique) => StatusCode::CONFLICT,
                 Some(Constraint::Other) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -82,6 +85,7 @@ impl ApiError {
             Self::Conflict(_) => "conflict",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
+            Self::TooManyRequests(_) => "too_many_requests",
             Self::Database(e) => match constraint_kind(e) {
                 Some(Constraint::Unique) => "conflict",
                 Some(Constraint::Other) => "invalid",

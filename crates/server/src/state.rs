@@ -34,8 +34,11 @@ pub struct StateInner {
     pub sessions: TtlCache<String, (Caller, i64)>,
     /// (user id, family id) → role.
     pub roles: TtlCache<(String, String), Role>,
-    /// Timer id → family id (never changes).
-    pub timer_families: TtlCache<String, String>,
+    /// Family id → wrong PINs entered lately, to slow down guessing.
+    pub pin_failures: TtlCache<String, u32>,
+    /// Timer id → the timer as this instance last wrote or read it: a hint
+    /// that saves a read when it is still current (see `api::timers::act`).
+    pub timers: TtlCache<String, crate::api::timers::Timer>,
     family_locks: Vec<Mutex<()>>,
 }
 
@@ -63,7 +66,8 @@ impl AppState {
             scheduler_wake: Notify::new(),
             sessions: TtlCache::new(AUTH_TTL),
             roles: TtlCache::new(AUTH_TTL),
-            timer_families: TtlCache::new(std::time::Duration::MAX),
+            pin_failures: TtlCache::new(crate::auth::PIN_LOCKOUT),
+            timers: TtlCache::new(std::time::Duration::MAX),
             family_locks: (0..FAMILY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
         }))
     }

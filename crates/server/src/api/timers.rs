@@ -388,31 +388,55 @@ pub async fn start(
     .await?;
     let revision = tx.revision();
     tx.emit(STARTED, &json!({ "timer": timer, "revision": revision }))?;
-    let timer_id = timer.id.clone();
+    let started = timer.clone();
     let reply = Reply::created(TimerResponse { timer, revision })?;
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;
     }
     tx.commit(state).await?;
-    state.timer_families.insert(timer_id, family_id.clone());
+    state.timers.insert(started.id.clone(), started);
     state.scheduler_wake.notify_one();
     Ok(reply)
 }
 
-/// The family a timer belongs to (cached: it never changes).
-async fn timer_family(state: &AppState, timer_id: &str) -> Result<String, ApiError> {
-    if let Some(family_id) = state.timer_families.get(&timer_id.to_owned()) {
-        return Ok(family_id);
+/// The timer as last seen by this instance, or as stored. Only a hint:
+/// [`act`] trusts it only through a guarded update.
+async fn known_timer(state: &AppState, timer_id: &str) -> Result<Timer, ApiError> {
+    if let Some(timer) = state.timers.get(&timer_id.to_owned()) {
+        return Ok(timer);
     }
-    let row: Option<(String,)> = sqlx::query_as("SELECT family_id FROM timers WHERE id = $1")
-        .bind(timer_id)
-        .fetch_optional(&state.db.reader)
-        .await?;
-    let (family_id,) = row.ok_or(ApiError::NotFound("timer"))?;
-    state
-        .timer_families
-        .insert(timer_id.to_owned(), family_id.clone());
-    Ok(family_id)
+    let timer = load_timer(&state.db.reader, timer_id).await?;
+    state.timers.insert(timer.id.clone(), timer.clone());
+    Ok(timer)
+}
+
+/// Writes `new` only if the stored row still is `seen` (every column an
+/// action reads or writes). Returns whether it was.
+async fn store_timer_if(
+    conn: &mut sqlx::AnyConnection,
+    seen: &Timer,
+    new: &Timer,
+) -> Result<bool, ApiError> {
+    let done = sqlx::query(
+        "UPDATE timers SET state = $1, duration_ms = $2, ends_at = $3, remaining_ms = $4, updated_at = $5 \
+         WHERE id = $6 AND state = $7 AND duration_ms = $8 AND ends_at IS NOT DISTINCT FROM $9 \
+         AND remaining_ms IS NOT DISTINCT FROM $10 AND updated_at = $11 AND template_id IS NOT DISTINCT FROM $12",
+    )
+    .bind(new.state.as_str())
+    .bind(new.duration_ms)
+    .bind(new.ends_at)
+    .bind(new.remaining_ms)
+    .bind(new.updated_at)
+    .bind(&new.id)
+    .bind(seen.state.as_str())
+    .bind(seen.duration_ms)
+    .bind(seen.ends_at)
+    .bind(seen.remaining_ms)
+    .bind(seen.updated_at)
+    .bind(&seen.template_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// The action service: pause, resume, extend, cancel, sync or confirm.
@@ -424,7 +448,8 @@ pub async fn act(
     action: TimerAction,
     key: Option<&str>,
 ) -> Result<Reply, ApiError> {
-    let family_id = timer_family(state, timer_id).await?;
+    let seen = known_timer(state, timer_id).await?;
+    let family_id = seen.family_id.clone();
     let access = family_access(state, caller, &family_id)
         .await
         .map_err(|_| ApiError::NotFound("timer"))?;
@@ -439,16 +464,36 @@ pub async fn act(
         tx.unchanged().await?;
         return Ok(reply);
     }
-    // Re-read inside the transaction: the family lock is held now.
-    let mut timer = load_timer(tx.conn(), timer_id).await?;
-    let event = match transition(&mut timer, action, now_ms())? {
-        Transition::Unchanged => {
-            let revision = tx.unchanged().await?;
-            return Reply::ok(TimerResponse { timer, revision });
-        }
-        Transition::Changed(event) => event,
+    // Fast path: decide on the timer as this instance last saw it, and
+    // write only if the row is still exactly that (saves a read). Anything
+    // else — a stale copy, a no-op, a refusal — is decided on the stored
+    // row, read under the family lock this transaction now holds.
+    let now = now_ms();
+    let mut timer = seen.clone();
+    let fast = match transition(&mut timer, action, now) {
+        Ok(Transition::Changed(event)) => store_timer_if(tx.conn(), &seen, &timer)
+            .await?
+            .then_some(event),
+        _ => None,
     };
-    store_timer(tx.conn(), &timer).await?;
+    let event = match fast {
+        Some(event) => event,
+        None => {
+            timer = load_timer(tx.conn(), timer_id).await?;
+            state.timers.insert(timer.id.clone(), timer.clone());
+            match transition(&mut timer, action, now)? {
+                Transition::Unchanged => {
+                    let revision = tx.unchanged().await?;
+                    return Reply::ok(TimerResponse { timer, revision });
+                }
+                Transition::Changed(event) => {
+                    store_timer(tx.conn(), &timer).await?;
+                    event
+                }
+            }
+        }
+    };
+    let stored = timer.clone();
     let revision = tx.revision();
     match event {
         CANCELLED => tx.emit(
@@ -480,6 +525,7 @@ pub async fn act(
         tx.remember(scope, &reply).await?;
     }
     tx.commit(state).await?;
+    state.timers.insert(stored.id.clone(), stored);
     state.scheduler_wake.notify_one();
     Ok(reply)
 }
@@ -587,6 +633,7 @@ pub async fn expire_due(state: &AppState, now: i64) -> Result<usize, ApiError> {
         let revision = tx.revision();
         tx.emit(EXPIRED, &json!({ "timer": timer, "revision": revision }))?;
         tx.commit(state).await?;
+        state.timers.insert(timer.id.clone(), timer);
         expired += 1;
     }
     Ok(expired)

@@ -66,6 +66,15 @@ both! {
         let r = s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 2, "reason": "kind" })), &[("x-kinboard-pin", "2468")]).await;
         assert_eq!(r.ok()["newBalance"], 5);
 
+        // Guessing is slowed down: after 5 wrong PINs even the right one waits.
+        for _ in 0..5 {
+            s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "9999")]).await.err(403);
+        }
+        let r = s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "2468")]).await;
+        assert!(r.err(429).contains("too many wrong PINs"));
+        // Parents are not affected.
+        s.post(&stars, tok, json!({ "amount": 1, "reason": "x" })).await.ok();
+
         // Revoked: 401 from then on.
         let r = s.call(Method::DELETE, &format!("/api/kiosks/{kiosk_id}"), Some(tok), None).await;
         assert!(r.ok()["kiosk"]["revokedAt"].is_i64());

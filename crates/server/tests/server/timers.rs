@@ -176,3 +176,50 @@ both! {
         s.post(&format!("/api/families/{}/timers", f.id), tok, json!({ "templateId": id, "memberId": f.kids[0] })).await.err(404);
     }
 }
+
+/// Regression: an instance's cached copy of a timer went stale when another
+/// instance changed it; actions must be decided on the stored row.
+async fn stale_copies_are_decided_on_the_stored_row(backend: crate::support::Backend) {
+    use crate::support::{TestDb, TestServer};
+    let db = TestDb::create(backend).await;
+    let url = db.url.clone();
+    let one = TestServer::start_on(db, |_| {}).await;
+    let two = TestServer::start_on(TestDb::borrowed(url, backend), |_| {}).await;
+    let f = one.family("Ana").await;
+    let (timer, rev) = one.start_timer(&f, 600).await;
+    let pause = timer_path(&timer, "pause");
+    let paused = two.post(&pause, &f.parent.token, json!({})).await;
+    assert_eq!(paused.ok()["revision"], rev + 1);
+    // Instance one still holds the running copy: pausing again is a no-op.
+    let again = one.post(&pause, &f.parent.token, json!({})).await;
+    assert_eq!(again.ok()["revision"], rev + 1);
+    assert_eq!(again.body["timer"], paused.body["timer"]);
+    let resumed = one
+        .post(&timer_path(&timer, "resume"), &f.parent.token, json!({}))
+        .await;
+    assert_eq!(resumed.ok()["revision"], rev + 2);
+    let left = paused.body["timer"]["remainingMs"].as_i64().unwrap();
+    let t = &resumed.body["timer"];
+    assert_eq!(
+        t["endsAt"].as_i64().unwrap() - t["updatedAt"].as_i64().unwrap(),
+        left
+    );
+    // And instance two's copy (paused) is stale now: resuming is a no-op.
+    let again = two
+        .post(&timer_path(&timer, "resume"), &f.parent.token, json!({}))
+        .await;
+    assert_eq!(again.ok()["revision"], rev + 2);
+    assert_eq!(again.body["timer"], resumed.body["timer"]);
+    two.stop().await;
+    one.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_copies_are_decided_on_the_stored_row_sqlite() {
+    stale_copies_are_decided_on_the_stored_row(crate::support::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_copies_are_decided_on_the_stored_row_postgres() {
+    stale_copies_are_decided_on_the_stored_row(crate::support::Backend::Postgres).await;
+}
