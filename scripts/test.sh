@@ -43,7 +43,8 @@ rm -rf "$keyring_data"
 step "interop: kinboard-relay against pusher-js and the official pusher library"
 cargo build --locked -p kinboard-relay
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error \
-  && KINBOARD_RELAY_BIN=target/debug/kinboard-relay node --test --test-concurrency=1 test/)
+  && KINBOARD_RELAY_BIN="${CARGO_TARGET_DIR:-target}/debug/kinboard-relay" \
+     node --test --test-concurrency=1 test/)
 
 if [ -d ui/test ]; then
   step "UI tests"
