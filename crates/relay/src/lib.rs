@@ -96,6 +96,10 @@ impl Relay {
 
     /// The WebSocket endpoint `/app/{key}` and the HTTP API
     /// `/apps/{app_id}/…`, to serve alone or merge into another router.
+    ///
+    /// A host that serves it itself should set `TCP_NODELAY` on accepted
+    /// sockets (axum's `ListenerExt::tap_io`), as [`serve`] does: frames
+    /// are small, and Nagle's algorithm would hold them back.
     pub fn router(&self) -> Router {
         Router::new()
             .route("/app/{key}", get(connection::upgrade))
