@@ -1,0 +1,169 @@
+//! A profile: the directories and names that keep one instance's state
+//! apart from another's — the data directory (the hosted server's SQLite
+//! file), the settings file (the saved session, without its token) and the
+//! keyring service the token is stored under.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use kinboard_core::SessionInfo;
+
+/// The app's identifier (as in `tauri.conf.json`): the directory name under
+/// the XDG data and config directories, and the keyring service's prefix.
+pub(crate) const IDENTIFIER: &str = "org.kinboard.desktop";
+
+#[derive(Debug, Clone)]
+pub(crate) struct Profile {
+    name: String,
+    data_dir: PathBuf,
+    config_dir: PathBuf,
+}
+
+impl Profile {
+    /// The profile `name` under the user's XDG directories, created if new.
+    pub(crate) fn open(name: &str) -> anyhow::Result<Self> {
+        let base = directories::BaseDirs::new().context("no home directory")?;
+        Self::open_in(name, base.data_dir(), base.config_dir())
+    }
+
+    /// The profile `name` under the given base directories.
+    pub(crate) fn open_in(
+        name: &str,
+        data_base: &Path,
+        config_base: &Path,
+    ) -> anyhow::Result<Self> {
+        let profile = Self {
+            name: name.to_owned(),
+            data_dir: data_base.join(IDENTIFIER).join("profiles").join(name),
+            config_dir: config_base.join(IDENTIFIER).join("profiles").join(name),
+        };
+        for dir in [&profile.data_dir, &profile.config_dir] {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+        Ok(profile)
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The keyring service this profile's tokens are stored under.
+    pub(crate) fn keyring_service(&self) -> String {
+        format!("{IDENTIFIER}/{}", self.name)
+    }
+
+    /// The SQLite database of a server this profile hosts (or its demo).
+    pub(crate) fn database_url(&self, file: &str) -> String {
+        format!("sqlite://{}", self.data_dir.join(file).display())
+    }
+
+    fn hosting_file(&self) -> PathBuf {
+        self.config_dir.join("hosting.json")
+    }
+
+    /// Where this profile hosts its household, when it set one up from the
+    /// welcome screen (so the next start hosts it again).
+    pub(crate) fn load_hosting(&self) -> Option<std::net::SocketAddr> {
+        let text = std::fs::read_to_string(self.hosting_file()).ok()?;
+        serde_json::from_str::<serde_json::Value>(&text)
+            .ok()?
+            .get("bind")?
+            .as_str()?
+            .parse()
+            .ok()
+    }
+
+    pub(crate) fn save_hosting(&self, bind: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+        match bind {
+            Some(bind) => std::fs::write(
+                self.hosting_file(),
+                serde_json::to_vec(&serde_json::json!({ "bind": bind.to_string() }))?,
+            )?,
+            None => match std::fs::remove_file(self.hosting_file()) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            },
+        }
+        Ok(())
+    }
+
+    fn session_file(&self) -> PathBuf {
+        self.config_dir.join("session.json")
+    }
+
+    /// The session saved by the last sign-in, if any and readable.
+    pub(crate) fn load_session(&self) -> Option<SessionInfo> {
+        let text = std::fs::read_to_string(self.session_file()).ok()?;
+        match serde_json::from_str(&text) {
+            Ok(info) => Some(info),
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring an unreadable session file");
+                None
+            }
+        }
+    }
+
+    /// Saves (or with `None`, forgets) the session to restore next time.
+    pub(crate) fn save_session(&self, info: Option<&SessionInfo>) -> anyhow::Result<()> {
+        let path = self.session_file();
+        match info {
+            Some(info) => {
+                let tmp = path.with_extension("json.tmp");
+                std::fs::write(&tmp, serde_json::to_vec_pretty(info)?)?;
+                std::fs::rename(&tmp, &path)?;
+            }
+            None => match std::fs::remove_file(&path) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                _ => {}
+            },
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kinboard_core::SessionKind;
+
+    use super::*;
+
+    #[test]
+    fn profiles_are_apart_and_sessions_round_trip() {
+        let dir = tempfile::tempdir().unwrap();
+        let (data, config) = (dir.path().join("data"), dir.path().join("config"));
+        let a = Profile::open_in("a", &data, &config).unwrap();
+        let b = Profile::open_in("b", &data, &config).unwrap();
+        assert_ne!(a.keyring_service(), b.keyring_service());
+        assert_ne!(a.database_url("k.sqlite3"), b.database_url("k.sqlite3"));
+        assert!(a.database_url("k.sqlite3").starts_with("sqlite://"));
+
+        assert_eq!(a.load_session(), None);
+        let info = SessionInfo {
+            server_url: "http://127.0.0.1:8080".into(),
+            account: "ana@demo.kinboard".into(),
+            kind: SessionKind::User,
+        };
+        a.save_session(Some(&info)).unwrap();
+        assert_eq!(a.load_session(), Some(info));
+        assert_eq!(b.load_session(), None);
+        a.save_session(None).unwrap();
+        a.save_session(None).unwrap();
+        assert_eq!(a.load_session(), None);
+
+        assert_eq!(a.load_hosting(), None);
+        a.save_hosting(Some("0.0.0.0:8080".parse().unwrap()))
+            .unwrap();
+        assert_eq!(a.load_hosting(), Some("0.0.0.0:8080".parse().unwrap()));
+        assert_eq!(b.load_hosting(), None);
+        a.save_hosting(None).unwrap();
+        assert_eq!(a.load_hosting(), None);
+    }
+
+    #[test]
+    fn a_corrupt_session_file_is_ignored() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = Profile::open_in("x", dir.path(), dir.path()).unwrap();
+        std::fs::write(p.session_file(), "{not json").unwrap();
+        assert_eq!(p.load_session(), None);
+    }
+}
