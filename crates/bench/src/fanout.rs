@@ -35,6 +35,10 @@ pub(crate) struct Args {
     /// Pause after every client has an event, before the next one.
     #[arg(long, default_value_t = 20)]
     interval_ms: u64,
+    /// Padding added to each event's payload, in bytes (at most 10,000:
+    /// the protocol caps event data at 10 KB).
+    #[arg(long, default_value_t = 0)]
+    payload_bytes: usize,
     /// Channel the clients subscribe to.
     #[arg(long, default_value = "bench-fanout")]
     channel: String,
@@ -220,6 +224,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss_connected = pid.map(rss_kib).transpose()?;
 
+    let padding = "x".repeat(args.payload_bytes.min(10_000));
     let cpu_before = pid.map(cpu_ticks).transpose()?;
     let own_cpu_before = cpu_ticks(std::process::id())?;
     let events_started = Instant::now();
@@ -228,7 +233,7 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     let mut fanout_ms = Vec::with_capacity(args.events);
     for seq in 0..args.events {
         let sent_us = shared.base.elapsed().as_micros() as u64;
-        let data = format!(r#"{{"seq":{seq},"t":{sent_us}}}"#);
+        let data = format!(r#"{{"seq":{seq},"t":{sent_us},"pad":"{padding}"}}"#);
         api.trigger(&args.channel, "bench", &data).await?;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
@@ -447,8 +452,8 @@ fn percentiles(mut values: Vec<f64>) -> (f64, f64, f64) {
 fn report(r: &Report<'_>) {
     let args = r.args;
     println!(
-        "kinboard-bench fanout: {} clients on {:?} at {}, {} events",
-        args.clients, args.channel, r.addr, args.events
+        "kinboard-bench fanout: {} clients on {:?} at {}, {} events of {} bytes of padding",
+        args.clients, args.channel, r.addr, args.events, args.payload_bytes
     );
     println!(
         "connected and subscribed in {:.1} s",
