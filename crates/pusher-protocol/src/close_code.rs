@@ -1,6 +1,8 @@
 //! Close codes of the protocol, and the policy that maps each to what a
 //! client does next (pusher-js `getCloseAction` is the reference).
 
+use std::time::Duration;
+
 /// The app key is unknown.
 pub const APP_NOT_FOUND: u16 = 4001;
 /// The app is disabled.
@@ -30,11 +32,20 @@ pub const CLIENT_EVENT_RATE_LIMIT: u16 = 4301;
 /// Too many ids in a watchlist.
 pub const WATCHLIST_LIMIT: u16 = 4302;
 
+/// The shortest wait after a 4100–4199 close: the protocol says a busy
+/// server must not see the client again within a second (pusher-js waits
+/// exactly this long).
+pub const BUSY_MIN_DELAY: Duration = Duration::from_secs(1);
+
 /// What a client does after its socket closed with a given code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CloseAction {
     /// Reconnect after the backoff delay for the current attempt.
     Backoff,
+    /// Reconnect after this floor plus the backoff delay for the current
+    /// attempt: the server is busy, and full jitter alone could come back
+    /// at once.
+    BackoffAtLeast(Duration),
     /// Reconnect at once.
     ReconnectNow,
     /// Never retry on its own: the server refused this client for good.
@@ -46,7 +57,7 @@ pub enum CloseAction {
 ///
 /// * below 4000: a transport problem, back off and retry;
 /// * 4000–4099: a refusal (no such app, bad protocol, unauthorised), never retry;
-/// * 4100–4199: the server is busy, back off;
+/// * 4100–4199: the server is busy, back off, never less than [`BUSY_MIN_DELAY`];
 /// * 4200–4299: the server asks for a reconnect, do it now;
 /// * 4300 and above: a policy violation, stop (as pusher-js does).
 pub fn close_action(code: Option<u16>) -> CloseAction {
@@ -54,7 +65,7 @@ pub fn close_action(code: Option<u16>) -> CloseAction {
         None => CloseAction::Backoff,
         Some(c) if c < 4000 => CloseAction::Backoff,
         Some(4000..=4099) => CloseAction::GiveUp,
-        Some(4100..=4199) => CloseAction::Backoff,
+        Some(4100..=4199) => CloseAction::BackoffAtLeast(BUSY_MIN_DELAY),
         Some(4200..=4299) => CloseAction::ReconnectNow,
         Some(_) => CloseAction::GiveUp,
     }
@@ -83,7 +94,7 @@ pub fn describe(code: u16) -> &'static str {
         WATCHLIST_LIMIT => "watchlist limit exceeded",
         _ => match close_action(Some(code)) {
             _ if code < 4000 => "closed",
-            CloseAction::Backoff => "try again later",
+            CloseAction::Backoff | CloseAction::BackoffAtLeast(_) => "try again later",
             CloseAction::ReconnectNow => "reconnect now",
             CloseAction::GiveUp => "connection refused",
         },
@@ -107,8 +118,18 @@ mod tests {
             (Some(4007), CloseAction::GiveUp),
             (Some(4009), CloseAction::GiveUp),
             (Some(4099), CloseAction::GiveUp),
-            (Some(4100), CloseAction::Backoff),
-            (Some(4199), CloseAction::Backoff),
+            (
+                Some(4100),
+                CloseAction::BackoffAtLeast(Duration::from_secs(1)),
+            ),
+            (
+                Some(4150),
+                CloseAction::BackoffAtLeast(Duration::from_secs(1)),
+            ),
+            (
+                Some(4199),
+                CloseAction::BackoffAtLeast(Duration::from_secs(1)),
+            ),
             (Some(4200), CloseAction::ReconnectNow),
             (Some(4201), CloseAction::ReconnectNow),
             (Some(4202), CloseAction::ReconnectNow),

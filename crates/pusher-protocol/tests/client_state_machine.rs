@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use pusher_protocol::message::{ConnectionEstablished, PresenceData};
 use pusher_protocol::{
-    ChannelAuthorization, ChannelName, ClientConfig, ClientConnection, ConnectionError,
-    ConnectionState, Event, Message, SocketId, SplitMix64, SubscriptionFailure, Transmit,
-    TriggerError, server,
+    Backoff, ChannelAuthorization, ChannelName, ClientConfig, ClientConnection, ConnectionError,
+    ConnectionState, Event, Message, RandomSource, SocketId, SplitMix64, SubscriptionFailure,
+    Transmit, TriggerError, server,
 };
 
 /// The machine under test plus everything it has said so far.
@@ -26,9 +26,13 @@ impl Harness {
     }
 
     fn with_config(config: ClientConfig) -> Self {
+        Self::with_random(config, SplitMix64::new(42))
+    }
+
+    fn with_random(config: ClientConfig, random: impl RandomSource + Send + 'static) -> Self {
         let now = Instant::now();
         Self {
-            conn: ClientConnection::new(config, SplitMix64::new(42)),
+            conn: ClientConnection::new(config, random),
             now,
             start: now,
             transmits: Vec::new(),
@@ -466,10 +470,124 @@ fn close_4100_backs_off() {
     h.close(Some(4100));
     let delays = h.connecting_in();
     assert_eq!(delays.len(), 1);
-    assert!(delays[0] <= Duration::from_secs(1));
+    // 1 s floor plus the first attempt's jitter of up to 1 s.
+    assert!(
+        delays[0] >= Duration::from_secs(1) && delays[0] <= Duration::from_secs(2),
+        "{delays:?}"
+    );
     assert_eq!(h.conn.state(), ConnectionState::Connecting);
     assert_eq!(h.fire_next_timer(), delays[0]);
     assert_eq!(h.take_transmits(), [Transmit::Connect]);
+}
+
+#[test]
+fn close_41xx_waits_at_least_a_second() {
+    for code in [4100, 4150, 4199] {
+        // A draw of zero is full jitter's worst case: without a floor the
+        // busy server would see the client again at once.
+        let mut h = Harness::with_random(ClientConfig::default(), || 0u64);
+        h.connected("1.1");
+        h.close(Some(code));
+        assert_eq!(h.connecting_in(), [Duration::from_secs(1)], "{code}");
+        h.advance(Duration::from_millis(999));
+        assert!(h.take_transmits().is_empty(), "{code}: not before 1 s");
+        h.advance(Duration::from_millis(1));
+        assert_eq!(h.take_transmits(), [Transmit::Connect], "{code}");
+    }
+}
+
+#[test]
+fn repeated_41xx_closes_are_jittered_above_the_floor_and_capped() {
+    let config = ClientConfig::default();
+    let cap = config.backoff.cap;
+    let mut h = Harness::with_config(config);
+    h.connect();
+    let mut delays = Vec::new();
+    for _ in 0..50 {
+        assert_eq!(h.take_transmits(), [Transmit::Connect]);
+        // At its connection limit the relay closes new sockets with 4100.
+        h.open();
+        h.close(Some(4100));
+        let d = h.connecting_in();
+        assert_eq!(d.len(), 1);
+        delays.push(d[0]);
+        let dialled_at = h.elapsed();
+        while h.transmits.is_empty() {
+            h.fire_next_timer();
+        }
+        assert_eq!(h.elapsed() - dialled_at, d[0], "the retry waits the delay");
+    }
+    assert!(
+        delays
+            .iter()
+            .all(|d| *d >= Duration::from_secs(1) && *d <= cap),
+        "{delays:?}"
+    );
+    let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
+    assert!(distinct.len() >= 45, "{} distinct of 50", distinct.len());
+    assert!(delays[10..].iter().any(|d| *d > Duration::from_secs(10)));
+}
+
+#[test]
+fn the_41xx_floor_outranks_a_shorter_cap() {
+    let config = ClientConfig {
+        backoff: Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_millis(300),
+        },
+        ..ClientConfig::default()
+    };
+    let mut h = Harness::with_config(config);
+    h.connected("1.1");
+    h.close(Some(4100));
+    assert_eq!(h.connecting_in(), [Duration::from_secs(1)]);
+    // Other closes keep the short cap.
+    h.fire_next_timer();
+    h.open();
+    h.handshake("2.2", 120);
+    h.take_events();
+    h.close(None);
+    let d = h.connecting_in();
+    assert!(d.len() == 1 && d[0] <= Duration::from_millis(300), "{d:?}");
+}
+
+#[test]
+fn close_4200_before_the_handshake_backs_off() {
+    // A relay that is shutting down closes every new socket with 4200
+    // before its handshake: each retry must count, or it is a 0 ms loop.
+    let mut h = Harness::new();
+    h.connected("1.1");
+    h.close(Some(4200));
+    assert_eq!(h.connecting_in(), [Duration::ZERO], "established: at once");
+    let mut delays = Vec::new();
+    for _ in 0..10 {
+        while h.transmits.is_empty() {
+            h.fire_next_timer();
+        }
+        assert_eq!(h.take_transmits(), [Transmit::Connect]);
+        h.open();
+        h.close(Some(4200));
+        let d = h.connecting_in();
+        assert_eq!(d.len(), 1);
+        delays.push(d[0]);
+    }
+    assert!(delays.iter().all(|d| !d.is_zero()), "{delays:?}");
+    let waited: Duration = delays.iter().sum();
+    assert!(
+        waited > Duration::from_secs(20),
+        "the ceiling grows with the attempts: {delays:?}"
+    );
+    // Back in service: the handshake resets the count, and a 4200 on an
+    // established socket returns at once again.
+    while h.transmits.is_empty() {
+        h.fire_next_timer();
+    }
+    h.take_transmits();
+    h.open();
+    h.handshake("2.2", 120);
+    h.take_events();
+    h.close(Some(4201));
+    assert_eq!(h.connecting_in(), [Duration::ZERO]);
 }
 
 #[test]

@@ -4,6 +4,8 @@
 //! pusher-js retries with no jitter (a dropped socket after exactly 1 s), so
 //! a relay restart brings every client back in the same instant. Full jitter
 //! (a uniform delay between zero and the exponential ceiling) spreads them.
+//! Where the protocol demands a minimum wait (a busy server, 4100–4199),
+//! the jitter is added on top of that floor instead.
 
 use std::time::Duration;
 
@@ -72,6 +74,19 @@ impl Backoff {
         }
         Duration::from_nanos(random.next_u64() % (ceiling + 1))
     }
+
+    /// `floor` plus a [`Self::delay`], at most the cap; never less than
+    /// `floor`, even when the cap is below it, since the floor is what the
+    /// server asked for and the cap only the client's preference.
+    pub fn delay_at_least(
+        &self,
+        floor: Duration,
+        attempt: u32,
+        random: &mut dyn RandomSource,
+    ) -> Duration {
+        let jittered = floor.saturating_add(self.delay(attempt, random));
+        jittered.min(self.cap).max(floor)
+    }
 }
 
 #[cfg(test)]
@@ -97,6 +112,26 @@ mod tests {
         assert!(delays.iter().all(|d| *d <= b.cap));
         let distinct: std::collections::BTreeSet<_> = delays.iter().collect();
         assert!(distinct.len() > 90, "delays are spread, not fixed");
+    }
+
+    #[test]
+    fn a_floor_is_kept_and_jitter_added_on_top() {
+        let b = Backoff::default();
+        let floor = Duration::from_secs(1);
+        // The lowest draw waits the floor, not zero.
+        assert_eq!(b.delay_at_least(floor, 0, &mut || 0u64), floor);
+        let mut rng = SplitMix64::new(3);
+        for attempt in 0..40 {
+            let d = b.delay_at_least(floor, attempt, &mut rng);
+            assert!(d >= floor && d <= b.cap, "attempt {attempt}: {d:?}");
+            assert!(d <= floor + b.ceiling(attempt), "attempt {attempt}: {d:?}");
+        }
+        // A cap below the floor gives way to it.
+        let short = Backoff {
+            base: Duration::from_millis(100),
+            cap: Duration::from_millis(300),
+        };
+        assert_eq!(short.delay_at_least(floor, 5, &mut rng), floor);
     }
 
     #[test]

@@ -445,6 +445,7 @@ impl ClientConnection {
         if self.socket == Socket::None {
             return;
         }
+        let established = matches!(self.socket, Socket::Established { .. });
         self.socket = Socket::None;
         self.reset_connection_timers();
         self.reset_channels();
@@ -459,8 +460,15 @@ impl ClientConnection {
                     }));
                 self.set_state(ConnectionState::Disconnected);
             }
-            CloseAction::ReconnectNow => self.schedule_reconnect(now, Duration::ZERO),
-            CloseAction::Backoff => self.schedule_backoff(now),
+            // A server that refuses every new socket with 4200 (a relay
+            // shutting down does) would otherwise be redialled in a 0 ms
+            // loop: only a connection that got as far as the handshake
+            // earns an immediate return.
+            CloseAction::ReconnectNow if established => {
+                self.schedule_reconnect(now, Duration::ZERO)
+            }
+            CloseAction::ReconnectNow | CloseAction::Backoff => self.schedule_backoff(now),
+            CloseAction::BackoffAtLeast(floor) => self.schedule_backoff_at_least(now, floor),
         }
     }
 
@@ -850,10 +858,16 @@ impl ClientConnection {
     }
 
     fn schedule_backoff(&mut self, now: Instant) {
+        self.schedule_backoff_at_least(now, Duration::ZERO);
+    }
+
+    /// Backs off for the current attempt, never less than `floor`, and
+    /// counts the attempt.
+    fn schedule_backoff_at_least(&mut self, now: Instant, floor: Duration) {
         let delay = self
             .config
             .backoff
-            .delay(self.attempt, self.random.as_mut());
+            .delay_at_least(floor, self.attempt, self.random.as_mut());
         self.attempt = self.attempt.saturating_add(1);
         self.schedule_reconnect(now, delay);
     }
