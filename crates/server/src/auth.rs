@@ -18,10 +18,11 @@ pub const SESSION_PREFIX: &str = "kbs";
 /// Prefix of a kiosk device token.
 pub const KIOSK_PREFIX: &str = "kbk";
 
-/// Wrong PINs a family's kiosks may enter before PIN checks pause…
+/// PIN attempts a family's kiosks may make (a right PIN clears them)
+/// before PIN checks pause…
 pub const PIN_ATTEMPTS: u32 = 5;
-/// …for this long after the last wrong one. A 4-digit PIN is no secret
-/// against unlimited guesses from the kitchen screen.
+/// …for this long after the latest one. A 4-digit PIN is no secret against
+/// unlimited guesses from the kitchen screen.
 pub const PIN_LOCKOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The authenticated principal of a request.
@@ -204,32 +205,64 @@ impl Access {
                 "this action needs the parent PIN (X-Kinboard-Pin header)",
             ));
         };
-        let hash: Option<(Option<String>,)> =
-            sqlx::query_as("SELECT pin_hash FROM families WHERE id = $1")
-                .bind(&self.family_id)
-                .fetch_optional(&state.db.reader)
-                .await?;
-        let Some((Some(hash),)) = hash else {
-            return Err(ApiError::forbidden("the family has no parent PIN set"));
+        let Some(hash) = reserve_pin_attempt(state, &self.family_id).await? else {
+            let hash: Option<(Option<String>,)> =
+                sqlx::query_as("SELECT pin_hash FROM families WHERE id = $1")
+                    .bind(&self.family_id)
+                    .fetch_optional(&state.db.reader)
+                    .await?;
+            return Err(match hash {
+                Some((Some(_),)) => {
+                    ApiError::TooManyRequests("too many wrong PINs; try again in a minute".into())
+                }
+                _ => ApiError::forbidden("the family has no parent PIN set"),
+            });
         };
-        let failures = state.pin_failures.get(&self.family_id).unwrap_or(0);
-        if failures >= PIN_ATTEMPTS {
-            return Err(ApiError::TooManyRequests(
-                "too many wrong PINs; try again in a minute".into(),
-            ));
-        }
         let pin = pin.to_owned();
         let ok = tokio::task::spawn_blocking(move || verify_secret(&pin, &hash))
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         if ok {
-            state.pin_failures.remove(&self.family_id);
+            // The caller knows the PIN: earlier wrong ones no longer count.
+            sqlx::query("UPDATE families SET pin_attempts = 0 WHERE id = $1")
+                .bind(&self.family_id)
+                .execute(&state.db.writer)
+                .await?;
             Ok(())
         } else {
-            state
-                .pin_failures
-                .insert(self.family_id.clone(), failures + 1);
             Err(ApiError::forbidden("wrong parent PIN"))
         }
     }
+}
+
+/// Counts one PIN attempt for `family_id` before the PIN is verified, and
+/// returns the PIN hash to verify against; `None` when the family has no
+/// PIN or has used up its attempts until [`PIN_LOCKOUT`] after the latest.
+///
+/// Reserving first, in one conditional update, is what makes the limit
+/// hold: a read-verify-write lets parallel guesses all read the same count,
+/// and a count in this process would give every instance its own five.
+/// Attempts older than the pause no longer count, so the first one after it
+/// starts over at 1.
+async fn reserve_pin_attempt(
+    state: &AppState,
+    family_id: &str,
+) -> Result<Option<String>, ApiError> {
+    let now = now_ms();
+    let pause = i64::try_from(PIN_LOCKOUT.as_millis()).unwrap_or(i64::MAX);
+    let stale = now.saturating_sub(pause);
+    let hash: Option<(String,)> = sqlx::query_as(
+        "UPDATE families SET \
+           pin_attempts = CASE WHEN pin_attempt_at <= $2 THEN 1 ELSE pin_attempts + 1 END, \
+           pin_attempt_at = $3 \
+         WHERE id = $1 AND pin_hash IS NOT NULL AND (pin_attempts < $4 OR pin_attempt_at <= $2) \
+         RETURNING pin_hash",
+    )
+    .bind(family_id)
+    .bind(stale)
+    .bind(now)
+    .bind(i64::from(PIN_ATTEMPTS))
+    .fetch_optional(&state.db.writer)
+    .await?;
+    Ok(hash.map(|(h,)| h))
 }

@@ -34,8 +34,6 @@ pub struct StateInner {
     pub sessions: TtlCache<String, (Caller, i64)>,
     /// (user id, family id) → role.
     pub roles: TtlCache<(String, String), Role>,
-    /// Family id → wrong PINs entered lately, to slow down guessing.
-    pub pin_failures: TtlCache<String, u32>,
     /// Timer id → the timer as this instance last wrote or read it: a hint
     /// that saves a read when it is still current (see `api::timers::act`).
     pub timers: TtlCache<String, crate::api::timers::Timer>,
@@ -66,7 +64,6 @@ impl AppState {
             scheduler_wake: Notify::new(),
             sessions: TtlCache::new(AUTH_TTL),
             roles: TtlCache::new(AUTH_TTL),
-            pin_failures: TtlCache::new(crate::auth::PIN_LOCKOUT),
             timers: TtlCache::new(std::time::Duration::MAX),
             family_locks: (0..FAMILY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
         }))

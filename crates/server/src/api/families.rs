@@ -565,7 +565,8 @@ pub async fn set_pin(
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     let mut tx = FamilyTx::begin(&state, &family_id).await?;
-    sqlx::query("UPDATE families SET pin_hash = $1 WHERE id = $2")
+    // A new PIN lifts a pause that guesses at the old one caused.
+    sqlx::query("UPDATE families SET pin_hash = $1, pin_attempts = 0 WHERE id = $2")
         .bind(&hash)
         .bind(&family_id)
         .execute(tx.conn())

@@ -81,3 +81,51 @@ both! {
         s.get(&format!("/api/families/{}/dashboard", f.id), &kiosk).await.err(401);
     }
 }
+
+both! {
+    async fn parallel_wrong_pins_cost_one_attempt_each(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let r = s.post(&format!("/api/families/{}/kiosks", f.id), tok, json!({ "name": "Kitchen" })).await;
+        let kiosk = r.body["token"].as_str().unwrap().to_owned();
+        s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "2468" }))).await.ok();
+        let stars = format!("{}/api/families/{}/members/{}/stars", s.base, f.id, f.kids[0]);
+
+        // 20 wrong guesses at once: each must reserve an attempt before its
+        // PIN is verified, so only 5 are checked at all.
+        let guesses: Vec<_> = (0..20)
+            .map(|i| {
+                let req = s.http.post(&stars).bearer_auth(&kiosk)
+                    .header("x-kinboard-pin", format!("{:04}", 1000 + i))
+                    .json(&json!({ "amount": 1, "reason": "guess" }));
+                tokio::spawn(async move { req.send().await.unwrap().status().as_u16() })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for g in guesses {
+            statuses.push(g.await.unwrap());
+        }
+        let verified = statuses.iter().filter(|&&st| st == 403).count();
+        let refused = statuses.iter().filter(|&&st| st == 429).count();
+        assert_eq!((verified, refused), (5, 15), "{statuses:?}");
+
+        // The right PIN waits for the pause too.
+        let right = || s.call_with(Method::POST, &stars[s.base.len()..], Some(&kiosk),
+            Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "2468")]);
+        assert!(right().await.err(429).contains("too many wrong PINs"));
+        assert_eq!(s.count("SELECT COUNT(*) FROM star_entries").await, 0);
+
+        // The count lives in the database (every instance shares it): move
+        // the last attempt back past the pause instead of waiting a minute.
+        let pause = i64::try_from(kinboard_server::auth::PIN_LOCKOUT.as_millis()).unwrap();
+        sqlx::query("UPDATE families SET pin_attempt_at = pin_attempt_at - $1 WHERE id = $2")
+            .bind(pause).bind(&f.id).execute(&s.pool).await.unwrap();
+        assert_eq!(right().await.ok()["newBalance"], 1);
+        // A success clears the count: five more wrong ones are verified.
+        for _ in 0..kinboard_server::auth::PIN_ATTEMPTS {
+            s.call_with(Method::POST, &stars[s.base.len()..], Some(&kiosk),
+                Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "0000")]).await.err(403);
+        }
+        right().await.err(429);
+    }
+}
