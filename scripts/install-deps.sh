@@ -15,6 +15,7 @@ packages=(
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsecret-1-dev
   # GUI and OS-service tests
   xvfb xauth dbus dbus-x11 webkit2gtk-driver imagemagick gnome-keyring python3-dbusmock
+  libglib2.0-bin libsecret-tools
   # a throwaway PostgreSQL when none is running
   postgresql
 )

@@ -1,31 +1,37 @@
 //! Which [`CredentialStore`] holds this profile's session tokens: the
-//! platform keyring (through the core's [`KeyringStore`]) when it answers,
-//! or memory — tokens then last until the app quits — when there is no
-//! secret service, it does not answer in time, or `KINBOARD_CREDENTIALS=memory`.
+//! platform keyring (through the core's [`KeyringStore`]: the Secret
+//! Service on Linux) when it answers, or memory — tokens then last until
+//! the app quits, and the next start asks to sign in again — when there is
+//! no secret service, it is locked, it does not answer in time, or
+//! `KINBOARD_CREDENTIALS=memory`. A token is never written to a plain
+//! file. Which one it is, and why, is reported as a [`ServiceStatus`].
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use kinboard_core::{CredentialStore, KeyringStore, MemoryStore};
+use kinboard_core::{CoreError, CredentialStore, KeyringStore, MemoryStore};
 
-/// How long the keyring may take to answer its first question.
+use crate::status::ServiceStatus;
+
+/// How long the keyring may take to answer its first question (a locked
+/// keyring may pop up an unlock prompt and wait for it).
 const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The store for `service`: the keyring if a probe read answers in time.
-pub(crate) async fn open(service: String) -> Arc<dyn CredentialStore> {
+pub(crate) async fn open(service: String) -> (Arc<dyn CredentialStore>, ServiceStatus) {
     if std::env::var("KINBOARD_CREDENTIALS").as_deref() == Ok("memory") {
         tracing::info!("credentials kept in memory (KINBOARD_CREDENTIALS=memory)");
-        return Arc::new(MemoryStore::new());
+        return (Arc::new(MemoryStore::new()), ServiceStatus::NotUsed);
     }
     let probe = tokio::task::spawn_blocking(move || {
         let store = KeyringStore::platform(service)?;
         store.get("probe")?;
-        Ok::<_, kinboard_core::CoreError>(store)
+        Ok::<_, CoreError>(store)
     });
     match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
         Ok(Ok(Ok(store))) => {
             tracing::info!("credentials kept in the platform keyring");
-            Arc::new(store)
+            (Arc::new(store), ServiceStatus::Available)
         }
         Ok(Ok(Err(e))) => fallback(&e.to_string()),
         Ok(Err(e)) => fallback(&e.to_string()),
@@ -33,10 +39,96 @@ pub(crate) async fn open(service: String) -> Arc<dyn CredentialStore> {
     }
 }
 
-fn fallback(why: &str) -> Arc<dyn CredentialStore> {
+/// Memory, with the reason the keyring could not be used.
+pub(crate) fn fallback(why: &str) -> (Arc<dyn CredentialStore>, ServiceStatus) {
     tracing::warn!(
         reason = why,
         "no usable keyring: sessions are kept in memory and not restored at the next start"
     );
-    Arc::new(MemoryStore::new())
+    (
+        Arc::new(MemoryStore::new()),
+        ServiceStatus::Unavailable {
+            reason: why.to_owned(),
+        },
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+    use crate::test_bus::{in_child_on_private_bus, wait_for_name};
+
+    const SERVICE: &str = "org.kinboard.desktop/credentials-test";
+
+    fn runtime() -> tokio::runtime::Runtime {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+    }
+
+    /// What the Secret Service holds for `account`, asked with libsecret's
+    /// own tool rather than through our code.
+    fn lookup(account: &str) -> Option<String> {
+        let out = Command::new("secret-tool")
+            .args(["lookup", "service", SERVICE, "username", account])
+            .output()
+            .expect("secret-tool (Debian: libsecret-tools) is installed");
+        out.status
+            .success()
+            .then(|| String::from_utf8_lossy(&out.stdout).into_owned())
+    }
+
+    #[test]
+    fn with_an_unlocked_secret_service_tokens_go_to_the_keyring_and_sign_out_removes_them() {
+        let setup = format!(
+            "printf kinboard | XDG_DATA_HOME=\"$KINBOARD_PRIVATE_BUS_SCRATCH\" \
+               gnome-keyring-daemon --unlock --components=secrets >/dev/null\n{}",
+            wait_for_name("org.freedesktop.secrets")
+        );
+        if in_child_on_private_bus(
+            "credentials::tests::with_an_unlocked_secret_service_tokens_go_to_the_keyring_and_sign_out_removes_them",
+            &setup,
+        )
+        .is_none()
+        {
+            return;
+        }
+        runtime().block_on(async {
+            let (store, status) = open(SERVICE.to_owned()).await;
+            assert_eq!(status, ServiceStatus::Available);
+            store.set("http://h:1|ana", "kbs_secret").unwrap();
+            assert_eq!(lookup("http://h:1|ana").as_deref(), Some("kbs_secret"));
+            assert_eq!(
+                store.get("http://h:1|ana").unwrap().as_deref(),
+                Some("kbs_secret")
+            );
+            store.delete("http://h:1|ana").unwrap();
+            assert_eq!(lookup("http://h:1|ana"), None);
+        });
+    }
+
+    #[test]
+    fn without_a_secret_service_tokens_stay_in_memory_and_it_says_why() {
+        if in_child_on_private_bus(
+            "credentials::tests::without_a_secret_service_tokens_stay_in_memory_and_it_says_why",
+            "",
+        )
+        .is_none()
+        {
+            return;
+        }
+        runtime().block_on(async {
+            let (store, status) = open(SERVICE.to_owned()).await;
+            let ServiceStatus::Unavailable { reason } = status else {
+                panic!("a bus without a Secret Service reads as {status:?}");
+            };
+            assert!(!reason.is_empty());
+            // The session still works until the app quits.
+            store.set("acct", "kbs_secret").unwrap();
+            assert_eq!(store.get("acct").unwrap().as_deref(), Some("kbs_secret"));
+        });
+    }
 }

@@ -13,6 +13,9 @@ mod error;
 mod notifier;
 mod profile;
 mod shell;
+mod status;
+#[cfg(test)]
+mod test_bus;
 mod tray;
 mod window;
 
@@ -65,13 +68,11 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
         ])
         .setup(move |app| {
             window::setup(app, profile.name(), args.kiosk)?;
-            let notifier = Arc::new(notifier::DesktopNotifier::new("Kinboard"));
             let shell = Arc::new(shell::Shell::new(
                 app.handle().clone(),
                 profile.clone(),
                 args.mode(),
                 args.kiosk,
-                notifier,
             ));
             app.manage(shell.clone());
             if let Some(tray) = tray::install(app.handle(), shell.views()) {

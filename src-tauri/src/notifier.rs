@@ -1,37 +1,233 @@
 //! The OS notification for an expired timer: the core's [`Notifier`],
 //! implemented with notify-rust over D-Bus (`org.freedesktop.Notifications`)
 //! with urgency critical and no timeout, so the alarm stays until seen.
-//! With no notification service the error is logged; the dashboard itself
-//! still shows and announces the expired timer.
+//!
+//! Where the notification server supports actions, the alarm offers
+//! "Confirm" (parents only: a kiosk needs the PIN, which a notification
+//! cannot ask for) and "+5 min"; a choice comes back as a [`Choice`] for
+//! the shell to carry out through the core ([`carry_out`]). An alarm that
+//! was dealt with elsewhere — confirmed, extended or cancelled on another
+//! screen — is closed. With no notification service the reason is kept
+//! in [`ServiceStatus`] for the UI to say so; the dashboard itself still
+//! shows and announces the expired timer.
 
-use kinboard_core::{Notifier, TimerExpired};
+use std::sync::Arc;
+
+use kinboard_core::api::wire::TimerState;
+use kinboard_core::{CoreError, Dashboard, DashboardView, Notifier, Role, TimerExpired};
+use tokio::sync::{mpsc, watch};
+
+use crate::status::ServiceStatus;
+
+/// How far "+5 min" extends a timer, as on the dashboard.
+pub(crate) const EXTEND_SECONDS: i64 = 300;
+
+/// Action keys sent to the notification server.
+const ACTION_DEFAULT: &str = "default";
+const ACTION_CONFIRM: &str = "confirm";
+const ACTION_EXTEND: &str = "extend";
+
+/// What the person chose on an alarm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Choice {
+    /// Clicked the notification: bring the window up.
+    Show,
+    Confirm {
+        timer_id: String,
+    },
+    Extend {
+        timer_id: String,
+    },
+}
+
+impl Choice {
+    fn from_action(action: &str, timer_id: &str) -> Option<Self> {
+        let timer_id = timer_id.to_owned();
+        match action {
+            ACTION_DEFAULT => Some(Self::Show),
+            ACTION_CONFIRM => Some(Self::Confirm { timer_id }),
+            ACTION_EXTEND => Some(Self::Extend { timer_id }),
+            _ => None,
+        }
+    }
+}
+
+/// Carries out a [`Choice`] that acts on a timer, through the core.
+/// `Show` is the window's business and does nothing here.
+pub(crate) async fn carry_out(dashboard: &Dashboard, choice: &Choice) -> Result<(), CoreError> {
+    match choice {
+        Choice::Show => Ok(()),
+        Choice::Confirm { timer_id } => dashboard.confirm_timer(timer_id, None).await.map(drop),
+        Choice::Extend { timer_id } => dashboard
+            .extend_timer(timer_id, EXTEND_SECONDS)
+            .await
+            .map(drop),
+    }
+}
+
+/// What an alarm offers besides its text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Offer {
+    /// The server shows action buttons.
+    pub(crate) actions: bool,
+    /// This device may confirm without a PIN (a parent, not a kiosk).
+    pub(crate) confirm: bool,
+}
 
 /// Notifications from the desktop app.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct DesktopNotifier {
     app_name: String,
+    /// The latest dashboard view: who is signed in (parent or kiosk) and
+    /// whether an alarm's timer still waits.
+    views: watch::Receiver<Option<Arc<DashboardView>>>,
+    choices: mpsc::UnboundedSender<Choice>,
+    status: Arc<watch::Sender<ServiceStatus>>,
 }
 
 impl DesktopNotifier {
-    pub(crate) fn new(app_name: impl Into<String>) -> Self {
-        Self {
+    /// A notifier whose alarms follow `views`; the person's choices arrive
+    /// on the returned receiver.
+    pub(crate) fn new(
+        app_name: impl Into<String>,
+        views: watch::Receiver<Option<Arc<DashboardView>>>,
+    ) -> (Self, mpsc::UnboundedReceiver<Choice>) {
+        let (choices, receiver) = mpsc::unbounded_channel();
+        let notifier = Self {
             app_name: app_name.into(),
+            views,
+            choices,
+            status: Arc::new(watch::channel(ServiceStatus::Unknown).0),
+        };
+        (notifier, receiver)
+    }
+
+    /// Whether notifications can be shown, as last seen.
+    pub(crate) fn status(&self) -> watch::Receiver<ServiceStatus> {
+        self.status.subscribe()
+    }
+
+    /// Asks the notification server who it is, so that a desktop without
+    /// one is reported before the first alarm is due.
+    pub(crate) async fn probe(&self) {
+        let answer = tokio::task::spawn_blocking(notify_rust::get_server_information).await;
+        match answer {
+            Ok(Ok(info)) => {
+                tracing::info!(server = %info.name, vendor = %info.vendor, "notification server");
+                self.set_status(ServiceStatus::Available);
+            }
+            Ok(Err(e)) => self.unavailable(&e.to_string()),
+            Err(e) => self.unavailable(&e.to_string()),
         }
     }
 
-    /// The notification for `notice` (shown by [`Notifier::timer_expired`]).
-    pub(crate) fn notification(&self, notice: &TimerExpired) -> notify_rust::Notification {
+    fn set_status(&self, status: ServiceStatus) {
+        self.status.send_if_modified(|s| {
+            let changed = *s != status;
+            *s = status;
+            changed
+        });
+    }
+
+    fn unavailable(&self, error: &str) {
+        tracing::warn!(
+            error,
+            "no notification service: expired timers show only in the window"
+        );
+        self.set_status(ServiceStatus::Unavailable {
+            reason: error.to_owned(),
+        });
+    }
+
+    /// The notification for `notice`.
+    pub(crate) fn notification(
+        &self,
+        notice: &TimerExpired,
+        offer: Offer,
+    ) -> notify_rust::Notification {
         let mut n = notify_rust::Notification::new();
         n.appname(&self.app_name)
             .summary(&summary(notice))
-            .body("Time's up! Open Kinboard to confirm or add 5 minutes.")
+            .body(&body(notice, offer))
             .icon("alarm-symbolic")
             .timeout(notify_rust::Timeout::Never);
+        if offer.actions {
+            n.action(ACTION_DEFAULT, "Show Kinboard");
+            if offer.confirm {
+                n.action(ACTION_CONFIRM, &confirm_label(notice.stars));
+            }
+            n.action(ACTION_EXTEND, "+5 min");
+        }
         #[cfg(all(unix, not(target_os = "macos")))]
         n.urgency(notify_rust::Urgency::Critical)
             .hint(notify_rust::Hint::Category("alarm".into()));
         n
     }
+
+    /// Shows the alarm for `notice` and waits until the person acts on it,
+    /// dismisses it, or the timer is dealt with elsewhere (then it closes).
+    async fn alarm(self, notice: TimerExpired) {
+        let timer = notice.timer_id.clone();
+        let capabilities = tokio::task::spawn_blocking(notify_rust::get_capabilities).await;
+        let actions = match capabilities {
+            Ok(Ok(caps)) => caps.iter().any(|c| c == "actions"),
+            Ok(Err(e)) => return self.unavailable(&e.to_string()),
+            Err(e) => return self.unavailable(&e.to_string()),
+        };
+        let parent = self
+            .views
+            .borrow()
+            .as_ref()
+            .is_none_or(|v| v.role != Role::Kiosk);
+        let offer = Offer {
+            actions,
+            confirm: parent,
+        };
+        let handle = match self.notification(&notice, offer).show_async().await {
+            Ok(handle) => handle,
+            Err(e) => return self.unavailable(&e.to_string()),
+        };
+        self.set_status(ServiceStatus::Available);
+        tracing::info!(%timer, id = handle.id(), actions, "expiry notification shown");
+
+        let mut views = self.views.clone();
+        let dealt_with = async move {
+            // The guard `wait_for` returns must not live across an await.
+            let _ = views
+                .wait_for(|v| !still_due(v.as_deref(), &notice))
+                .await
+                .map(drop);
+        };
+        let mut chosen = None;
+        tokio::select! {
+            () = handle.wait_for_action_async(|response| {
+                if let notify_rust::NotificationResponse::Action(action) = response {
+                    chosen = Choice::from_action(action, &timer);
+                } else if matches!(response, notify_rust::NotificationResponse::Default) {
+                    chosen = Some(Choice::Show);
+                }
+            }) => {}
+            () = dealt_with => {
+                tracing::info!(%timer, "timer dealt with elsewhere: closing its notification");
+                handle.close_async().await;
+                return;
+            }
+        }
+        if let Some(choice) = chosen {
+            tracing::info!(%timer, ?choice, "notification action");
+            let _ = self.choices.send(choice);
+        }
+    }
+}
+
+/// Whether the alarm for `notice` still stands: its run is on the
+/// dashboard, expired (or running past its end, before the server says).
+fn still_due(view: Option<&DashboardView>, notice: &TimerExpired) -> bool {
+    let Some(view) = view else { return false };
+    view.timer(&notice.timer_id).is_some_and(|t| {
+        t.ends_at == Some(notice.ends_at)
+            && matches!(t.state, TimerState::Expired | TimerState::Running)
+    })
 }
 
 /// "Ada: Homework is done", or just the label when the child is unknown.
@@ -42,80 +238,35 @@ pub(crate) fn summary(notice: &TimerExpired) -> String {
     }
 }
 
+fn body(notice: &TimerExpired, offer: Offer) -> String {
+    let stars = match notice.stars {
+        0 => String::new(),
+        1 => " Confirming it gives 1 star.".to_owned(),
+        n => format!(" Confirming it gives {n} stars."),
+    };
+    let what = match (offer.actions, offer.confirm) {
+        (true, true) => "Confirm it or add 5 minutes.",
+        (true, false) => "Add 5 minutes, or confirm it on the screen with the parent PIN.",
+        (false, _) => "Open Kinboard to confirm it or add 5 minutes.",
+    };
+    format!("Time's up! {what}{stars}")
+}
+
+fn confirm_label(stars: i64) -> String {
+    if stars > 0 {
+        format!("Confirm (+{stars} ★)")
+    } else {
+        "Confirm".to_owned()
+    }
+}
+
 impl Notifier for DesktopNotifier {
     fn timer_expired(&self, notice: &TimerExpired) {
-        let notification = self.notification(notice);
-        let timer = notice.timer_id.clone();
-        // A D-Bus round trip: keep it off the async workers.
-        tokio::task::spawn_blocking(move || match notification.show() {
-            Ok(_) => tracing::info!(%timer, "expiry notification shown"),
-            Err(e) => tracing::warn!(%timer, error = %e, "no expiry notification"),
-        });
+        // The core calls this from its sync task: the D-Bus round trips and
+        // the wait for a choice run on a task of their own.
+        tokio::spawn(self.clone().alarm(notice.clone()));
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn notice(name: Option<&str>) -> TimerExpired {
-        TimerExpired {
-            timer_id: "t_1".into(),
-            label: "Homework".into(),
-            member_id: "m_1".into(),
-            member_name: name.map(str::to_owned),
-            ends_at: 0,
-        }
-    }
-
-    #[test]
-    fn summaries_name_the_child_when_known() {
-        assert_eq!(summary(&notice(Some("Ada"))), "Ada: Homework is done");
-        assert_eq!(summary(&notice(None)), "Homework is done");
-    }
-
-    /// Shows a real notification on a private session bus served by
-    /// python-dbusmock's notification daemon, in a child process (the bus
-    /// address is process-wide), and checks that the daemon received it
-    /// with urgency critical.
-    #[test]
-    fn expiry_shows_a_critical_notification_on_the_session_bus() {
-        if std::env::var_os("KINBOARD_NOTIFY_CHILD").is_some() {
-            // The child: the bus and the daemon are up.
-            let n = DesktopNotifier::new("Kinboard").notification(&notice(Some("Ada")));
-            n.show().expect("the mock daemon answers");
-            return;
-        }
-        let dir = tempfile::tempdir().unwrap();
-        let log = dir.path().join("notify.log");
-        let exe = std::env::current_exe().unwrap();
-        let script = format!(
-            "py=/usr/bin/python3; [ -x $py ] || py=python3; \
-             $py -m dbusmock --template notification_daemon -l '{log}' >/dev/null 2>&1 & \
-             for _ in $(seq 100); do \
-               dbus-send --session --dest=org.freedesktop.DBus --print-reply /org/freedesktop/DBus \
-                 org.freedesktop.DBus.NameHasOwner string:org.freedesktop.Notifications 2>/dev/null \
-                 | grep -q 'boolean true' && break; sleep 0.1; done; \
-             '{exe}' --exact notifier::tests::expiry_shows_a_critical_notification_on_the_session_bus \
-               --test-threads=1",
-            log = log.display(),
-            exe = exe.display(),
-        );
-        let status = std::process::Command::new("dbus-run-session")
-            .args(["--", "sh", "-c", &script])
-            .env("KINBOARD_NOTIFY_CHILD", "1")
-            .status()
-            .expect("dbus-run-session (Debian: dbus) is installed");
-        assert!(status.success(), "child run failed: {status}");
-        let logged = std::fs::read_to_string(&log).unwrap();
-        let notify = logged
-            .lines()
-            .find(|l| l.contains("Notify"))
-            .unwrap_or_else(|| panic!("no Notify call in {logged:?}"));
-        assert!(notify.contains("Ada: Homework is done"), "{notify}");
-        // python-dbusmock logs: … [] {"category": "alarm", "urgency": 2} 0
-        // (2 = critical; the last field is the timeout, 0 = never expires).
-        assert!(notify.contains("\"urgency\": 2"), "not critical: {notify}");
-        assert!(notify.trim_end().ends_with(" 0"), "expires: {notify}");
-    }
-}
+mod tests;

@@ -1,9 +1,11 @@
 //! The shell's state: which server this instance talks to (an embedded
 //! one it hosts, or one elsewhere), the signed-in [`Session`] and its live
 //! [`Dashboard`], and the task that pushes every new [`DashboardView`] to
-//! the webview as the `dashboard` event (and to the tray). Everything it
-//! does is a call into `kinboard-core` or `kinboard-server`; it only
-//! decides which call, in which order, for which profile.
+//! the webview as the `dashboard` event (and to the tray), the expiry
+//! alarms and what the person chooses on them, and the [`DesktopStatus`]
+//! of the notification server and the keyring. Everything it does is a
+//! call into `kinboard-core` or `kinboard-server`; it only decides which
+//! call, in which order, for which profile.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,20 +13,26 @@ use std::time::Duration;
 
 use kinboard_core::{
     ApiClient, CoreError, CredentialStore, Dashboard, DashboardOptions, DashboardView, MemoryStore,
-    Notifier, Session, SessionKind,
+    Session, SessionKind,
 };
 use kinboard_server::{RunningServer, Server, ServerConfig};
 use serde::Serialize;
 use tauri::async_runtime::JoinHandle;
 use tauri::{AppHandle, Emitter};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, mpsc, watch};
 
 use crate::cli::Mode;
 use crate::error::CommandError;
+use crate::notifier::{Choice, DesktopNotifier};
 use crate::profile::Profile;
+use crate::status::{DESKTOP_EVENT, DesktopStatus, ServiceStatus};
 
 /// The event that carries the whole [`DashboardView`] to the webview.
 pub(crate) const VIEW_EVENT: &str = "dashboard";
+
+/// The event that tells the webview an action taken outside it (on a
+/// notification) failed: a [`CommandError`].
+pub(crate) const ACTION_ERROR_EVENT: &str = "action-error";
 
 /// Where a household hosted from the welcome screen listens: every
 /// address, so the other screens on the LAN reach it, on port 8080.
@@ -42,6 +50,7 @@ pub(crate) struct SessionView {
     /// `demo`, `host` or `client`.
     pub(crate) mode: &'static str,
     pub(crate) kiosk: bool,
+    pub(crate) desktop: DesktopStatus,
 }
 
 /// A server running inside this app.
@@ -64,9 +73,13 @@ pub(crate) struct Shell {
     profile: Profile,
     mode: Mode,
     kiosk: bool,
-    notifier: Arc<dyn Notifier>,
-    /// Set at start-up (probing the keyring can take a moment).
-    store: std::sync::OnceLock<Arc<dyn CredentialStore>>,
+    notifier: DesktopNotifier,
+    /// What the person chose on alarms; taken by [`Shell::start`].
+    choices: std::sync::Mutex<Option<mpsc::UnboundedReceiver<Choice>>>,
+    /// Memory until start-up has probed the keyring, and again if the
+    /// keyring fails later.
+    store: std::sync::RwLock<Arc<dyn CredentialStore>>,
+    desktop: watch::Sender<DesktopStatus>,
     hosted: Mutex<Option<Hosted>>,
     signed: Mutex<Signed>,
     /// The latest view, for the tray.
@@ -76,23 +89,21 @@ pub(crate) struct Shell {
 }
 
 impl Shell {
-    pub(crate) fn new(
-        app: AppHandle,
-        profile: Profile,
-        mode: Mode,
-        kiosk: bool,
-        notifier: Arc<dyn Notifier>,
-    ) -> Self {
+    pub(crate) fn new(app: AppHandle, profile: Profile, mode: Mode, kiosk: bool) -> Self {
+        let views = watch::channel(None).0;
+        let (notifier, choices) = DesktopNotifier::new("Kinboard", views.subscribe());
         Self {
             app,
             profile,
             mode,
             kiosk,
             notifier,
-            store: std::sync::OnceLock::new(),
+            choices: std::sync::Mutex::new(Some(choices)),
+            store: std::sync::RwLock::new(Arc::new(MemoryStore::new())),
+            desktop: watch::channel(DesktopStatus::default()).0,
             hosted: Mutex::new(None),
             signed: Mutex::new(Signed::default()),
-            views: watch::channel(None).0,
+            views,
             ready: watch::channel(false).0,
         }
     }
@@ -102,29 +113,128 @@ impl Shell {
         self.views.subscribe()
     }
 
-    /// Start-up: starts the embedded server of `--demo` / `--host` and
+    /// Start-up: follows the notification server, carries out alarm
+    /// choices, starts the embedded server of `--demo` / `--host` and
     /// signs in (demo) or restores the saved session.
     pub(crate) async fn start(self: &Arc<Self>) {
+        tauri::async_runtime::spawn(self.clone().follow_notifications());
+        let choices = self
+            .choices
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(choices) = choices {
+            tauri::async_runtime::spawn(self.clone().carry_out_choices(choices));
+        }
         if let Err(e) = self.start_inner().await {
             tracing::error!(error = %e, "start-up failed");
         }
         self.ready.send_replace(true);
     }
 
+    /// Keeps [`DesktopStatus::notifications`] in step with the notifier.
+    async fn follow_notifications(self: Arc<Self>) {
+        let mut status = self.notifier.status();
+        self.notifier.probe().await;
+        loop {
+            let now = status.borrow_and_update().clone();
+            self.update_desktop(|d| d.notifications = now);
+            if status.changed().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// What the person chose on an alarm, done through the core; a failure
+    /// is shown in the window like any other.
+    async fn carry_out_choices(self: Arc<Self>, mut choices: mpsc::UnboundedReceiver<Choice>) {
+        while let Some(choice) = choices.recv().await {
+            if choice == Choice::Show {
+                crate::window::show(&self.app);
+                continue;
+            }
+            let done = match self.dashboard().await {
+                Ok(dashboard) => crate::notifier::carry_out(&dashboard, &choice)
+                    .await
+                    .map_err(CommandError::from),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = done {
+                tracing::warn!(?choice, error = %e, "notification action failed");
+                crate::window::show(&self.app);
+                let command = match choice {
+                    Choice::Confirm { .. } => "confirm_timer",
+                    _ => "extend_timer",
+                };
+                let failure = serde_json::json!({
+                    "code": e.code, "message": e.message, "command": command,
+                });
+                let _ = self.app.emit(ACTION_ERROR_EVENT, failure);
+            }
+        }
+    }
+
+    fn update_desktop(&self, change: impl FnOnce(&mut DesktopStatus)) {
+        let changed = self.desktop.send_if_modified(|d| {
+            let before = d.clone();
+            change(d);
+            *d != before
+        });
+        if changed && let Err(e) = self.app.emit(DESKTOP_EVENT, &*self.desktop.borrow()) {
+            tracing::warn!(error = %e, "could not emit the desktop status");
+        }
+    }
+
     fn store(&self) -> Arc<dyn CredentialStore> {
         self.store
-            .get_or_init(|| Arc::new(MemoryStore::new()))
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()
+    }
+
+    fn use_store(&self, store: Arc<dyn CredentialStore>, status: ServiceStatus) {
+        *self
+            .store
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = store;
+        self.update_desktop(|d| d.keyring = status);
+    }
+
+    /// Runs `attempt` with the current store; if the keyring fails (locked
+    /// since start-up, say), says so, keeps tokens in memory from now on,
+    /// and runs `retry` once with that.
+    async fn keeping_token<A, R, FA, FR>(
+        &self,
+        attempt: A,
+        retry: R,
+    ) -> Result<Session, CommandError>
+    where
+        A: FnOnce(Arc<dyn CredentialStore>) -> FA,
+        R: FnOnce(Arc<dyn CredentialStore>) -> FR,
+        FA: Future<Output = Result<Session, CoreError>>,
+        FR: Future<Output = Result<Session, CoreError>>,
+    {
+        match attempt(self.store()).await {
+            Err(CoreError::Credentials(reason)) => {
+                let (store, status) = crate::credentials::fallback(&reason);
+                self.use_store(store, status);
+                Ok(retry(self.store()).await?)
+            }
+            other => Ok(other?),
+        }
     }
 
     async fn start_inner(self: &Arc<Self>) -> Result<(), CommandError> {
         // The demo's password is public and its port changes at each start:
         // its token stays in memory, not in the keyring.
-        let store: Arc<dyn CredentialStore> = match self.mode {
-            Mode::Demo { bind } if bind.port() == 0 => Arc::new(MemoryStore::new()),
+        let (store, status) = match self.mode {
+            Mode::Demo { bind } if bind.port() == 0 => (
+                Arc::new(MemoryStore::new()) as Arc<dyn CredentialStore>,
+                ServiceStatus::NotUsed,
+            ),
             _ => crate::credentials::open(self.profile.keyring_service()).await,
         };
-        let _ = self.store.set(store);
+        self.use_store(store, status);
         match self.mode.clone() {
             Mode::Demo { bind } => {
                 let url = self.host(bind, "demo.sqlite3", true).await?;
@@ -263,7 +373,7 @@ impl Shell {
 
     fn options(&self) -> DashboardOptions {
         DashboardOptions {
-            notifier: self.notifier.clone(),
+            notifier: Arc::new(self.notifier.clone()),
             ..DashboardOptions::default()
         }
     }
@@ -366,6 +476,7 @@ impl Shell {
                 Mode::Client { .. } => "client",
             },
             kiosk: self.kiosk || info.is_some_and(|i| i.kind == SessionKind::Kiosk),
+            desktop: self.desktop.borrow().clone(),
         }
     }
 
@@ -402,8 +513,13 @@ impl Shell {
                     CommandError::new("invalid", "enter the household server's address")
                 })?,
         };
-        let api = ApiClient::new(&url)?;
-        let session = Session::sign_in(api, email.trim(), password, self.store()).await?;
+        let (email, api) = (email.trim(), ApiClient::new(&url)?);
+        let session = self
+            .keeping_token(
+                |store| Session::sign_in(api.clone(), email, password, store),
+                |store| Session::sign_in(api.clone(), email, password, store),
+            )
+            .await?;
         self.begin(session, false).await
     }
 
@@ -430,9 +546,14 @@ impl Shell {
         {
             tracing::warn!(error = %e, "could not remember hosting");
         }
-        let api = ApiClient::new(&url)?;
-        let session =
-            Session::sign_up(api, email.trim(), password, name.trim(), self.store()).await?;
+        let (email, api) = (email.trim(), ApiClient::new(&url)?);
+        // The account exists once sign-up answered: a retry signs in.
+        let session = self
+            .keeping_token(
+                |store| Session::sign_up(api.clone(), email, password, name.trim(), store),
+                |store| Session::sign_in(api.clone(), email, password, store),
+            )
+            .await?;
         session
             .api()
             .create_family(family_name.trim(), None)

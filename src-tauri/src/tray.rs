@@ -1,6 +1,6 @@
 //! The system tray: one menu item per running, paused or expired timer
 //! ("Ada · Homework 12:34"), counted down once a second while a timer runs,
-//! plus Show and Quit. Built in code so that a missing appindicator
+//! plus Show / Hide and Quit (a timer's line shows the window too). Built in code so that a missing appindicator
 //! library (which the tray loads at run time, and panics without) only
 //! costs the tray. Linux trays have no click events and no tooltips; the
 //! label beside the icon (`set_title`) is best effort.
@@ -12,7 +12,7 @@ use kinboard_core::DashboardView;
 use kinboard_core::api::wire::TimerState;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
-use tauri::{AppHandle, Manager, Wry};
+use tauri::{AppHandle, Wry};
 use tokio::sync::watch;
 
 const SHOW: &str = "show";
@@ -59,6 +59,26 @@ pub(crate) fn lines(view: &DashboardView, now_ms: i64) -> Vec<(String, String)> 
         .collect();
     timers.sort_by_key(|t| t.0);
     timers.into_iter().map(|(_, id, text)| (id, text)).collect()
+}
+
+/// What the tray shows for a view at local time `now_ms`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TrayModel {
+    /// (timer id, text) per menu line, the most urgent first.
+    pub(crate) lines: Vec<(String, String)>,
+    /// The label beside the icon, where the panel shows one: the first line.
+    pub(crate) title: Option<String>,
+    /// Whether a countdown runs, so the text must be rewritten every second.
+    pub(crate) ticking: bool,
+}
+
+pub(crate) fn model(view: Option<&DashboardView>, now_ms: i64) -> TrayModel {
+    let lines = view.map(|v| lines(v, now_ms)).unwrap_or_default();
+    TrayModel {
+        title: lines.first().map(|(_, text)| text.clone()),
+        ticking: view.is_some_and(|v| v.timers.iter().any(|t| t.state == TimerState::Running)),
+        lines,
+    }
 }
 
 /// m:ss, or h:mm:ss from an hour; rounded up so 0:00 means done.
@@ -133,21 +153,17 @@ fn build(app: &AppHandle) -> tauri::Result<(TrayIcon, Menu<Wry>)> {
         &[
             &MenuItem::with_id(app, "none", "No timers running", false, None::<&str>)?,
             &PredefinedMenuItem::separator(app)?,
-            &MenuItem::with_id(app, SHOW, "Show Kinboard", true, None::<&str>)?,
+            &MenuItem::with_id(app, SHOW, "Show / Hide Kinboard", true, None::<&str>)?,
             &MenuItem::with_id(app, QUIT, "Quit Kinboard", true, None::<&str>)?,
         ],
     )?;
     let mut builder = TrayIconBuilder::with_id("kinboard")
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
-            SHOW => {
-                if let Some(w) = app.get_webview_window("main") {
-                    let _ = w.show();
-                    let _ = w.unminimize();
-                    let _ = w.set_focus();
-                }
-            }
+            SHOW => crate::window::toggle(app),
             QUIT => app.exit(0),
+            // A timer's line: show it in the window.
+            id if id.starts_with("timer:") => crate::window::show(app),
             _ => {}
         });
     if let Some(icon) = app.default_window_icon() {
@@ -170,8 +186,11 @@ async fn follow(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         let view = views.borrow_and_update().clone();
-        let now = now_ms();
-        let lines = view.as_deref().map(|v| lines(v, now)).unwrap_or_default();
+        let TrayModel {
+            lines,
+            title,
+            ticking,
+        } = model(view.as_deref(), now_ms());
         let ids: Vec<String> = lines.iter().map(|(id, _)| id.clone()).collect();
         let wanted = if ids.is_empty() {
             vec!["none".to_owned()]
@@ -188,14 +207,10 @@ async fn follow(
                 let _ = item.set_text(text);
             }
         }
-        let title = lines.first().map(|(_, text)| text.clone());
         let _ = tray.set_title(title.as_deref());
-        let running = view
-            .as_deref()
-            .is_some_and(|v| v.timers.iter().any(|t| t.state == TimerState::Running));
         tokio::select! {
             changed = views.changed() => if changed.is_err() { return },
-            _ = tick.tick(), if running => {}
+            _ = tick.tick(), if ticking => {}
         }
     }
 }
@@ -267,6 +282,53 @@ mod tests {
         assert_eq!(countdown(754_000), "12:34");
         assert_eq!(countdown(3_600_000), "1:00:00");
         assert_eq!(countdown(-5), "0:00");
+    }
+
+    fn family(timers: Vec<TimerView>) -> DashboardView {
+        let mut view = DashboardView::empty(Role::Parent);
+        view.members.push(MemberView {
+            id: "m_1".into(),
+            name: "Ada".into(),
+            color: "#e4572e".into(),
+            balance: 0,
+            weekly_stars: 0,
+        });
+        view.timers = timers;
+        view
+    }
+
+    #[test]
+    fn the_title_counts_down_the_soonest_timer_and_follows_when_another_is_sooner() {
+        let mut view = family(vec![timer(
+            "tidy",
+            TimerState::Running,
+            Some(100_000),
+            None,
+        )]);
+        let at = |view: &DashboardView, now| model(Some(view), now);
+        assert_eq!(at(&view, 10_000).title.as_deref(), Some("Ada · TIDY 1:30"));
+        assert_eq!(at(&view, 11_000).title.as_deref(), Some("Ada · TIDY 1:29"));
+        assert!(at(&view, 11_000).ticking);
+        // A sooner timer takes the first line and the title.
+        view.timers
+            .push(timer("quick", TimerState::Running, Some(40_000), None));
+        let m = at(&view, 20_000);
+        assert_eq!(m.title.as_deref(), Some("Ada · QUICK 0:20"));
+        assert_eq!(m.lines[1].1, "Ada · TIDY 1:20");
+        // Paused, it steps back behind the running one.
+        view.timers[1] = timer("quick", TimerState::Paused, None, Some(20_000));
+        assert_eq!(at(&view, 20_000).title.as_deref(), Some("Ada · TIDY 1:20"));
+        // Run out, it comes first again, and says so.
+        view.timers[1] = timer("quick", TimerState::Expired, Some(40_000), None);
+        assert_eq!(
+            at(&view, 41_000).title.as_deref(),
+            Some("Ada · QUICK time's up!")
+        );
+        // Nothing running: no title, no ticking.
+        let idle = family(vec![timer("gone", TimerState::Cancelled, None, None)]);
+        let m = at(&idle, 0);
+        assert_eq!((m.title, m.lines.len(), m.ticking), (None, 0, false));
+        assert_eq!(model(None, 0).title, None);
     }
 
     #[test]

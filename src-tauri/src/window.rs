@@ -3,7 +3,7 @@
 //! fullscreen, undecorated, always on top, no cursor; the webview adds the
 //! large dark layout from `get_session`'s `kiosk`.
 
-use tauri::{Manager, WebviewWindow};
+use tauri::{AppHandle, Manager, WebviewWindow};
 
 pub(crate) fn setup(app: &tauri::App, profile: &str, kiosk: bool) -> tauri::Result<()> {
     let Some(window) = app.get_webview_window("main") else {
@@ -27,4 +27,25 @@ fn enter_kiosk(window: &WebviewWindow) -> tauri::Result<()> {
     window.set_fullscreen(true)?;
     window.set_cursor_visible(false)?;
     Ok(())
+}
+
+/// Brings the main window up (from the tray or a notification).
+pub(crate) fn show(app: &AppHandle) {
+    if let Some(w) = app.get_webview_window("main") {
+        let _ = w.show();
+        let _ = w.unminimize();
+        let _ = w.set_focus();
+    }
+}
+
+/// Hides the main window if it shows, shows it otherwise (the tray's
+/// Show / Hide).
+pub(crate) fn toggle(app: &AppHandle) {
+    match app.get_webview_window("main") {
+        Some(w) if w.is_visible().unwrap_or(false) => {
+            let _ = w.hide();
+        }
+        Some(_) => show(app),
+        None => {}
+    }
 }

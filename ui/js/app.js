@@ -23,6 +23,7 @@ export function startApp({
   const state = {
     session: null,
     view: null,
+    desktop: null,
     kiosk: urlKiosk,
     now: Date.now(),
     ui: { pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null },
@@ -139,6 +140,7 @@ export function startApp({
   async function loadSession() {
     try {
       state.session = await bridge.getSession();
+      if (state.session?.desktop) state.desktop = state.session.desktop;
       clearError('load');
     } catch (raw) {
       state.session = { signedIn: false, serverUrl: null, email: null, mode: 'client', kiosk: false };
@@ -160,6 +162,12 @@ export function startApp({
     paint();
     try {
       await bridge.onView((view) => { applyView(view, true); paint(); });
+      await bridge.onDesktop((desktop) => { if (desktop) state.desktop = desktop; paint(); });
+      await bridge.onActionError((err) => {
+        const e = normalizeError(err);
+        setError('global', errorSentence(e, err?.command), e.code);
+        paint();
+      });
     } catch (raw) {
       setError('global', errorSentence(raw, 'get_view'));
     }

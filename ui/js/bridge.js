@@ -8,6 +8,10 @@ import { normalizeError } from './errors.js';
 
 /** The event the core emits with the full DashboardView each time it changes. */
 export const VIEW_EVENT = 'dashboard';
+/** The event with the desktop services' status (notifications, keyring) when it changes. */
+export const DESKTOP_EVENT = 'desktop';
+/** The event saying an action taken outside the window (on a notification) failed. */
+export const ACTION_ERROR_EVENT = 'action-error';
 
 /** Every command the UI sends, for the shell author to match. */
 export const COMMANDS = Object.freeze([
@@ -47,6 +51,13 @@ export function createBridge(win = globalThis) {
     });
   }
 
+  function listen(event, cb) {
+    if (!tauri || !tauri.event || typeof tauri.event.listen !== 'function') {
+      return Promise.resolve(() => {});
+    }
+    return Promise.resolve(tauri.event.listen(event, (e) => cb(e && e.payload)));
+  }
+
   // Optional fields (a PIN) are left out rather than sent as null.
   const withPin = (args, pin) => (pin ? { ...args, pin } : args);
 
@@ -60,6 +71,12 @@ export function createBridge(win = globalThis) {
       }
       return Promise.resolve(tauri.event.listen(VIEW_EVENT, (e) => cb(e && e.payload)));
     },
+
+    /** Calls `cb(status)` for each desktop status the shell emits. */
+    onDesktop: (cb) => listen(DESKTOP_EVENT, cb),
+
+    /** Calls `cb({code, message, command})` when a notification's action failed. */
+    onActionError: (cb) => listen(ACTION_ERROR_EVENT, cb),
 
     getView: () => call('get_view'),
     getSession: () => call('get_session'),

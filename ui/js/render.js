@@ -147,6 +147,7 @@ export function render(root, model, doc) {
   const loadError = model.ui?.errors?.load;
   updateErrorSlot(r.loadError, screen === 'loading' ? loadError : '');
   setHidden(r.retry, !(screen === 'loading' && loadError));
+  renderDesktopNotices(r.notices, screen === 'loading' ? {} : model, doc);
   if (screen === 'welcome') renderWelcome(r.welcome, model, doc);
   if (screen === 'dashboard') {
     renderHeader(r.header, model, doc);
@@ -188,15 +189,17 @@ function skeleton(root, doc) {
   const dashboard = el(doc, 'div', { class: 'dashboard', 'data-testid': 'dashboard' },
     header, globalError,
     el(doc, 'main', { class: 'board' }, el(doc, 'div', { class: 'board-main' }, timers, start), members));
+  const notices = el(doc, 'div', { class: 'desktop-notices', role: 'status', hidden: true });
   const dialog = el(doc, 'div', { class: 'overlay', hidden: true });
   // Says "Cleo’s Piano practice: time’s up!" to screen readers when it happens.
   const announcer = el(doc, 'div', { class: 'sr-only', 'aria-live': 'polite', 'data-testid': 'announcer' });
+  root.appendChild(notices);
   root.appendChild(loading);
   root.appendChild(welcome);
   root.appendChild(dashboard);
   root.appendChild(dialog);
   root.appendChild(announcer);
-  r = { announcer, loading, loadError, retry, welcome, dashboard, header, globalError, timers, start, members, dialog };
+  r = { announcer, notices, loading, loadError, retry, welcome, dashboard, header, globalError, timers, start, members, dialog };
   refs.set(root, r);
   return r;
 }
@@ -301,6 +304,41 @@ function renderHeader(node, model, doc) {
   const serverTime = now + (Number.isFinite(offset) ? offset : 0);
   setText(p.clock, formatClock(serverTime, view.family?.timeZone));
   setHidden(p.signOut, model.kiosk || view.role === 'kiosk');
+}
+
+/** One sentence per desktop service that does not work, for the person at
+ *  the screen: what is missing and what it means for them. */
+export function desktopNotices(desktop) {
+  const notices = [];
+  const reason = (s) => (s && s.reason ? ` (${String(s.reason).replace(/[.\s]+$/, '')})` : '');
+  const n = desktop?.notifications;
+  if (n?.state === 'unavailable') {
+    notices.push({
+      service: 'notifications',
+      text: `Desktop notifications are off: this computer has no notification service${reason(n)}. Timers that run out still show and sound here.`,
+    });
+  }
+  const k = desktop?.keyring;
+  if (k?.state === 'unavailable') {
+    notices.push({
+      service: 'keyring',
+      text: `The keyring is locked or missing${reason(k)}, so Kinboard keeps your sign-in only until it closes. Next time it will ask you to sign in again.`,
+    });
+  }
+  return notices;
+}
+
+function renderDesktopNotices(node, model, doc) {
+  const notices = desktopNotices(model.desktop);
+  const key = notices.map((x) => x.text).join('|');
+  if (node.getAttribute('data-key') !== key) {
+    while (node.firstChild) node.removeChild(node.firstChild);
+    for (const x of notices) {
+      node.appendChild(el(doc, 'p', { class: 'desktop-notice', 'data-testid': 'desktop-notice', 'data-service': x.service }, x.text));
+    }
+    node.setAttribute('data-key', key);
+  }
+  setHidden(node, notices.length === 0);
 }
 
 function renderGlobalError(node, model, doc) {

@@ -83,3 +83,17 @@ test('without the shell every call fails with a clear code instead of throwing',
   const unlisten = await b.onView(() => {});
   assert.equal(typeof unlisten, 'function');
 });
+
+test('desktop status and notification failures arrive as their own events', async () => {
+  const { win, listeners } = fakeWindow();
+  const b = createBridge(win);
+  const got = [];
+  await b.onDesktop((d) => got.push(['desktop', d]));
+  await b.onActionError((e) => got.push(['error', e]));
+  listeners.desktop({ payload: { notifications: { state: 'available' } } });
+  listeners['action-error']({ payload: { code: 'network', message: 'down', command: 'extend_timer' } });
+  assert.deepEqual(got, [
+    ['desktop', { notifications: { state: 'available' } }],
+    ['error', { code: 'network', message: 'down', command: 'extend_timer' }],
+  ]);
+});

@@ -357,3 +357,31 @@ test('a timer running out is announced once, not the ones already out on load', 
   renderTick(root, model({ now: NOW + 13 * MIN }), doc);
   assert.equal(announcer.textContent, 'Ada’s Homework: time’s up!');
 });
+
+test('a missing notification service or keyring is said in words, on the dashboard and the welcome', () => {
+  const desktop = {
+    notifications: { state: 'unavailable', reason: 'org.freedesktop.DBus.Error.ServiceUnknown.' },
+    keyring: { state: 'unavailable', reason: 'the collection is locked' },
+  };
+  const { root } = draw(model({ desktop }));
+  const notices = byTestId(root, 'desktop-notice');
+  assert.equal(notices.length, 2);
+  assert.equal(notices[0].getAttribute('data-service'), 'notifications');
+  assert.match(notices[0].textContent, /no notification service \(org\.freedesktop\.DBus\.Error\.ServiceUnknown\)\. Timers that run out still show/);
+  assert.equal(notices[1].getAttribute('data-service'), 'keyring');
+  assert.match(notices[1].textContent, /keyring is locked or missing \(the collection is locked\).*sign in again/);
+  assert.ok(isVisible(notices[0]) && isVisible(notices[1]));
+  const welcome = draw(model({ desktop, session: session({ signedIn: false }), view: null })).root;
+  assert.equal(byTestId(welcome, 'desktop-notice').length, 2);
+});
+
+test('working, unknown or unused services show no notice', () => {
+  for (const desktop of [
+    null,
+    { notifications: { state: 'available' }, keyring: { state: 'available' } },
+    { notifications: { state: 'unknown' }, keyring: { state: 'notUsed' } },
+  ]) {
+    const { root } = draw(model({ desktop }));
+    assert.equal(byTestId(root, 'desktop-notice').length, 0, JSON.stringify(desktop));
+  }
+});

@@ -73,6 +73,7 @@ impl ExpiryTracker {
                     member_id: t.member_id.clone(),
                     member_name: view.member(&t.member_id).map(|m| m.name.clone()),
                     ends_at,
+                    stars: t.stars,
                 });
             }
         }

@@ -18,6 +18,8 @@ pub struct TimerExpired {
     pub member_name: Option<String>,
     /// Server time the timer ended at.
     pub ends_at: i64,
+    /// The stars confirming it awards.
+    pub stars: i64,
 }
 
 /// Receives expiry notices. Called from a tokio task: keep it quick (hand

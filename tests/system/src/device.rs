@@ -12,7 +12,7 @@ use kinboard_core::store::Store;
 use kinboard_core::view::ViewContext;
 use kinboard_core::{
     ApiClient, Clock, ConnectionStatus, Dashboard, DashboardOptions, DashboardView, MemoryStore,
-    PusherConfig, RecordingNotifier, Role, Session, SystemClock,
+    Notifier, PusherConfig, RecordingNotifier, Role, Session, SystemClock, TimerExpired,
 };
 use kinboard_testkit::FaultProxy;
 use pusher_protocol::Backoff;
@@ -71,6 +71,17 @@ pub struct DeviceBuilder<'a> {
     clock: Option<Arc<dyn Clock>>,
     kiosk_token: Option<String>,
     direct: bool,
+    notifier: Option<Arc<dyn Notifier>>,
+}
+
+/// Hands every notice to the device's recorder and to the notifier under test.
+struct BothNotifiers(RecordingNotifier, Arc<dyn Notifier>);
+
+impl Notifier for BothNotifiers {
+    fn timer_expired(&self, notice: &TimerExpired) {
+        self.0.timer_expired(notice);
+        self.1.timer_expired(notice);
+    }
 }
 
 impl<'a> DeviceBuilder<'a> {
@@ -83,6 +94,7 @@ impl<'a> DeviceBuilder<'a> {
             clock: None,
             kiosk_token: None,
             direct: false,
+            notifier: None,
         }
     }
 
@@ -116,6 +128,12 @@ impl<'a> DeviceBuilder<'a> {
         self
     }
 
+    /// Also hand expiry notices to `notifier` (a desktop notifier under test).
+    pub fn notifier(mut self, notifier: Arc<dyn Notifier>) -> Self {
+        self.notifier = Some(notifier);
+        self
+    }
+
     pub async fn connect(self) -> Device {
         let link = FaultProxy::start(self.upstream.unwrap_or(self.server.addr()))
             .await
@@ -137,7 +155,10 @@ impl<'a> DeviceBuilder<'a> {
         let options = DashboardOptions {
             family_id: Some(self.household.family_id.clone()),
             pusher: self.pusher,
-            notifier: Arc::new(notifier.clone()),
+            notifier: match self.notifier {
+                Some(extra) => Arc::new(BothNotifiers(notifier.clone(), extra)),
+                None => Arc::new(notifier.clone()),
+            },
             ..DashboardOptions::default()
         };
         let dashboard = Dashboard::connect(session.api().clone(), options)
