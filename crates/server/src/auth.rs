@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::ids::{token_hash, verify_secret};
+use crate::ids::{token_hash, verify_secret_limited};
 use crate::state::AppState;
 
 /// Prefix of a user session token.
@@ -218,10 +218,7 @@ impl Access {
                 _ => ApiError::forbidden("the family has no parent PIN set"),
             });
         };
-        let pin = pin.to_owned();
-        let ok = tokio::task::spawn_blocking(move || verify_secret(&pin, &hash))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        let ok = verify_secret_limited(pin.to_owned(), hash).await?;
         if ok {
             // The caller knows the PIN: earlier wrong ones no longer count.
             sqlx::query("UPDATE families SET pin_attempts = 0 WHERE id = $1")

@@ -9,7 +9,7 @@ use crate::api::chores::{ChoreRequest, create_chore_in};
 use crate::api::families::{add_member_to, create_family_for, create_kiosk_for};
 use crate::api::templates::{TemplateRequest, create_template_in};
 use crate::error::ApiError;
-use crate::ids::hash_secret;
+use crate::ids::hash_secret_limited;
 use crate::revision::FamilyTx;
 use crate::state::AppState;
 
@@ -81,6 +81,7 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
     let (ben, _) = create_user(state, DEMO_PARENTS[1].0, DEMO_PASSWORD, DEMO_PARENTS[1].1).await?;
     let family =
         create_family_for(state, &ana.id, "The Demo Family", Some("Europe/Berlin")).await?;
+    let pin_hash = hash_secret_limited(DEMO_PIN.to_owned()).await?;
     let mut tx = FamilyTx::begin(state, &family.id).await?;
     sqlx::query("INSERT INTO memberships (family_id, user_id, role, created_at) VALUES ($1, $2, 'parent', $3)")
         .bind(&family.id)
@@ -88,7 +89,6 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
         .bind(crate::clock::now_ms())
         .execute(tx.conn())
         .await?;
-    let pin_hash = hash_secret(DEMO_PIN).map_err(|e| ApiError::Internal(e.to_string()))?;
     sqlx::query("UPDATE families SET pin_hash = $1 WHERE id = $2")
         .bind(&pin_hash)
         .bind(&family.id)

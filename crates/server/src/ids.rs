@@ -1,15 +1,27 @@
 //! Identifiers and secrets: prefixed random ids, opaque bearer tokens and
 //! their stored hashes, invite codes, and argon2id password/PIN hashing.
 //!
+//! argon2id is slow and memory-hard on purpose (19 MiB per hash with the
+//! default parameters), so request handlers never run it themselves: they
+//! go through [`hash_secret_limited`] and [`verify_secret_limited`], which
+//! run it on the blocking pool and at most [`hashing_limit`] at a time, so
+//! a burst of unauthenticated sign-ins queues instead of exhausting memory
+//! and starving the async workers.
+//!
 //! Ids are TEXT so SQLite and PostgreSQL agree on them, and prefixed so a
 //! log line says what an id names. They only use characters that are valid
 //! in a Pusher channel name, since a family id ends up in one.
+
+use std::sync::LazyLock;
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine;
 use rand::Rng;
 use sha2::{Digest, Sha256};
+use tokio::sync::Semaphore;
+
+use crate::error::ApiError;
 
 const ID_ALPHABET: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
 
@@ -69,6 +81,45 @@ pub fn verify_secret(secret: &str, hash: &str) -> bool {
         .unwrap_or(false)
 }
 
+/// How many argon2 computations may run at once: one per core, since each
+/// keeps a core busy and more only adds memory, not throughput.
+pub fn hashing_limit() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_limit()));
+
+/// Runs `work` (an argon2 computation) on the blocking pool once one of the
+/// [`hashing_limit`] permits is free. The permit moves into the blocking
+/// task, so it is held until the computation ends even when the request
+/// that asked for it is dropped meanwhile.
+pub async fn run_hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
+    let permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        work()
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// [`hash_secret`] off the async workers, within the hashing limit.
+pub async fn hash_secret_limited(secret: String) -> Result<String, ApiError> {
+    run_hashing(move || hash_secret(&secret))
+        .await?
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// [`verify_secret`] off the async workers, within the hashing limit.
+pub async fn verify_secret_limited(secret: String, hash: String) -> Result<bool, ApiError> {
+    run_hashing(move || verify_secret(&secret, &hash)).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,5 +147,35 @@ mod tests {
         assert!(verify_secret("1234", &h));
         assert!(!verify_secret("1235", &h));
         assert!(!verify_secret("1234", "not a hash"));
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn hashing_runs_at_most_the_limit_at_once() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+
+        let limit = hashing_limit();
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..limit * 4 + 4)
+            .map(|_| {
+                let (running, most) = (running.clone(), most.clone());
+                tokio::spawn(run_hashing(move || {
+                    let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                    most.fetch_max(now, Ordering::SeqCst);
+                    // Stands in for an argon2 computation.
+                    std::thread::sleep(std::time::Duration::from_millis(30));
+                    running.fetch_sub(1, Ordering::SeqCst);
+                }))
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let most = most.load(Ordering::SeqCst);
+        assert!(
+            most >= 1 && most <= limit,
+            "{most} ran at once, limit {limit}"
+        );
     }
 }

@@ -12,7 +12,7 @@ use crate::auth::{Caller, Role, SESSION_PREFIX, bearer};
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Reply};
-use crate::ids::{hash_secret, new_id, new_token, token_hash, verify_secret};
+use crate::ids::{hash_secret_limited, new_id, new_token, token_hash, verify_secret_limited};
 use crate::state::AppState;
 use crate::validate;
 
@@ -87,11 +87,7 @@ pub async fn create_user(
     let email = validate::email(email)?;
     let name = validate::text("name", name, 60)?;
     validate::password(password)?;
-    let password = password.to_owned();
-    let hash = tokio::task::spawn_blocking(move || hash_secret(&password))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = hash_secret_limited(password.to_owned()).await?;
     let user = User {
         id: new_id("usr"),
         email,
@@ -153,14 +149,10 @@ pub async fn sign_in(
             .await?;
     let Some((id, name, hash, created_at)) = row else {
         // Hash anyway so a missing account takes as long as a wrong password.
-        let password = req.password;
-        let _ = tokio::task::spawn_blocking(move || hash_secret(&password)).await;
+        let _ = hash_secret_limited(req.password).await;
         return Err(ApiError::BadCredentials);
     };
-    let password = req.password;
-    let ok = tokio::task::spawn_blocking(move || verify_secret(&password, &hash))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let ok = verify_secret_limited(req.password, hash).await?;
     if !ok {
         return Err(ApiError::BadCredentials);
     }

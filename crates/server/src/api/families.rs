@@ -13,7 +13,7 @@ use crate::auth::{Caller, KIOSK_PREFIX, Role, family_access};
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::http::{ApiJson, Reply};
-use crate::ids::{hash_secret, new_id, new_invite_code, new_token, token_hash};
+use crate::ids::{hash_secret_limited, new_id, new_invite_code, new_token, token_hash};
 use crate::revision::FamilyTx;
 use crate::state::AppState;
 use crate::validate;
@@ -559,11 +559,7 @@ pub async fn set_pin(
         .await?
         .require_parent()?;
     validate::pin(&req.pin)?;
-    let pin = req.pin;
-    let hash = tokio::task::spawn_blocking(move || hash_secret(&pin))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let hash = hash_secret_limited(req.pin).await?;
     let mut tx = FamilyTx::begin(&state, &family_id).await?;
     // A new PIN lifts a pause that guesses at the old one caused.
     sqlx::query("UPDATE families SET pin_hash = $1, pin_attempts = 0 WHERE id = $2")
