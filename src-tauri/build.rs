@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "add_stars",
     "remove_stars",
     "refresh",
+    "heartbeat",
 ];
 
 fn main() {

@@ -27,9 +27,17 @@ pub(crate) struct Args {
     #[arg(long, value_name = "NAME", default_value = "default", value_parser = parse_profile)]
     pub(crate) profile: String,
     /// Fullscreen kitchen-screen mode: no window decorations, always on top,
-    /// no cursor, large type.
+    /// the cursor hidden when idle, the display kept awake, large type;
+    /// confirming timers and changing stars ask for the parent PIN.
     #[arg(long)]
     pub(crate) kiosk: bool,
+    /// Start Kinboard at login from now on, with the options given here
+    /// (profile, server, kiosk, ...).
+    #[arg(long, conflicts_with = "no_autostart")]
+    pub(crate) autostart: bool,
+    /// Stop starting Kinboard at login (for this profile).
+    #[arg(long)]
+    pub(crate) no_autostart: bool,
 }
 
 /// Where the app's server is.
@@ -55,6 +63,27 @@ impl Args {
                 server: server.clone(),
             },
         }
+    }
+}
+
+impl Args {
+    /// The options that start this same instance again (at login): where
+    /// its server is, its profile, kiosk mode.
+    pub(crate) fn launch_args(&self) -> Vec<String> {
+        let mut args = vec!["--profile".to_owned(), self.profile.clone()];
+        if self.demo {
+            args.push("--demo".into());
+        }
+        if let Some(bind) = self.host {
+            args.extend(["--host".into(), bind.to_string()]);
+        }
+        if let Some(server) = &self.server {
+            args.extend(["--server".into(), server.clone()]);
+        }
+        if self.kiosk {
+            args.push("--kiosk".into());
+        }
+        args
     }
 }
 
@@ -129,6 +158,34 @@ mod tests {
                 bind: "0.0.0.0:9000".parse().unwrap()
             }
         );
+    }
+
+    #[test]
+    fn launch_args_start_the_same_instance_again() {
+        let args = parse(&[
+            "--server",
+            "http://h:8080",
+            "--profile",
+            "kitchen",
+            "--kiosk",
+            "--autostart",
+        ])
+        .unwrap();
+        assert!(args.autostart);
+        let again = parse(
+            &args
+                .launch_args()
+                .iter()
+                .map(String::as_str)
+                .collect::<Vec<_>>(),
+        )
+        .unwrap();
+        assert_eq!(again.mode(), args.mode());
+        assert_eq!(
+            (again.profile.as_str(), again.kiosk, again.autostart),
+            ("kitchen", true, false)
+        );
+        assert!(parse(&["--autostart", "--no-autostart"]).is_err());
     }
 
     #[test]

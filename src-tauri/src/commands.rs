@@ -168,3 +168,10 @@ pub(crate) async fn remove_stars(
 pub(crate) async fn refresh(shell: Shared<'_>) -> Reply {
     Ok(shell.dashboard().await?.refresh().await?)
 }
+
+/// The page is alive (every few seconds, on a kiosk): the watchdog
+/// reloads a page that stops saying so.
+#[tauri::command]
+pub(crate) fn heartbeat(heartbeat: State<'_, Arc<crate::kiosk::Heartbeat>>) {
+    heartbeat.beat();
+}

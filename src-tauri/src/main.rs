@@ -1,15 +1,18 @@
 //! `kinboard`, the desktop app: a thin Tauri 2 shell around
 //! `kinboard-core`. It parses the command line, opens the profile, starts
 //! the [`shell::Shell`] (embedded server, session, live dashboard),
-//! registers the webview's commands, and adds the tray and the expiry
-//! notifications. The UI is `ui/`, embedded at build time.
+//! registers the webview's commands, and adds the tray, the expiry
+//! notifications and, for a kitchen screen, kiosk mode. The UI is `ui/`,
+//! embedded at build time.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod autostart;
 mod cli;
 mod commands;
 mod credentials;
 mod error;
+mod kiosk;
 mod notifier;
 mod profile;
 mod shell;
@@ -47,6 +50,10 @@ fn main() -> ExitCode {
 fn run(args: cli::Args) -> anyhow::Result<()> {
     let profile = profile::Profile::open(&args.profile)?;
     tracing::info!(profile = profile.name(), mode = ?args.mode(), kiosk = args.kiosk, "starting");
+    if args.autostart || args.no_autostart {
+        autostart::set(args.autostart, profile.name(), &args.launch_args())?;
+    }
+    let heartbeat = Arc::new(kiosk::Heartbeat::default());
     let app = tauri::Builder::default()
         .invoke_handler(tauri::generate_handler![
             commands::get_view,
@@ -65,6 +72,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             commands::add_stars,
             commands::remove_stars,
             commands::refresh,
+            commands::heartbeat,
         ])
         .setup(move |app| {
             window::setup(app, profile.name(), args.kiosk)?;
@@ -75,8 +83,17 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
                 args.kiosk,
             ));
             app.manage(shell.clone());
+            app.manage(heartbeat.clone());
             if let Some(tray) = tray::install(app.handle(), shell.views()) {
                 app.manage(tray);
+            }
+            if args.kiosk {
+                let handle = app.handle().clone();
+                tauri::async_runtime::spawn(async move {
+                    // Held for as long as the app runs.
+                    let _awake = kiosk::keep_awake().await;
+                    kiosk::watchdog(handle, heartbeat).await;
+                });
             }
             tauri::async_runtime::spawn(async move { shell.start().await });
             Ok(())

@@ -34,6 +34,9 @@ pub(crate) const VIEW_EVENT: &str = "dashboard";
 /// notification) failed: a [`CommandError`].
 pub(crate) const ACTION_ERROR_EVENT: &str = "action-error";
 
+/// The kiosk device `--demo --kiosk` pairs itself as.
+const DEMO_KIOSK: &str = "Demo kitchen screen";
+
 /// Where a household hosted from the welcome screen listens: every
 /// address, so the other screens on the LAN reach it, on port 8080.
 fn default_host_bind() -> SocketAddr {
@@ -248,8 +251,25 @@ impl Shell {
                         CommandError::new("server", "the demo family has no parent")
                     })?;
                 let api = ApiClient::new(&url)?;
-                let session = Session::sign_in(api, &email, &demo.password, self.store()).await?;
+                let mut session =
+                    Session::sign_in(api, &email, &demo.password, self.store()).await?;
                 tracing::info!(server = %url, %email, "signed in to the demo family");
+                if self.kiosk {
+                    // A demo kitchen screen runs as a kitchen screen does: on
+                    // a kiosk token a parent made, so the PIN is asked for.
+                    let token = session
+                        .api()
+                        .create_kiosk(&demo.family_id, DEMO_KIOSK)
+                        .await?;
+                    session = Session::with_kiosk_token(
+                        ApiClient::new(&url)?,
+                        DEMO_KIOSK,
+                        &token,
+                        self.store(),
+                    )
+                    .await?;
+                    tracing::info!(pin = %demo.pin, "the demo kitchen screen is paired");
+                }
                 self.begin(session, false).await?;
             }
             Mode::Host { bind } => {

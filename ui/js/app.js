@@ -11,6 +11,10 @@ import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, rende
 
 const TICK_MS = 250;
 const ERROR_TTL_MS = 15000;
+/** How often a kiosk tells the shell's watchdog the page is alive. */
+const HEARTBEAT_MS = 5000;
+/** A kiosk hides the mouse cursor after this long without movement. */
+const CURSOR_IDLE_MS = 3000;
 
 export function startApp({
   win = window,
@@ -63,9 +67,27 @@ export function startApp({
     }
   }
 
+  // A kiosk: the watchdog's heartbeat, and a cursor that hides when idle.
+  let heartbeat = null;
+  let cursorTimer = null;
+  function kioskChrome() {
+    if (!state.kiosk || heartbeat) return;
+    const beat = () => bridge.heartbeat().catch(() => {});
+    beat();
+    heartbeat = setInterval(beat, HEARTBEAT_MS);
+    doc.documentElement.classList.add('cursor-idle');
+  }
+  doc.addEventListener('mousemove', () => {
+    if (!state.kiosk) return;
+    doc.documentElement.classList.remove('cursor-idle');
+    clearTimeout(cursorTimer);
+    cursorTimer = setTimeout(() => doc.documentElement.classList.add('cursor-idle'), CURSOR_IDLE_MS);
+  });
+
   function applyChrome() {
     const html = doc.documentElement;
     html.classList.toggle('kiosk', state.kiosk);
+    kioskChrome();
     if (state.view?.role) html.setAttribute('data-role', state.view.role);
     const family = state.view?.family?.name;
     doc.title = family && state.session?.signedIn ? `${family} · Kinboard` : 'Kinboard';
@@ -409,7 +431,7 @@ export function startApp({
 
   const interval = setInterval(tick, TICK_MS);
   boot();
-  return { state, stop: () => clearInterval(interval), paint };
+  return { state, stop: () => { clearInterval(interval); clearInterval(heartbeat); clearTimeout(cursorTimer); }, paint };
 }
 
 if (typeof window !== 'undefined' && typeof document !== 'undefined' && document.getElementById('app')) {

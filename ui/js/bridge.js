@@ -31,6 +31,7 @@ export const COMMANDS = Object.freeze([
   'add_stars',
   'remove_stars',
   'refresh',
+  'heartbeat',
 ]);
 
 export function createBridge(win = globalThis) {
@@ -102,5 +103,6 @@ export function createBridge(win = globalThis) {
       call('remove_stars', withPin({ memberId, amount, reason }, pin)),
 
     refresh: () => call('refresh', {}),
+    heartbeat: () => call('heartbeat', {}),
   };
 }

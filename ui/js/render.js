@@ -307,22 +307,24 @@ function renderHeader(node, model, doc) {
 }
 
 /** One sentence per desktop service that does not work, for the person at
- *  the screen: what is missing and what it means for them. */
+ *  the screen: what is missing and what it means for them. The service's
+ *  own words (`detail`) are for a tooltip, not the sentence. */
 export function desktopNotices(desktop) {
   const notices = [];
-  const reason = (s) => (s && s.reason ? ` (${String(s.reason).replace(/[.\s]+$/, '')})` : '');
   const n = desktop?.notifications;
   if (n?.state === 'unavailable') {
     notices.push({
       service: 'notifications',
-      text: `Desktop notifications are off: this computer has no notification service${reason(n)}. Timers that run out still show and sound here.`,
+      text: 'Desktop notifications are off: no notification service is running. Timers that run out still show here.',
+      detail: n.reason || '',
     });
   }
   const k = desktop?.keyring;
   if (k?.state === 'unavailable') {
     notices.push({
       service: 'keyring',
-      text: `The keyring is locked or missing${reason(k)}, so Kinboard keeps your sign-in only until it closes. Next time it will ask you to sign in again.`,
+      text: 'The keyring is locked or missing, so Kinboard keeps your sign-in only until it closes. Next time it will ask you to sign in again.',
+      detail: k.reason || '',
     });
   }
   return notices;
@@ -334,7 +336,9 @@ function renderDesktopNotices(node, model, doc) {
   if (node.getAttribute('data-key') !== key) {
     while (node.firstChild) node.removeChild(node.firstChild);
     for (const x of notices) {
-      node.appendChild(el(doc, 'p', { class: 'desktop-notice', 'data-testid': 'desktop-notice', 'data-service': x.service }, x.text));
+      node.appendChild(el(doc, 'p', {
+        class: 'desktop-notice', 'data-testid': 'desktop-notice', 'data-service': x.service, title: x.detail || null,
+      }, x.text));
     }
     node.setAttribute('data-key', key);
   }

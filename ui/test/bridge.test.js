@@ -34,6 +34,7 @@ test('each action sends its command with camelCase arguments', async () => {
   await b.hostHousehold({ familyName: 'F', name: 'N', email: 'e', password: 'p' });
   await b.signOut();
   await b.refresh();
+  await b.heartbeat();
   await b.getView();
   await b.getSession();
   assert.deepEqual(calls, [
@@ -52,6 +53,7 @@ test('each action sends its command with camelCase arguments', async () => {
     ['host_household', { familyName: 'F', name: 'N', email: 'e', password: 'p' }],
     ['sign_out', {}],
     ['refresh', {}],
+    ['heartbeat', {}],
     ['get_view', {}],
     ['get_session', {}],
   ]);

@@ -367,9 +367,11 @@ test('a missing notification service or keyring is said in words, on the dashboa
   const notices = byTestId(root, 'desktop-notice');
   assert.equal(notices.length, 2);
   assert.equal(notices[0].getAttribute('data-service'), 'notifications');
-  assert.match(notices[0].textContent, /no notification service \(org\.freedesktop\.DBus\.Error\.ServiceUnknown\)\. Timers that run out still show/);
+  assert.match(notices[0].textContent, /no notification service is running\. Timers that run out still show here/);
+  assert.equal(notices[0].getAttribute('title'), 'org.freedesktop.DBus.Error.ServiceUnknown.');
   assert.equal(notices[1].getAttribute('data-service'), 'keyring');
-  assert.match(notices[1].textContent, /keyring is locked or missing \(the collection is locked\).*sign in again/);
+  assert.match(notices[1].textContent, /keyring is locked or missing.*sign in again/);
+  assert.equal(notices[1].getAttribute('title'), 'the collection is locked');
   assert.ok(isVisible(notices[0]) && isVisible(notices[1]));
   const welcome = draw(model({ desktop, session: session({ signedIn: false }), view: null })).root;
   assert.equal(byTestId(welcome, 'desktop-notice').length, 2);

@@ -1,0 +1,123 @@
+//! Starting Kinboard at login (`--autostart` / `--no-autostart`): an XDG
+//! autostart entry on Linux (a launch agent on macOS, the Run key on
+//! Windows), through auto-launch. The entry starts this binary with this
+//! instance's own choices — profile, server, kiosk — and never with a
+//! secret: the session comes back from the keyring.
+
+use anyhow::{Context, bail};
+
+/// The name of the entry: one per profile, so a kitchen screen and a
+/// parent's window on one computer do not replace each other's.
+pub(crate) fn entry_name(profile: &str) -> String {
+    if profile == "default" {
+        "Kinboard".to_owned()
+    } else {
+        format!("Kinboard-{profile}")
+    }
+}
+
+/// Turns starting at login on (with `args`) or off for `profile`.
+pub(crate) fn set(enabled: bool, profile: &str, args: &[String]) -> anyhow::Result<()> {
+    // auto-launch writes the arguments into the desktop entry unquoted.
+    if let Some(bad) = args.iter().find(|a| !is_plain(a)) {
+        bail!(
+            "cannot start at login with the argument {bad:?}: only letters, digits and ._:/@+=,- are allowed"
+        );
+    }
+    let exe = std::env::current_exe().context("where this program is")?;
+    let exe = exe.to_str().context("this program's path is not UTF-8")?;
+    if !is_plain(exe) {
+        bail!(
+            "cannot start at login from {exe:?}: move the program to a path without spaces or quotes"
+        );
+    }
+    let launch = auto_launch::AutoLaunchBuilder::new()
+        .set_app_name(&entry_name(profile))
+        .set_app_path(exe)
+        .set_args(args)
+        .build()
+        .context("setting up start at login")?;
+    if enabled {
+        launch.enable().context("turning start at login on")?;
+        tracing::info!(entry = %entry_name(profile), ?args, "Kinboard starts at login");
+    } else if launch.is_enabled().unwrap_or(false) {
+        launch.disable().context("turning start at login off")?;
+        tracing::info!(entry = %entry_name(profile), "Kinboard no longer starts at login");
+    }
+    Ok(())
+}
+
+fn is_plain(s: &str) -> bool {
+    !s.is_empty()
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._:/@+=,-".contains(c))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::process::Command;
+
+    use super::*;
+
+    const CHILD: &str = "KINBOARD_AUTOSTART_CHILD";
+
+    #[test]
+    fn the_login_entry_starts_this_profile_and_goes_away_when_turned_off() {
+        if std::env::var_os(CHILD).is_some() {
+            let home = std::path::PathBuf::from(std::env::var_os("HOME").unwrap());
+            let entry = home.join(".config/autostart/Kinboard-kitchen.desktop");
+            let args: Vec<String> = [
+                "--profile",
+                "kitchen",
+                "--kiosk",
+                "--server",
+                "http://192.168.1.20:8080",
+            ]
+            .map(str::to_owned)
+            .into();
+            set(true, "kitchen", &args).unwrap();
+            let text = std::fs::read_to_string(&entry).unwrap();
+            let exe = std::env::current_exe().unwrap();
+            assert!(
+                text.contains(&format!(
+                    "Exec={} --profile kitchen --kiosk --server http://192.168.1.20:8080",
+                    exe.display()
+                )),
+                "{text}"
+            );
+            assert!(text.contains("Name=Kinboard-kitchen"), "{text}");
+            set(false, "kitchen", &args).unwrap();
+            assert!(!entry.exists());
+            // Off when already off is fine; a quote is refused with a reason.
+            set(false, "kitchen", &args).unwrap();
+            let err = set(
+                true,
+                "kitchen",
+                &["--server".into(), "http://x/\"a b".into()],
+            )
+            .unwrap_err();
+            assert!(err.to_string().contains("only letters"), "{err}");
+            assert!(!entry.exists());
+            return;
+        }
+        // HOME is process-wide: run the checks in a child with its own.
+        let home = tempfile::tempdir().unwrap();
+        let status = Command::new(std::env::current_exe().unwrap())
+            .args([
+                "--exact",
+                "autostart::tests::the_login_entry_starts_this_profile_and_goes_away_when_turned_off",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("HOME", home.path())
+            .status()
+            .unwrap();
+        assert!(status.success(), "{status}");
+    }
+
+    #[test]
+    fn entries_are_per_profile() {
+        assert_eq!(entry_name("default"), "Kinboard");
+        assert_eq!(entry_name("kitchen"), "Kinboard-kitchen");
+    }
+}

@@ -1,0 +1,193 @@
+//! Kiosk mode, the kitchen screen: the window fullscreen, undecorated and
+//! on top; the display kept awake (keepawake: the session's
+//! `org.freedesktop.ScreenSaver` and logind's idle inhibitor); and a
+//! watchdog that reloads the webview when its page stops answering. The
+//! large touch layout, the hidden idle cursor and the PIN prompts are the
+//! page's (`html.kiosk`, from `get_session`'s `kiosk`).
+//!
+//! On every platform the webview is reloaded as soon as its web process
+//! dies ([`reload_on_crash`]); the watchdog also catches a page that hangs
+//! without dying, which only a kiosk, with nobody at the keyboard, needs.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::Duration;
+
+use tauri::{AppHandle, Manager, WebviewWindow};
+
+/// How often the page says it is alive (`heartbeat`, from `ui/js/app.js`).
+pub(crate) const HEARTBEAT_EVERY: Duration = Duration::from_secs(5);
+/// Silence after which the watchdog reloads the page: several missed
+/// heartbeats, so a busy moment is not mistaken for a hang.
+pub(crate) const HEARTBEAT_DEADLINE: Duration = Duration::from_secs(30);
+
+pub(crate) fn enter(window: &WebviewWindow) -> tauri::Result<()> {
+    window.set_decorations(false)?;
+    window.set_resizable(false)?;
+    window.set_skip_taskbar(true)?;
+    window.set_always_on_top(true)?;
+    window.set_fullscreen(true)?;
+    Ok(())
+}
+
+/// What keeps the screen on: each guard holds its inhibition while it lives.
+pub(crate) type Awake = Vec<keepawake::KeepAwake>;
+
+/// Keeps the display on (the session's screensaver) and the machine from
+/// idling (logind), each where the desktop offers it. A desktop without
+/// them (a bare X server, a container) gets a warning, not an error: on
+/// such a screen, turn blanking off with `xset s off -dpms`.
+pub(crate) async fn keep_awake() -> Awake {
+    let mut guards = Vec::new();
+    for (what, display) in [("display", true), ("idle", false)] {
+        let made = tokio::task::spawn_blocking(move || {
+            keepawake::Builder::default()
+                .display(display)
+                .idle(!display)
+                .reason("Kinboard is showing the family's timers")
+                .app_name("Kinboard")
+                .app_reverse_domain(crate::profile::IDENTIFIER)
+                .create()
+        })
+        .await;
+        match made {
+            Ok(Ok(guard)) => {
+                tracing::info!(what, "kept awake");
+                guards.push(guard);
+            }
+            Ok(Err(e)) => tracing::warn!(what, error = %e, "cannot keep the screen awake this way"),
+            Err(e) => tracing::warn!(what, error = %e, "cannot keep the screen awake this way"),
+        }
+    }
+    guards
+}
+
+/// When the page last said it was alive, in ms on the monotonic clock the
+/// watchdog uses.
+#[derive(Debug, Default)]
+pub(crate) struct Heartbeat {
+    last_ms: AtomicI64,
+    epoch: std::sync::OnceLock<std::time::Instant>,
+}
+
+impl Heartbeat {
+    fn now_ms(&self) -> i64 {
+        let epoch = self.epoch.get_or_init(std::time::Instant::now);
+        i64::try_from(epoch.elapsed().as_millis()).unwrap_or(i64::MAX)
+    }
+
+    /// The page is alive.
+    pub(crate) fn beat(&self) {
+        self.last_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// How long since the last beat (or since the watchdog started).
+    fn silence(&self) -> Duration {
+        let ms = self.now_ms() - self.last_ms.load(Ordering::Relaxed);
+        Duration::from_millis(u64::try_from(ms).unwrap_or(0))
+    }
+}
+
+/// Reloads the main window's page whenever it has been silent for
+/// [`HEARTBEAT_DEADLINE`]; runs until the app exits.
+pub(crate) async fn watchdog(app: AppHandle, heartbeat: Arc<Heartbeat>) {
+    heartbeat.beat();
+    let mut tick = tokio::time::interval(HEARTBEAT_EVERY);
+    loop {
+        tick.tick().await;
+        if heartbeat.silence() < HEARTBEAT_DEADLINE {
+            continue;
+        }
+        let Some(window) = app.get_webview_window("main") else {
+            continue;
+        };
+        tracing::warn!(
+            silent_s = heartbeat.silence().as_secs(),
+            "the page stopped answering: reloading it"
+        );
+        if let Err(e) = window.reload() {
+            tracing::warn!(error = %e, "reload failed");
+        }
+        // Give the new page time to start before judging it.
+        heartbeat.beat();
+    }
+}
+
+/// Reloads the page as soon as the webview's web process dies (a crash,
+/// or killed for memory), instead of leaving a blank window.
+pub(crate) fn reload_on_crash(window: &WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    {
+        let done = window.with_webview(|webview| {
+            use webkit2gtk::WebViewExt as _;
+            webview
+                .inner()
+                .connect_web_process_terminated(|webview, reason| {
+                    tracing::warn!(?reason, "the web process ended: reloading the page");
+                    webview.reload();
+                });
+        });
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "no crash recovery for the webview");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_bus::{in_child_on_private_bus, wait_for_name};
+
+    #[test]
+    fn the_display_is_kept_awake_through_the_session_screensaver() {
+        let setup = format!(
+            "py=/usr/bin/python3; [ -x $py ] || py=python3; \
+             $py -m dbusmock --session org.freedesktop.ScreenSaver /org/freedesktop/ScreenSaver \
+               org.freedesktop.ScreenSaver -l \"$KINBOARD_PRIVATE_BUS_SCRATCH/saver.log\" >/dev/null 2>&1 &\n{}\n\
+             for m in 'Inhibit ss u ret=7' 'UnInhibit u \"\" pass'; do set -- $m; \
+               gdbus call --session --dest org.freedesktop.ScreenSaver --object-path /org/freedesktop/ScreenSaver \
+                 --method org.freedesktop.DBus.Mock.AddMethod org.freedesktop.ScreenSaver $1 $2 \"$3\" \"$4\" >/dev/null; done",
+            wait_for_name("org.freedesktop.ScreenSaver")
+        );
+        let Some(scratch) = in_child_on_private_bus(
+            "kiosk::tests::the_display_is_kept_awake_through_the_session_screensaver",
+            &setup,
+        ) else {
+            return;
+        };
+        let log = scratch.join("saver.log");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        // No system bus here: logind's inhibitor is missing, the display's works.
+        let guards = rt.block_on(keep_awake());
+        assert_eq!(guards.len(), 1, "only the screensaver answers");
+        let calls = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            calls.contains(
+                r#"Inhibit "org.kinboard.desktop" "Kinboard is showing the family's timers""#
+            ),
+            "{calls}"
+        );
+        drop(guards);
+        let calls = std::fs::read_to_string(&log).unwrap();
+        assert!(
+            calls.contains("UnInhibit 7"),
+            "released when dropped: {calls}"
+        );
+    }
+
+    #[test]
+    fn silence_grows_until_the_next_beat() {
+        let h = Heartbeat::default();
+        h.beat();
+        assert!(h.silence() < Duration::from_secs(1));
+        h.last_ms.fetch_sub(40_000, Ordering::Relaxed);
+        assert!(h.silence() >= HEARTBEAT_DEADLINE);
+        h.beat();
+        assert!(h.silence() < HEARTBEAT_DEADLINE);
+    }
+}
