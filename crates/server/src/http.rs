@@ -112,6 +112,11 @@ where
             Err(FormRejection::InvalidFormContentType(_)) => Err(ApiError::UnsupportedMediaType(
                 "expected Content-Type: application/x-www-form-urlencoded".into(),
             )),
+            // Over the body limit is the client's size problem, not a
+            // malformed form: the same 413 as for JSON.
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                Err(ApiError::PayloadTooLarge)
+            }
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
     }

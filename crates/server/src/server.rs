@@ -60,6 +60,9 @@ pub fn app(state: AppState) -> Router {
         .merge(api::realtime::router())
         .merge(api::ops::router())
         .fallback(|| async { ApiError::NotFound("route") })
+        // After every route is in: it applies to the routes registered so
+        // far, and axum still adds the Allow header to its reply.
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Every body here is a small JSON object.
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)

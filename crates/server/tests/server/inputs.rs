@@ -98,3 +98,41 @@ both! {
         assert_eq!(s.count("SELECT COUNT(*) FROM star_entries").await, 0);
     }
 }
+
+both! {
+    async fn wrong_methods_and_oversized_forms_answer_in_the_api_format(s) {
+        let f = s.family("Ana").await;
+        let tok = f.parent.token.as_str();
+        let (timer, _) = s.start_timer(&f, 600).await;
+        let timer = timer["id"].as_str().unwrap();
+        let revision = s.revision(&f.id).await;
+        let cases = [
+            (Method::GET, "/api/auth/sign-in".to_owned(), "POST"),
+            (Method::DELETE, format!("/api/families/{}", f.id), "PATCH"),
+            (Method::PUT, format!("/api/timers/{timer}/pause"), "POST"),
+            (Method::POST, format!("/api/families/{}/dashboard", f.id), "GET"),
+            (Method::GET, "/api/pusher/auth".to_owned(), "POST"),
+        ];
+        for (method, path, allowed) in &cases {
+            let r = s.http.request(method.clone(), format!("{}{path}", s.base)).bearer_auth(tok)
+                .json(&json!({})).send().await.unwrap();
+            let allow = r.headers().get("allow").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+            let resp = crate::support::Resp { status: r.status().as_u16(), body: r.json().await.unwrap_or_default() };
+            let message = resp.err(405);
+            assert_eq!(resp.body["error"]["code"], "method_not_allowed", "{method} {path}");
+            assert!(message.contains("method"), "{method} {path}: {message}");
+            assert!(allow.contains(allowed), "{method} {path}: Allow {allow:?}");
+        }
+
+        // A form too large for the body limit is a 413, like a JSON one.
+        let channel = format!("private-family-{}", f.id);
+        let padding = "x".repeat(100_000);
+        let r = s.http.post(format!("{}/api/pusher/auth", s.base)).bearer_auth(tok)
+            .form(&[("socket_id", "1.2"), ("channel_name", channel.as_str()), ("padding", padding.as_str())])
+            .send().await.unwrap();
+        let resp = crate::support::Resp { status: r.status().as_u16(), body: r.json().await.unwrap_or_default() };
+        resp.err(413);
+        assert_eq!(resp.body["error"]["code"], "payload_too_large");
+        assert_eq!(s.revision(&f.id).await, revision);
+    }
+}
