@@ -11,17 +11,17 @@ use futures_util::{SinkExt, StreamExt};
 use pusher_protocol::{
     ChannelName, ClientConnection, ConnectionState, Event, SocketId, SplitMix64, Transmit,
 };
-use tokio::net::TcpStream;
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, client_async_tls};
 use tracing::{debug, warn};
 
 use crate::authorizer::AuthorizeError;
+use crate::transport::Transport;
 use crate::{ChannelEvent, ClientOptions, Command, SubscriptionEvent};
 
-type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+type Socket = WebSocketStream<MaybeTlsStream<Box<dyn Transport>>>;
 type Connecting = Pin<Box<dyn Future<Output = Result<Socket, String>> + Send>>;
 type Authorizing = Pin<
     Box<
@@ -192,9 +192,13 @@ impl Driver {
             match transmit {
                 Transmit::Connect => {
                     let url = self.url.clone();
+                    let (host, port) = self.options.endpoint.host_port();
+                    let dialing = self.options.connector.connect(&host, port);
                     self.socket = None;
                     self.connecting = Some(Box::pin(async move {
-                        connect_async(url.as_str())
+                        let stream = dialing.await.map_err(|e| e.to_string())?;
+                        // TLS when the URL says wss, then the WebSocket handshake.
+                        client_async_tls(url.as_str(), stream)
                             .await
                             .map(|(socket, _)| socket)
                             .map_err(|e| e.to_string())

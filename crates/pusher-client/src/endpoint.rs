@@ -23,14 +23,25 @@ impl Endpoint {
         }
     }
 
+    /// The host and port to dial.
+    pub(crate) fn host_port(&self) -> (String, u16) {
+        match self {
+            Self::Cluster(cluster) => (format!("ws-{cluster}.pusher.com"), 443),
+            Self::Host { host, port, .. } => (host.clone(), *port),
+        }
+    }
+
+    fn tls(&self) -> bool {
+        match self {
+            Self::Cluster(_) => true,
+            Self::Host { tls, .. } => *tls,
+        }
+    }
+
     /// The WebSocket URL for `key`, with the query pusher-js sends.
     pub fn url(&self, key: &str) -> String {
-        let (scheme, host, port) = match self {
-            Self::Cluster(cluster) => ("wss", format!("ws-{cluster}.pusher.com"), 443),
-            Self::Host { host, port, tls } => {
-                (if *tls { "wss" } else { "ws" }, host.clone(), *port)
-            }
-        };
+        let scheme = if self.tls() { "wss" } else { "ws" };
+        let (host, port) = self.host_port();
         let host = if host.contains(':') && !host.starts_with('[') {
             format!("[{host}]") // an IPv6 literal
         } else {

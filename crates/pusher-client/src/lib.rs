@@ -15,6 +15,9 @@
 //!   [`ChannelAuthorizer`]; [`HttpAuthorizer`] form-POSTs to an auth endpoint
 //!   with headers fetched afresh for every call.
 //! * The task ends, closing the socket, when the last handle is dropped.
+//! * Each attempt's byte stream comes from a [`Connector`]: TCP unless a
+//!   test injects another (an in-memory pipe to a scripted server, so the
+//!   client's timers can be driven on paused tokio time).
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), pusher_client::ClientError> {
@@ -36,6 +39,7 @@
 mod authorizer;
 mod driver;
 mod endpoint;
+mod transport;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -55,6 +59,7 @@ pub use endpoint::Endpoint;
 pub use pusher_protocol::{
     ChannelAuthorization, ConnectionState as State, Member, Members, SubscriptionFailure,
 };
+pub use transport::{ConnectFuture, Connector, TcpConnector, Transport};
 
 /// How to reach the server and behave once there.
 #[derive(Clone)]
@@ -68,6 +73,8 @@ pub struct ClientOptions {
     pub authorizer: Option<Arc<dyn ChannelAuthorizer>>,
     /// Seed of the reconnect jitter; random when `None`.
     pub jitter_seed: Option<u64>,
+    /// Opens the byte stream of each attempt; [`TcpConnector`] by default.
+    pub connector: Arc<dyn Connector>,
 }
 
 impl ClientOptions {
@@ -78,6 +85,7 @@ impl ClientOptions {
             config: ClientConfig::default(),
             authorizer: None,
             jitter_seed: None,
+            connector: Arc::new(TcpConnector),
         }
     }
 
@@ -88,6 +96,12 @@ impl ClientOptions {
 
     pub fn config(mut self, config: ClientConfig) -> Self {
         self.config = config;
+        self
+    }
+
+    /// Opens each attempt's byte stream with `connector` instead of TCP.
+    pub fn connector(mut self, connector: impl Connector) -> Self {
+        self.connector = Arc::new(connector);
         self
     }
 }
