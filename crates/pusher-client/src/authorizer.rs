@@ -6,12 +6,19 @@
 //! The headers of every request come from a [`HeadersProvider`] at the time
 //! of the call, never from a copy taken when the client was built: a token
 //! refreshed after a reconnect is the one used (pusher-js#190 froze it).
+//! Every request has a deadline ([`HttpAuthorizer::DEFAULT_TIMEOUT`] unless
+//! set), because the connection waits on nothing else for that channel: a
+//! hung endpoint must fail the subscription, not leave it pending forever.
+//!
+//! [`LocalAuthorizer`] signs in-process for holders of the app secret; it
+//! joins presence channels as the user it was given.
 
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::time::Duration;
 
-use pusher_protocol::{ChannelAuthorization, ChannelName, SocketId};
+use pusher_protocol::{AppCredentials, ChannelAuthorization, ChannelKind, ChannelName, SocketId};
 use reqwest::header::HeaderMap;
 use thiserror::Error;
 
@@ -52,17 +59,23 @@ pub struct HttpAuthorizer {
     http: reqwest::Client,
     url: String,
     headers: Arc<dyn HeadersProvider>,
+    timeout: Duration,
 }
 
 impl std::fmt::Debug for HttpAuthorizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HttpAuthorizer")
             .field("url", &self.url)
+            .field("timeout", &self.timeout)
             .finish_non_exhaustive()
     }
 }
 
 impl HttpAuthorizer {
+    /// How long one authorisation call may take, from connecting to the
+    /// last byte of the reply, unless [`Self::timeout`] says otherwise.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
     /// An authoriser for `url` with no extra headers.
     pub fn new(url: impl Into<String>) -> Self {
         Self::with_headers(url, HeaderMap::new)
@@ -74,12 +87,21 @@ impl HttpAuthorizer {
             http: reqwest::Client::new(),
             url: url.into(),
             headers: Arc::new(headers),
+            timeout: Self::DEFAULT_TIMEOUT,
         }
     }
 
-    /// Uses this HTTP client (timeouts, TLS settings) for the calls.
+    /// Uses this HTTP client (proxy, TLS settings) for the calls. The
+    /// per-call [`Self::timeout`] still applies, over any the client has.
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = http;
+        self
+    }
+
+    /// Fails a call that has not been answered within `timeout`
+    /// ([`Self::DEFAULT_TIMEOUT`] by default).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
         self
     }
 }
@@ -89,21 +111,16 @@ impl ChannelAuthorizer for HttpAuthorizer {
         let request = self
             .http
             .post(&self.url)
+            .timeout(self.timeout)
             .headers(self.headers.headers())
             .form(&[
                 ("socket_id", socket_id.as_str()),
                 ("channel_name", channel.as_str()),
             ]);
         Box::pin(async move {
-            let response = request
-                .send()
-                .await
-                .map_err(|e| AuthorizeError::Transport(e.to_string()))?;
+            let response = request.send().await.map_err(transport_error)?;
             let status = response.status();
-            let body = response
-                .text()
-                .await
-                .map_err(|e| AuthorizeError::Transport(e.to_string()))?;
+            let body = response.text().await.map_err(transport_error)?;
             if status != reqwest::StatusCode::OK {
                 return Err(AuthorizeError::Status {
                     status: status.as_u16(),
@@ -115,14 +132,77 @@ impl ChannelAuthorizer for HttpAuthorizer {
     }
 }
 
+/// reqwest's own message for a timeout is only "error sending request";
+/// say which it was, so a hung endpoint is told apart from a refused one.
+fn transport_error(error: reqwest::Error) -> AuthorizeError {
+    if error.is_timeout() {
+        AuthorizeError::Transport(format!("timed out: {error}"))
+    } else {
+        AuthorizeError::Transport(error.to_string())
+    }
+}
+
 /// Authorises locally with the app's credentials. For servers and tests
 /// that hold the secret; a desktop client never does.
+///
+/// Private channels need nothing more. Presence channels need the user the
+/// socket joins as ([`Self::presence_user`]); without one they are refused
+/// here, saying so, rather than sent to the server without `channel_data`.
 #[derive(Debug, Clone)]
-pub struct LocalAuthorizer(pub pusher_protocol::AppCredentials);
+pub struct LocalAuthorizer {
+    credentials: AppCredentials,
+    /// The presence `channel_data`: `{"user_id":…,"user_info":…}`.
+    channel_data: Option<String>,
+}
+
+impl LocalAuthorizer {
+    pub fn new(credentials: AppCredentials) -> Self {
+        Self {
+            credentials,
+            channel_data: None,
+        }
+    }
+
+    /// Joins presence channels as `user_id`, with `user_info` (any JSON
+    /// value) shown to the other members.
+    pub fn presence_user(
+        mut self,
+        user_id: impl Into<String>,
+        user_info: Option<serde_json::Value>,
+    ) -> Self {
+        let mut data = serde_json::Map::new();
+        data.insert("user_id".into(), serde_json::Value::String(user_id.into()));
+        if let Some(info) = user_info {
+            data.insert("user_info".into(), info);
+        }
+        self.channel_data = Some(serde_json::Value::Object(data).to_string());
+        self
+    }
+}
 
 impl ChannelAuthorizer for LocalAuthorizer {
     fn authorize(&self, channel: &ChannelName, socket_id: &SocketId) -> AuthorizeFuture {
-        let auth = self.0.authorize_channel(socket_id, channel, None);
+        let channel_data = match channel.kind() {
+            ChannelKind::Presence => match &self.channel_data {
+                Some(data) => Some(data.as_str()),
+                None => {
+                    // Refused the way an auth endpoint refuses a user it
+                    // cannot place; AuthorizeError has no closer variant.
+                    let error = AuthorizeError::Status {
+                        status: 403,
+                        body: format!(
+                            "LocalAuthorizer has no presence user for {channel}; \
+                             give it one with LocalAuthorizer::presence_user"
+                        ),
+                    };
+                    return Box::pin(async move { Err(error) });
+                }
+            },
+            _ => None,
+        };
+        let auth = self
+            .credentials
+            .authorize_channel(socket_id, channel, channel_data);
         Box::pin(async move { Ok(auth) })
     }
 }

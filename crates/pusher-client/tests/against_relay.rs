@@ -3,6 +3,7 @@
 //! HTTP endpoint, and recovery from relay restarts and silent links.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,7 +14,8 @@ use axum::{Form, Json, Router};
 use kinboard_relay::{PublishEvent, Relay, RelayConfig};
 use kinboard_testkit::{FaultProxy, eventually};
 use pusher_client::{
-    ChannelAuthorization, ClientOptions, Endpoint, HttpAuthorizer, PusherClient, SubscriptionEvent,
+    AuthorizeError, AuthorizeFuture, ChannelAuthorization, ChannelAuthorizer, ClientOptions,
+    Endpoint, HttpAuthorizer, LocalAuthorizer, PusherClient, SubscriptionEvent,
     SubscriptionFailure,
 };
 use pusher_protocol::{
@@ -158,6 +160,36 @@ fn client(
             .config(config);
     options.jitter_seed = Some(7);
     PusherClient::connect(options)
+}
+
+/// A client authorised by `authorizer` instead of the HTTP endpoint.
+fn client_with(addr: SocketAddr, authorizer: impl ChannelAuthorizer) -> PusherClient {
+    let mut options =
+        ClientOptions::new(Endpoint::host("127.0.0.1", addr.port(), false), "test-key")
+            .authorizer(authorizer);
+    options.jitter_seed = Some(7);
+    PusherClient::connect(options)
+}
+
+/// Fails its first call as a backend that is briefly down would, then
+/// signs properly; counts the calls.
+struct FailsOnce {
+    calls: Arc<AtomicUsize>,
+    inner: LocalAuthorizer,
+}
+
+impl ChannelAuthorizer for FailsOnce {
+    fn authorize(&self, channel: &ChannelName, socket_id: &SocketId) -> AuthorizeFuture {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            return Box::pin(async {
+                Err(AuthorizeError::Status {
+                    status: 503,
+                    body: "backend restarting".into(),
+                })
+            });
+        }
+        self.inner.authorize(channel, socket_id)
+    }
 }
 
 async fn next_event(sub: &mut pusher_client::Subscription) -> SubscriptionEvent {
@@ -318,6 +350,121 @@ async fn a_refused_authorisation_fails_that_channel_only() {
     let mut news = c.subscribe("news").unwrap();
     news.subscribed().await.unwrap();
     assert_eq!(*c.state().borrow(), ConnectionState::Connected);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_wrong_signature_is_refused_by_the_relay_and_the_socket_lives_on() {
+    let relay = RunningRelay::start().await;
+    let wrong = AppCredentials::new("1", "test-key", "not-the-secret");
+    let c = client_with(relay.addr, LocalAuthorizer::new(wrong));
+    let mut family = c.subscribe("private-family-1").unwrap();
+    match family.subscribed().await {
+        Err(SubscriptionFailure::Refused {
+            status: Some(401),
+            message,
+        }) => assert!(message.starts_with("Invalid signature"), "{message}"),
+        other => panic!("expected the relay's refusal, got {other:?}"),
+    }
+    // The same socket goes on serving other channels.
+    let socket = c.socket_id().expect("still connected");
+    let mut news = c.subscribe("news").unwrap();
+    news.subscribed().await.unwrap();
+    assert_eq!(*c.state().borrow(), ConnectionState::Connected);
+    assert_eq!(c.socket_id(), Some(socket));
+    assert_eq!(relay.relay.connection_count(), 1);
+    relay.publish("news", "still-here", "{}", None);
+    assert_eq!(next_app_event(&mut news).await.event, "still-here");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_failed_authorisation_is_asked_again_after_a_reconnect() {
+    let relay = RunningRelay::start().await;
+    let addr = relay.addr;
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = client_with(
+        addr,
+        FailsOnce {
+            calls: calls.clone(),
+            inner: LocalAuthorizer::new(app()),
+        },
+    );
+    let mut family = c.subscribe("private-family-1").unwrap();
+    match family.subscribed().await {
+        Err(SubscriptionFailure::Authorization(reason)) => {
+            assert!(reason.contains("503"), "{reason}")
+        }
+        other => panic!("expected the first call to fail, got {other:?}"),
+    }
+    assert_eq!(*c.state().borrow(), ConnectionState::Connected);
+    let first_socket = c.socket_id().unwrap();
+
+    // The relay restarts (its sockets close with 4200); on the new
+    // connection the channel is authorised again, and this time it works.
+    relay.stop().await;
+    let relay = RunningRelay::start_on(addr).await;
+    family.subscribed().await.unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    assert_ne!(c.socket_id(), Some(first_socket));
+    relay.publish("private-family-1", "timer:updated", "{}", None);
+    assert_eq!(next_app_event(&mut family).await.event, "timer:updated");
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_hung_auth_endpoint_fails_the_subscription_not_the_connection() {
+    let relay = RunningRelay::start().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/auth", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((stream, _)) = listener.accept().await {
+            held.push(stream); // accepted, never answered
+        }
+    });
+    let authorizer = HttpAuthorizer::new(url).timeout(Duration::from_millis(300));
+    let c = client_with(relay.addr, authorizer);
+    let mut family = c.subscribe("private-family-1").unwrap();
+    let outcome = tokio::time::timeout(WAIT, family.subscribed())
+        .await
+        .expect("the subscription is not left pending");
+    match outcome {
+        Err(SubscriptionFailure::Authorization(reason)) => {
+            assert!(reason.contains("timed out"), "{reason}")
+        }
+        other => panic!("expected an authorisation timeout, got {other:?}"),
+    }
+    let mut news = c.subscribe("news").unwrap();
+    news.subscribed().await.unwrap();
+    assert_eq!(*c.state().borrow(), ConnectionState::Connected);
+    relay.stop().await;
+}
+
+#[tokio::test]
+async fn a_local_authorizer_joins_presence_channels_as_its_user() {
+    let relay = RunningRelay::start().await;
+    let ada = client_with(
+        relay.addr,
+        LocalAuthorizer::new(app()).presence_user("ada", Some(serde_json::json!({"name": "Ada"}))),
+    );
+    let mut room = ada.subscribe("presence-kitchen").unwrap();
+    let members = room.subscribed().await.unwrap().expect("presence members");
+    assert_eq!(members.me.as_deref(), Some("ada"));
+    assert_eq!(
+        members.all.get("ada"),
+        Some(&Some(serde_json::json!({"name": "Ada"})))
+    );
+
+    // Without a user, presence is refused before reaching the relay.
+    let anonymous = client_with(relay.addr, LocalAuthorizer::new(app()));
+    let mut room = anonymous.subscribe("presence-kitchen").unwrap();
+    match room.subscribed().await {
+        Err(SubscriptionFailure::Authorization(reason)) => {
+            assert!(reason.contains("presence_user"), "{reason}")
+        }
+        other => panic!("expected a clear refusal, got {other:?}"),
+    }
     relay.stop().await;
 }
 
