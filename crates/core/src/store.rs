@@ -8,6 +8,14 @@
 //! change at or below the current revision is ignored, the next one is
 //! applied, a later one waits in `pending` until the ones before it arrive
 //! (events out of order) or a snapshot makes it moot.
+//!
+//! A reload is judged against what the store knew when it was asked for
+//! ([`Store::reload_mark`], [`Store::apply_reload`]): the server's
+//! revision only grows, so a snapshot taken after this device heard of a
+//! revision reflects it. When it does not (the server's database went
+//! back, or an event was bogus) the snapshot is the truth: nothing known
+//! before the request is waited for any longer, which would otherwise
+//! keep the gap open and reload it every gap wait, forever.
 
 use std::collections::BTreeMap;
 
@@ -129,6 +137,14 @@ pub struct ChoreState {
     pub last_completed_by: Option<String>,
 }
 
+/// What the store knew when a reload was asked for; see
+/// [`Store::apply_reload`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReloadMark {
+    revision: i64,
+    known_revision: i64,
+}
+
 /// Buffered changes beyond this mean something is badly wrong (a stuck
 /// gap): drop them and reload.
 const MAX_PENDING: usize = 1_000;
@@ -217,6 +233,66 @@ impl Store {
             self.needs_snapshot = false;
             return false;
         }
+        self.replace(snapshot);
+        true
+    }
+
+    /// What the store knows now: take it when a reload is sent, and hand
+    /// it to [`Self::apply_reload`] with the snapshot that comes back.
+    pub fn reload_mark(&self) -> ReloadMark {
+        ReloadMark {
+            revision: self.revision,
+            known_revision: self.known_revision,
+        }
+    }
+
+    /// Applies a snapshot requested when the store knew `mark`. A snapshot
+    /// older than the state of that moment is the server's truth after it
+    /// went back (a restored database): it replaces the state outright.
+    /// One older than the state now but not than the mark raced with
+    /// changes applied in flight, which are newer: the state stays. Either
+    /// way, revisions heard of before the request that the snapshot does
+    /// not reflect cannot come any more; buffered changes and the known
+    /// revision up to the mark are forgotten, so the gap closes. What
+    /// arrived after the request is kept. Returns whether it was taken.
+    pub fn apply_reload(&mut self, snapshot: Snapshot, mark: ReloadMark) -> bool {
+        let revision = snapshot.revision;
+        let went_back = self.loaded && revision < mark.revision;
+        let taken = if went_back {
+            tracing::warn!(
+                revision,
+                had = mark.revision,
+                "the server's revision went back: taking its snapshot"
+            );
+            self.pending.clear();
+            self.known_revision = revision;
+            self.replace(snapshot);
+            true
+        } else {
+            self.apply_snapshot(snapshot)
+        };
+        if mark.known_revision > self.revision {
+            let unsettled = mark.known_revision;
+            let before = self.pending.len();
+            self.pending.retain(|&r, _| r > unsettled);
+            if self.known_revision <= unsettled {
+                self.known_revision = self
+                    .pending
+                    .last_key_value()
+                    .map_or(self.revision, |(&r, _)| r)
+                    .max(self.revision);
+            }
+            tracing::debug!(
+                revision = self.revision,
+                unsettled,
+                dropped = before - self.pending.len(),
+                "the reload does not reflect revisions heard of before it: forgetting them"
+            );
+        }
+        taken
+    }
+
+    fn replace(&mut self, snapshot: Snapshot) {
         let weekly: std::collections::HashMap<&str, i64> = snapshot
             .weekly_stars
             .iter()
@@ -264,7 +340,6 @@ impl Store {
         self.known_revision = self.known_revision.max(self.revision);
         self.pending = self.pending.split_off(&(self.revision + 1));
         self.drain();
-        true
     }
 
     /// Offers one change; see [`Offer`].

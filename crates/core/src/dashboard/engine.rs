@@ -6,10 +6,15 @@
 //! after every (re)connect), the Pusher connection state, snapshot
 //! fetches it starts itself, commands from the handle (refresh, replies
 //! to actions), and its own timers (the gap wait, the fetch retry, the
-//! day boundary). It reloads the snapshot after every `Subscribed` (Pusher
-//! has no replay), when a gap outlives the wait, when an event cannot be
-//! applied, and on Refresh. Nothing here runs on a schedule while the
-//! connection is steady: no polling.
+//! day boundary, the resubscription backoff). It reloads the snapshot
+//! after every `Subscribed` (Pusher has no replay), when a gap outlives
+//! the wait, when an event cannot be applied, and on Refresh. A failed
+//! channel authorisation is tried again with a backoff while the socket
+//! stays up (the connection would otherwise only retry it on its next
+//! reconnect), except when the server refused the session (401) or the
+//! family (403): that goes to the banner, and only Refresh tries again.
+//! Nothing here runs on a schedule while the connection is steady: no
+//! polling.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -26,7 +31,7 @@ use crate::api::wire::Snapshot;
 use crate::calendar;
 use crate::error::CoreError;
 use crate::expiry::ExpiryWatcher;
-use crate::store::{FamilyState, Store, Versioned};
+use crate::store::{FamilyState, ReloadMark, Store, Versioned};
 use crate::view::{ConnectionStatus, DashboardView, LastError, Role, ViewContext};
 
 pub(crate) enum Command {
@@ -52,7 +57,8 @@ pub(crate) struct Engine {
     pub(crate) expiry: ExpiryWatcher,
 }
 
-/// Retry delays of a failed reload while subscribed: 0.5 s doubling to 30 s.
+/// Retry delays of a failed reload while subscribed, and of a failed
+/// channel authorisation while connected: 0.5 s doubling to 30 s.
 fn retry_delay(attempt: u32) -> Duration {
     Duration::from_millis(500u64.saturating_mul(1 << attempt.min(6))).min(Duration::from_secs(30))
 }
@@ -64,12 +70,19 @@ struct Run {
     last_synced_at: Option<i64>,
     last_error: Option<LastError>,
     fetch: Option<Fetch>,
+    /// What the store knew when the reload in flight was sent.
+    fetch_mark: Option<ReloadMark>,
     fetch_again: bool,
     current: Waiters,
     next: Waiters,
     gap_deadline: Option<Instant>,
     retry_at: Option<Instant>,
     retries: u32,
+    /// The family channel's last outcome on this connection was a failure.
+    subscription_failed: bool,
+    /// When to ask for the failed channel again.
+    resubscribe_at: Option<Instant>,
+    resubscribes: u32,
     boundary: Option<Instant>,
     /// The next local timer deadline the expiry watcher waits for.
     expiry_at: Option<Instant>,
@@ -84,12 +97,16 @@ impl Engine {
             last_synced_at: None,
             last_error: None,
             fetch: None,
+            fetch_mark: None,
             fetch_again: false,
             current: Vec::new(),
             next: Vec::new(),
             gap_deadline: None,
             retry_at: None,
             retries: 0,
+            subscription_failed: false,
+            resubscribe_at: None,
+            resubscribes: 0,
             boundary: None,
             expiry_at: None,
         };
@@ -99,9 +116,12 @@ impl Engine {
             tokio::select! {
                 command = commands.recv() => match command {
                     Some(Command::Refresh(reply)) => {
+                        // The person asked: skip the backoffs, and try a
+                        // refused channel once more.
                         if *run.pusher_state.borrow() != State::Connected {
-                            // The person asked: skip the reconnect backoff.
                             self.pusher.reconnect();
+                        } else if run.subscription_failed {
+                            self.resubscribe(&mut run);
                         }
                         self.request_fetch(&mut run, Some(reply));
                     }
@@ -120,11 +140,27 @@ impl Engine {
                         run.subscribed = true;
                         run.synced = false;
                         run.retries = 0;
+                        run.subscription_failed = false;
+                        run.resubscribe_at = None;
+                        run.resubscribes = 0;
                         self.request_fetch(&mut run, None);
                     }
                     Some(SubscriptionEvent::Failed(failure)) => {
-                        tracing::warn!(%failure, "family channel subscription failed");
-                        run.last_error = Some(subscription_error(&failure));
+                        let error = subscription_error(&failure);
+                        run.subscribed = false;
+                        run.synced = false;
+                        run.subscription_failed = true;
+                        if is_refusal(&error) {
+                            // Asking again gets the same answer: no loop.
+                            tracing::warn!(%failure, "family channel refused");
+                            run.resubscribe_at = None;
+                        } else {
+                            let delay = retry_delay(run.resubscribes);
+                            tracing::warn!(%failure, ?delay, "family channel subscription failed: trying again");
+                            run.resubscribe_at = Some(Instant::now() + delay);
+                            run.resubscribes = run.resubscribes.saturating_add(1);
+                        }
+                        run.last_error = Some(error);
                     }
                     Some(SubscriptionEvent::Event(e)) => {
                         let at = self.server_now();
@@ -143,11 +179,15 @@ impl Engine {
                         run.subscribed = false;
                         run.synced = false;
                         run.retry_at = None;
+                        // The next connection asks for the channel anew.
+                        run.subscription_failed = false;
+                        run.resubscribe_at = None;
                     }
                 }
                 result = async { run.fetch.as_mut().expect("guarded").await }, if run.fetch.is_some() => {
                     run.fetch = None;
-                    self.fetched(&mut run, result);
+                    let mark = run.fetch_mark.take().expect("a mark per fetch");
+                    self.fetched(&mut run, result, mark);
                 }
                 () = sleep_until(run.gap_deadline) => {
                     run.gap_deadline = None;
@@ -160,6 +200,12 @@ impl Engine {
                     run.retry_at = None;
                     if run.subscribed && !run.synced {
                         self.request_fetch(&mut run, None);
+                    }
+                }
+                () = sleep_until(run.resubscribe_at) => {
+                    run.resubscribe_at = None;
+                    if run.subscription_failed && *run.pusher_state.borrow() == State::Connected {
+                        self.resubscribe(&mut run);
                     }
                 }
                 () = sleep_until(run.expiry_at) => {
@@ -212,15 +258,37 @@ impl Engine {
             return;
         }
         run.current.extend(waiter);
+        self.start_fetch(run);
+    }
+
+    /// Sends a reload, noting what the store knows at this moment: the
+    /// snapshot that comes back reflects at least that.
+    fn start_fetch(&mut self, run: &mut Run) {
         let api = self.api.clone();
         let family_id = self.family.id.clone();
+        run.fetch_mark = Some(self.store.reload_mark());
         run.fetch = Some(Box::pin(async move { api.dashboard(&family_id).await }));
     }
 
-    fn fetched(&mut self, run: &mut Run, result: Result<Snapshot, CoreError>) {
+    /// Asks for the family channel again after it failed on this
+    /// connection. The client retries a failed channel when it is
+    /// subscribed to again; the new stream replaces the old one, whose
+    /// drop removes only its own listener. Nothing is lost in the swap: a
+    /// failed channel carries no events, and a new listener of a channel
+    /// that meanwhile succeeded is told `Subscribed` (so it reloads).
+    fn resubscribe(&mut self, run: &mut Run) {
+        run.subscription_failed = false;
+        run.resubscribe_at = None;
+        match self.pusher.subscribe(self.subscription.channel().as_str()) {
+            Ok(subscription) => self.subscription = subscription,
+            Err(e) => tracing::warn!(error = %e, "family channel: cannot subscribe again"),
+        }
+    }
+
+    fn fetched(&mut self, run: &mut Run, result: Result<Snapshot, CoreError>, mark: ReloadMark) {
         let outcome = match result {
             Ok(snapshot) => {
-                self.store.apply_snapshot(snapshot);
+                self.store.apply_reload(snapshot, mark);
                 if run.subscribed {
                     run.synced = true;
                 }
@@ -249,9 +317,7 @@ impl Engine {
         if std::mem::take(&mut run.fetch_again) {
             let next = std::mem::take(&mut run.next);
             run.current = next;
-            let api = self.api.clone();
-            let family_id = self.family.id.clone();
-            run.fetch = Some(Box::pin(async move { api.dashboard(&family_id).await }));
+            self.start_fetch(run);
         }
     }
 
@@ -315,12 +381,17 @@ impl Engine {
 
 /// A failed subscription as the banner shows it: the auth endpoint's
 /// 401 means the session is gone, 403 that this account may not see the
-/// family; anything else is the network's doing.
+/// family (the relay refusing with either status means the same); anything
+/// else is the network's or a passing server error.
 fn subscription_error(failure: &pusher_client::SubscriptionFailure) -> LastError {
     let text = failure.to_string();
-    let code = if text.contains("answered 401") {
+    let status = match failure {
+        pusher_client::SubscriptionFailure::Refused { status, .. } => *status,
+        pusher_client::SubscriptionFailure::Authorization(_) => None,
+    };
+    let code = if status == Some(401) || text.contains("answered 401") {
         "unauthorized"
-    } else if text.contains("answered 403") {
+    } else if status == Some(403) || text.contains("answered 403") {
         "forbidden"
     } else {
         "network"
@@ -332,6 +403,12 @@ fn subscription_error(failure: &pusher_client::SubscriptionFailure) -> LastError
     }
 }
 
+/// Whether a subscription failure is the server saying no, which asking
+/// again will not change.
+fn is_refusal(error: &LastError) -> bool {
+    matches!(error.code.as_str(), "unauthorized" | "forbidden")
+}
+
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {
         Some(at) => tokio::time::sleep_until(at).await,
@@ -341,8 +418,38 @@ async fn sleep_until(deadline: Option<Instant>) {
 
 #[cfg(test)]
 mod tests {
-    use super::retry_delay;
+    use super::{is_refusal, retry_delay, subscription_error};
+    use pusher_client::SubscriptionFailure;
     use std::time::Duration;
+
+    #[test]
+    fn only_a_401_or_403_stops_the_channel_retries() {
+        let auth =
+            |text: &str| subscription_error(&SubscriptionFailure::Authorization(text.into()));
+        let unauthorized = auth("the auth endpoint answered 401: session expired");
+        assert_eq!(unauthorized.code, "unauthorized");
+        assert!(is_refusal(&unauthorized));
+        assert!(is_refusal(&auth(
+            "the auth endpoint answered 403: not yours"
+        )));
+        for passing in [
+            "the auth endpoint answered 500: disrupted",
+            "the auth endpoint answered 503: busy",
+            "the auth endpoint could not be reached: connection reset",
+        ] {
+            let error = auth(passing);
+            assert_eq!(error.code, "network", "{passing}");
+            assert!(!is_refusal(&error), "{passing}");
+        }
+        let relay = |status| {
+            subscription_error(&SubscriptionFailure::Refused {
+                status,
+                message: "no".into(),
+            })
+        };
+        assert!(is_refusal(&relay(Some(403))));
+        assert!(!is_refusal(&relay(None)));
+    }
 
     #[test]
     fn reload_retries_back_off_to_thirty_seconds() {

@@ -1,5 +1,5 @@
-//! The revision rules, events out of order, gaps, and snapshots racing
-//! with events.
+//! The revision rules, events out of order, gaps, snapshots racing with
+//! events, and reloads that cannot settle what was heard before them.
 
 use serde_json::json;
 
@@ -121,6 +121,84 @@ fn a_snapshot_older_than_the_state_is_ignored() {
     assert!(!s.apply_snapshot(snapshot(5)));
     assert_eq!(ids(&s), ["t1"]);
     assert_eq!(s.revision(), 6);
+}
+
+#[test]
+fn a_reload_that_cannot_settle_the_gap_closes_it() {
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(5));
+    s.offer(started(8, "t3"));
+    s.note_revision(9);
+    assert!(s.has_gap());
+    // The snapshot fetched because of the gap is at 6: revisions 8 and 9,
+    // heard of before it was asked for, will never come.
+    let mark = s.reload_mark();
+    assert!(s.apply_reload(snapshot(6), mark));
+    assert_eq!(s.revision(), 6);
+    assert_eq!(s.pending(), 0);
+    assert!(!s.has_gap(), "no reload every gap wait, forever");
+    assert!(ids(&s).is_empty());
+    // The next revision applies as usual.
+    assert_eq!(s.offer(started(7, "t2")), Offer::Applied(0));
+    assert!(!s.has_gap());
+}
+
+#[test]
+fn a_reload_keeps_what_arrived_while_it_was_in_flight() {
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(5));
+    s.offer(started(8, "t3"));
+    let mark = s.reload_mark();
+    // Heard after the request: the snapshot may predate it.
+    s.offer(started(10, "t5"));
+    let mut snap = snapshot(6);
+    snap.active_timers = vec![timer("t1", TimerState::Running, Some(60_000))];
+    assert!(s.apply_reload(snap, mark));
+    assert_eq!(s.revision(), 6);
+    assert_eq!(
+        s.pending(),
+        1,
+        "revision 10 may still be preceded by 7 to 9"
+    );
+    assert!(s.has_gap());
+    for (revision, id) in [(7, "t2"), (8, "t3"), (9, "t4")] {
+        s.offer(started(revision, id));
+    }
+    assert_eq!(s.revision(), 10);
+    assert_eq!(ids(&s), ["t1", "t2", "t3", "t4", "t5"]);
+    assert!(!s.has_gap());
+}
+
+#[test]
+fn a_reload_older_than_changes_applied_in_flight_is_ignored() {
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(5));
+    let mark = s.reload_mark();
+    s.offer(started(6, "t1"));
+    assert!(!s.apply_reload(snapshot(5), mark));
+    assert_eq!(s.revision(), 6);
+    assert_eq!(ids(&s), ["t1"]);
+    assert!(!s.has_gap());
+}
+
+#[test]
+fn a_reload_behind_the_state_it_was_asked_from_replaces_it() {
+    // The server's database went back (restored from a backup): its
+    // snapshot is the truth even though its revision is lower.
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(50));
+    s.offer(started(51, "t1"));
+    s.offer(started(53, "t3"));
+    let mark = s.reload_mark();
+    let mut snap = snapshot(3);
+    snap.active_timers = vec![timer("t0", TimerState::Paused, None)];
+    assert!(s.apply_reload(snap, mark));
+    assert_eq!(s.revision(), 3);
+    assert_eq!(ids(&s), ["t0"]);
+    assert_eq!(s.pending(), 0);
+    assert!(!s.has_gap());
+    assert_eq!(s.offer(started(4, "t4")), Offer::Applied(0));
+    assert_eq!(ids(&s), ["t0", "t4"]);
 }
 
 #[test]
