@@ -1,9 +1,16 @@
 //! A TCP proxy that reads what passes: it counts HTTP requests (per
 //! request line, keep-alive included) and WebSocket frames (after the
 //! upgrade, both ways), so a test can say "this device sent no HTTP
-//! request for an hour" at the server's side of the wire. It can also fail
-//! the Pusher HTTP API (`POST /apps/…`, the server's broadcasts) while
-//! WebSockets keep flowing.
+//! request for an hour" at the server's side of the wire, and keeps each
+//! request's head (so a test can read the headers a request carried). It
+//! can also fail the Pusher HTTP API (`POST /apps/…`, the server's
+//! broadcasts) while WebSockets keep flowing, and disrupt the next few
+//! requests that start with a given request line ([`Disruption`]).
+//!
+//! Disruptions assume the client does not pipeline (reqwest does not): a
+//! request is only sent once the previous response on its connection is
+//! complete, so the next response on a connection answers the request
+//! just forwarded.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -22,8 +29,12 @@ pub struct ProxyStats {
     pub ws_frames_to_client: AtomicU64,
     /// Relay HTTP API requests refused while failing.
     pub failed_api_requests: AtomicU64,
+    /// Requests a [`Disruption`] was applied to.
+    pub disrupted_requests: AtomicU64,
     /// Every request line seen, for messages.
     pub request_lines: Mutex<Vec<String>>,
+    /// Every request head seen (request line and headers), in order.
+    pub request_heads: Mutex<Vec<String>>,
 }
 
 impl ProxyStats {
@@ -37,12 +48,98 @@ impl ProxyStats {
             self.ws_frames_to_client.load(Ordering::Relaxed),
         )
     }
+
+    pub fn disrupted_requests(&self) -> u64 {
+        self.disrupted_requests.load(Ordering::Relaxed)
+    }
+
+    /// How many requests began with `line_prefix` (e.g. `GET /api/me `).
+    pub fn requests_to(&self, line_prefix: &str) -> usize {
+        self.request_lines
+            .lock()
+            .expect("lines")
+            .iter()
+            .filter(|l| l.starts_with(line_prefix))
+            .count()
+    }
+
+    /// The values of header `name` on the requests that began with
+    /// `line_prefix`, in order (requests without it are skipped).
+    pub fn header_values(&self, line_prefix: &str, name: &str) -> Vec<String> {
+        self.request_heads
+            .lock()
+            .expect("heads")
+            .iter()
+            .filter(|head| head.starts_with(line_prefix))
+            .filter_map(|head| {
+                head.lines()
+                    .skip(1)
+                    .filter_map(|l| l.split_once(':'))
+                    .find(|(k, _)| k.trim().eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.trim().to_owned())
+            })
+            .collect()
+    }
+}
+
+/// What the proxy does to a request chosen by [`HttpProxy::disrupt`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disruption {
+    /// Answer with this status and an API error body without passing the
+    /// request on, then close the connection: e.g. a 500 from a server
+    /// briefly unable to answer, or a 403.
+    Answer(u16),
+    /// Pass the request on, then close the connection when the response
+    /// begins, so none of it reaches the client: the server acted, and the
+    /// client cannot know.
+    LoseResponse,
+}
+
+/// The reply of [`Disruption::Answer`], in the server's error format.
+fn answer(status: u16) -> Vec<u8> {
+    let body = format!(
+        r#"{{"error":{{"code":"disrupted","message":"the test proxy answered {status}"}}}}"#
+    );
+    format!(
+        "HTTP/1.1 {status} Disrupted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+struct Rule {
+    line_prefix: String,
+    disruption: Disruption,
+    remaining: u32,
+}
+
+/// What the connections share with the handle.
+#[derive(Default)]
+struct Shared {
+    stats: Arc<ProxyStats>,
+    fail_api: AtomicBool,
+    rules: Mutex<Vec<Rule>>,
+}
+
+impl Shared {
+    /// The disruption for a request with this request line, if one is due
+    /// (each applied counts against its rule).
+    fn disruption_for(&self, line: &str) -> Option<Disruption> {
+        let mut rules = self.rules.lock().expect("rules");
+        let rule = rules
+            .iter_mut()
+            .find(|r| r.remaining > 0 && line.starts_with(&r.line_prefix))?;
+        rule.remaining -= 1;
+        self.stats
+            .disrupted_requests
+            .fetch_add(1, Ordering::Relaxed);
+        Some(rule.disruption)
+    }
 }
 
 pub struct HttpProxy {
     addr: SocketAddr,
-    stats: Arc<ProxyStats>,
-    fail_api: Arc<AtomicBool>,
+    shared: Arc<Shared>,
     upstream: Arc<Mutex<SocketAddr>>,
     task: JoinHandle<()>,
 }
@@ -57,19 +154,12 @@ impl HttpProxy {
     pub async fn start(upstream: SocketAddr) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
-        let stats = Arc::new(ProxyStats::default());
-        let fail_api = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Shared::default());
         let upstream = Arc::new(Mutex::new(upstream));
-        let task = tokio::spawn(accept(
-            listener,
-            stats.clone(),
-            fail_api.clone(),
-            upstream.clone(),
-        ));
+        let task = tokio::spawn(accept(listener, shared.clone(), upstream.clone()));
         Self {
             addr,
-            stats,
-            fail_api,
+            shared,
             upstream,
             task,
         }
@@ -80,13 +170,23 @@ impl HttpProxy {
     }
 
     pub fn stats(&self) -> &Arc<ProxyStats> {
-        &self.stats
+        &self.shared.stats
     }
 
     /// While set, every `POST /apps/…` (the relay's HTTP API) is answered
     /// by a reset connection.
     pub fn fail_relay_api(&self, fail: bool) {
-        self.fail_api.store(fail, Ordering::Relaxed);
+        self.shared.fail_api.store(fail, Ordering::Relaxed);
+    }
+
+    /// Applies `disruption` to the next `times` requests whose request
+    /// line starts with `line_prefix` (e.g. `POST /api/pusher/auth `).
+    pub fn disrupt(&self, line_prefix: &str, disruption: Disruption, times: u32) {
+        self.shared.rules.lock().expect("rules").push(Rule {
+            line_prefix: line_prefix.to_owned(),
+            disruption,
+            remaining: times,
+        });
     }
 
     pub fn set_upstream(&self, upstream: SocketAddr) {
@@ -94,18 +194,13 @@ impl HttpProxy {
     }
 }
 
-async fn accept(
-    listener: TcpListener,
-    stats: Arc<ProxyStats>,
-    fail_api: Arc<AtomicBool>,
-    upstream: Arc<Mutex<SocketAddr>>,
-) {
+async fn accept(listener: TcpListener, shared: Arc<Shared>, upstream: Arc<Mutex<SocketAddr>>) {
     loop {
         let Ok((client, _)) = listener.accept().await else {
             continue;
         };
         let target = *upstream.lock().expect("upstream");
-        let (stats, fail_api) = (stats.clone(), fail_api.clone());
+        let shared = shared.clone();
         tokio::spawn(async move {
             let Ok(server) = TcpStream::connect(target).await else {
                 let _ = client.set_zero_linger();
@@ -113,42 +208,38 @@ async fn accept(
             };
             let _ = client.set_nodelay(true);
             let _ = server.set_nodelay(true);
-            pump(client, server, stats, fail_api).await;
+            pump(client, server, &shared).await;
         });
     }
 }
 
-async fn pump(
-    client: TcpStream,
-    server: TcpStream,
-    stats: Arc<ProxyStats>,
-    fail_api: Arc<AtomicBool>,
-) {
+async fn pump(client: TcpStream, server: TcpStream, shared: &Shared) {
     let (mut client_read, mut client_write) = client.into_split();
     let (mut server_read, mut server_write) = server.into_split();
-    let upgraded = Arc::new(AtomicBool::new(false));
-    let up_stats = stats.clone();
-    let up_flag = upgraded.clone();
-    let up = async move {
+    let upgraded = AtomicBool::new(false);
+    // The response now coming is to be lost.
+    let lose_response = AtomicBool::new(false);
+    // Ends with the answer the proxy gives instead of the server, if any.
+    let up = async {
         let mut requests = Requests::default();
         let mut buf = [0u8; 16 * 1024];
         loop {
             let n = match client_read.read(&mut buf).await {
-                Ok(0) | Err(_) => break,
+                Ok(0) | Err(_) => return None,
                 Ok(n) => n,
             };
-            if requests
-                .feed(&buf[..n], &up_stats, &fail_api, &up_flag)
-                .is_err()
-            {
-                break;
+            match requests.feed(&buf[..n], shared, &upgraded) {
+                Verdict::Forward => {}
+                Verdict::ForwardLosingResponse => lose_response.store(true, Ordering::Relaxed),
+                Verdict::Reset => return None,
+                Verdict::Answer(answer) => return Some(answer),
             }
             if server_write.write_all(&buf[..n]).await.is_err() {
-                break;
+                return None;
             }
         }
     };
-    let down = async move {
+    let down = async {
         let mut reply = Replies::default();
         let mut buf = [0u8; 16 * 1024];
         loop {
@@ -156,8 +247,12 @@ async fn pump(
                 Ok(0) | Err(_) => break,
                 Ok(n) => n,
             };
+            if lose_response.load(Ordering::Relaxed) {
+                // The server has answered, so it has acted: cut here.
+                break;
+            }
             if upgraded.load(Ordering::Relaxed) {
-                reply.feed(&buf[..n], &stats);
+                reply.feed(&buf[..n], &shared.stats);
             }
             if client_write.write_all(&buf[..n]).await.is_err() {
                 break;
@@ -165,10 +260,26 @@ async fn pump(
         }
     };
     // Either direction ending ends the pair (both halves drop).
-    tokio::select! {
-        () = up => {}
-        () = down => {}
+    let instead = tokio::select! {
+        instead = up => instead,
+        () = down => None,
+    };
+    if let Some(reply) = instead {
+        let _ = client_write.write_all(&reply).await;
+        let _ = client_write.shutdown().await;
     }
+}
+
+/// What becomes of what the client just sent.
+#[derive(Debug, PartialEq, Eq)]
+enum Verdict {
+    Forward,
+    /// Forward it, and lose the response that follows.
+    ForwardLosingResponse,
+    /// Drop the connection without forwarding it.
+    Reset,
+    /// Do not forward it: give the client this, then close.
+    Answer(Vec<u8>),
 }
 
 /// Client → server: request lines, headers, bodies; frames after an upgrade.
@@ -180,19 +291,15 @@ struct Requests {
 }
 
 impl Requests {
-    /// Counts what `data` completes; `Err` means reset the connection.
-    fn feed(
-        &mut self,
-        mut data: &[u8],
-        stats: &ProxyStats,
-        fail_api: &AtomicBool,
-        upgraded: &AtomicBool,
-    ) -> Result<(), ()> {
+    /// Counts what `data` completes and decides what becomes of it.
+    fn feed(&mut self, mut data: &[u8], shared: &Shared, upgraded: &AtomicBool) -> Verdict {
+        let stats = &shared.stats;
+        let mut verdict = Verdict::Forward;
         while !data.is_empty() {
             if let Some(frames) = &mut self.frames {
                 let n = frames.feed(data);
                 stats.ws_frames_to_server.fetch_add(n, Ordering::Relaxed);
-                return Ok(());
+                return verdict;
             }
             if self.body_left > 0 {
                 let n = self.body_left.min(data.len());
@@ -217,9 +324,22 @@ impl Requests {
                 self.frames = Some(Frames::default());
             } else {
                 stats.http_requests.fetch_add(1, Ordering::Relaxed);
-                if line.starts_with("POST /apps/") && fail_api.load(Ordering::Relaxed) {
+                stats
+                    .request_heads
+                    .lock()
+                    .expect("heads")
+                    .push(head.trim_end().to_owned());
+                if line.starts_with("POST /apps/") && shared.fail_api.load(Ordering::Relaxed) {
                     stats.failed_api_requests.fetch_add(1, Ordering::Relaxed);
-                    return Err(());
+                    return Verdict::Reset;
+                }
+                match shared.disruption_for(&line) {
+                    Some(Disruption::Answer(status)) => {
+                        stats.request_lines.lock().expect("lines").push(line);
+                        return Verdict::Answer(answer(status));
+                    }
+                    Some(Disruption::LoseResponse) => verdict = Verdict::ForwardLosingResponse,
+                    None => {}
                 }
                 self.body_left = head
                     .lines()
@@ -230,23 +350,15 @@ impl Requests {
             }
             stats.request_lines.lock().expect("lines").push(line);
             // What followed the head in this read: body or frames.
-            self.feed_rest(&rest, stats, fail_api, upgraded)?;
+            if !rest.is_empty() {
+                match self.feed(&rest, shared, upgraded) {
+                    Verdict::Forward => {}
+                    Verdict::ForwardLosingResponse => verdict = Verdict::ForwardLosingResponse,
+                    stop => return stop,
+                }
+            }
         }
-        Ok(())
-    }
-
-    fn feed_rest(
-        &mut self,
-        rest: &[u8],
-        stats: &ProxyStats,
-        fail_api: &AtomicBool,
-        upgraded: &AtomicBool,
-    ) -> Result<(), ()> {
-        if rest.is_empty() {
-            Ok(())
-        } else {
-            self.feed(rest, stats, fail_api, upgraded)
-        }
+        verdict
     }
 }
 
@@ -348,24 +460,66 @@ mod tests {
 
     #[test]
     fn keep_alive_requests_are_counted_one_by_one() {
-        let stats = ProxyStats::default();
-        let fail = AtomicBool::new(false);
+        let shared = Shared::default();
         let up = AtomicBool::new(false);
         let mut r = Requests::default();
         let two = b"POST /api/x HTTP/1.1\r\ncontent-length: 4\r\n\r\nabcdGET /api/me HTTP/1.1\r\nhost: h\r\n\r\n";
         for chunk in two.chunks(7) {
-            r.feed(chunk, &stats, &fail, &up).unwrap();
+            assert_eq!(r.feed(chunk, &shared, &up), Verdict::Forward);
         }
-        assert_eq!(stats.http_requests(), 2);
-        fail.store(true, Ordering::Relaxed);
-        assert!(
-            r.feed(
-                b"POST /apps/1/batch_events HTTP/1.1\r\n\r\n",
-                &stats,
-                &fail,
-                &up
-            )
-            .is_err()
+        assert_eq!(shared.stats.http_requests(), 2);
+        assert_eq!(shared.stats.header_values("GET /api/me ", "Host"), ["h"]);
+        shared.fail_api.store(true, Ordering::Relaxed);
+        assert_eq!(
+            r.feed(b"POST /apps/1/batch_events HTTP/1.1\r\n\r\n", &shared, &up),
+            Verdict::Reset
         );
+    }
+
+    #[test]
+    fn disruptions_apply_to_the_next_matching_requests_only() {
+        let shared = Shared::default();
+        shared.rules.lock().unwrap().push(Rule {
+            line_prefix: "POST /api/pusher/auth ".into(),
+            disruption: Disruption::Answer(500),
+            remaining: 1,
+        });
+        shared.rules.lock().unwrap().push(Rule {
+            line_prefix: "POST /api/families/".into(),
+            disruption: Disruption::LoseResponse,
+            remaining: 1,
+        });
+        let up = AtomicBool::new(false);
+        let auth = b"POST /api/pusher/auth HTTP/1.1\r\ncontent-length: 2\r\n\r\nab";
+        assert_eq!(
+            Requests::default().feed(auth, &shared, &up),
+            Verdict::Answer(answer(500))
+        );
+        assert_eq!(
+            Requests::default().feed(auth, &shared, &up),
+            Verdict::Forward
+        );
+        let star = b"POST /api/families/f/members/m/stars HTTP/1.1\r\nidempotency-key: k1\r\ncontent-length: 2\r\n\r\n{}";
+        let mut r = Requests::default();
+        assert_eq!(r.feed(&star[..20], &shared, &up), Verdict::Forward);
+        assert_eq!(
+            r.feed(&star[20..], &shared, &up),
+            Verdict::ForwardLosingResponse
+        );
+        assert_eq!(
+            Requests::default().feed(star, &shared, &up),
+            Verdict::Forward
+        );
+        assert_eq!(shared.stats.disrupted_requests(), 2);
+        assert_eq!(
+            shared
+                .stats
+                .header_values("POST /api/families/", "Idempotency-Key"),
+            ["k1", "k1"]
+        );
+        let reply = String::from_utf8(answer(500)).unwrap();
+        assert!(reply.starts_with("HTTP/1.1 500 "), "{reply}");
+        let (head, body) = reply.split_once("\r\n\r\n").unwrap();
+        assert!(head.contains(&format!("content-length: {}", body.len())));
     }
 }

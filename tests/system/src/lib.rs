@@ -5,8 +5,9 @@
 //! the API ([`Household`]), and `kinboard-core` devices ([`Device`]) that
 //! reach the server through proxies the test controls: a
 //! [`kinboard_testkit::FaultProxy`] per device for cuts and blackholes, and
-//! an [`HttpProxy`] that counts HTTP requests and WebSocket frames and can
-//! fail the relay's HTTP API.
+//! an [`HttpProxy`] that counts HTTP requests and WebSocket frames, can
+//! fail the relay's HTTP API, and can disrupt chosen requests (answer 500,
+//! or lose the response after the server acted).
 
 mod device;
 mod household;
@@ -15,7 +16,7 @@ mod server;
 
 pub use device::{Device, DeviceBuilder, ShiftedClock, fast_pusher, normalized};
 pub use household::{Household, PASSWORD, PIN};
-pub use http_proxy::{HttpProxy, ProxyStats};
+pub use http_proxy::{Disruption, HttpProxy, ProxyStats};
 pub use server::{RelayMode, TestServer};
 
 /// Logs to the test output when `RUST_LOG` is set.

@@ -6,11 +6,14 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use kinboard_relay::{Relay, RelayConfig};
 use kinboard_server::{RealtimeConfig, RunningServer, Scheme, Server, ServerConfig};
 use kinboard_testkit::FaultProxy;
 use pusher_protocol::AppCredentials;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -193,5 +196,75 @@ impl TestServer {
     /// The fault proxy every relay connection passes through.
     pub fn relay_link(&self) -> &FaultProxy {
         &self.relay.as_ref().expect("a standalone relay").front
+    }
+
+    /// Publishes `events` (name, data), in this order, on `channel` in one
+    /// signed `batch_events` request to the standalone relay's HTTP API,
+    /// as a server would but with no database change behind them: a test
+    /// decides the revisions devices see, and their order.
+    pub async fn publish_to_relay(&self, channel: &str, events: &[(&str, String)]) {
+        let relay = self.relay.as_ref().expect("a standalone relay");
+        let batch: Vec<serde_json::Value> = events
+            .iter()
+            .map(|(name, data)| serde_json::json!({"name": name, "channel": channel, "data": data}))
+            .collect();
+        let body = serde_json::json!({ "batch": batch }).to_string();
+        let path = format!("/apps/{}/batch_events", relay.app.app_id);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .expect("after 1970")
+            .as_secs();
+        // Keys and hex digests only: nothing to percent-encode.
+        let query: Vec<String> = relay
+            .app
+            .sign_request("POST", &path, &[], body.as_bytes(), now)
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let addr = relay.front.addr();
+        let request = format!(
+            "POST {path}?{} HTTP/1.1\r\nhost: {addr}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            query.join("&"),
+            body.len()
+        );
+        let mut stream = BufReader::new(TcpStream::connect(addr).await.expect("reach the relay"));
+        stream
+            .get_mut()
+            .write_all(request.as_bytes())
+            .await
+            .expect("send to the relay");
+        // Read by content-length: the fault proxy ends a connection with a
+        // reset, which may overtake the reply's last bytes.
+        let mut status = String::new();
+        stream
+            .read_line(&mut status)
+            .await
+            .expect("the relay's reply");
+        let mut length = 0;
+        loop {
+            let mut line = String::new();
+            stream
+                .read_line(&mut line)
+                .await
+                .expect("the relay's reply");
+            if line.trim_end().is_empty() {
+                break;
+            }
+            if let Some((name, value)) = line.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().expect("a content-length");
+            }
+        }
+        let mut body = vec![0; length];
+        stream
+            .read_exact(&mut body)
+            .await
+            .expect("the relay's reply");
+        assert!(
+            status.starts_with("HTTP/1.1 200"),
+            "the relay refused the events: {status}{}",
+            String::from_utf8_lossy(&body)
+        );
     }
 }

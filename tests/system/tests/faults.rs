@@ -1,14 +1,22 @@
 //! Faults between the devices and the server, injected by proxies the
 //! test controls; after each, every device converges to the database's
-//! state by itself (no Refresh pressed).
+//! state by itself (no Refresh pressed) — except after a refusal, which
+//! only the person can act on.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kinboard_core::ConnectionStatus;
-use kinboard_system_tests::{Device, DeviceBuilder, Household, RelayMode, TestServer};
+use kinboard_core::api::wire::TimerState;
+use kinboard_system_tests::{
+    Device, DeviceBuilder, Disruption, Household, HttpProxy, RelayMode, TestServer,
+};
 use kinboard_testkit::eventually;
 
 const CONVERGE: Duration = Duration::from_secs(10);
+
+/// The request line of a channel authorisation.
+const AUTH: &str = "POST /api/pusher/auth ";
 
 async fn not_live(device: &Device, within: Duration) {
     eventually("the device to notice the link is down", within, || async {
@@ -185,5 +193,131 @@ async fn devices_catch_up_through_the_revision_gap_after_broadcasts_failed() {
         other.dashboard.api().requests_sent() - requests_before,
         1,
         "one snapshot, no reconnect"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_channel_authorisation_is_retried_while_the_socket_stays_up() {
+    let server = TestServer::start().await;
+    let home = Household::create(&server, "Parkers").await;
+    let front = HttpProxy::start(server.addr()).await;
+    // The server cannot authorise the family channel for a while.
+    front.disrupt(AUTH, Disruption::Answer(500), 3);
+    let device = DeviceBuilder::new(&server, &home)
+        .via(front.addr())
+        .connect()
+        .await;
+    let actor = DeviceBuilder::new(&server, &home).connect().await;
+    let stats = front.stats().clone();
+    eventually("three failed authorisations", CONVERGE, || async {
+        (stats.disrupted_requests() >= 3).then_some(())
+    })
+    .await;
+
+    // Nobody presses Refresh, and the socket stays up (so the connection
+    // has no reconnect to retry the channel on): the device asks again.
+    device.live().await;
+    assert_eq!(stats.requests_to(AUTH), 4);
+    assert_eq!(stats.websockets.load(Ordering::Relaxed), 1, "no reconnect");
+    assert_eq!(device.view().last_error, None);
+
+    // Live updates flow again: the next action arrives as an event.
+    let sent_before = device.dashboard.api().requests_sent();
+    let t = actor
+        .dashboard
+        .start_timer(&home.members[0], "Reading", 1200, 1)
+        .await
+        .unwrap();
+    eventually("the timer on the device", CONVERGE, || async {
+        device
+            .view()
+            .timer(&t.id)
+            .is_some_and(|t| t.state == TimerState::Running)
+            .then_some(())
+    })
+    .await;
+    assert_eq!(
+        device.dashboard.api().requests_sent() - sent_before,
+        0,
+        "by the event, not a reload"
+    );
+    server.converged(&home, &[&device, &actor], CONVERGE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_channel_is_shown_and_asked_again_only_on_refresh() {
+    let server = TestServer::start().await;
+    let home = Household::create(&server, "Parkers").await;
+    let front = HttpProxy::start(server.addr()).await;
+    front.disrupt(AUTH, Disruption::Answer(403), 1);
+    let device = DeviceBuilder::new(&server, &home)
+        .via(front.addr())
+        .connect()
+        .await;
+    let stats = front.stats().clone();
+    eventually("the refusal on the banner", CONVERGE, || async {
+        device
+            .view()
+            .last_error
+            .as_ref()
+            .is_some_and(|e| e.code == "forbidden")
+            .then_some(())
+    })
+    .await;
+
+    // The observation window: a retry loop would have asked again after
+    // 0.5 s. Absence cannot be waited for, only watched.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(stats.requests_to(AUTH), 1, "a refusal is not retried");
+    assert_ne!(device.view().connection.state, ConnectionStatus::Live);
+
+    // The person presses Refresh: the channel is asked for once more.
+    device.dashboard.refresh().await.unwrap();
+    device.live().await;
+    assert_eq!(stats.requests_to(AUTH), 2);
+    assert_eq!(stats.websockets.load(Ordering::Relaxed), 1, "no reconnect");
+    server.converged(&home, &[&device], CONVERGE).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_whose_reply_is_lost_is_retried_with_its_key_and_applied_once() {
+    let server = TestServer::start().await;
+    let home = Household::create(&server, "Parkers").await;
+    let front = HttpProxy::start(server.addr()).await;
+    let device = DeviceBuilder::new(&server, &home)
+        .via(front.addr())
+        .connect()
+        .await;
+    let other = DeviceBuilder::new(&server, &home).connect().await;
+    server.converged(&home, &[&device, &other], CONVERGE).await;
+    let ada = &home.members[0];
+    let balance_before = device.view().member(ada).unwrap().balance;
+    let stars = format!("POST /api/families/{}/members/{ada}/stars ", home.family_id);
+    // The server applies the first try, but its reply never arrives.
+    front.disrupt(&stars, Disruption::LoseResponse, 1);
+
+    device
+        .dashboard
+        .add_stars(ada, 3, "set the table", None)
+        .await
+        .unwrap();
+
+    let stats = front.stats();
+    assert_eq!(stats.disrupted_requests(), 1);
+    let keys = stats.header_values(&stars, "idempotency-key");
+    assert_eq!(keys.len(), 2, "one try and one retry: {keys:?}");
+    assert_eq!(keys[0], keys[1], "the retry carried the same key");
+    server.converged(&home, &[&device, &other], CONVERGE).await;
+    let truth = server.truth(&home).await;
+    let balance = truth["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["id"] == ada.as_str())
+        .map(|m| m["balance"].as_i64().unwrap());
+    assert_eq!(
+        balance,
+        Some(balance_before + 3),
+        "applied exactly once in the database"
     );
 }
