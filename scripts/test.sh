@@ -34,7 +34,7 @@ step "core: the keyring store against a real Secret Service (dbus-run-session, g
 core_keyring=$(cargo test --locked -p kinboard-core --test keyring --no-run --message-format=json 2>/dev/null \
   | grep '"name":"keyring"' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n1)
 keyring_data=$(mktemp -d /tmp/kinboard-core-keyring.XXXXXX)
-dbus-run-session -- env KEYRING_DATA="$keyring_data" CORE_KEYRING="$core_keyring" sh -c '
+dbus-run-session -- env KINBOARD_REQUIRE_KEYRING=1 KEYRING_DATA="$keyring_data" CORE_KEYRING="$core_keyring" sh -c '
     # An unlocked Secret Service whose keyrings live in a throwaway directory.
     printf kinboard | XDG_DATA_HOME="$KEYRING_DATA" gnome-keyring-daemon --unlock --components=secrets >/dev/null
     "$CORE_KEYRING" --nocapture'

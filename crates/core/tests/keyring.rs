@@ -3,9 +3,14 @@
 //! deleted. `scripts/test.sh` runs this under `dbus-run-session` with an
 //! unlocked `gnome-keyring-daemon`; elsewhere it is skipped, saying why,
 //! when no session bus is reachable (and fails if a bus is there but the
-//! secret store is not).
+//! secret store is not). With `KINBOARD_REQUIRE_KEYRING` set (as
+//! `scripts/test.sh` sets it) a missing bus fails instead: there a skip
+//! would hide a broken setup behind a green run.
 
 use kinboard_core::{CredentialStore, KeyringStore};
+
+/// Set where the Secret Service must be there, so a skip is a failure.
+const REQUIRE: &str = "KINBOARD_REQUIRE_KEYRING";
 
 /// Why the session bus cannot be reached, if it cannot.
 fn no_session_bus() -> Option<String> {
@@ -31,6 +36,10 @@ fn no_session_bus() -> Option<String> {
 #[test]
 fn the_keyring_store_keeps_a_secret_in_the_secret_service() {
     if let Some(reason) = no_session_bus() {
+        assert!(
+            std::env::var_os(REQUIRE).is_none(),
+            "{REQUIRE} is set but no session bus is reachable ({reason})"
+        );
         eprintln!(
             "skipped: no session bus is reachable ({reason}); scripts/test.sh runs this under dbus-run-session"
         );
