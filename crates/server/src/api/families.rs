@@ -129,6 +129,7 @@ pub struct Invite {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InviteResponse {
     pub invite: Invite,
+    pub revision: i64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -472,15 +473,18 @@ pub async fn create_invite(
         family_id: family_id.clone(),
         expires_at: now + INVITE_TTL_MS,
     };
+    // A mutation like any other: it bumps the revision in its transaction.
+    let mut tx = FamilyTx::begin(&state, &family_id).await?;
     sqlx::query("INSERT INTO invites (code, family_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&invite.code)
         .bind(&family_id)
         .bind(caller.principal())
         .bind(now)
         .bind(invite.expires_at)
-        .execute(&state.db.writer)
+        .execute(tx.conn())
         .await?;
-    Reply::created(InviteResponse { invite })
+    let revision = tx.commit(&state).await?;
+    Reply::created(InviteResponse { invite, revision })
 }
 
 /// Joins the invite's family as a parent. Accepting a family one already

@@ -7,6 +7,21 @@ use serde_json::json;
 use crate::support::{TestServer, both};
 
 both! {
+    async fn creating_an_invite_bumps_the_revision(s) {
+        let f = s.family("Ana").await;
+        let before = s.revision(&f.id).await;
+        let r = s.post(&format!("/api/families/{}/invites", f.id), &f.parent.token, json!({})).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["revision"], before + 1);
+        assert_eq!(s.revision(&f.id).await, before + 1);
+        let code = r.body["invite"]["code"].as_str().unwrap();
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM invites WHERE code = '{code}'")).await, 1);
+        // Accepting it is a mutation of its own.
+        let other = s.parent("Ben").await;
+        s.post(&format!("/api/invites/{code}/accept"), &other.token, json!({})).await.ok();
+        assert_eq!(s.revision(&f.id).await, before + 2);
+    }
+
     async fn sign_up_sign_in_me_and_sign_out(s) {
         let p = s.parent("Ana").await;
         let dup = s.call(Method::POST, "/api/auth/sign-up", None,
