@@ -239,6 +239,10 @@ pub fn transition(
             timer.state = Expired;
             Transition::Changed(EXPIRED)
         }
+        // A finished timer has left every dashboard; re-announcing it would
+        // bump the revision and broadcast for nothing. The caller still
+        // gets the stored timer back.
+        (TimerAction::Sync, Completed | Cancelled) => Transition::Unchanged,
         (TimerAction::Sync, _) => Transition::Changed(UPDATED),
         (_, state) => return Err(finished(state)),
     };
@@ -569,7 +573,7 @@ timer_action!(
 timer_action!(
     sync,
     "/api/timers/{timerId}/sync",
-    "Re-announces the authoritative timer to every device (`timer:updated`, or `timer:expired` when it has run out).",
+    "Re-announces the authoritative timer to every device (`timer:updated`, or `timer:expired` when it has run out); a completed or cancelled timer is returned as it is, with nothing broadcast.",
     TimerAction::Sync
 );
 timer_action!(
@@ -738,10 +742,15 @@ mod tests {
     fn finished_timers_refuse_everything_but_their_own_action() {
         let mut t = running(10_000);
         transition(&mut t, TimerAction::Cancel, 1_000).unwrap();
-        assert_eq!(
-            transition(&mut t, TimerAction::Cancel, 2_000).unwrap(),
-            Transition::Unchanged
-        );
+        for action in [TimerAction::Cancel, TimerAction::Sync] {
+            let before = t.clone();
+            assert_eq!(
+                transition(&mut t, action, 2_000).unwrap(),
+                Transition::Unchanged,
+                "{action:?}"
+            );
+            assert_eq!(t, before, "{action:?}");
+        }
         for action in [
             TimerAction::Pause,
             TimerAction::Resume,
@@ -761,10 +770,13 @@ mod tests {
             transition(&mut t, TimerAction::Confirm, 1_000).unwrap(),
             Transition::Changed(COMPLETED)
         );
-        assert_eq!(
-            transition(&mut t, TimerAction::Confirm, 2_000).unwrap(),
-            Transition::Unchanged
-        );
+        for action in [TimerAction::Confirm, TimerAction::Sync] {
+            assert_eq!(
+                transition(&mut t, action, 2_000).unwrap(),
+                Transition::Unchanged,
+                "{action:?}"
+            );
+        }
         assert!(matches!(
             transition(&mut t, TimerAction::Cancel, 3_000),
             Err(ApiError::Conflict(_))

@@ -156,6 +156,35 @@ both! {
         events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 10, "revision": s3.body["revision"] })).await;
     }
 
+    async fn syncing_a_finished_timer_changes_and_broadcasts_nothing(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let mut events = s.subscribe(tok, &f.id).await;
+        let (cancelled, rev) = s.start_timer(&f, 600).await;
+        events.expect("timer:started", json!({ "timer": cancelled, "revision": rev })).await;
+        let r = s.post(&timer_path(&cancelled, "cancel"), tok, json!({})).await;
+        let cancelled = r.ok()["timer"].clone();
+        events.expect("timer:cancelled", json!({ "timerId": cancelled["id"], "revision": rev + 1 })).await;
+        let (completed, rev) = s.start_timer(&f, 600).await;
+        events.expect("timer:started", json!({ "timer": completed, "revision": rev })).await;
+        let r = s.post(&timer_path(&completed, "confirm"), tok, json!({})).await;
+        let completed = r.ok()["timer"].clone();
+        let rev = r.body["revision"].as_i64().unwrap();
+        events.expect("timer:completed", json!({ "timer": completed, "starsAwarded": 2, "revision": rev - 1 })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 2, "revision": rev })).await;
+
+        for timer in [&cancelled, &completed] {
+            let r = s.post(&timer_path(timer, "sync"), tok, json!({})).await;
+            assert_eq!(r.ok()["revision"], rev, "{}", timer["state"]);
+            assert_eq!(&r.body["timer"], timer);
+        }
+        assert_eq!(s.revision(&f.id).await, rev);
+        // Nothing was broadcast: the next event is this marker's.
+        let (marker, marker_rev) = s.start_timer(&f, 60).await;
+        assert_eq!(marker_rev, rev + 1);
+        events.expect("timer:started", json!({ "timer": marker, "revision": rev + 1 })).await;
+    }
+
     async fn templates_crud(s) {
         let f = s.family("Ana").await;
         let tok = &f.parent.token;
