@@ -22,6 +22,8 @@ const COMMANDS: &[&str] = &[
     "remove_stars",
     "refresh",
     "heartbeat",
+    "create_kiosk_pairing",
+    "pair_kiosk",
 ];
 
 fn main() {

@@ -10,7 +10,7 @@ use kinboard_core::DashboardView;
 use tauri::State;
 
 use crate::error::CommandError;
-use crate::shell::{SessionView, Shell};
+use crate::shell::{PairingView, SessionView, Shell};
 
 type Shared<'a> = State<'a, Arc<Shell>>;
 type Reply<T = ()> = Result<T, CommandError>;
@@ -174,4 +174,14 @@ pub(crate) async fn refresh(shell: Shared<'_>) -> Reply {
 #[tauri::command]
 pub(crate) fn heartbeat(heartbeat: State<'_, Arc<crate::kiosk::Heartbeat>>) {
     heartbeat.beat();
+}
+
+#[tauri::command]
+pub(crate) async fn create_kiosk_pairing(shell: Shared<'_>, name: String) -> Reply<PairingView> {
+    shell.create_kiosk_pairing(&name).await
+}
+
+#[tauri::command]
+pub(crate) async fn pair_kiosk(shell: Shared<'_>, server_url: String, code: String) -> Reply {
+    shell.pair_kiosk(&server_url, &code).await
 }

@@ -73,6 +73,8 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             commands::remove_stars,
             commands::refresh,
             commands::heartbeat,
+            commands::create_kiosk_pairing,
+            commands::pair_kiosk,
         ])
         .setup(move |app| {
             window::setup(app, profile.name(), args.kiosk)?;

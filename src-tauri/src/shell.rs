@@ -56,6 +56,17 @@ pub(crate) struct SessionView {
     pub(crate) desktop: DesktopStatus,
 }
 
+/// What `create_kiosk_pairing` answers: the one-time code, and the
+/// address the kitchen screen reaches the household server at.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct PairingView {
+    pub(crate) code: String,
+    pub(crate) name: String,
+    pub(crate) expires_at: i64,
+    pub(crate) server_url: String,
+}
+
 /// A server running inside this app.
 struct Hosted {
     server: RunningServer,
@@ -589,6 +600,62 @@ impl Shell {
         Ok(())
     }
 
+    /// A one-time code for pairing a kitchen screen with this family.
+    pub(crate) async fn create_kiosk_pairing(
+        &self,
+        name: &str,
+    ) -> Result<PairingView, CommandError> {
+        let dashboard = self.dashboard().await?;
+        let pairing = dashboard
+            .api()
+            .create_kiosk_pairing(dashboard.family_id(), name.trim())
+            .await?;
+        Ok(PairingView {
+            code: pairing.code,
+            name: pairing.name,
+            expires_at: pairing.expires_at,
+            server_url: self
+                .address_for_other_screens(dashboard.api().base_url())
+                .await,
+        })
+    }
+
+    /// Where another screen reaches the household server: this app's
+    /// server on the LAN address of this computer when it hosts it on
+    /// every address, else the address this app uses.
+    async fn address_for_other_screens(&self, used: &str) -> String {
+        let hosted = self.hosted.lock().await;
+        match hosted.as_ref().map(|h| h.server.addr) {
+            Some(addr) if addr.ip().is_unspecified() => match lan_address() {
+                Some(ip) => format!("http://{}", SocketAddr::new(ip, addr.port())),
+                None => used.to_owned(),
+            },
+            _ => used.to_owned(),
+        }
+    }
+
+    /// Pairs this screen as a kiosk with a code from a parent's device.
+    pub(crate) async fn pair_kiosk(
+        self: &Arc<Self>,
+        server_url: &str,
+        code: &str,
+    ) -> Result<(), CommandError> {
+        self.wait_ready().await;
+        let api = ApiClient::new(server_url.trim())?;
+        // The code works once: claim it before anything can fail and need
+        // a retry (a keyring that refuses the token falls back to memory).
+        let claimed = api.claim_kiosk_pairing(code.trim()).await?;
+        let (name, token) = (claimed.kiosk.name.as_str(), claimed.token.as_str());
+        let session = self
+            .keeping_token(
+                |store| Session::with_kiosk_token(api.clone(), name, token, store),
+                |store| Session::with_kiosk_token(api.clone(), name, token, store),
+            )
+            .await?;
+        tracing::info!(server = %api.base_url(), kiosk = %session.info().account, "paired as a kiosk");
+        self.begin(session, false).await
+    }
+
     /// Closes the dashboard and stops the embedded server (at exit).
     pub(crate) async fn shutdown(&self) {
         self.end_dashboard().await;
@@ -596,4 +663,13 @@ impl Shell {
             hosted.server.shutdown().await;
         }
     }
+}
+
+/// This computer's address on the network it would reach the internet
+/// through (no packet is sent: connecting a UDP socket only picks a route).
+fn lan_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).ok()?;
+    socket.connect(("192.0.2.1", 9)).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
 }

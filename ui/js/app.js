@@ -225,6 +225,16 @@ export function startApp({
       return;
     }
     let ok;
+    if (d.kind === 'pair') {
+      if (d.pairing) { closeDialog(); return; }
+      const name = (d.name || '').trim();
+      if (!name) { setError('dialog', 'Give the screen a name, like “Kitchen”.'); return; }
+      await run('dialog', 'dialog', 'create_kiosk_pairing', async () => {
+        const pairing = await bridge.createKioskPairing(name);
+        if (state.ui.dialog === d) d.pairing = pairing;
+      });
+      return;
+    }
     if (d.kind === 'stars') {
       const reason = (d.reason || '').trim();
       if (!reason) { setError('dialog', 'Choose or type a reason first.'); return; }
@@ -295,6 +305,9 @@ export function startApp({
         const choreId = b.getAttribute('data-chore-id');
         return run(`chore:${choreId}`, `member:${memberId}`, 'complete_chore', () => bridge.completeChore(choreId, memberId));
       }
+      case 'pair-open':
+        openDialog({ kind: 'pair', name: 'Kitchen', pairing: null }, b);
+        return;
       case 'stars-add':
       case 'stars-remove':
         openDialog({ kind: 'stars', memberId, sign: action === 'stars-add' ? 1 : -1, amount: 1, reason: '', pin: '' }, b);
@@ -343,6 +356,16 @@ export function startApp({
       if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(serverUrl)) serverUrl = `http://${serverUrl}`;
       const ok = await run('signin', 'signin', 'sign_in', () => bridge.signIn({ serverUrl, email, password }));
       if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
+    } else if (kind === 'pair') {
+      let serverUrl = formValue(form, 'serverUrl');
+      const code = formValue(form, 'code');
+      if (!serverUrl || !code) {
+        setError('pair', 'Enter the server address and the pairing code a parent’s device shows.');
+        return;
+      }
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(serverUrl)) serverUrl = `http://${serverUrl}`;
+      const ok = await run('pair', 'pair', 'pair_kiosk', () => bridge.pairKiosk({ serverUrl, code }));
+      if (ok) { form.elements.namedItem('code').value = ''; await afterSignIn(); }
     } else if (kind === 'host') {
       const familyName = formValue(form, 'familyName');
       const name = formValue(form, 'name');
@@ -410,6 +433,10 @@ export function startApp({
     const t = e.target;
     if (t.getAttribute && t.getAttribute('data-input') === 'reason' && state.ui.dialog) {
       state.ui.dialog.reason = t.value;
+      paint();
+    }
+    if (t.getAttribute && t.getAttribute('data-input') === 'pair-name' && state.ui.dialog) {
+      state.ui.dialog.name = t.value;
       paint();
     }
   });

@@ -32,6 +32,8 @@ export const COMMANDS = Object.freeze([
   'remove_stars',
   'refresh',
   'heartbeat',
+  'create_kiosk_pairing',
+  'pair_kiosk',
 ]);
 
 export function createBridge(win = globalThis) {
@@ -104,5 +106,8 @@ export function createBridge(win = globalThis) {
 
     refresh: () => call('refresh', {}),
     heartbeat: () => call('heartbeat', {}),
+    /** A one-time code for pairing a kitchen screen: `{code, name, expiresAt, serverUrl}`. */
+    createKioskPairing: (name) => call('create_kiosk_pairing', { name }),
+    pairKiosk: ({ serverUrl, code }) => call('pair_kiosk', { serverUrl, code }),
   };
 }

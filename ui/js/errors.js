@@ -21,6 +21,8 @@ const ACTIONS = {
   add_stars: 'add stars',
   remove_stars: 'remove stars',
   refresh: 'refresh',
+  create_kiosk_pairing: 'make a pairing code',
+  pair_kiosk: 'pair this screen',
 };
 
 /** Why it failed, by error code. `null` means "use the core's own message". */
@@ -89,11 +91,18 @@ export function canonicalCode(code) {
 
 /** The sentence shown near what failed. `action` is the command name (or the
  *  error's own `action`, as in the view's `lastError`). */
+/** Reasons that read differently for one command. */
+const COMMAND_REASONS = {
+  pair_kiosk: {
+    not_found: 'that code is not right, was used already, or has expired. Make a new one on a parent’s device.',
+  },
+};
+
 export function errorSentence(raw, action) {
   const err = normalizeError(raw);
   const act = action || (raw && typeof raw === 'object' ? raw.action : undefined);
   const what = ACTIONS[act] || 'do that';
-  return `Couldn't ${what}: ${reason(err)}`;
+  return `Couldn't ${what}: ${COMMAND_REASONS[act]?.[err.code] || reason(err)}`;
 }
 
 function reason(err) {

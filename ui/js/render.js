@@ -223,27 +223,43 @@ function renderWelcome(node, model, doc) {
     node.appendChild(el(doc, 'div', { class: 'welcome-intro' },
       el(doc, 'h1', { class: 'welcome-title' }, 'Kinboard'),
       el(doc, 'p', { class: 'welcome-lead' }, 'Timers, chores and stars for the whole family — on every screen, in real time.')));
-    node.appendChild(el(doc, 'div', { class: 'welcome-forms' },
-      el(doc, 'form', { class: 'card welcome-card', 'data-testid': 'signin-form', 'data-form': 'signin', 'aria-labelledby': 'signin-title', novalidate: true },
+    const signinCard = el(doc, 'form', { class: 'card welcome-card', 'data-testid': 'signin-form', 'data-form': 'signin', 'aria-labelledby': 'signin-title', novalidate: true },
         el(doc, 'h2', { id: 'signin-title' }, 'Join your household'),
         el(doc, 'p', { class: 'muted' }, 'Sign in to the household server a parent already runs.'),
         field(doc, 'Server address', { name: 'serverUrl', type: 'url', required: true, autocomplete: 'url', placeholder: 'http://192.168.1.20:8080', value: serverUrl, 'data-testid': 'signin-server' }),
         field(doc, 'Email', { name: 'email', type: 'email', required: true, autocomplete: 'username', value: model.session?.email || '', 'data-testid': 'signin-email' }),
         field(doc, 'Password', { name: 'password', type: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'signin-password' }),
-        signinError, signinSubmit),
-      el(doc, 'form', { class: 'card welcome-card', 'data-testid': 'host-form', 'data-form': 'host', 'aria-labelledby': 'host-title', novalidate: true },
+        signinError, signinSubmit);
+    const hostCard = el(doc, 'form', { class: 'card welcome-card', 'data-testid': 'host-form', 'data-form': 'host', 'aria-labelledby': 'host-title', novalidate: true },
         el(doc, 'h2', { id: 'host-title' }, 'Host a household here'),
         el(doc, 'p', { class: 'muted' }, 'Run the household server on this computer and create the first parent.'),
         field(doc, 'Family name', { name: 'familyName', type: 'text', required: true, placeholder: 'The Parkers', 'data-testid': 'host-family' }),
         field(doc, 'Your name', { name: 'name', type: 'text', required: true, autocomplete: 'name', 'data-testid': 'host-name' }),
         field(doc, 'Email', { name: 'email', type: 'email', required: true, autocomplete: 'email', 'data-testid': 'host-email' }),
         field(doc, 'Password', { name: 'password', type: 'password', required: true, autocomplete: 'new-password', minlength: '8', 'data-testid': 'host-password' }),
-        hostError, hostSubmit)));
-    node.appendChild(el(doc, 'p', { class: 'welcome-note muted' },
-      'Setting up the kitchen screen? Pair it from a parent’s device — never type a parent’s password on a shared screen.'));
-    p = { signinError, hostError, signinSubmit, hostSubmit };
+        hostError, hostSubmit);
+    const pairError = errorSlot(doc, 'pair');
+    const pairSubmit = el(doc, 'button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'pair-submit' }, 'Pair this screen');
+    const pairCard = el(doc, 'form', { class: 'card welcome-card', 'data-testid': 'pair-form', 'data-form': 'pair', 'aria-labelledby': 'pair-title', novalidate: true },
+      el(doc, 'h2', { id: 'pair-title' }, 'Pair this screen'),
+      el(doc, 'p', { class: 'muted' }, 'For a kitchen screen: on a parent’s device choose “Pair a screen”, then type the code it shows.'),
+      field(doc, 'Server address', { name: 'serverUrl', type: 'url', required: true, autocomplete: 'url', placeholder: 'http://192.168.1.20:8080', value: serverUrl, 'data-testid': 'pair-server' }),
+      field(doc, 'Pairing code', { name: 'code', type: 'text', required: true, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', placeholder: 'ABCDE-FGHJK', 'data-testid': 'pair-code-input' }),
+      pairError, pairSubmit);
+    node.appendChild(el(doc, 'div', { class: 'welcome-forms' }, signinCard, hostCard, pairCard));
+    const note = el(doc, 'p', { class: 'welcome-note muted' },
+      'Setting up the kitchen screen? Pair it from a parent’s device — never type a parent’s password on a shared screen.');
+    node.appendChild(note);
+    p = { signinError, hostError, pairError, signinSubmit, hostSubmit, pairSubmit, note, signinCard, hostCard };
     refs.set(node, p);
   }
+  // A kitchen screen is only ever paired: no parent's password typed there.
+  setHidden(p.signinCard, Boolean(model.kiosk));
+  setHidden(p.hostCard, Boolean(model.kiosk));
+  setHidden(p.note, Boolean(model.kiosk));
+  updateErrorSlot(p.pairError, model.ui?.errors?.pair);
+  setBusy(p.pairSubmit, isPending(model, 'pair'));
+  setText(p.pairSubmit, isPending(model, 'pair') ? 'Pairing…' : 'Pair this screen');
   updateErrorSlot(p.signinError, model.ui?.errors?.signin);
   updateErrorSlot(p.hostError, model.ui?.errors?.host);
   setBusy(p.signinSubmit, isPending(model, 'signin'));
@@ -278,9 +294,12 @@ function renderHeader(node, model, doc) {
     }, el(doc, 'span', { class: 'icon', 'aria-hidden': 'true' }, '↻'), el(doc, 'span', { class: 'btn-text' }, 'Refresh'));
     const clock = el(doc, 'time', { class: 'clock', 'data-testid': 'clock' });
     const signOut = el(doc, 'button', { type: 'button', class: 'btn btn-quiet', 'data-testid': 'sign-out', 'data-action': 'sign-out' }, 'Sign out');
+    const pair = el(doc, 'button', {
+      type: 'button', class: 'btn btn-quiet', 'data-testid': 'pair-open', 'data-action': 'pair-open', 'aria-label': 'Pair a kitchen screen with this family',
+    }, 'Pair a screen');
     node.appendChild(el(doc, 'div', { class: 'topbar-left' }, family, badge));
-    node.appendChild(el(doc, 'div', { class: 'topbar-right' }, chip, synced, refresh, clock, signOut));
-    p = { family, badge, chip, chipText, synced, refresh, clock, signOut };
+    node.appendChild(el(doc, 'div', { class: 'topbar-right' }, chip, synced, refresh, clock, pair, signOut));
+    p = { family, badge, chip, chipText, synced, refresh, clock, pair, signOut };
     refs.set(node, p);
   }
   const { view, now } = model;
@@ -304,6 +323,7 @@ function renderHeader(node, model, doc) {
   const serverTime = now + (Number.isFinite(offset) ? offset : 0);
   setText(p.clock, formatClock(serverTime, view.family?.timeZone));
   setHidden(p.signOut, model.kiosk || view.role === 'kiosk');
+  setHidden(p.pair, model.kiosk || view.role !== 'parent');
 }
 
 /** One sentence per desktop service that does not work, for the person at
@@ -737,7 +757,7 @@ function buildDialog(node, d, doc) {
   const body = el(doc, 'div', { class: 'dialog-body' }, main);
   const box = el(doc, 'div', {
     class: 'dialog', role: 'dialog', 'aria-modal': 'true', 'aria-labelledby': 'dialog-title', tabindex: '-1',
-    'data-testid': d.kind === 'stars' ? 'stars-dialog' : 'pin-dialog',
+    'data-testid': { stars: 'stars-dialog', pair: 'pair-dialog' }[d.kind] || 'pin-dialog',
   }, body);
   p.box = box;
   if (d.kind === 'stars') {
@@ -750,6 +770,19 @@ function buildDialog(node, d, doc) {
     main.appendChild(p.chips);
     main.appendChild(p.reason);
     setAttr(submit, 'data-testid', 'stars-submit');
+  } else if (d.kind === 'pair') {
+    p.nameField = field(doc, 'Name of the screen', { name: 'pairName', type: 'text', maxlength: '60', 'data-testid': 'pair-name', 'data-input': 'pair-name' });
+    p.name = p.nameField.querySelector('input');
+    p.result = el(doc, 'div', { class: 'pair-result', hidden: true });
+    p.code = el(doc, 'output', { class: 'pair-code', 'data-testid': 'pair-code', 'aria-live': 'polite' });
+    p.server = el(doc, 'p', { class: 'pair-server', 'data-testid': 'pair-server-url' });
+    p.expiry = el(doc, 'p', { class: 'muted' });
+    p.result.appendChild(p.code);
+    p.result.appendChild(p.server);
+    p.result.appendChild(p.expiry);
+    main.appendChild(p.nameField);
+    main.appendChild(p.result);
+    setAttr(submit, 'data-testid', 'pair-create');
   } else {
     setAttr(submit, 'data-testid', 'pin-submit');
   }
@@ -791,7 +824,25 @@ function updateDialog(node, d, model, doc) {
   updateErrorSlot(p.error, model.ui?.errors?.dialog);
   const members = memberIndex(view);
 
-  if (d.kind === 'stars') {
+  if (d.kind === 'pair') {
+    const made = d.pairing;
+    setText(p.title, made ? `Pair “${made.name}”` : 'Pair a kitchen screen');
+    setText(p.sub, made
+      ? 'On the kitchen screen, start Kinboard with --kiosk, then type this code and the server address.'
+      : 'Make a one-time code for the kitchen screen. It pairs as a kiosk: the parent PIN guards stars and confirmations.');
+    setHidden(p.nameField, Boolean(made));
+    setHidden(p.result, !made);
+    if (p.name.value !== (d.name || '') && doc.activeElement !== p.name) p.name.value = d.name || '';
+    if (made) {
+      setText(p.code, made.code);
+      setText(p.server, `Server address: ${made.serverUrl}`);
+      setText(p.expiry, `The code works once, until ${formatClock(made.expiresAt, view?.family?.timeZone)}.`);
+    }
+    setHidden(p.cancel, Boolean(made));
+    setText(p.submit, made ? 'Done' : busy ? 'Making a code…' : 'Make a code');
+    setAttr(p.submit, 'disabled', busy || (!made && !(d.name || '').trim()));
+    setAttr(p.submit, 'aria-busy', busy ? 'true' : null);
+  } else if (d.kind === 'stars') {
     const m = members.get(d.memberId)?.member;
     const name = m?.name || 'this child';
     const adding = d.sign > 0;

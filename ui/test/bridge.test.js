@@ -35,6 +35,8 @@ test('each action sends its command with camelCase arguments', async () => {
   await b.signOut();
   await b.refresh();
   await b.heartbeat();
+  await b.createKioskPairing('Kitchen');
+  await b.pairKiosk({ serverUrl: 'http://h', code: 'ABCDE-FGHJK' });
   await b.getView();
   await b.getSession();
   assert.deepEqual(calls, [
@@ -54,6 +56,8 @@ test('each action sends its command with camelCase arguments', async () => {
     ['sign_out', {}],
     ['refresh', {}],
     ['heartbeat', {}],
+    ['create_kiosk_pairing', { name: 'Kitchen' }],
+    ['pair_kiosk', { serverUrl: 'http://h', code: 'ABCDE-FGHJK' }],
     ['get_view', {}],
     ['get_session', {}],
   ]);

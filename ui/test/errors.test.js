@@ -48,3 +48,11 @@ test('the view’s lastError carries its own action', () => {
   const last = { code: 'network', message: 'x', action: 'refresh' };
   assert.equal(errorSentence(last), "Couldn't refresh: the server is unreachable. Trying again…");
 });
+
+test('a pairing code that does not work says what to do', () => {
+  assert.equal(
+    errorSentence({ code: 'not_found', message: 'pairing not found' }, 'pair_kiosk'),
+    'Couldn’t pair this screen: that code is not right, was used already, or has expired. Make a new one on a parent’s device.'.replace('Couldn’t', "Couldn't"),
+  );
+  assert.match(errorSentence({ code: 'not_found' }, 'pause_timer'), /no longer exists/);
+});

@@ -387,3 +387,33 @@ test('working, unknown or unused services show no notice', () => {
     assert.equal(byTestId(root, 'desktop-notice').length, 0, JSON.stringify(desktop));
   }
 });
+
+test('a parent can open “Pair a screen”; a kiosk cannot', () => {
+  const { root } = draw(model());
+  assert.ok(isVisible(one(root, 'pair-open')));
+  const kiosk = draw(model({ view: view({ role: 'kiosk' }) })).root;
+  assert.ok(!isVisible(one(kiosk, 'pair-open')));
+});
+
+test('the pairing dialog asks for a name, then shows the code, the server and until when it works', () => {
+  const asking = draw(model({ ui: ui({ dialog: { kind: 'pair', name: 'Kitchen', pairing: null } }) })).root;
+  assert.ok(isVisible(one(asking, 'pair-dialog')));
+  assert.ok(isVisible(one(asking, 'pair-name')));
+  assert.ok(!isVisible(one(asking, 'pair-code')));
+  assert.equal(one(asking, 'pair-create').textContent, 'Make a code');
+  const pairing = { code: 'ABCDE-FGHJK', name: 'Kitchen', expiresAt: NOW + 10 * MIN, serverUrl: 'http://192.168.1.20:8080' };
+  const made = draw(model({ ui: ui({ dialog: { kind: 'pair', name: 'Kitchen', pairing } }) })).root;
+  assert.equal(one(made, 'pair-code').textContent, 'ABCDE-FGHJK');
+  assert.match(one(made, 'pair-server-url').textContent, /http:\/\/192\.168\.1\.20:8080/);
+  assert.ok(isVisible(one(made, 'pair-code')) && !isVisible(one(made, 'pair-name')));
+  assert.equal(one(made, 'pair-create').textContent, 'Done');
+});
+
+test('a kiosk’s welcome only pairs: no parent password is typed there', () => {
+  const signedOut = { session: session({ signedIn: false, kiosk: true }), view: null };
+  const kiosk = draw(model({ ...signedOut, kiosk: true })).root;
+  assert.ok(isVisible(one(kiosk, 'pair-form')));
+  assert.ok(!isVisible(one(kiosk, 'signin-form')) && !isVisible(one(kiosk, 'host-form')));
+  const laptop = draw(model({ session: session({ signedIn: false }), view: null })).root;
+  assert.ok(isVisible(one(laptop, 'pair-form')) && isVisible(one(laptop, 'signin-form')));
+});

@@ -110,6 +110,18 @@ impl Session {
         .await
     }
 
+    /// Pairs this screen as a kiosk with the one-time code a parent made
+    /// for it ([`ApiClient::create_kiosk_pairing`]): no parent password is
+    /// typed on a shared screen.
+    pub async fn pair_kiosk(
+        api: ApiClient,
+        code: &str,
+        store: Arc<dyn CredentialStore>,
+    ) -> Result<Self, CoreError> {
+        let claimed = api.claim_kiosk_pairing(code).await?;
+        Self::with_kiosk_token(api, &claimed.kiosk.name, &claimed.token, store).await
+    }
+
     async fn keep(
         api: ApiClient,
         account: String,

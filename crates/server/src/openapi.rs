@@ -4,7 +4,9 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::api::{accounts, chores, dashboard, families, ops, realtime, stars, templates, timers};
+use crate::api::{
+    accounts, chores, dashboard, families, ops, pairing, realtime, stars, templates, timers,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,6 +23,7 @@ timers and complete chores; cancelling or confirming timers and changing stars n
         families::add_member, families::list_members, families::update_member,
         families::create_invite, families::accept_invite, families::set_pin,
         families::create_kiosk, families::list_kiosks, families::revoke_kiosk,
+        pairing::create_pairing, pairing::claim_pairing,
         dashboard::dashboard,
         templates::list_templates, templates::create_template, templates::update_template, templates::delete_template,
         timers::start_timer, timers::pause, timers::resume, timers::extend, timers::cancel, timers::sync, timers::confirm,

@@ -22,9 +22,9 @@ use serde::de::DeserializeOwned;
 use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
 use crate::error::CoreError;
 use wire::{
-    Chore, ChoreCompletedReply, ChoreReply, ErrorReply, Family, FamilyReply, KioskReply, Me,
-    Member, MemberReply, Realtime, SessionReply, Snapshot, StarsReply, Template, TemplateReply,
-    TimerReply,
+    Chore, ChoreCompletedReply, ChoreReply, ErrorReply, Family, FamilyReply, KioskClaimReply,
+    KioskPairing, KioskPairingReply, KioskReply, Me, Member, MemberReply, Realtime, SessionReply,
+    Snapshot, StarsReply, Template, TemplateReply, TimerReply,
 };
 
 /// The header a kiosk sends the parent PIN in.
@@ -513,6 +513,27 @@ impl ApiClient {
         let path = format!("/api/families/{}/kiosks", seg(family_id));
         let reply: KioskReply = self.post(&path, &body, CallOptions::default()).await?;
         Ok(reply.token)
+    }
+
+    /// Makes a one-time code that pairs a kitchen screen named `name` with
+    /// the family (parents only).
+    pub async fn create_kiosk_pairing(
+        &self,
+        family_id: &str,
+        name: &str,
+    ) -> Result<KioskPairing, CoreError> {
+        let body = serde_json::json!({ "name": name });
+        let path = format!("/api/families/{}/kiosk-pairings", seg(family_id));
+        let reply: KioskPairingReply = self.post(&path, &body, CallOptions::default()).await?;
+        Ok(reply.pairing)
+    }
+
+    /// Trades a pairing code for this screen's own kiosk token (no sign-in
+    /// needed: the code is the proof).
+    pub async fn claim_kiosk_pairing(&self, code: &str) -> Result<KioskClaimReply, CoreError> {
+        let body = serde_json::json!({ "code": code });
+        self.post("/api/kiosk-pairings/claim", &body, CallOptions::default())
+            .await
     }
 }
 

@@ -198,6 +198,40 @@ pub struct KioskReply {
     pub token: String,
 }
 
+/// A one-time code a parent makes for pairing a kitchen screen: the
+/// screen trades it for its own kiosk token (`POST /api/kiosk-pairings/claim`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskPairing {
+    pub code: String,
+    /// The kiosk's name once paired ("Kitchen").
+    pub name: String,
+    /// When the code stops working (ms epoch, server time).
+    pub expires_at: i64,
+}
+
+/// `{pairing}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KioskPairingReply {
+    pub pairing: KioskPairing,
+}
+
+/// The kiosk device a claim made.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskDevice {
+    pub id: String,
+    pub family_id: String,
+    pub name: String,
+}
+
+/// `{kiosk, token}` for a claimed pairing code.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct KioskClaimReply {
+    pub kiosk: KioskDevice,
+    pub token: String,
+}
+
 /// `{"error": {"code", "message"}}`.
 #[derive(Debug, Clone, Deserialize)]
 pub(crate) struct ErrorReply {

@@ -598,6 +598,19 @@ pub async fn create_kiosk_for(
     family_id: &str,
     name: &str,
 ) -> Result<(Kiosk, String), ApiError> {
+    let mut tx = FamilyTx::begin(state, family_id).await?;
+    let made = insert_kiosk(&mut tx, family_id, name).await?;
+    tx.commit(state).await?;
+    Ok(made)
+}
+
+/// Adds a kiosk device inside `tx`; returns it with its bearer token (only
+/// the token's hash is stored).
+pub async fn insert_kiosk(
+    tx: &mut FamilyTx,
+    family_id: &str,
+    name: &str,
+) -> Result<(Kiosk, String), ApiError> {
     let name = validate::text("name", name, 60)?;
     let token = new_token(KIOSK_PREFIX);
     let kiosk = Kiosk {
@@ -607,7 +620,6 @@ pub async fn create_kiosk_for(
         created_at: now_ms(),
         revoked_at: None,
     };
-    let mut tx = FamilyTx::begin(state, family_id).await?;
     sqlx::query("INSERT INTO kiosks (id, family_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&kiosk.id)
         .bind(&kiosk.family_id)
@@ -616,7 +628,6 @@ pub async fn create_kiosk_for(
         .bind(kiosk.created_at)
         .execute(tx.conn())
         .await?;
-    tx.commit(state).await?;
     Ok((kiosk, token))
 }
 

@@ -5,6 +5,7 @@ pub mod chores;
 pub mod dashboard;
 pub mod families;
 pub mod ops;
+pub mod pairing;
 pub mod realtime;
 pub mod stars;
 pub mod templates;

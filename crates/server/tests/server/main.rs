@@ -12,5 +12,6 @@ mod expiry;
 mod inputs;
 mod kiosk;
 mod ops;
+mod pairing;
 mod pusher_auth;
 mod timers;

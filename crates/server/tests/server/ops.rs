@@ -42,6 +42,8 @@ async fn healthz_and_openapi_describe_every_route() {
             "/api/families/{familyId}/members/{memberId}/stars",
             &["get", "post"],
         ),
+        ("/api/families/{familyId}/kiosk-pairings", &["post"]),
+        ("/api/kiosk-pairings/claim", &["post"]),
         ("/api/pusher/auth", &["post"]),
         ("/api/realtime", &["get"]),
         ("/healthz", &["get"]),
