@@ -31,6 +31,10 @@ pub enum ApiError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    #[error(
+        "this Idempotency-Key was already used for a different request; send a new key with a new request"
+    )]
+    IdempotencyKeyReused,
     #[error("{0}")]
     UnsupportedMediaType(String),
     #[error("request body too large")]
@@ -65,6 +69,7 @@ impl ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Conflict(_) => StatusCode::CONFLICT,
+            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -87,6 +92,7 @@ impl ApiError {
             Self::BadRequest(_) => "bad_request",
             Self::Invalid(_) => "invalid",
             Self::Conflict(_) => "conflict",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::TooManyRequests(_) => "too_many_requests",

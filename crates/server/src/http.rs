@@ -1,15 +1,18 @@
 //! HTTP plumbing shared by every resource module: the JSON reply that
 //! always carries `serverTime`, body extractors whose rejections speak the
-//! API's error format, and the small header extractors (`X-Kinboard-Pin`,
-//! `Idempotency-Key`).
+//! API's error format, the `X-Kinboard-Pin` header, and
+//! [`IdempotentJson`]: a JSON body with its `Idempotency-Key` and a
+//! fingerprint of the request the key was sent with.
 
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
@@ -135,22 +138,108 @@ impl<S: Send + Sync> FromRequestParts<S> for PinHeader {
     }
 }
 
-/// `Idempotency-Key`: a retry carrying the same key replays the first reply.
-pub struct IdempotencyKey(pub Option<String>);
+/// An `Idempotency-Key` and the fingerprint of the request it came with.
+/// A retry with the same key and the same request replays the first reply;
+/// the same key with a different request is refused, since replaying
+/// another request's reply would tell the client its change was applied.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    /// Hex SHA-256 of the method, the path and the body as canonical JSON.
+    pub fingerprint: String,
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKey {
+/// [`ApiJson`] plus the request's `Idempotency-Key`, if it has one: what
+/// the non-idempotent actions (start, extend, stars, complete) extract.
+pub struct IdempotentJson<T> {
+    pub idempotency: Option<Idempotency>,
+    pub body: T,
+}
+
+impl<S, T> FromRequest<S> for IdempotentJson<T>
+where
+    S: Send + Sync,
+    T: DeserializeOwned,
+{
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let key = header_text(parts, "idempotency-key")?;
-        if let Some(k) = &key
-            && (k.is_empty() || k.len() > 200)
-        {
-            return Err(ApiError::BadRequest(
-                "Idempotency-Key must be 1 to 200 characters".into(),
-            ));
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let Some(key) = idempotency_key(&parts)? else {
+            let ApiJson(body) =
+                ApiJson::from_request(Request::from_parts(parts, body), state).await?;
+            return Ok(Self {
+                idempotency: None,
+                body,
+            });
+        };
+        // Buffer the body once: it is both parsed and fingerprinted.
+        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::BadRequest(rejection.body_text())
+                }
+            })?;
+        let replayable = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
+        let ApiJson(body) = ApiJson::from_request(replayable, state).await?;
+        Ok(Self {
+            idempotency: Some(Idempotency {
+                key,
+                fingerprint: request_fingerprint(&parts.method, parts.uri.path(), &bytes),
+            }),
+            body,
+        })
+    }
+}
+
+fn idempotency_key(parts: &Parts) -> Result<Option<String>, ApiError> {
+    let key = header_text(parts, "idempotency-key")?;
+    if let Some(k) = &key
+        && (k.is_empty() || k.len() > 200)
+    {
+        return Err(ApiError::BadRequest(
+            "Idempotency-Key must be 1 to 200 characters".into(),
+        ));
+    }
+    Ok(key)
+}
+
+/// What identifies a request for idempotency. The body counts as canonical
+/// JSON (keys sorted, no whitespace), so a retry that encodes the same
+/// values differently is still the same request.
+pub fn request_fingerprint(method: &Method, path: &str, body: &[u8]) -> String {
+    let body = serde_json::from_slice(body).map_or_else(
+        |_| String::from_utf8_lossy(body).into_owned(),
+        |value| canonical_json(value).to_string(),
+    );
+    let mut hash = Sha256::new();
+    for part in [method.as_str(), path, &body] {
+        hash.update(part.as_bytes());
+        hash.update([0]);
+    }
+    hex::encode(hash.finalize())
+}
+
+/// `value` with every object's keys in sorted order (whatever order
+/// serde_json's map keeps, it keeps the insertion order or sorts).
+fn canonical_json(value: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match value {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (k, canonical_json(v)))
+                    .collect(),
+            )
         }
-        Ok(Self(key))
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical_json).collect()),
+        other => other,
     }
 }
 
@@ -164,4 +253,31 @@ fn header_text(parts: &Parts, name: &str) -> Result<Option<String>, ApiError> {
                 .map_err(|_| ApiError::BadRequest(format!("header {name} is not text")))
         })
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_follow_the_request_not_its_encoding() {
+        let post =
+            |path: &str, body: &str| request_fingerprint(&Method::POST, path, body.as_bytes());
+        let a = post("/api/x", r#"{"a":1,"b":{"c":[1,2],"d":"e"}}"#);
+        assert_eq!(
+            a,
+            post("/api/x", r#"{ "b": { "d": "e", "c": [1, 2] }, "a": 1 }"#)
+        );
+        assert_ne!(a, post("/api/x", r#"{"a":2,"b":{"c":[1,2],"d":"e"}}"#));
+        assert_ne!(a, post("/api/x", r#"{"a":1,"b":{"c":[2,1],"d":"e"}}"#));
+        assert_ne!(a, post("/api/y", r#"{"a":1,"b":{"c":[1,2],"d":"e"}}"#));
+        assert_ne!(
+            a,
+            request_fingerprint(
+                &Method::PUT,
+                "/api/x",
+                br#"{"a":1,"b":{"c":[1,2],"d":"e"}}"#
+            )
+        );
+    }
 }

@@ -8,6 +8,12 @@
 //! first statement, so it never has to upgrade a read snapshot (which fails
 //! with `SQLITE_BUSY_SNAPSHOT`). A mutation that turns out to change
 //! nothing rolls back, and its bump with it: the revision stays unchanged.
+//!
+//! Idempotency keys live here too: a keyed request's first reply is stored
+//! in the same transaction as its change, so a retry either finds both or
+//! neither, and kept for [`IDEMPOTENCY_TTL`].
+
+use std::time::Duration;
 
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Transaction};
@@ -15,7 +21,7 @@ use sqlx::{Any, AnyConnection, Transaction};
 use crate::broadcast::OutgoingEvent;
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::http::Reply;
+use crate::http::{Idempotency, Reply};
 use crate::state::AppState;
 
 pub struct FamilyTx {
@@ -73,26 +79,42 @@ impl FamilyTx {
         Ok(())
     }
 
-    /// The stored first reply for `scope`, when this is a retry.
-    pub async fn replay(&mut self, scope: &str) -> Result<Option<Reply>, ApiError> {
-        let row: Option<(i64, String)> =
-            sqlx::query_as("SELECT status, body FROM idempotency_keys WHERE scope = $1")
-                .bind(scope)
-                .fetch_optional(&mut *self.tx)
-                .await?;
-        row.map(|(status, body)| Reply::from_stored(u16::try_from(status).unwrap_or(200), &body))
-            .transpose()
+    /// The stored first reply for `scope`, when this is a retry of the same
+    /// request; [`ApiError::IdempotencyKeyReused`] when the key was used for
+    /// a different one (the caller's transaction then rolls back).
+    pub async fn replay(&mut self, scope: &IdempotencyScope) -> Result<Option<Reply>, ApiError> {
+        let row: Option<(i64, String, Option<String>)> = sqlx::query_as(
+            "SELECT status, body, request_hash FROM idempotency_keys WHERE scope = $1",
+        )
+        .bind(&scope.scope)
+        .fetch_optional(&mut *self.tx)
+        .await?;
+        let Some((status, body, request_hash)) = row else {
+            return Ok(None);
+        };
+        // Keys stored before fingerprints were kept have none to compare.
+        if request_hash.is_some_and(|hash| hash != scope.fingerprint) {
+            return Err(ApiError::IdempotencyKeyReused);
+        }
+        Reply::from_stored(u16::try_from(status).unwrap_or(200), &body).map(Some)
     }
 
     /// Stores `reply` as the answer to every retry of `scope`.
-    pub async fn remember(&mut self, scope: &str, reply: &Reply) -> Result<(), ApiError> {
-        sqlx::query("INSERT INTO idempotency_keys (scope, status, body, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(scope)
-            .bind(i64::from(reply.status().as_u16()))
-            .bind(reply.body_text())
-            .bind(now_ms())
-            .execute(&mut *self.tx)
-            .await?;
+    pub async fn remember(
+        &mut self,
+        scope: &IdempotencyScope,
+        reply: &Reply,
+    ) -> Result<(), ApiError> {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (scope, status, body, created_at, request_hash) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&scope.scope)
+        .bind(i64::from(reply.status().as_u16()))
+        .bind(reply.body_text())
+        .bind(now_ms())
+        .bind(&scope.fingerprint)
+        .execute(&mut *self.tx)
+        .await?;
         Ok(())
     }
 
@@ -124,7 +146,34 @@ async fn bump(conn: &mut AnyConnection, family_id: &str) -> Result<Option<i64>, 
     Ok(row.map(|(r,)| r))
 }
 
-/// The scope an idempotency key is remembered under: who sent it, for what.
-pub fn idempotency_scope(principal: &str, action: &str, target: &str, key: &str) -> String {
-    format!("{principal}:{action}:{target}:{key}")
+/// Where a keyed request's first reply is remembered: under who sent the
+/// key, for what action on what, and with the request's fingerprint.
+pub struct IdempotencyScope {
+    scope: String,
+    fingerprint: String,
+}
+
+impl IdempotencyScope {
+    pub fn new(principal: &str, action: &str, target: &str, idempotency: &Idempotency) -> Self {
+        Self {
+            scope: format!("{principal}:{action}:{target}:{}", idempotency.key),
+            fingerprint: idempotency.fingerprint.clone(),
+        }
+    }
+}
+
+/// How long a first reply is kept for retries. Retries come within seconds
+/// or minutes; a day covers a device that was offline overnight.
+pub const IDEMPOTENCY_TTL: Duration = Duration::from_secs(24 * 3600);
+
+/// Forgets first replies older than [`IDEMPOTENCY_TTL`] (run by the
+/// scheduler). Safe with several instances: each just deletes what is due.
+/// Returns how many were forgotten.
+pub async fn prune_idempotency_keys(state: &AppState, now: i64) -> Result<u64, ApiError> {
+    let ttl = i64::try_from(IDEMPOTENCY_TTL.as_millis()).unwrap_or(i64::MAX);
+    let done = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+        .bind(now.saturating_sub(ttl))
+        .execute(&state.db.writer)
+        .await?;
+    Ok(done.rows_affected())
 }

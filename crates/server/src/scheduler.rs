@@ -3,19 +3,38 @@
 //! another instance started are found), then expires what is due.
 //! Exactly-once across instances comes from [`expire_due`]'s conditional
 //! update, not from here.
+//!
+//! The same loop prunes stale idempotency keys, on its first round and
+//! then every [`PRUNE_EVERY`].
 
 use std::time::Duration;
+
+use tokio::time::Instant;
 
 use tokio::sync::watch;
 
 use crate::api::timers::{expire_due, next_deadline};
 use crate::clock::now_ms;
+use crate::revision::prune_idempotency_keys;
 use crate::state::AppState;
 
+/// How often stale idempotency keys are pruned. Keys live a day, so an
+/// hour late costs a little space and nothing else.
+pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
 pub async fn run(state: AppState, poll: Duration, mut shutdown: watch::Receiver<bool>) {
+    let mut next_prune = Instant::now();
     loop {
         if let Err(e) = expire_due(&state, now_ms()).await {
             tracing::error!(error = %e, "expiring timers failed");
+        }
+        if Instant::now() >= next_prune {
+            next_prune = Instant::now() + PRUNE_EVERY;
+            match prune_idempotency_keys(&state, now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(pruned = n, "forgot stale idempotency keys"),
+                Err(e) => tracing::error!(error = %e, "pruning idempotency keys failed"),
+            }
         }
         let wait = match next_deadline(&state).await {
             Ok(Some(deadline)) => {

@@ -15,9 +15,9 @@ use crate::api::templates::DeletedResponse;
 use crate::auth::{Caller, family_access};
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::http::{ApiJson, IdempotencyKey, Reply};
+use crate::http::{ApiJson, IdempotentJson, Reply};
 use crate::ids::new_id;
-use crate::revision::{FamilyTx, idempotency_scope};
+use crate::revision::{FamilyTx, IdempotencyScope};
 use crate::state::AppState;
 use crate::validate;
 
@@ -278,12 +278,16 @@ pub async fn complete_chore(
     State(state): State<AppState>,
     caller: Caller,
     Path(chore_id): Path<String>,
-    IdempotencyKey(key): IdempotencyKey,
-    ApiJson(req): ApiJson<CompleteRequest>,
+    IdempotentJson {
+        idempotency,
+        body: req,
+    }: IdempotentJson<CompleteRequest>,
 ) -> Result<Reply, ApiError> {
     let (chore, _access) = chore_for(&state, &caller, &chore_id).await?;
     let mut tx = FamilyTx::begin(&state, &chore.family_id).await?;
-    let scope = key.map(|k| idempotency_scope(caller.principal(), "complete", &chore_id, &k));
+    let scope = idempotency
+        .as_ref()
+        .map(|i| IdempotencyScope::new(caller.principal(), "complete", &chore_id, i));
     if let Some(scope) = &scope
         && let Some(reply) = tx.replay(scope).await?
     {

@@ -15,9 +15,9 @@ use crate::api::families::{load_family, load_member, member_in_family};
 use crate::auth::{Caller, family_access};
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::http::{ApiJson, IdempotencyKey, PinHeader, Reply};
+use crate::http::{IdempotentJson, PinHeader, Reply};
 use crate::ids::new_id;
-use crate::revision::{FamilyTx, idempotency_scope};
+use crate::revision::{FamilyTx, IdempotencyScope};
 use crate::state::AppState;
 use crate::validate::{self, MAX_STAR_CHANGE};
 
@@ -158,9 +158,11 @@ pub async fn change_stars(
     State(state): State<AppState>,
     caller: Caller,
     PinHeader(pin): PinHeader,
-    IdempotencyKey(key): IdempotencyKey,
     Path((family_id, member_id)): Path<(String, String)>,
-    ApiJson(req): ApiJson<StarsRequest>,
+    IdempotentJson {
+        idempotency,
+        body: req,
+    }: IdempotentJson<StarsRequest>,
 ) -> Result<Reply, ApiError> {
     let access = family_access(&state, &caller, &family_id).await?;
     if req.amount == 0 || req.amount.abs() > MAX_STAR_CHANGE {
@@ -176,7 +178,9 @@ pub async fn change_stars(
     }
     access.require_parent_or_pin(&state, pin.as_deref()).await?;
     let mut tx = FamilyTx::begin(&state, &family_id).await?;
-    let scope = key.map(|k| idempotency_scope(caller.principal(), "stars", &member_id, &k));
+    let scope = idempotency
+        .as_ref()
+        .map(|i| IdempotencyScope::new(caller.principal(), "stars", &member_id, i));
     if let Some(scope) = &scope
         && let Some(reply) = tx.replay(scope).await?
     {

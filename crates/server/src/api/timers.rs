@@ -20,9 +20,9 @@ use crate::api::templates::load_template;
 use crate::auth::{Access, Caller, family_access};
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::http::{ApiJson, IdempotencyKey, PinHeader, Reply};
+use crate::http::{Idempotency, IdempotentJson, PinHeader, Reply};
 use crate::ids::new_id;
-use crate::revision::{FamilyTx, idempotency_scope};
+use crate::revision::{FamilyTx, IdempotencyScope};
 use crate::state::AppState;
 use crate::validate::{self, MAX_TIMER_MS};
 
@@ -301,11 +301,10 @@ pub async fn start_timer(
     State(state): State<AppState>,
     caller: Caller,
     Path(family_id): Path<String>,
-    IdempotencyKey(key): IdempotencyKey,
-    ApiJson(req): ApiJson<StartTimerRequest>,
+    IdempotentJson { idempotency, body }: IdempotentJson<StartTimerRequest>,
 ) -> Result<Reply, ApiError> {
     let access = family_access(&state, &caller, &family_id).await?;
-    start(&state, &access, &req, key.as_deref()).await
+    start(&state, &access, &body, idempotency.as_ref()).await
 }
 
 /// The start service: validates, inserts, bumps, emits `timer:started`.
@@ -313,7 +312,7 @@ pub async fn start(
     state: &AppState,
     access: &Access,
     req: &StartTimerRequest,
-    key: Option<&str>,
+    idempotency: Option<&Idempotency>,
 ) -> Result<Reply, ApiError> {
     let one_off = (
         req.label.is_some(),
@@ -340,7 +339,8 @@ pub async fn start(
     };
     let family_id = &access.family_id;
     let mut tx = FamilyTx::begin(state, family_id).await?;
-    let scope = key.map(|k| idempotency_scope(access.caller.principal(), "start", family_id, k));
+    let scope = idempotency
+        .map(|i| IdempotencyScope::new(access.caller.principal(), "start", family_id, i));
     if let Some(scope) = &scope
         && let Some(reply) = tx.replay(scope).await?
     {
@@ -450,7 +450,7 @@ pub async fn act(
     pin: Option<&str>,
     timer_id: &str,
     action: TimerAction,
-    key: Option<&str>,
+    idempotency: Option<&Idempotency>,
 ) -> Result<Reply, ApiError> {
     let seen = known_timer(state, timer_id).await?;
     let family_id = seen.family_id.clone();
@@ -461,7 +461,8 @@ pub async fn act(
         access.require_parent_or_pin(state, pin).await?;
     }
     let mut tx = FamilyTx::begin(state, &family_id).await?;
-    let scope = key.map(|k| idempotency_scope(caller.principal(), action.name(), timer_id, k));
+    let scope =
+        idempotency.map(|i| IdempotencyScope::new(caller.principal(), action.name(), timer_id, i));
     if let Some(scope) = &scope
         && let Some(reply) = tx.replay(scope).await?
     {
@@ -592,8 +593,10 @@ pub async fn extend(
     State(state): State<AppState>,
     caller: Caller,
     Path(timer_id): Path<String>,
-    IdempotencyKey(key): IdempotencyKey,
-    ApiJson(req): ApiJson<ExtendRequest>,
+    IdempotentJson {
+        idempotency,
+        body: req,
+    }: IdempotentJson<ExtendRequest>,
 ) -> Result<Reply, ApiError> {
     let ms = validate::duration_seconds("seconds", req.seconds)?;
     act(
@@ -602,7 +605,7 @@ pub async fn extend(
         None,
         &timer_id,
         TimerAction::Extend { ms },
-        key.as_deref(),
+        idempotency.as_ref(),
     )
     .await
 }

@@ -349,6 +349,18 @@ impl TestServer {
         sqlx::query_scalar(sql).fetch_one(&self.pool).await.unwrap()
     }
 
+    /// Waits until `sql` counts `expected` (the server gets there on its
+    /// own, e.g. from its scheduler), failing after [`WAIT`].
+    pub async fn wait_for_count(&self, sql: &str, expected: i64) {
+        let waited = tokio::time::timeout(WAIT, async {
+            while self.count(sql).await != expected {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        })
+        .await;
+        assert!(waited.is_ok(), "{sql} never counted {expected}");
+    }
+
     /// A real subscriber to the family's channel, authorised with `token`
     /// through this server's `/api/pusher/auth`; returns once subscribed.
     pub async fn subscribe(&self, token: &str, family_id: &str) -> Events {

@@ -185,6 +185,85 @@ both! {
         events.expect("timer:started", json!({ "timer": marker, "revision": rev + 1 })).await;
     }
 
+    async fn an_idempotency_key_reused_for_another_request_is_refused(s) {
+        let f = s.family("Ana").await;
+        let tok = f.parent.token.as_str();
+        let mut events = s.subscribe(tok, &f.id).await;
+        let keyed = |path: String, body: Value, key: &'static str| async move {
+            s.call_with(reqwest::Method::POST, &path, Some(tok), Some(body), &[("idempotency-key", key)]).await
+        };
+        let reused = |r: crate::support::Resp| {
+            let message = r.err(422);
+            assert_eq!(r.body["error"]["code"], "idempotency_key_reused", "{}", r.body);
+            assert!(message.contains("Idempotency-Key"), "{message}");
+        };
+        let start = format!("/api/families/{}/timers", f.id);
+        let first = keyed(start.clone(), json!({ "memberId": f.kids[0], "label": "Piano", "durationSeconds": 600 }), "k-1").await;
+        assert_eq!(first.status, 201, "{}", first.body);
+        let timer = first.body["timer"].clone();
+        events.expect("timer:started", json!({ "timer": timer, "revision": first.body["revision"] })).await;
+        let revision = s.revision(&f.id).await;
+
+        // The same key with another body is refused, not answered with the
+        // first reply, and writes nothing.
+        reused(keyed(start.clone(), json!({ "memberId": f.kids[0], "label": "Violin", "durationSeconds": 600 }), "k-1").await);
+        reused(keyed(start.clone(), json!({ "memberId": f.kids[1], "label": "Piano", "durationSeconds": 600 }), "k-1").await);
+        // The same body encoded differently (key order, spaces) is the same request.
+        let r = s.http.post(format!("{}{start}", s.base)).bearer_auth(tok)
+            .header("idempotency-key", "k-1").header("content-type", "application/json")
+            .body(format!("{{ \"durationSeconds\": 600, \"label\": \"Piano\",  \"memberId\": \"{}\" }}", f.kids[0]))
+            .send().await.unwrap();
+        assert_eq!(r.status(), 201);
+        let replay: Value = r.json().await.unwrap();
+        assert_eq!(replay["timer"], timer);
+
+        let extend = timer_path(&timer, "extend");
+        keyed(extend.clone(), json!({ "seconds": 30 }), "e-1").await.ok();
+        reused(keyed(extend.clone(), json!({ "seconds": 60 }), "e-1").await);
+        let stars = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
+        keyed(stars.clone(), json!({ "amount": 5, "reason": "helped" }), "s-1").await.ok();
+        reused(keyed(stars.clone(), json!({ "amount": 50, "reason": "helped" }), "s-1").await);
+        let chore = s.post(&format!("/api/families/{}/chores", f.id), tok, json!({ "title": "Dishes", "stars": 1 })).await;
+        let complete = format!("/api/chores/{}/complete", chore.body["chore"]["id"].as_str().unwrap());
+        keyed(complete.clone(), json!({ "memberId": f.kids[0] }), "c-1").await.ok();
+        reused(keyed(complete.clone(), json!({ "memberId": f.kids[1] }), "c-1").await);
+
+        let revision = revision + 1 + 1 + 1 + 2;
+        assert_eq!(s.revision(&f.id).await, revision, "refused retries wrote nothing");
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM timers WHERE family_id = '{}'", f.id)).await, 1);
+        assert_eq!(s.count(&format!("SELECT balance FROM members WHERE id = '{}'", f.kids[1])).await, 0);
+        assert_eq!(s.count(&format!("SELECT balance FROM members WHERE id = '{}'", f.kids[0])).await, 6);
+    }
+
+    async fn idempotency_keys_are_pruned_after_a_day(s) {
+        let f = s.family("Ana").await;
+        let tok = f.parent.token.as_str();
+        let start = format!("/api/families/{}/timers", f.id);
+        let body = json!({ "memberId": f.kids[0], "label": "Piano", "durationSeconds": 600 });
+        let keyed = |key: &'static str| {
+            let (start, body) = (start.clone(), body.clone());
+            async move {
+                s.call_with(reqwest::Method::POST, &start, Some(tok), Some(body), &[("idempotency-key", key)]).await
+            }
+        };
+        let old = keyed("old-tap").await;
+        let fresh = keyed("fresh-tap").await;
+        let day = 24 * 3600 * 1000;
+        sqlx::query("UPDATE idempotency_keys SET created_at = created_at - $1 WHERE scope LIKE '%:old-tap'")
+            .bind(day + 60_000).execute(&s.pool).await.unwrap();
+        // Another instance's scheduler prunes on its first round.
+        let other = crate::support::TestServer::start_on(
+            crate::support::TestDb::borrowed(s.db.url.clone(), s.db.backend), |_| {}).await;
+        other.wait_for_count("SELECT COUNT(*) FROM idempotency_keys WHERE scope LIKE '%:old-tap'", 0).await;
+        assert_eq!(s.count("SELECT COUNT(*) FROM idempotency_keys WHERE scope LIKE '%:fresh-tap'").await, 1);
+        other.stop().await;
+        // The pruned key applies anew; the fresh one still replays.
+        let again = keyed("old-tap").await;
+        assert_eq!(again.status, 201);
+        assert_ne!(again.body["timer"]["id"], old.body["timer"]["id"]);
+        assert_eq!(keyed("fresh-tap").await.body["timer"], fresh.body["timer"]);
+    }
+
     async fn templates_crud(s) {
         let f = s.family("Ana").await;
         let tok = &f.parent.token;
