@@ -215,15 +215,25 @@ pub async fn update_chore(
     Path(chore_id): Path<String>,
     ApiJson(req): ApiJson<UpdateChoreRequest>,
 ) -> Result<Reply, ApiError> {
-    let (mut chore, access) = chore_for(&state, &caller, &chore_id).await?;
+    let (chore, access) = chore_for(&state, &caller, &chore_id).await?;
     access.require_parent()?;
-    if let Some(title) = &req.title {
-        chore.title = validate::text("title", title, 80)?;
-    }
-    if let Some(stars) = req.stars {
-        chore.stars = validate::stars("stars", stars)?;
-    }
+    let title = req
+        .title
+        .as_deref()
+        .map(|t| validate::text("title", t, 80))
+        .transpose()?;
+    let stars = req.stars.map(|s| validate::stars("stars", s)).transpose()?;
     let mut tx = FamilyTx::begin(&state, &chore.family_id).await?;
+    // Read again inside the family's transaction, which serialises the
+    // family's writers: a row read before it could be older than a PATCH
+    // that committed meanwhile, and writing it back would undo that one.
+    let mut chore = load_chore(tx.conn(), &chore_id).await?;
+    if let Some(title) = title {
+        chore.title = title;
+    }
+    if let Some(stars) = stars {
+        chore.stars = stars;
+    }
     if let Some(member_id) = &req.member_id {
         member_in_family(tx.conn(), &chore.family_id, member_id).await?;
         chore.member_id = Some(member_id.clone());

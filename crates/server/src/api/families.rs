@@ -445,6 +445,10 @@ pub async fn update_member(
         .transpose()?;
     let color = req.color.as_deref().map(validate::color).transpose()?;
     let mut tx = FamilyTx::begin(&state, &member.family_id).await?;
+    // Read again inside the family's transaction, which serialises the
+    // family's writers: a row read before it could be older than a PATCH
+    // that committed meanwhile, and writing it back would undo that one.
+    let member = member_in_family(tx.conn(), &member.family_id, &member_id).await?;
     sqlx::query("UPDATE members SET name = $1, color = $2 WHERE id = $3")
         .bind(name.unwrap_or(member.name))
         .bind(color.unwrap_or(member.color))

@@ -184,18 +184,34 @@ pub async fn update_template(
     Path(template_id): Path<String>,
     ApiJson(req): ApiJson<UpdateTemplateRequest>,
 ) -> Result<Reply, ApiError> {
-    let mut template = template_for_parent(&state, &caller, &template_id).await?;
-    if let Some(label) = &req.label {
-        template.label = validate::text("label", label, 80)?;
+    let family_id = template_for_parent(&state, &caller, &template_id)
+        .await?
+        .family_id;
+    let label = req
+        .label
+        .as_deref()
+        .map(|l| validate::text("label", l, 80))
+        .transpose()?;
+    let duration_ms = req
+        .duration_seconds
+        .map(|s| validate::duration_seconds("durationSeconds", s))
+        .transpose()?;
+    let stars = req.stars.map(|s| validate::stars("stars", s)).transpose()?;
+    let mut tx = FamilyTx::begin(&state, &family_id).await?;
+    // Read again inside the family's transaction, which serialises the
+    // family's writers: a row read before it could be older than a PATCH
+    // that committed meanwhile, and writing it back would undo that one.
+    let mut template = load_template(tx.conn(), &template_id).await?;
+    if let Some(label) = label {
+        template.label = label;
     }
-    if let Some(seconds) = req.duration_seconds {
-        template.duration_ms = validate::duration_seconds("durationSeconds", seconds)?;
+    if let Some(duration_ms) = duration_ms {
+        template.duration_ms = duration_ms;
     }
-    if let Some(stars) = req.stars {
-        template.stars = validate::stars("stars", stars)?;
+    if let Some(stars) = stars {
+        template.stars = stars;
     }
     template.updated_at = now_ms();
-    let mut tx = FamilyTx::begin(&state, &template.family_id).await?;
     sqlx::query("UPDATE templates SET label = $1, duration_ms = $2, stars = $3, updated_at = $4 WHERE id = $5")
         .bind(&template.label)
         .bind(template.duration_ms)
