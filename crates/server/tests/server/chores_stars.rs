@@ -7,6 +7,32 @@ use serde_json::json;
 use crate::support::both;
 
 both! {
+    async fn chore_changes_bump_the_revision_once_each(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let rev = s.revision(&f.id).await;
+        let r = s.post(&format!("/api/families/{}/chores", f.id), tok, json!({ "title": "Dishes", "stars": 1 })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        assert_eq!(r.body["revision"], rev + 1);
+        let chore = r.body["chore"]["id"].as_str().unwrap().to_owned();
+        let r = s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok),
+            Some(json!({ "title": "Dry the dishes", "memberId": f.kids[1] }))).await;
+        assert_eq!(r.ok()["chore"]["title"], "Dry the dishes");
+        assert_eq!(r.body["chore"]["memberId"], f.kids[1].as_str());
+        assert_eq!(r.body["chore"]["stars"], 1);
+        assert_eq!(r.body["revision"], rev + 2);
+        assert_eq!(s.revision(&f.id).await, rev + 2);
+        // A refused update bumps nothing.
+        s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok), Some(json!({ "stars": -1 }))).await.err(422);
+        assert_eq!(s.revision(&f.id).await, rev + 2);
+        let r = s.call(Method::DELETE, &format!("/api/chores/{chore}"), Some(tok), None).await;
+        assert_eq!(r.ok()["deleted"], chore.as_str());
+        assert_eq!(r.body["revision"], rev + 3);
+        assert_eq!(s.revision(&f.id).await, rev + 3);
+        s.call(Method::DELETE, &format!("/api/chores/{chore}"), Some(tok), None).await.err(404);
+        assert_eq!(s.revision(&f.id).await, rev + 3);
+    }
+
     async fn completing_a_chore_awards_its_stars(s) {
         let f = s.family("Ana").await;
         let tok = &f.parent.token;

@@ -129,3 +129,61 @@ both! {
         right().await.err(429);
     }
 }
+
+both! {
+    async fn kiosks_may_not_change_settings_and_kiosk_changes_bump_the_revision(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let rev = s.revision(&f.id).await;
+        let r = s.post(&format!("/api/families/{}/kiosks", f.id), tok, json!({ "name": "Kitchen" })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        let kiosk = r.body["token"].as_str().unwrap().to_owned();
+        let kiosk_id = r.body["kiosk"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(s.revision(&f.id).await, rev + 1, "creating a kiosk bumps");
+        let other = s.post(&format!("/api/families/{}/kiosks", f.id), tok, json!({ "name": "Hall" })).await;
+        let other_id = other.body["kiosk"]["id"].as_str().unwrap().to_owned();
+        s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "2468" }))).await.ok();
+        let template = s.post(&format!("/api/families/{}/templates", f.id), tok,
+            json!({ "label": "T", "durationSeconds": 60 })).await.body["template"]["id"].as_str().unwrap().to_owned();
+        let chore = s.post(&format!("/api/families/{}/chores", f.id), tok, json!({ "title": "C" })).await
+            .body["chore"]["id"].as_str().unwrap().to_owned();
+
+        // Parent-only, even with the right PIN.
+        let before = s.revision(&f.id).await;
+        let refused = [
+            (Method::PUT, format!("/api/families/{}/pin", f.id), Some(json!({ "pin": "1111" }))),
+            (Method::DELETE, format!("/api/kiosks/{other_id}"), None),
+            (Method::DELETE, format!("/api/kiosks/{kiosk_id}"), None),
+            (Method::PATCH, format!("/api/families/{}", f.id), Some(json!({ "name": "Mine" }))),
+            (Method::PATCH, format!("/api/members/{}", f.kids[0]), Some(json!({ "name": "X" }))),
+            (Method::PATCH, format!("/api/templates/{template}"), Some(json!({ "label": "X" }))),
+            (Method::PATCH, format!("/api/chores/{chore}"), Some(json!({ "title": "X" }))),
+        ];
+        for (method, path, body) in &refused {
+            for pin in [None, Some("2468")] {
+                let headers: Vec<(&str, &str)> = pin.map(|p| ("x-kinboard-pin", p)).into_iter().collect();
+                let r = s.call_with(method.clone(), path, Some(&kiosk), body.clone(), &headers).await;
+                assert_eq!(r.status, 403, "{method} {path} (PIN {pin:?}) answered {} {}", r.status, r.body);
+                r.err(403);
+            }
+        }
+        assert_eq!(s.revision(&f.id).await, before, "refused changes wrote nothing");
+        assert_eq!(s.count("SELECT COUNT(*) FROM kiosks WHERE revoked_at IS NOT NULL").await, 0);
+        let family = s.get(&format!("/api/families/{}", f.id), tok).await;
+        assert_eq!(family.ok()["family"]["name"], "Ana's family");
+        // The PIN is still the parents' one.
+        let stars = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
+        s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })),
+            &[("x-kinboard-pin", "2468")]).await.ok();
+
+        // Revoking bumps once; revoking again changes nothing.
+        let before = s.revision(&f.id).await;
+        let r = s.call(Method::DELETE, &format!("/api/kiosks/{kiosk_id}"), Some(tok), None).await;
+        let revoked_at = r.ok()["kiosk"]["revokedAt"].clone();
+        assert!(revoked_at.is_i64());
+        assert_eq!(s.revision(&f.id).await, before + 1, "revoking a kiosk bumps");
+        let r = s.call(Method::DELETE, &format!("/api/kiosks/{kiosk_id}"), Some(tok), None).await;
+        assert_eq!(r.ok()["kiosk"]["revokedAt"], revoked_at);
+        assert_eq!(s.revision(&f.id).await, before + 1);
+    }
+}

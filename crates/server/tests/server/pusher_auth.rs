@@ -1,11 +1,35 @@
 //! `POST /api/pusher/auth`: 401 without a valid bearer, 400 for a malformed
 //! socket id, 403 for anything but exactly the caller's family channel, and
-//! a signature the relay accepts.
+//! a signature the relay accepts; expired and revoked tokens are 401 here
+//! too.
 
 use pusher_protocol::{AppCredentials, ChannelName, SocketId};
 use reqwest::Method;
+use serde_json::json;
 
-use crate::support::both;
+use crate::support::{TestServer, both};
+
+/// `POST /api/pusher/auth` for the family channel; the status.
+async fn channel_auth(s: &TestServer, token: &str, family_id: &str) -> u16 {
+    let channel = format!("private-family-{family_id}");
+    let r = s
+        .http
+        .post(format!("{}/api/pusher/auth", s.base))
+        .bearer_auth(token)
+        .form(&[("socket_id", "123.456"), ("channel_name", channel.as_str())])
+        .send()
+        .await
+        .unwrap();
+    let status = r.status().as_u16();
+    if status != 200 {
+        let body: serde_json::Value = r.json().await.unwrap();
+        assert!(
+            body["error"]["code"].is_string() && body["serverTime"].is_i64(),
+            "{body}"
+        );
+    }
+    status
+}
 
 both! {
     async fn pusher_auth_accepts_exactly_the_callers_family_channel(s) {
@@ -62,6 +86,37 @@ both! {
         let app = AppCredentials::new(app_id, key, secret);
         app.verify_channel_auth(&SocketId::parse("123.456").unwrap(), &ChannelName::parse(own).unwrap(), Some(given), None)
             .unwrap();
+    }
+
+    async fn expired_and_revoked_tokens_are_401_for_channel_auth(s) {
+        let f = s.family("Ana").await;
+        let sign_in = || s.call(Method::POST, "/api/auth/sign-in", None,
+            Some(json!({ "email": f.parent.email, "password": "correct horse" })));
+
+        // Expired: a session past its end is refused, though never revoked.
+        let expiring = sign_in().await.ok()["token"].as_str().unwrap().to_owned();
+        sqlx::query("UPDATE sessions SET expires_at = $1 WHERE token_hash = $2")
+            .bind(kinboard_server::clock::now_ms() - 1)
+            .bind(kinboard_server::ids::token_hash(&expiring))
+            .execute(&s.pool).await.unwrap();
+        assert_eq!(channel_auth(s, &expiring, &f.id).await, 401);
+
+        // Revoked by signing out: accepted before, refused at once after.
+        let session = sign_in().await.ok()["token"].as_str().unwrap().to_owned();
+        assert_eq!(channel_auth(s, &session, &f.id).await, 200);
+        s.call(Method::POST, "/api/auth/sign-out", Some(&session), None).await.ok();
+        assert_eq!(channel_auth(s, &session, &f.id).await, 401);
+
+        // A revoked kiosk, likewise.
+        let r = s.post(&format!("/api/families/{}/kiosks", f.id), &f.parent.token, json!({ "name": "Kitchen" })).await;
+        let kiosk = r.body["token"].as_str().unwrap().to_owned();
+        let kiosk_id = r.body["kiosk"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(channel_auth(s, &kiosk, &f.id).await, 200);
+        s.call(Method::DELETE, &format!("/api/kiosks/{kiosk_id}"), Some(&f.parent.token), None).await.ok();
+        assert_eq!(channel_auth(s, &kiosk, &f.id).await, 401);
+
+        // The family's other credentials are untouched.
+        assert_eq!(channel_auth(s, &f.parent.token, &f.id).await, 200);
     }
 
     async fn realtime_describes_the_embedded_relay(s) {

@@ -267,18 +267,27 @@ both! {
     async fn templates_crud(s) {
         let f = s.family("Ana").await;
         let tok = &f.parent.token;
+        let rev = s.revision(&f.id).await;
         let r = s.post(&format!("/api/families/{}/templates", f.id), tok,
             json!({ "label": "Homework", "durationSeconds": 1500, "stars": 3 })).await;
         assert_eq!(r.status, 201);
+        assert_eq!(r.body["revision"], rev + 1);
         let id = r.body["template"]["id"].as_str().unwrap().to_owned();
         let r = s.call(reqwest::Method::PATCH, &format!("/api/templates/{id}"), Some(tok),
             Some(json!({ "durationSeconds": 900 }))).await;
         assert_eq!(r.ok()["template"]["durationMs"], 900_000);
         assert_eq!(r.body["template"]["label"], "Homework");
+        assert_eq!(r.body["revision"], rev + 2);
+        assert_eq!(s.revision(&f.id).await, rev + 2);
         let list = s.get(&format!("/api/families/{}/templates", f.id), tok).await;
         assert_eq!(list.ok()["templates"].as_array().unwrap().len(), 1);
         let r = s.call(reqwest::Method::DELETE, &format!("/api/templates/{id}"), Some(tok), None).await;
         assert_eq!(r.ok()["deleted"], id.as_str());
+        assert_eq!(r.body["revision"], rev + 3);
+        assert_eq!(s.revision(&f.id).await, rev + 3);
+        // Gone: a second delete is a 404 and bumps nothing.
+        s.call(reqwest::Method::DELETE, &format!("/api/templates/{id}"), Some(tok), None).await.err(404);
+        assert_eq!(s.revision(&f.id).await, rev + 3);
         let list = s.get(&format!("/api/families/{}/templates", f.id), tok).await;
         assert_eq!(list.ok()["templates"], json!([]));
         s.post(&format!("/api/families/{}/timers", f.id), tok, json!({ "templateId": id, "memberId": f.kids[0] })).await.err(404);
