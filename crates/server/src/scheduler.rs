@@ -9,9 +9,8 @@
 
 use std::time::Duration;
 
-use tokio::time::Instant;
-
 use tokio::sync::watch;
+use tokio::time::Instant;
 
 use crate::api::timers::{expire_due, next_deadline};
 use crate::clock::now_ms;
