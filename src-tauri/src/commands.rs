@@ -172,8 +172,11 @@ pub(crate) async fn refresh(shell: Shared<'_>) -> Reply {
 /// The page is alive (every few seconds, on a kiosk): the watchdog
 /// reloads a page that stops saying so.
 #[tauri::command]
-pub(crate) fn heartbeat(heartbeat: State<'_, Arc<crate::kiosk::Heartbeat>>) {
-    heartbeat.beat();
+pub(crate) fn heartbeat(
+    heartbeat: State<'_, Arc<crate::kiosk::Heartbeat>>,
+    screen: Option<String>,
+) {
+    heartbeat.beat_on(screen.as_deref().unwrap_or("unknown"));
 }
 
 #[tauri::command]

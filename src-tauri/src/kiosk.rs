@@ -63,11 +63,12 @@ pub(crate) async fn keep_awake() -> Awake {
 }
 
 /// When the page last said it was alive, in ms on the monotonic clock the
-/// watchdog uses.
+/// watchdog uses, and which screen it showed then.
 #[derive(Debug, Default)]
 pub(crate) struct Heartbeat {
     last_ms: AtomicI64,
     epoch: std::sync::OnceLock<std::time::Instant>,
+    screen: std::sync::Mutex<String>,
 }
 
 impl Heartbeat {
@@ -79,6 +80,30 @@ impl Heartbeat {
     /// The page is alive.
     pub(crate) fn beat(&self) {
         self.last_ms.store(self.now_ms(), Ordering::Relaxed);
+    }
+
+    /// A new page is loading (the first, or a reload): what it shows is
+    /// not known until it says.
+    pub(crate) fn new_page(&self) {
+        self.screen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clear();
+    }
+
+    /// The page is alive and shows `screen` (`loading`, `welcome`,
+    /// `dashboard`); a change is logged, so a screen stuck on loading
+    /// after a reload is plain in the log.
+    pub(crate) fn beat_on(&self, screen: &str) {
+        self.beat();
+        let mut shown = self
+            .screen
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if *shown != screen {
+            tracing::info!(screen, "the page shows {screen}");
+            screen.clone_into(&mut shown);
+        }
     }
 
     /// How long since the last beat (or since the watchdog started).

@@ -76,6 +76,19 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             commands::create_kiosk_pairing,
             commands::pair_kiosk,
         ])
+        .on_page_load(|webview, payload| {
+            // The first load, and each reload after a crash or a watchdog.
+            match payload.event() {
+                tauri::webview::PageLoadEvent::Started => {
+                    if let Some(heartbeat) = webview.try_state::<Arc<kiosk::Heartbeat>>() {
+                        heartbeat.new_page();
+                    }
+                }
+                tauri::webview::PageLoadEvent::Finished => {
+                    tracing::info!(window = webview.label(), url = %payload.url(), "page loaded");
+                }
+            }
+        })
         .setup(move |app| {
             window::setup(app, profile.name(), args.kiosk)?;
             let shell = Arc::new(shell::Shell::new(

@@ -7,7 +7,7 @@
 
 import { createBridge } from './bridge.js';
 import { errorSentence, normalizeError } from './errors.js';
-import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, renderTick } from './render.js';
+import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, renderTick, screenOf } from './render.js';
 
 const TICK_MS = 250;
 const ERROR_TTL_MS = 15000;
@@ -53,7 +53,12 @@ export function startApp({
     }
   }
 
+  let lastScreen = null;
   function paint() {
+    if (heartbeat && screenOf(state) !== lastScreen) {
+      lastScreen = screenOf(state);
+      bridge.heartbeat(lastScreen).catch(() => {});
+    }
     const wasDialog = root.querySelector('.overlay:not([hidden])');
     keepingFocus(() => render(root, model(), doc));
     applyChrome();
@@ -72,7 +77,7 @@ export function startApp({
   let cursorTimer = null;
   function kioskChrome() {
     if (!state.kiosk || heartbeat) return;
-    const beat = () => bridge.heartbeat().catch(() => {});
+    const beat = () => bridge.heartbeat(screenOf(state)).catch(() => {});
     beat();
     heartbeat = setInterval(beat, HEARTBEAT_MS);
     doc.documentElement.classList.add('cursor-idle');

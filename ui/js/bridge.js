@@ -105,7 +105,8 @@ export function createBridge(win = globalThis) {
       call('remove_stars', withPin({ memberId, amount, reason }, pin)),
 
     refresh: () => call('refresh', {}),
-    heartbeat: () => call('heartbeat', {}),
+    /** The page is alive and shows `screen` (for the kiosk's watchdog). */
+    heartbeat: (screen) => call('heartbeat', { screen }),
     /** A one-time code for pairing a kitchen screen: `{code, name, expiresAt, serverUrl}`. */
     createKioskPairing: (name) => call('create_kiosk_pairing', { name }),
     pairKiosk: ({ serverUrl, code }) => call('pair_kiosk', { serverUrl, code }),

@@ -34,7 +34,7 @@ test('each action sends its command with camelCase arguments', async () => {
   await b.hostHousehold({ familyName: 'F', name: 'N', email: 'e', password: 'p' });
   await b.signOut();
   await b.refresh();
-  await b.heartbeat();
+  await b.heartbeat('dashboard');
   await b.createKioskPairing('Kitchen');
   await b.pairKiosk({ serverUrl: 'http://h', code: 'ABCDE-FGHJK' });
   await b.getView();
@@ -55,7 +55,7 @@ test('each action sends its command with camelCase arguments', async () => {
     ['host_household', { familyName: 'F', name: 'N', email: 'e', password: 'p' }],
     ['sign_out', {}],
     ['refresh', {}],
-    ['heartbeat', {}],
+    ['heartbeat', { screen: 'dashboard' }],
     ['create_kiosk_pairing', { name: 'Kitchen' }],
     ['pair_kiosk', { serverUrl: 'http://h', code: 'ABCDE-FGHJK' }],
     ['get_view', {}],

@@ -1,8 +1,10 @@
-//! Test support for the desktop end-to-end test: a small W3C WebDriver
-//! client ([`webdriver`]) for tauri-driver + WebKitWebDriver, child
-//! processes that are killed when dropped ([`process`]), and waiting for
-//! a condition with a deadline ([`wait`]).
+//! Test support for the desktop end-to-end tests: the server and app
+//! windows a scenario drives ([`app`]), a small W3C WebDriver client
+//! ([`webdriver`]) for tauri-driver + WebKitWebDriver, child processes
+//! that are killed when dropped ([`process`]), and waiting for a condition
+//! with a deadline ([`wait`]).
 
+pub mod app;
 pub mod process;
 pub mod wait;
 pub mod webdriver;

@@ -255,6 +255,29 @@ impl Session {
         .await
     }
 
+    /// Runs `script` (a function body whose last argument is the callback
+    /// to call with the result) and returns what it was called with.
+    pub async fn execute_async(&self, script: &str, args: Vec<Value>) -> Result<Value> {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({ "script": script, "args": args })),
+        )
+        .await
+    }
+
+    /// The window's position and size: `(x, y, width, height)`.
+    pub async fn window_rect(&self) -> Result<(i64, i64, i64, i64)> {
+        let v = self
+            .call(reqwest::Method::GET, "/window/rect", None)
+            .await?;
+        let n = |k: &str| v.get(k).and_then(Value::as_f64).map(|f| f.round() as i64);
+        match (n("x"), n("y"), n("width"), n("height")) {
+            (Some(x), Some(y), Some(w), Some(h)) => Ok((x, y, w, h)),
+            _ => bail!("window rect: {v}"),
+        }
+    }
+
     /// A PNG of the page.
     pub async fn screenshot(&self) -> Result<Vec<u8>> {
         let value = self.call(reqwest::Method::GET, "/screenshot", None).await?;

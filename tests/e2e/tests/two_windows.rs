@@ -15,289 +15,16 @@
 //! A → gone from B; complete a chore in A → done in B, stars up in both;
 //! let a one-minute timer run out, confirm it in B → stars up in both;
 //! kill the server and start it again → both go back to live without a
-//! click, and a timer started in B appears in A. Screenshots of both
-//! windows land in `artifacts/e2e/`.
+//! click, and a timer started in B appears in A; each token is in the
+//! Secret Service, A restarts signed in from it, and signing out in B
+//! removes B's. Screenshots of both windows land in `artifacts/e2e/`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 use std::time::Duration;
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
-use kinboard_e2e::process::{self, Guard};
-use kinboard_e2e::wait::until;
-use kinboard_e2e::webdriver::{Client, Session};
-
-const SYNC: Duration = Duration::from_secs(20);
-const START: Duration = Duration::from_secs(60);
-const RECOVER: Duration = Duration::from_secs(90);
-
-const EMAIL: &str = "ana@demo.kinboard";
-const PASSWORD: &str = "kinboard-demo";
-
-struct Server {
-    guard: Guard,
-    command: Vec<String>,
-    url: String,
-    log: PathBuf,
-}
-
-impl Server {
-    fn spawn(command: &[String], log: &Path) -> Result<Guard> {
-        let mut cmd = Command::new(&command[0]);
-        cmd.args(&command[1..]).env("RUST_LOG", "info,sqlx=warn");
-        Guard::spawn("kinboard-server", cmd, log)
-    }
-
-    async fn start(dir: &Path, artifacts: &Path) -> Result<Self> {
-        let bin = process::binary("KINBOARD_SERVER_BIN", "kinboard-server")?;
-        let port = process::free_port()?;
-        let command = vec![
-            bin.display().to_string(),
-            "--bind".into(),
-            format!("127.0.0.1:{port}"),
-            "--database".into(),
-            format!("sqlite://{}", dir.join("server.sqlite3").display()),
-            "--demo".into(),
-        ];
-        let log = artifacts.join("server.log");
-        let guard = Self::spawn(&command, &log)?;
-        let server = Self {
-            guard,
-            command,
-            url: format!("http://127.0.0.1:{port}"),
-            log,
-        };
-        server.wait_healthy().await?;
-        Ok(server)
-    }
-
-    async fn wait_healthy(&self) -> Result<()> {
-        let health = format!("{}/healthz", self.url);
-        until("the server's /healthz", START, || async {
-            Ok(reqwest::get(&health)
-                .await
-                .ok()
-                .filter(|r| r.status().is_success())
-                .map(drop))
-        })
-        .await
-    }
-
-    /// Kills the server outright (no graceful shutdown).
-    fn kill(&mut self) {
-        self.guard.kill();
-    }
-
-    async fn restart(&mut self) -> Result<()> {
-        self.guard = Self::spawn(&self.command, &self.log)?;
-        self.wait_healthy().await
-    }
-}
-
-/// One app instance and its driver.
-struct Device {
-    name: &'static str,
-    session: Session,
-    _driver: Guard,
-}
-
-impl Device {
-    async fn start(
-        name: &'static str,
-        app: &Path,
-        server: &str,
-        dir: &Path,
-        artifacts: &Path,
-    ) -> Result<Self> {
-        let driver_bin = process::tool("tauri-driver").context(
-            "tauri-driver not found: cargo install tauri-driver --version 2.1.0 --locked",
-        )?;
-        let (port, native) = (process::free_port()?, process::free_port()?);
-        let home = dir.join(name);
-        let mut cmd = Command::new(driver_bin);
-        cmd.args([
-            "--port",
-            &port.to_string(),
-            "--native-port",
-            &native.to_string(),
-        ]);
-        // The environment flows through WebKitWebDriver to the app.
-        for (var, sub) in [
-            ("XDG_DATA_HOME", "data"),
-            ("XDG_CONFIG_HOME", "config"),
-            ("XDG_CACHE_HOME", "cache"),
-        ] {
-            let d = home.join(sub);
-            std::fs::create_dir_all(&d)?;
-            cmd.env(var, d);
-        }
-        cmd.env("RUST_LOG", "info,sqlx=warn,tao=warn,wry=warn");
-        let mut driver = Guard::spawn(
-            &format!("tauri-driver {name}"),
-            cmd,
-            &artifacts.join(format!("app-{name}.log")),
-        )?;
-        let client = Client::new(format!("http://127.0.0.1:{port}"));
-        until(&format!("tauri-driver {name} /status"), START, || {
-            let exited = driver.exited();
-            let client = client.clone();
-            async move {
-                if let Some(status) = exited {
-                    bail!("tauri-driver exited: {status}");
-                }
-                Ok(client.ready().await.ok().filter(|r| *r).map(drop))
-            }
-        })
-        .await?;
-        let args = vec![
-            "--server".to_owned(),
-            server.to_owned(),
-            "--profile".to_owned(),
-            name.to_owned(),
-        ];
-        let session = client.new_session(app, &args).await?;
-        let device = Self {
-            name,
-            session,
-            _driver: driver,
-        };
-        device.sign_in(server).await?;
-        Ok(device)
-    }
-
-    async fn sign_in(&self, server: &str) -> Result<()> {
-        let s = &self.session;
-        self.wait("the sign-in form", START, || async {
-            Ok(s.find("[data-testid=signin-form]").await?.map(drop))
-        })
-        .await?;
-        s.fill("[data-testid=signin-server]", server).await?;
-        s.fill("[data-testid=signin-email]", EMAIL).await?;
-        s.fill("[data-testid=signin-password]", PASSWORD).await?;
-        s.click_css("[data-testid=signin-submit]").await?;
-        self.wait("the dashboard", SYNC, || async {
-            Ok(s.find("[data-testid=dashboard]").await?.map(drop))
-        })
-        .await?;
-        self.wait_live(SYNC).await
-    }
-
-    async fn wait<T, F, Fut>(&self, what: &str, timeout: Duration, check: F) -> Result<T>
-    where
-        F: FnMut() -> Fut,
-        Fut: std::future::Future<Output = Result<Option<T>>>,
-    {
-        until(&format!("{} in window {}", what, self.name), timeout, check).await
-    }
-
-    async fn chip(&self) -> Result<Option<String>> {
-        match self.session.find("[data-testid=connection-chip]").await? {
-            Some(chip) => self.session.attribute(&chip, "data-state").await,
-            None => Ok(None),
-        }
-    }
-
-    async fn wait_live(&self, timeout: Duration) -> Result<()> {
-        self.wait("the live connection chip", timeout, || async {
-            Ok(self.chip().await?.filter(|s| s == "live").map(drop))
-        })
-        .await
-    }
-
-    async fn timer_ids(&self) -> Result<Vec<String>> {
-        let mut ids = Vec::new();
-        for card in self.session.find_all("[data-testid=timer-card]").await? {
-            if let Some(id) = self.session.attribute(&card, "data-timer-id").await? {
-                ids.push(id);
-            }
-        }
-        Ok(ids)
-    }
-
-    /// A timer card's `data-state`, or `None` when it is not shown.
-    async fn timer_state(&self, id: &str) -> Result<Option<String>> {
-        match self.session.find(&card(id)).await? {
-            Some(c) => self.session.attribute(&c, "data-state").await,
-            None => Ok(None),
-        }
-    }
-
-    async fn wait_timer_state(&self, id: &str, state: &str, timeout: Duration) -> Result<()> {
-        self.wait(&format!("timer {id} {state}"), timeout, || async {
-            Ok(self.timer_state(id).await?.filter(|s| s == state).map(drop))
-        })
-        .await
-    }
-
-    async fn wait_timer_gone(&self, id: &str) -> Result<()> {
-        self.wait(&format!("timer {id} gone"), SYNC, || async {
-            Ok(self.timer_state(id).await?.is_none().then_some(()))
-        })
-        .await
-    }
-
-    /// Seconds left on a timer's countdown (m:ss or h:mm:ss).
-    async fn seconds_left(&self, id: &str) -> Result<Option<i64>> {
-        let Some(text) = self
-            .session
-            .text_of(&format!("{} [data-testid=timer-countdown]", card(id)))
-            .await?
-        else {
-            return Ok(None);
-        };
-        Ok(text
-            .trim()
-            .split(':')
-            .map(|p| p.trim().parse::<i64>())
-            .try_fold(0, |acc, p| p.map(|p| acc * 60 + p))
-            .ok())
-    }
-
-    async fn balance(&self, member: &str) -> Result<Option<i64>> {
-        let css = format!(
-            "[data-testid=member-card][data-member-id=\"{member}\"] [data-testid=member-balance]"
-        );
-        Ok(self.session.text_of(&css).await?.and_then(|t| {
-            t.chars()
-                .filter(char::is_ascii_digit)
-                .collect::<String>()
-                .parse()
-                .ok()
-        }))
-    }
-
-    async fn wait_balance(&self, member: &str, want: i64) -> Result<()> {
-        self.wait(
-            &format!("{member}'s balance to be {want}"),
-            SYNC,
-            || async { Ok(self.balance(member).await?.filter(|b| *b == want).map(drop)) },
-        )
-        .await
-    }
-
-    /// Waits for a timer that was not among `before` and returns its id.
-    async fn wait_new_timer(&self, before: &[String]) -> Result<String> {
-        self.wait("a new timer card", SYNC, || async {
-            Ok(self
-                .timer_ids()
-                .await?
-                .into_iter()
-                .find(|id| !before.contains(id)))
-        })
-        .await
-    }
-
-    async fn screenshot(&self, path: &Path) -> Result<()> {
-        let png = self.session.screenshot().await?;
-        std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))?;
-        eprintln!("screenshot of window {}: {}", self.name, path.display());
-        Ok(())
-    }
-}
-
-fn card(id: &str) -> String {
-    format!("[data-testid=timer-card][data-timer-id=\"{id}\"]")
-}
+use anyhow::{Context, Result, anyhow, ensure};
+use kinboard_e2e::app::{RECOVER, SYNC, Server, Window, artifacts, card, keyring_lookup};
+use kinboard_e2e::process;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_windows_stay_in_sync_and_recover_from_a_server_restart() -> Result<()> {
@@ -306,18 +33,30 @@ async fn two_windows_stay_in_sync_and_recover_from_a_server_restart() -> Result<
         "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
     );
     let app = process::binary("KINBOARD_APP", "kinboard")?;
-    let artifacts = process::workspace_dir().join("artifacts/e2e");
-    std::fs::create_dir_all(&artifacts)?;
-    for log in ["server.log", "app-a.log", "app-b.log"] {
-        let _ = std::fs::remove_file(artifacts.join(log));
-    }
+    let artifacts = artifacts(&["server.log", "app-a.log", "app-b.log"])?;
     let dir = tempfile::tempdir()?;
-    let mut server = Server::start(dir.path(), &artifacts).await?;
+    let mut server = Server::start(dir.path(), &artifacts.join("server.log")).await?;
     eprintln!("server at {}", server.url);
 
-    let a = Device::start("a", &app, &server.url, dir.path(), &artifacts).await?;
-    let b = Device::start("b", &app, &server.url, dir.path(), &artifacts).await?;
-    let result = scenario(&a, &b, &mut server, &artifacts).await;
+    let mut a = Window::start(
+        "a",
+        &app,
+        &["--server", &server.url],
+        dir.path(),
+        &artifacts,
+    )
+    .await?;
+    let b = Window::start(
+        "b",
+        &app,
+        &["--server", &server.url],
+        dir.path(),
+        &artifacts,
+    )
+    .await?;
+    a.sign_in(&server.url).await?;
+    b.sign_in(&server.url).await?;
+    let result = scenario(&mut a, &b, &mut server, &artifacts).await;
     if result.is_err() {
         // Show the state the failure left, for the artefacts.
         let _ = a.screenshot(&artifacts.join("failure-a.png")).await;
@@ -328,7 +67,7 @@ async fn two_windows_stay_in_sync_and_recover_from_a_server_restart() -> Result<
     result
 }
 
-async fn scenario(a: &Device, b: &Device, server: &mut Server, artifacts: &Path) -> Result<()> {
+async fn scenario(a: &mut Window, b: &Window, server: &mut Server, artifacts: &Path) -> Result<()> {
     // Who and what: the first template button names a child and a template.
     let tpl = a.session.get("[data-testid=template-start]").await?;
     let member = a
@@ -428,7 +167,7 @@ async fn scenario(a: &Device, b: &Device, server: &mut Server, artifacts: &Path)
     let stars_before = a.balance(&chore_member).await?.unwrap_or(0);
     a.session.click(&chore).await?;
     let done = format!("[data-testid=chore-item][data-chore-id=\"{chore_id}\"]");
-    for d in [a, b] {
+    for d in [&*a, b] {
         d.wait("the chore marked done", SYNC, || async {
             Ok(match d.session.find(&done).await? {
                 Some(item) => d
@@ -474,11 +213,8 @@ async fn scenario(a: &Device, b: &Device, server: &mut Server, artifacts: &Path)
     // 8. The server dies and comes back: both windows notice, then go back
     //    to live on their own, and stay in sync.
     server.kill();
-    for d in [a, b] {
-        d.wait("the chip to leave live", SYNC, || async {
-            Ok(d.chip().await?.filter(|s| s != "live"))
-        })
-        .await?;
+    for d in [&*a, b] {
+        d.wait_not_live().await?;
     }
     eprintln!("server killed; both windows show it");
     server.restart().await?;
@@ -493,5 +229,59 @@ async fn scenario(a: &Device, b: &Device, server: &mut Server, artifacts: &Path)
 
     a.screenshot(&artifacts.join("a-final.png")).await?;
     b.screenshot(&artifacts.join("b-final.png")).await?;
+
+    // 9. The tokens live in the Secret Service (gnome-keyring), one per
+    //    profile, and work; A quits and starts again: it is signed in from
+    //    the keyring, with no sign-in form, and live.
+    let account = format!("{}|{}", server.url, kinboard_e2e::app::EMAIL);
+    let service = |w: &Window| format!("org.kinboard.desktop/{}", w.profile);
+    let a_token =
+        keyring_lookup(&service(a), &account)?.context("A's token is not in the keyring")?;
+    let b_token =
+        keyring_lookup(&service(b), &account)?.context("B's token is not in the keyring")?;
+    ensure!(a_token != b_token, "two sign-ins, two tokens");
+    ensure!(
+        me_status(&server.url, &b_token).await? == 200,
+        "B's stored token works"
+    );
+    a.relaunch().await?;
+    a.wait_dashboard(RECOVER).await?;
+    ensure!(
+        !a.visible("[data-testid=signin-form]").await?,
+        "A asked to sign in again"
+    );
+    eprintln!("A restarted: signed in from the keyring");
+
+    // 10. Signing out in B removes its token from the keyring and revokes
+    //     it at the server; A stays signed in.
+    b.session.click_css("[data-testid=sign-out]").await?;
+    b.wait("the sign-in form after signing out", SYNC, || async {
+        Ok(b.visible("[data-testid=signin-form]").await?.then_some(()))
+    })
+    .await?;
+    ensure!(
+        keyring_lookup(&service(b), &account)?.is_none(),
+        "B's token is still in the keyring"
+    );
+    ensure!(
+        me_status(&server.url, &b_token).await? == 401,
+        "B's token was not revoked"
+    );
+    ensure!(
+        keyring_lookup(&service(a), &account)?.is_some(),
+        "A's token went too"
+    );
+    eprintln!("signed out in B: its token is gone from the keyring and revoked");
     Ok(())
+}
+
+/// The status `GET /api/me` answers `token` with.
+async fn me_status(server: &str, token: &str) -> Result<u16> {
+    Ok(reqwest::Client::new()
+        .get(format!("{server}/api/me"))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .status()
+        .as_u16())
 }
