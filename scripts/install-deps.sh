@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 
 packages=(
   # building
-  build-essential pkg-config file libssl-dev
+  build-essential pkg-config file libssl-dev curl ca-certificates procps
   # the desktop app (Tauri 2 on WebKitGTK), tray and keyring
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsecret-1-dev
   # GUI and OS-service tests
@@ -32,6 +32,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   echo "installing Debian packages: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# Rust: the workspace needs 1.90 or newer (Debian 12's own rustc is 1.63).
+rust_ok() {
+  command -v cargo >/dev/null 2>&1 || return 1
+  local v
+  v=$(rustc --version 2>/dev/null | awk '{print $2}')
+  [ "$(printf '%s\n1.90.0\n' "$v" | sort -V | head -n1)" = "1.90.0" ]
+}
+if ! rust_ok && [ -x "$HOME/.cargo/bin/cargo" ]; then export PATH="$HOME/.cargo/bin:$PATH"; fi
+if ! rust_ok; then
+  echo "installing Rust (stable) with rustup"
+  if ! curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh -s -- -y --profile minimal -c clippy,rustfmt; then
+    echo "Rust 1.90 or newer is needed and rustup could not be fetched: install it from https://rustup.rs" >&2
+    exit 1
+  fi
+  export PATH="$HOME/.cargo/bin:$PATH"
 fi
 
 if ! cargo nextest --version >/dev/null 2>&1; then

@@ -14,6 +14,8 @@ cd "$(dirname "$0")/.."
 if [ -z "${KINBOARD_SKIP_INSTALL:-}" ]; then
   ./scripts/install-deps.sh
 fi
+# A Rust that rustup has just installed is not on PATH yet.
+command -v cargo >/dev/null 2>&1 || export PATH="$HOME/.cargo/bin:$PATH"
 
 cargo build --locked --release -p kinboard
 app=target/release/kinboard

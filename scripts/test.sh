@@ -16,6 +16,8 @@ if [ -z "${KINBOARD_SKIP_INSTALL:-}" ]; then
   step "installing what the tests need"
   ./scripts/install-deps.sh
 fi
+# A Rust that rustup has just installed is not on PATH yet.
+command -v cargo >/dev/null 2>&1 || export PATH="$HOME/.cargo/bin:$PATH"
 
 # shellcheck source=scripts/services.sh
 . ./scripts/services.sh
@@ -44,7 +46,7 @@ step "interop: kinboard-relay against pusher-js and the official pusher library"
 cargo build --locked -p kinboard-relay
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error \
   && KINBOARD_RELAY_BIN="${CARGO_TARGET_DIR:-target}/debug/kinboard-relay" \
-     node --test --test-concurrency=1 test/)
+     node --test test/*.test.js)
 
 step "desktop app: two Kinboard windows end to end (Xvfb, tauri-driver, WebKitWebDriver)"
 if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/tauri-driver" ]; then
@@ -62,7 +64,7 @@ rm -rf "$keyring_home"
 
 if [ -d ui/test ]; then
   step "UI tests"
-  (cd ui && node --test test/)
+  (cd ui && node --test test/*.test.js)
 fi
 
 step "all tests passed"

@@ -53,9 +53,11 @@ export function startApp({
     }
   }
 
+  // Each change of screen is told to the shell (its log says when the
+  // dashboard is up, after a start or a reload); a kiosk also beats.
   let lastScreen = null;
   function paint() {
-    if (heartbeat && screenOf(state) !== lastScreen) {
+    if (screenOf(state) !== lastScreen) {
       lastScreen = screenOf(state);
       bridge.heartbeat(lastScreen).catch(() => {});
     }

@@ -24,6 +24,8 @@ use tokio::sync::{Notify, Semaphore};
 use tokio_tungstenite::tungstenite::Message as Ws;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
+use crate::procfs::{cpu_ticks, rss_kib};
+
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
     /// Subscribers to connect.
@@ -135,28 +137,6 @@ fn spawn_relay(args: &Args) -> anyhow::Result<SpawnedRelay> {
         .and_then(|p| p.parse().ok())
         .with_context(|| format!("kinboard-relay said {line:?}, not its address"))?;
     Ok(SpawnedRelay { child, port })
-}
-
-/// VmRSS of a process, in KiB.
-fn rss_kib(pid: u32) -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS")
-}
-
-/// CPU time (user + system) a process has used, in clock ticks (1/100 s).
-fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
-    // Fields after the parenthesised command name; utime and stime are
-    // the 14th and 15th fields of the whole line.
-    let rest = stat.rsplit_once(')').context("malformed stat")?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let utime: u64 = fields.get(11).context("no utime")?.parse()?;
-    let stime: u64 = fields.get(12).context("no stime")?.parse()?;
-    Ok(utime + stime)
 }
 
 /// What the client tasks report while events flow.

@@ -3,8 +3,10 @@
 
 use clap::{Parser, Subcommand};
 
+mod app;
 mod devices;
 mod fanout;
+mod procfs;
 mod server;
 
 #[derive(Debug, Parser)]
@@ -27,6 +29,9 @@ enum Command {
     Idle(devices::IdleArgs),
     /// Reconnect: link restored until every device shows the database's state.
     Reconnect(devices::ReconnectArgs),
+    /// The desktop app: cold start to the first rendered dashboard, idle
+    /// memory (PSS of the app and its WebKit processes) and idle CPU.
+    App(app::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,5 +41,6 @@ fn main() -> anyhow::Result<()> {
         Command::Sync(args) => devices::sync(args),
         Command::Idle(args) => devices::idle(args),
         Command::Reconnect(args) => devices::reconnect(args),
+        Command::App(args) => app::run(args),
     }
 }
