@@ -111,6 +111,54 @@ mod tests {
     }
 
     #[test]
+    fn a_locked_keyring_refuses_with_an_error_instead_of_hanging() {
+        // The collection is locked after a token was stored; with nobody to
+        // answer the unlock prompt (no display: unset below), reading and
+        // writing fail.
+        let setup = format!(
+            "unset DISPLAY WAYLAND_DISPLAY\n\
+             printf kinboard | XDG_DATA_HOME=\"$KINBOARD_PRIVATE_BUS_SCRATCH\" \
+               gnome-keyring-daemon --unlock --components=secrets >/dev/null\n{}\n\
+             printf kbs_saved | secret-tool store --label=kinboard service {SERVICE} username 'http://h:1|ana'\n\
+             gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets \
+               --method org.freedesktop.Secret.Service.Lock \"[objectpath '/org/freedesktop/secrets/collection/login']\" >/dev/null",
+            wait_for_name("org.freedesktop.secrets")
+        );
+        if in_child_on_private_bus(
+            "credentials::tests::a_locked_keyring_refuses_with_an_error_instead_of_hanging",
+            &setup,
+        )
+        .is_none()
+        {
+            return;
+        }
+        runtime().block_on(async {
+            let (store, _) = open(SERVICE.to_owned()).await;
+            let read = tokio::time::timeout(
+                Duration::from_secs(20),
+                tokio::task::spawn_blocking(move || {
+                    let got = store.get("http://h:1|ana");
+                    let set = store.set("http://h:1|ben", "kbs_new");
+                    (got, set)
+                }),
+            )
+            .await
+            .expect("a locked keyring answers")
+            .unwrap();
+            assert!(
+                matches!(read.0, Err(CoreError::Credentials(_))),
+                "{:?}",
+                read.0
+            );
+            assert!(
+                matches!(read.1, Err(CoreError::Credentials(_))),
+                "{:?}",
+                read.1
+            );
+        });
+    }
+
+    #[test]
     fn without_a_secret_service_tokens_stay_in_memory_and_it_says_why() {
         if in_child_on_private_bus(
             "credentials::tests::without_a_secret_service_tokens_stay_in_memory_and_it_says_why",

@@ -367,6 +367,13 @@ impl Shell {
                 }
             }
             Ok(None) => tracing::info!("no token for the saved session: signed out"),
+            Err(CoreError::Credentials(reason)) => {
+                // A locked or broken keyring: say so, ask for a sign-in, and
+                // keep the next token in memory.
+                tracing::warn!(%reason, "the keyring refused the saved session's token");
+                let (store, status) = crate::credentials::fallback(&reason);
+                self.use_store(store, status);
+            }
             Err(e) => tracing::warn!(error = %e, "could not restore the saved session"),
         }
     }
