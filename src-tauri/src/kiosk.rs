@@ -30,6 +30,20 @@ pub(crate) fn enter(window: &WebviewWindow) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Tells every page load, before its scripts run, that this is a kitchen
+/// screen (`window.__KINBOARD_KIOSK__`), so the first paint — also after
+/// a crash — already has the kiosk's dark, large layout.
+pub(crate) fn page_flag(kiosk: bool) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    let script = if kiosk {
+        "window.__KINBOARD_KIOSK__ = true;"
+    } else {
+        ""
+    };
+    tauri::plugin::Builder::new("kinboard-kiosk")
+        .js_init_script(script)
+        .build()
+}
+
 /// What keeps the screen on: each guard holds its inhibition while it lives.
 pub(crate) type Awake = Vec<keepawake::KeepAwake>;
 

@@ -29,6 +29,11 @@ use std::time::Duration;
 use clap::Parser;
 use tauri::Manager;
 
+/// The embedded server's argon2 blocks go back to the system once freed
+/// (see the workspace manifest).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     let args = cli::Args::parse();
     tracing_subscriber::fmt()
@@ -55,6 +60,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
     }
     let heartbeat = Arc::new(kiosk::Heartbeat::default());
     let app = tauri::Builder::default()
+        .plugin(kiosk::page_flag(args.kiosk))
         .invoke_handler(tauri::generate_handler![
             commands::get_view,
             commands::get_session,

@@ -16,7 +16,37 @@ pub(crate) fn setup(app: &tauri::App, profile: &str, kiosk: bool) -> tauri::Resu
         crate::kiosk::enter(&window)?;
     }
     crate::kiosk::reload_on_crash(&window);
+    lighten(&window);
     Ok(())
+}
+
+/// The dashboard is one local page that never navigates: WebKit's caches
+/// for browsing (pages kept for back and forward, a browser-sized memory
+/// cache) only cost memory here.
+fn lighten(window: &tauri::WebviewWindow) {
+    #[cfg(target_os = "linux")]
+    {
+        let done = window.with_webview(|webview| {
+            use webkit2gtk::{SettingsExt as _, WebContextExt as _, WebViewExt as _};
+            let webview = webview.inner();
+            if let Some(context) = webview.context() {
+                context.set_cache_model(webkit2gtk::CacheModel::DocumentViewer);
+            }
+            if let Some(settings) = webview.settings() {
+                settings.set_enable_page_cache(false);
+                // Plain 2-D pages: no GL context (and no software GL stack)
+                // in the web process.
+                settings.set_hardware_acceleration_policy(
+                    webkit2gtk::HardwareAccelerationPolicy::Never,
+                );
+            }
+        });
+        if let Err(e) = done {
+            tracing::warn!(error = %e, "webview settings not applied");
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = window;
 }
 
 /// Brings the main window up (from the tray or a notification).

@@ -1,15 +1,16 @@
 // app.js — the entry point: holds the page's state (session, latest
 // DashboardView, local UI state such as pending buttons, errors and open
 // dialogs), turns clicks and form submits into bridge calls, and re-renders.
-// Countdowns tick locally every 250 ms (renderTick touches only the clock,
-// the connection chip and the timer cards); nothing here polls the core.
+// Countdowns tick locally, waking only when a shown second or minute
+// changes (renderTick touches only the clock, the connection chip and the
+// timer cards); nothing here polls the core.
 // It owns no markup (render.js) and no command names (bridge.js).
 
 import { createBridge } from './bridge.js';
+import { nextChangeIn } from './countdown.js';
 import { errorSentence, normalizeError } from './errors.js';
 import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, renderTick, screenOf } from './render.js';
 
-const TICK_MS = 250;
 const ERROR_TTL_MS = 15000;
 /** How often a kiosk tells the shell's watchdog the page is alive. */
 const HEARTBEAT_MS = 5000;
@@ -23,7 +24,8 @@ export function startApp({
   bridge = createBridge(win),
 } = {}) {
   const params = new URLSearchParams(win.location?.search || '');
-  const urlKiosk = params.get('kiosk') === '1';
+  // The shell marks a kitchen screen before the page runs; `?kiosk=1` is the preview's way.
+  const urlKiosk = params.get('kiosk') === '1' || win.__KINBOARD_KIOSK__ === true;
   const state = {
     session: null,
     view: null,
@@ -56,7 +58,9 @@ export function startApp({
   // Each change of screen is told to the shell (its log says when the
   // dashboard is up, after a start or a reload); a kiosk also beats.
   let lastScreen = null;
+  let armPaint = () => {};
   function paint() {
+    armPaint();
     if (screenOf(state) !== lastScreen) {
       lastScreen = screenOf(state);
       bridge.heartbeat(lastScreen).catch(() => {});
@@ -463,9 +467,17 @@ export function startApp({
     else if (e.key === 'Enter') { e.preventDefault(); submitDialog().then(paint); }
   });
 
-  const interval = setInterval(tick, TICK_MS);
+  // The next wake-up is when something shown changes next; a new view
+  // (paint) may bring one sooner, so paint re-arms it too.
+  let tickTimer = null;
+  function armTick() {
+    clearTimeout(tickTimer);
+    tickTimer = setTimeout(() => { tick(); armTick(); }, nextChangeIn(state.view, Date.now()));
+  }
+  armPaint = armTick;
+  armTick();
   boot();
-  return { state, stop: () => { clearInterval(interval); clearInterval(heartbeat); clearTimeout(cursorTimer); }, paint };
+  return { state, stop: () => { clearTimeout(tickTimer); armPaint = () => {}; clearInterval(heartbeat); clearTimeout(cursorTimer); }, paint };
 }
 
 if (typeof window !== 'undefined' && typeof document !== 'undefined' && document.getElementById('app')) {

@@ -70,6 +70,24 @@ export function orderTimers(timers, serverOffsetMs, now) {
   return keyed.map((k) => k.t);
 }
 
+/** Milliseconds until something the board shows changes by itself: the
+ *  next second of a running countdown (it shows whole seconds rounded up,
+ *  so it flips as the time left crosses a multiple of 1000 ms) or the next
+ *  minute of the clock — never more than `max`, for the "synced … ago"
+ *  texts. Lets the page sleep between changes instead of ticking. */
+export function nextChangeIn(view, now, max = 15000) {
+  const offset = view?.serverOffsetMs;
+  const server = serverNow(now, offset);
+  let next = 60000 - (((server % 60000) + 60000) % 60000);
+  for (const t of view?.timers || []) {
+    if (t?.state !== 'running') continue;
+    const left = remainingMs(t, offset, now);
+    if (left > 0) next = Math.min(next, left % 1000 || 1000);
+  }
+  // A few ms past the boundary, so the new second is already there.
+  return Math.min(Math.max(next, 0), max) + 5;
+}
+
 function clamp01(x) {
   if (!Number.isFinite(x)) return 0;
   return x < 0 ? 0 : x > 1 ? 1 : x;

@@ -1,7 +1,7 @@
 // countdown.test.js — remaining time, progress and ordering with server offsets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { displayState, orderTimers, progress, remainingFraction, remainingMs, serverNow } from '../js/countdown.js';
+import { displayState, nextChangeIn, orderTimers, progress, remainingFraction, remainingMs, serverNow } from '../js/countdown.js';
 
 const NOW = 1_764_140_000_000;
 const running = (over = {}) => ({
@@ -83,4 +83,20 @@ test('ties keep a stable order by label then id', () => {
     running({ id: 'c', label: 'Art' }),
   ];
   assert.deepEqual(orderTimers(timers, 0, NOW).map((t) => t.id), ['c', 'a', 'b']);
+});
+
+test('the page sleeps until a shown second or minute changes', () => {
+  // NOW is 20 s into a minute: the clock changes in 40 s, capped at 15 s.
+  assert.equal(nextChangeIn({ timers: [] }, NOW), 15_005);
+  assert.equal(nextChangeIn({ timers: [] }, NOW + 39_000, 60_000), 1_005);
+  // A running countdown with 59.3 s left shows 1:00 until 59 s: 300 ms away.
+  const view = { serverOffsetMs: 0, timers: [running({ endsAt: NOW + 59_300 })] };
+  assert.equal(nextChangeIn(view, NOW), 305);
+  // Exactly on a second: the next flip is a whole second away.
+  assert.equal(nextChangeIn({ timers: [running({ endsAt: NOW + 5_000 })] }, NOW), 1_005);
+  // The server offset counts: the same timer seen from a clock 200 ms behind.
+  assert.equal(nextChangeIn({ serverOffsetMs: 200, timers: [running({ endsAt: NOW + 59_300 })] }, NOW), 105);
+  // Paused and run-out timers change nothing by themselves.
+  const still = { timers: [running({ state: 'paused', remainingMs: 1_500 }), running({ endsAt: NOW - 1 })] };
+  assert.equal(nextChangeIn(still, NOW), 15_005);
 });

@@ -8,6 +8,10 @@ use clap::Parser;
 use kinboard_server::{RealtimeConfig, Scheme, Server, ServerConfig};
 use pusher_protocol::AppCredentials;
 
+/// Argon2's freed blocks go back to the system (see the workspace manifest).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 /// Kinboard's family backend: REST API, Pusher channel auth and (unless
 /// PUSHER_CLUSTER or PUSHER_HOST is set) the embedded realtime relay on the
 /// same address.
