@@ -134,6 +134,10 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
         .max_connections(max)
         .min_connections(1)
         .acquire_timeout(Duration::from_secs(30))
+        // A SQLite connection is a local file handle that cannot go stale
+        // the way a network connection can; pinging it before every
+        // checkout would be one more round trip to its thread per request.
+        .test_before_acquire(false)
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 // WAL lets readers run beside the writer; NORMAL sync is
