@@ -1,6 +1,9 @@
 //! The family transaction: every mutation of a family runs inside one, which
 //! bumps the family's `revision` as its first statement, collects the
-//! events to broadcast, and queues them only after the commit.
+//! events to broadcast, and queues them only after the commit. (The one
+//! exception keeps the same guarantees: on SQLite a timer action that
+//! changes one row runs as a single statement batch, see
+//! `api::timers::store_in_one_batch`.)
 //!
 //! Bumping first is deliberate. On PostgreSQL it takes the family row's
 //! lock, so a family's mutations are serialised and revisions follow commit

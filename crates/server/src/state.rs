@@ -4,13 +4,14 @@ use std::ops::Deref;
 use std::sync::Arc;
 
 use pusher_protocol::AppCredentials;
-use tokio::sync::{Mutex, Notify};
+use tokio::sync::Mutex;
 
 use crate::auth::{Caller, Role};
 use crate::broadcast::EventQueue;
 use crate::cache::{AUTH_TTL, TtlCache};
 use crate::config::RealtimeConfig;
 use crate::db::Db;
+use crate::scheduler::ExpiryWake;
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -27,9 +28,9 @@ pub struct StateInner {
     /// `http://{the address this server is bound to}`.
     pub local_url: url::Url,
     pub session_ttl_ms: i64,
-    /// Woken when a timer's end time changes, so the expiry scheduler
-    /// re-plans its next wake-up.
-    pub scheduler_wake: Notify,
+    /// Wakes the expiry scheduler when a timer comes to end sooner than
+    /// its next planned look.
+    pub scheduler_wake: ExpiryWake,
     /// Token hash → the caller and when the session expires (ms epoch).
     pub sessions: TtlCache<String, (Caller, i64)>,
     /// (user id, family id) → role.
@@ -61,7 +62,7 @@ impl AppState {
             public_url,
             local_url,
             session_ttl_ms,
-            scheduler_wake: Notify::new(),
+            scheduler_wake: ExpiryWake::new(),
             sessions: TtlCache::new(AUTH_TTL),
             roles: TtlCache::new(AUTH_TTL),
             timers: TtlCache::new(std::time::Duration::MAX),

@@ -5,7 +5,7 @@
 //! The server stores absolute times: a running timer has `endsAt`, a paused
 //! one `remainingMs`. [`transition`] is the whole state machine as a pure
 //! function of the timer, the action and `now`; the handlers wrap it in a
-//! family transaction.
+//! family transaction (on SQLite, the common case in one statement batch).
 
 use axum::Router;
 use axum::extract::{Path, State};
@@ -18,7 +18,9 @@ use crate::api::families::member_in_family;
 use crate::api::stars::award;
 use crate::api::templates::load_template;
 use crate::auth::{Access, Caller, family_access};
+use crate::broadcast::OutgoingEvent;
 use crate::clock::now_ms;
+use crate::db::Backend;
 use crate::error::ApiError;
 use crate::http::{Idempotency, IdempotentJson, PinHeader, Reply};
 use crate::ids::new_id;
@@ -398,8 +400,8 @@ pub async fn start(
         tx.remember(scope, &reply).await?;
     }
     tx.commit(state).await?;
+    state.scheduler_wake.timer_changed(&started);
     state.timers.insert(started.id.clone(), started);
-    state.scheduler_wake.notify_one();
     Ok(reply)
 }
 
@@ -460,9 +462,18 @@ pub async fn act(
     if matches!(action, TimerAction::Cancel | TimerAction::Confirm) {
         access.require_parent_or_pin(state, pin).await?;
     }
-    let mut tx = FamilyTx::begin(state, &family_id).await?;
     let scope =
         idempotency.map(|i| IdempotencyScope::new(caller.principal(), action.name(), timer_id, i));
+    if scope.is_none() && state.db.backend == Backend::Sqlite {
+        let mut timer = seen.clone();
+        if let Ok(Transition::Changed(event)) = transition(&mut timer, action, now_ms())
+            && event != COMPLETED
+            && let Some(revision) = store_in_one_batch(state, &seen, timer.clone(), event).await?
+        {
+            return Reply::ok(TimerResponse { timer, revision });
+        }
+    }
+    let mut tx = FamilyTx::begin(state, &family_id).await?;
     if let Some(scope) = &scope
         && let Some(reply) = tx.replay(scope).await?
     {
@@ -501,10 +512,6 @@ pub async fn act(
     let stored = timer.clone();
     let revision = tx.revision();
     match event {
-        CANCELLED => tx.emit(
-            CANCELLED,
-            &json!({ "timerId": timer.id, "revision": revision }),
-        )?,
         COMPLETED => {
             tx.emit(
                 COMPLETED,
@@ -520,7 +527,7 @@ pub async fn act(
                 .await?;
             }
         }
-        other => tx.emit(other, &json!({ "timer": timer, "revision": revision }))?,
+        other => tx.emit(other, &event_data(other, &timer, revision))?,
     }
     let reply = Reply::ok(TimerResponse {
         timer,
@@ -530,9 +537,104 @@ pub async fn act(
         tx.remember(scope, &reply).await?;
     }
     tx.commit(state).await?;
+    state.scheduler_wake.timer_changed(&stored);
     state.timers.insert(stored.id.clone(), stored);
-    state.scheduler_wake.notify_one();
     Ok(reply)
+}
+
+/// The payload of every timer event but `timer:completed` (which also
+/// carries the stars awarded).
+fn event_data(event: &str, timer: &Timer, revision: i64) -> serde_json::Value {
+    if event == CANCELLED {
+        json!({ "timerId": timer.id, "revision": revision })
+    } else {
+        json!({ "timer": timer, "revision": revision })
+    }
+}
+
+/// The guarded update of [`store_timer_if`] and the family's revision bump,
+/// run on SQLite as one statement batch in a transaction of its own. The
+/// bump only happens when the guarded update matched (`changes() = 1`).
+const ONE_BATCH_UPDATE: &str = "BEGIN IMMEDIATE; \
+     UPDATE timers SET state = $1, duration_ms = $2, ends_at = $3, remaining_ms = $4, updated_at = $5 \
+     WHERE id = $6 AND state = $7 AND duration_ms = $8 AND ends_at IS NOT DISTINCT FROM $9 \
+     AND remaining_ms IS NOT DISTINCT FROM $10 AND updated_at = $11 AND template_id IS NOT DISTINCT FROM $12; \
+     UPDATE families SET revision = revision + 1 WHERE id = $13 AND changes() = 1 RETURNING revision; \
+     COMMIT;";
+
+/// SQLite's path for the common action — one row changed, one event — in
+/// a single hand-off to the database. sqlx runs a SQLite connection on a
+/// thread of its own and hands it each statement in turn, so a
+/// [`FamilyTx`] costs four hand-offs (BEGIN, bump, update, COMMIT), and
+/// with one writer connection those hand-offs are what every other action
+/// queues behind; one batch does the same work in one.
+///
+/// Returns the new revision once the change is committed and its event
+/// queued, or `None` when the row is no longer `seen` (nothing was
+/// changed; the caller decides again on the stored row).
+///
+/// It runs as a task of its own: a request dropped half-way (a client that
+/// hangs up) must neither stop the batch part-way on the shared connection
+/// nor leave a committed change without its broadcast.
+async fn store_in_one_batch(
+    state: &AppState,
+    seen: &Timer,
+    new: Timer,
+    event: &'static str,
+) -> Result<Option<i64>, ApiError> {
+    let state = state.clone();
+    let seen = seen.clone();
+    let task = tokio::spawn(async move {
+        // Held from before the commit until the event is queued, as in
+        // `FamilyTx::commit`, so the family's events leave in revision order.
+        let family_lock = state.family_lock(&new.family_id).lock().await;
+        let mut conn = state.db.writer.acquire().await?;
+        let batch: Result<Vec<(i64,)>, sqlx::Error> = sqlx::query_as(ONE_BATCH_UPDATE)
+            .bind(new.state.as_str())
+            .bind(new.duration_ms)
+            .bind(new.ends_at)
+            .bind(new.remaining_ms)
+            .bind(new.updated_at)
+            .bind(&new.id)
+            .bind(seen.state.as_str())
+            .bind(seen.duration_ms)
+            .bind(seen.ends_at)
+            .bind(seen.remaining_ms)
+            .bind(seen.updated_at)
+            .bind(&seen.template_id)
+            .bind(&new.family_id)
+            .fetch_all(&mut *conn)
+            .await;
+        let rows = match batch {
+            Ok(rows) => rows,
+            Err(error) => {
+                // The batch stopped at a failing statement, perhaps inside
+                // its transaction: end that before the connection is reused,
+                // or drop the connection if even that fails.
+                if sqlx::query("ROLLBACK").execute(&mut *conn).await.is_err() {
+                    conn.close_on_drop();
+                }
+                return Err(ApiError::from(error));
+            }
+        };
+        drop(conn);
+        let Some(&(revision,)) = rows.first() else {
+            return Ok(None);
+        };
+        let data = serde_json::to_string(&event_data(event, &new, revision))
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        state.events.enqueue(OutgoingEvent {
+            family_id: new.family_id.clone(),
+            name: event,
+            data,
+        });
+        drop(family_lock);
+        state.scheduler_wake.timer_changed(&new);
+        state.timers.insert(new.id.clone(), new);
+        Ok(Some(revision))
+    });
+    task.await
+        .map_err(|e| ApiError::Internal(format!("timer update task: {e}")))?
 }
 
 macro_rules! timer_action {
