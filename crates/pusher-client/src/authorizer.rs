@@ -18,7 +18,9 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use pusher_protocol::{AppCredentials, ChannelAuthorization, ChannelKind, ChannelName, SocketId};
+use pusher_protocol::{
+    AppCredentials, AuthorizationError, ChannelAuthorization, ChannelKind, ChannelName, SocketId,
+};
 use reqwest::header::HeaderMap;
 use thiserror::Error;
 
@@ -40,6 +42,17 @@ pub enum AuthorizeError {
     Transport(String),
     #[error("the auth endpoint's reply is not an authorisation: {0}")]
     InvalidResponse(String),
+}
+
+/// What the connection is told: the text, and the endpoint's status when
+/// it answered one, so a 401 or 403 can be told from a passing failure.
+impl From<AuthorizeError> for AuthorizationError {
+    fn from(error: AuthorizeError) -> Self {
+        match &error {
+            AuthorizeError::Status { status, .. } => Self::refused(*status, error.to_string()),
+            _ => error.to_string().into(),
+        }
+    }
 }
 
 /// Supplies the headers (e.g. `Authorization: Bearer …`) for each auth call.

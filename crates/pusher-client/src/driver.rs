@@ -9,7 +9,8 @@ use std::time::Instant;
 use futures_util::stream::FuturesUnordered;
 use futures_util::{SinkExt, StreamExt};
 use pusher_protocol::{
-    ChannelName, ClientConnection, ConnectionState, Event, SocketId, SplitMix64, Transmit,
+    AuthorizationError, ChannelName, ClientConnection, ConnectionState, Event, SocketId,
+    SplitMix64, Transmit,
 };
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -102,7 +103,7 @@ pub(crate) async fn run(
                 driver.on_frame(frame);
             },
             Some((channel, socket_id, result)) = driver.authorizing.next(), if !driver.authorizing.is_empty() => {
-                let result = result.map_err(|e| e.to_string());
+                let result = result.map_err(AuthorizationError::from);
                 driver.conn.handle_authorization(now(), &channel, &socket_id, result);
             },
             () = async { tokio::time::sleep_until(deadline.expect("guarded")).await }, if deadline.is_some() => {

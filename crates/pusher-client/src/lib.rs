@@ -57,7 +57,8 @@ pub use authorizer::{
 };
 pub use endpoint::Endpoint;
 pub use pusher_protocol::{
-    ChannelAuthorization, ConnectionState as State, Member, Members, SubscriptionFailure,
+    AuthorizationError, ChannelAuthorization, ConnectionState as State, Member, Members,
+    SubscriptionFailure,
 };
 pub use transport::{ConnectFuture, Connector, TcpConnector, Transport};
 

@@ -341,9 +341,9 @@ async fn a_refused_authorisation_fails_that_channel_only() {
     );
     let mut forbidden = c.subscribe("private-forbidden").unwrap();
     match forbidden.subscribed().await {
-        Err(SubscriptionFailure::Authorization(reason)) => {
-            assert!(reason.contains("403"), "{reason}");
-            assert!(reason.contains("not your channel"), "{reason}");
+        Err(SubscriptionFailure::Authorization(failure)) => {
+            assert_eq!(failure.status, Some(403), "{failure}");
+            assert!(failure.reason.contains("not your channel"), "{failure}");
         }
         other => panic!("expected an authorisation failure, got {other:?}"),
     }
@@ -392,8 +392,8 @@ async fn a_failed_authorisation_is_asked_again_after_a_reconnect() {
     );
     let mut family = c.subscribe("private-family-1").unwrap();
     match family.subscribed().await {
-        Err(SubscriptionFailure::Authorization(reason)) => {
-            assert!(reason.contains("503"), "{reason}")
+        Err(SubscriptionFailure::Authorization(failure)) => {
+            assert_eq!(failure.status, Some(503), "{failure}")
         }
         other => panic!("expected the first call to fail, got {other:?}"),
     }
@@ -430,8 +430,9 @@ async fn a_hung_auth_endpoint_fails_the_subscription_not_the_connection() {
         .await
         .expect("the subscription is not left pending");
     match outcome {
-        Err(SubscriptionFailure::Authorization(reason)) => {
-            assert!(reason.contains("timed out"), "{reason}")
+        Err(SubscriptionFailure::Authorization(failure)) => {
+            assert_eq!(failure.status, None, "{failure}");
+            assert!(failure.reason.contains("timed out"), "{failure}")
         }
         other => panic!("expected an authorisation timeout, got {other:?}"),
     }
@@ -460,8 +461,8 @@ async fn a_local_authorizer_joins_presence_channels_as_its_user() {
     let anonymous = client_with(relay.addr, LocalAuthorizer::new(app()));
     let mut room = anonymous.subscribe("presence-kitchen").unwrap();
     match room.subscribed().await {
-        Err(SubscriptionFailure::Authorization(reason)) => {
-            assert!(reason.contains("presence_user"), "{reason}")
+        Err(SubscriptionFailure::Authorization(failure)) => {
+            assert!(failure.reason.contains("presence_user"), "{failure}")
         }
         other => panic!("expected a clear refusal, got {other:?}"),
     }

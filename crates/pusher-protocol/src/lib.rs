@@ -39,8 +39,8 @@ pub use auth::{
     AppCredentials, ChannelAuthorization, RequestAuthError, SignatureError, UserAuthentication,
 };
 pub use client::{
-    Backoff, ClientConfig, ClientConnection, ConnectionError, ConnectionState, Event, Member,
-    Members, RandomSource, SplitMix64, SubscriptionFailure, Transmit, TriggerError,
+    AuthorizationError, Backoff, ClientConfig, ClientConnection, ConnectionError, ConnectionState,
+    Event, Member, Members, RandomSource, SplitMix64, SubscriptionFailure, Transmit, TriggerError,
 };
 pub use message::{AppEvent, DecodeError, Message};
 pub use names::{ChannelKind, ChannelName, NameError, SocketId};

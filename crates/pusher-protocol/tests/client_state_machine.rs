@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use pusher_protocol::message::{ConnectionEstablished, PresenceData};
 use pusher_protocol::{
-    Backoff, ChannelAuthorization, ChannelName, ClientConfig, ClientConnection, ConnectionError,
-    ConnectionState, Event, Message, RandomSource, SocketId, SplitMix64, SubscriptionFailure,
-    Transmit, TriggerError, server,
+    AuthorizationError, Backoff, ChannelAuthorization, ChannelName, ClientConfig, ClientConnection,
+    ConnectionError, ConnectionState, Event, Message, RandomSource, SocketId, SplitMix64,
+    SubscriptionFailure, Transmit, TriggerError, server,
 };
 
 /// The machine under test plus everything it has said so far.
@@ -315,13 +315,20 @@ fn a_failed_authorisation_keeps_the_connection_and_is_asked_again() {
     h.conn.handle_subscribe(h.now, &ch);
     h.take_events();
     let sid = SocketId::parse("7.7").unwrap();
-    h.conn
-        .handle_authorization(h.now, &ch, &sid, Err("HTTP 403".into()));
+    h.conn.handle_authorization(
+        h.now,
+        &ch,
+        &sid,
+        Err(AuthorizationError::refused(403, "HTTP 403")),
+    );
     assert_eq!(
         h.take_events(),
         [Event::SubscriptionError {
             channel: ch.clone(),
-            error: SubscriptionFailure::Authorization("HTTP 403".into())
+            error: SubscriptionFailure::Authorization(AuthorizationError {
+                status: Some(403),
+                reason: "HTTP 403".into()
+            })
         }]
     );
     assert_eq!(h.conn.state(), ConnectionState::Connected);

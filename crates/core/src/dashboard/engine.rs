@@ -384,21 +384,18 @@ impl Engine {
 /// family (the relay refusing with either status means the same); anything
 /// else is the network's or a passing server error.
 fn subscription_error(failure: &pusher_client::SubscriptionFailure) -> LastError {
-    let text = failure.to_string();
     let status = match failure {
         pusher_client::SubscriptionFailure::Refused { status, .. } => *status,
-        pusher_client::SubscriptionFailure::Authorization(_) => None,
+        pusher_client::SubscriptionFailure::Authorization(error) => error.status,
     };
-    let code = if status == Some(401) || text.contains("answered 401") {
-        "unauthorized"
-    } else if status == Some(403) || text.contains("answered 403") {
-        "forbidden"
-    } else {
-        "network"
+    let code = match status {
+        Some(401) => "unauthorized",
+        Some(403) => "forbidden",
+        _ => "network",
     };
     LastError {
         code: code.into(),
-        message: text,
+        message: failure.to_string(),
         action: "refresh".into(),
     }
 }
@@ -419,25 +416,33 @@ async fn sleep_until(deadline: Option<Instant>) {
 #[cfg(test)]
 mod tests {
     use super::{is_refusal, retry_delay, subscription_error};
-    use pusher_client::SubscriptionFailure;
+    use pusher_client::{AuthorizeError, SubscriptionFailure};
     use std::time::Duration;
 
     #[test]
     fn only_a_401_or_403_stops_the_channel_retries() {
-        let auth =
-            |text: &str| subscription_error(&SubscriptionFailure::Authorization(text.into()));
-        let unauthorized = auth("the auth endpoint answered 401: session expired");
+        // Built as the HTTP authorizer reports them.
+        let auth = |error: AuthorizeError| {
+            subscription_error(&SubscriptionFailure::Authorization(error.into()))
+        };
+        let answered = |status, body: &str| AuthorizeError::Status {
+            status,
+            body: body.into(),
+        };
+        let unauthorized = auth(answered(401, "session expired"));
         assert_eq!(unauthorized.code, "unauthorized");
+        assert!(unauthorized.message.contains("session expired"));
         assert!(is_refusal(&unauthorized));
-        assert!(is_refusal(&auth(
-            "the auth endpoint answered 403: not yours"
-        )));
+        assert!(is_refusal(&auth(answered(403, "not yours"))));
         for passing in [
-            "the auth endpoint answered 500: disrupted",
-            "the auth endpoint answered 503: busy",
-            "the auth endpoint could not be reached: connection reset",
+            answered(500, "disrupted"),
+            answered(503, "busy"),
+            // A body that merely mentions a status is not a refusal.
+            answered(502, "upstream answered 401"),
+            AuthorizeError::Transport("connection reset".into()),
+            AuthorizeError::InvalidResponse("not JSON".into()),
         ] {
-            let error = auth(passing);
+            let error = auth(passing.clone());
             assert_eq!(error.code, "network", "{passing}");
             assert!(!is_refusal(&error), "{passing}");
         }

@@ -146,11 +146,46 @@ impl Members {
     }
 }
 
+/// The caller's answer when it could not authorise a channel: why, and
+/// the status of the auth endpoint's refusal when it answered one (a 401
+/// or 403 will be the same next time; a 5xx or a timeout may not).
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+#[error("{reason}")]
+pub struct AuthorizationError {
+    pub status: Option<u16>,
+    pub reason: String,
+}
+
+impl AuthorizationError {
+    /// The auth endpoint answered `status`.
+    pub fn refused(status: u16, reason: impl Into<String>) -> Self {
+        Self {
+            status: Some(status),
+            reason: reason.into(),
+        }
+    }
+}
+
+impl From<String> for AuthorizationError {
+    fn from(reason: String) -> Self {
+        Self {
+            status: None,
+            reason,
+        }
+    }
+}
+
+impl From<&str> for AuthorizationError {
+    fn from(reason: &str) -> Self {
+        reason.to_owned().into()
+    }
+}
+
 /// Why a subscription failed.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SubscriptionFailure {
     #[error("authorisation failed: {0}")]
-    Authorization(String),
+    Authorization(AuthorizationError),
     #[error("the server refused the subscription ({status:?}): {message}")]
     Refused {
         status: Option<u16>,
@@ -594,7 +629,7 @@ impl ClientConnection {
         _now: Instant,
         channel: &ChannelName,
         socket_id: &SocketId,
-        result: Result<ChannelAuthorization, String>,
+        result: Result<ChannelAuthorization, AuthorizationError>,
     ) {
         let current =
             matches!(&self.socket, Socket::Established { socket_id: s } if s == socket_id);
