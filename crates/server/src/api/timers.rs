@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::routing::post;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
+use sqlx::Row;
 use utoipa::ToSchema;
 
 use crate::api::families::member_in_family;
@@ -416,32 +417,47 @@ async fn known_timer(state: &AppState, timer_id: &str) -> Result<Timer, ApiError
     Ok(timer)
 }
 
-/// Writes `new` only if the stored row still is `seen` (every column an
-/// action reads or writes). Returns whether it was.
+/// The update that writes `new` only if the stored row still is `seen`
+/// (every column an action reads or writes); its `$1`–`$12` are bound by
+/// [`bind_guarded_update`].
+macro_rules! guarded_timer_update {
+    () => {
+        "UPDATE timers SET state = $1, duration_ms = $2, ends_at = $3, remaining_ms = $4, updated_at = $5 \
+         WHERE id = $6 AND state = $7 AND duration_ms = $8 AND ends_at IS NOT DISTINCT FROM $9 \
+         AND remaining_ms IS NOT DISTINCT FROM $10 AND updated_at = $11 AND template_id IS NOT DISTINCT FROM $12"
+    };
+}
+
+fn bind_guarded_update<'q>(
+    query: sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>,
+    seen: &'q Timer,
+    new: &'q Timer,
+) -> sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>> {
+    query
+        .bind(new.state.as_str())
+        .bind(new.duration_ms)
+        .bind(new.ends_at)
+        .bind(new.remaining_ms)
+        .bind(new.updated_at)
+        .bind(&new.id)
+        .bind(seen.state.as_str())
+        .bind(seen.duration_ms)
+        .bind(seen.ends_at)
+        .bind(seen.remaining_ms)
+        .bind(seen.updated_at)
+        .bind(&seen.template_id)
+}
+
+/// Writes `new` only if the stored row still is `seen`. Returns whether it
+/// was.
 async fn store_timer_if(
     conn: &mut sqlx::AnyConnection,
     seen: &Timer,
     new: &Timer,
 ) -> Result<bool, ApiError> {
-    let done = sqlx::query(
-        "UPDATE timers SET state = $1, duration_ms = $2, ends_at = $3, remaining_ms = $4, updated_at = $5 \
-         WHERE id = $6 AND state = $7 AND duration_ms = $8 AND ends_at IS NOT DISTINCT FROM $9 \
-         AND remaining_ms IS NOT DISTINCT FROM $10 AND updated_at = $11 AND template_id IS NOT DISTINCT FROM $12",
-    )
-    .bind(new.state.as_str())
-    .bind(new.duration_ms)
-    .bind(new.ends_at)
-    .bind(new.remaining_ms)
-    .bind(new.updated_at)
-    .bind(&new.id)
-    .bind(seen.state.as_str())
-    .bind(seen.duration_ms)
-    .bind(seen.ends_at)
-    .bind(seen.remaining_ms)
-    .bind(seen.updated_at)
-    .bind(&seen.template_id)
-    .execute(conn)
-    .await?;
+    let done = bind_guarded_update(sqlx::query(guarded_timer_update!()), seen, new)
+        .execute(conn)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -552,15 +568,16 @@ fn event_data(event: &str, timer: &Timer, revision: i64) -> serde_json::Value {
     }
 }
 
-/// The guarded update of [`store_timer_if`] and the family's revision bump,
-/// run on SQLite as one statement batch in a transaction of its own. The
-/// bump only happens when the guarded update matched (`changes() = 1`).
-const ONE_BATCH_UPDATE: &str = "BEGIN IMMEDIATE; \
-     UPDATE timers SET state = $1, duration_ms = $2, ends_at = $3, remaining_ms = $4, updated_at = $5 \
-     WHERE id = $6 AND state = $7 AND duration_ms = $8 AND ends_at IS NOT DISTINCT FROM $9 \
-     AND remaining_ms IS NOT DISTINCT FROM $10 AND updated_at = $11 AND template_id IS NOT DISTINCT FROM $12; \
-     UPDATE families SET revision = revision + 1 WHERE id = $13 AND changes() = 1 RETURNING revision; \
-     COMMIT;";
+/// The guarded update of [`store_timer_if`] and the family's revision bump
+/// (`$13` is the family), run on SQLite as one statement batch in a
+/// transaction of its own. The bump only happens when the guarded update
+/// matched (`changes() = 1`).
+const ONE_BATCH_UPDATE: &str = concat!(
+    "BEGIN IMMEDIATE; ",
+    guarded_timer_update!(),
+    "; UPDATE families SET revision = revision + 1 WHERE id = $13 AND changes() = 1 RETURNING revision; \
+     COMMIT;"
+);
 
 /// SQLite's path for the common action — one row changed, one event — in
 /// a single hand-off to the database. sqlx runs a SQLite connection on a
@@ -589,19 +606,7 @@ async fn store_in_one_batch(
         // `FamilyTx::commit`, so the family's events leave in revision order.
         let family_lock = state.family_lock(&new.family_id).lock().await;
         let mut conn = state.db.writer.acquire().await?;
-        let batch: Result<Vec<(i64,)>, sqlx::Error> = sqlx::query_as(ONE_BATCH_UPDATE)
-            .bind(new.state.as_str())
-            .bind(new.duration_ms)
-            .bind(new.ends_at)
-            .bind(new.remaining_ms)
-            .bind(new.updated_at)
-            .bind(&new.id)
-            .bind(seen.state.as_str())
-            .bind(seen.duration_ms)
-            .bind(seen.ends_at)
-            .bind(seen.remaining_ms)
-            .bind(seen.updated_at)
-            .bind(&seen.template_id)
+        let batch = bind_guarded_update(sqlx::query(ONE_BATCH_UPDATE), &seen, &new)
             .bind(&new.family_id)
             .fetch_all(&mut *conn)
             .await;
@@ -618,9 +623,10 @@ async fn store_in_one_batch(
             }
         };
         drop(conn);
-        let Some(&(revision,)) = rows.first() else {
+        let Some(row) = rows.first() else {
             return Ok(None);
         };
+        let revision: i64 = row.try_get(0)?;
         let data = serde_json::to_string(&event_data(event, &new, revision))
             .map_err(|e| ApiError::Internal(e.to_string()))?;
         state.events.enqueue(OutgoingEvent {
