@@ -247,6 +247,39 @@ async fn public_private_and_presence_channels_receive_events() {
 }
 
 #[tokio::test]
+async fn events_larger_than_the_read_buffer_arrive_whole_and_in_order() {
+    let relay = RunningRelay::start().await;
+    let (_endpoint, url) = AuthEndpoint::start("ada").await;
+    let token = Arc::new(Mutex::new("ada".to_string()));
+    let client = client(relay.addr, &url, token, ClientConfig::default());
+    let mut news = client.subscribe("news").unwrap();
+    news.subscribed().await.unwrap();
+
+    // The largest event Pusher allows, full of quotes: escaped inside the
+    // frame's JSON it is several times the client's 4 KiB read buffer.
+    let max = pusher_protocol::names::MAX_EVENT_DATA_BYTES;
+    let body =
+        |fill: &str, count: usize| serde_json::json!({ "text": fill.repeat(count) }).to_string();
+    // A quote is `\"` in the data and `\\\"` in the frame.
+    let big_quotes = body("\"", (max - 16) / 2);
+    let big_letters = body("k", max - 16);
+    assert!(big_quotes.len() <= max && big_letters.len() <= max);
+    relay.publish("news", "big", &big_quotes, None);
+    relay.publish("news", "small", "{}", None);
+    relay.publish("news", "big-again", &big_letters, None);
+    for (name, data) in [
+        ("big", &big_quotes),
+        ("small", &"{}".to_owned()),
+        ("big-again", &big_letters),
+    ] {
+        let e = next_app_event(&mut news).await;
+        assert_eq!(e.event, name);
+        assert_eq!(e.data.as_deref(), Some(data.as_str()));
+    }
+    relay.stop().await;
+}
+
+#[tokio::test]
 async fn presence_members_come_and_go_and_client_events_reach_peers_only() {
     let relay = RunningRelay::start().await;
     let (endpoint, url) = AuthEndpoint::start("ada").await;
