@@ -11,8 +11,15 @@
 //! latency), writes go through a pool of exactly one connection, where they
 //! queue fairly; reads use a separate pool and see WAL snapshots. On
 //! PostgreSQL both pools are the same.
+//!
+//! SQLite's automatic checkpoint would copy the WAL back into the database
+//! file (and sync it) inside whichever commit crosses the threshold, so
+//! every thousandth page written would stall one user's request. The
+//! writer turns it off and a background task checkpoints instead, on a
+//! reader connection, beside the writer (WAL checkpoints do not block it).
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
@@ -51,6 +58,8 @@ pub struct Db {
     pub writer: AnyPool,
     pub reader: AnyPool,
     pub backend: Backend,
+    /// SQLite's background checkpoint, stopped with the last clone.
+    checkpointer: Option<Arc<Checkpointer>>,
 }
 
 /// The default database: `kinboard.sqlite3` in the OS data directory
@@ -90,19 +99,30 @@ impl Db {
                     format!("{url}?mode=rwc")
                 };
                 let writer = sqlite_pool(1)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            sqlite_pragmas(conn).await?;
+                            // Checkpoints are the background task's job.
+                            conn.execute("PRAGMA wal_autocheckpoint = 0;").await?;
+                            Ok(())
+                        })
+                    })
                     .connect(&url)
                     .await
                     .map_err(DbError::Connect)?;
                 // WAL must be on before the readers open, so migrate first.
                 MIGRATOR.run(&writer).await?;
                 let reader = sqlite_pool(4)
+                    .after_connect(|conn, _meta| Box::pin(sqlite_pragmas(conn)))
                     .connect(&url)
                     .await
                     .map_err(DbError::Connect)?;
+                let checkpointer = Some(Arc::new(Checkpointer::spawn(reader.clone())));
                 Db {
                     writer,
                     reader,
                     backend,
+                    checkpointer,
                 }
             }
             Backend::Postgres => {
@@ -117,6 +137,7 @@ impl Db {
                     writer: pool.clone(),
                     reader: pool,
                     backend,
+                    checkpointer: None,
                 }
             }
         };
@@ -124,6 +145,9 @@ impl Db {
     }
 
     pub async fn close(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.task.abort();
+        }
         self.writer.close().await;
         self.reader.close().await;
     }
@@ -138,17 +162,101 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
         // the way a network connection can; pinging it before every
         // checkout would be one more round trip to its thread per request.
         .test_before_acquire(false)
-        .after_connect(|conn, _meta| {
-            Box::pin(async move {
-                // WAL lets readers run beside the writer; NORMAL sync is
-                // durable against process crashes and only risks the last
-                // commits on power loss, the usual trade-off for WAL.
-                conn.execute(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-                     PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
-                )
-                .await?;
-                Ok(())
-            })
-        })
+}
+
+async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
+    // WAL lets readers run beside the writer; NORMAL sync is durable
+    // against process crashes and only risks the last commits on power
+    // loss, the usual trade-off for WAL.
+    conn.execute(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+    )
+    .await?;
+    Ok(())
+}
+
+/// How soon the checkpointer looks again after finding the WAL written
+/// to: often enough that the WAL stays a few MiB under a sustained write
+/// load, rarely enough to cost nothing measurable.
+const CHECKPOINT_BUSY_INTERVAL: Duration = Duration::from_millis(250);
+/// The longest it waits while nothing is written (it backs off to this).
+const CHECKPOINT_IDLE_INTERVAL: Duration = Duration::from_secs(30);
+
+/// The task that checkpoints SQLite's WAL in the background.
+#[derive(Debug)]
+struct Checkpointer {
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Checkpointer {
+    fn spawn(pool: AnyPool) -> Self {
+        let task = tokio::spawn(async move {
+            let mut interval = CHECKPOINT_BUSY_INTERVAL;
+            let mut last_frames = 0;
+            loop {
+                tokio::time::sleep(interval).await;
+                // PASSIVE: copy what no reader still needs, never wait for
+                // anyone. The row is (busy, frames in the WAL, frames copied).
+                let written =
+                    match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+                        .fetch_one(&pool)
+                        .await
+                    {
+                        // The WAL grew (or restarted from its start) since the
+                        // last look, or some of it could not be copied yet.
+                        Ok((_, frames, copied)) => {
+                            let written = frames != last_frames || copied < frames;
+                            last_frames = frames;
+                            written
+                        }
+                        Err(sqlx::Error::PoolClosed) => return,
+                        Err(error) => {
+                            tracing::warn!(%error, "WAL checkpoint failed");
+                            true
+                        }
+                    };
+                interval = next_checkpoint_interval(interval, written);
+            }
+        });
+        Self { task }
+    }
+}
+
+impl Drop for Checkpointer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Back to the busy interval when something was written; otherwise double
+/// the wait, up to the idle interval.
+fn next_checkpoint_interval(current: Duration, written: bool) -> Duration {
+    if written {
+        CHECKPOINT_BUSY_INTERVAL
+    } else {
+        (current * 2).min(CHECKPOINT_IDLE_INTERVAL)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checkpoints_back_off_while_idle_and_return_with_writes() {
+        let mut interval = CHECKPOINT_BUSY_INTERVAL;
+        let mut seen = vec![];
+        for _ in 0..10 {
+            interval = next_checkpoint_interval(interval, false);
+            seen.push(interval);
+        }
+        assert_eq!(seen[0], CHECKPOINT_BUSY_INTERVAL * 2);
+        assert!(seen.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(*seen.last().unwrap(), CHECKPOINT_IDLE_INTERVAL);
+        assert_eq!(
+            next_checkpoint_interval(CHECKPOINT_IDLE_INTERVAL, true),
+            CHECKPOINT_BUSY_INTERVAL
+        );
+    }
 }

@@ -14,4 +14,5 @@ mod kiosk;
 mod ops;
 mod pairing;
 mod pusher_auth;
+mod sqlite_wal;
 mod timers;
