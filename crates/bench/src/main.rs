@@ -9,6 +9,11 @@ mod fanout;
 mod procfs;
 mod server;
 
+/// The allocator `kinboard-server` and the desktop app run on, so that what
+/// is measured in this process is what they do.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "kinboard-bench", version, about = "Kinboard's benchmarks")]
 struct Cli {
