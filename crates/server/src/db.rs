@@ -177,8 +177,8 @@ async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Erro
 }
 
 /// How soon the checkpointer looks again after finding the WAL written
-/// to: often enough that the WAL stays a few MiB under a sustained write
-/// load, rarely enough to cost nothing measurable.
+/// to: the WAL holds at most about this long's worth of commits before
+/// they are copied back.
 const CHECKPOINT_BUSY_INTERVAL: Duration = Duration::from_millis(250);
 /// The longest it waits while nothing is written (it backs off to this).
 const CHECKPOINT_IDLE_INTERVAL: Duration = Duration::from_secs(30);
@@ -211,9 +211,11 @@ impl Checkpointer {
                             written
                         }
                         Err(sqlx::Error::PoolClosed) => return,
+                        // Backing off keeps a lasting failure from
+                        // logging four times a second.
                         Err(error) => {
                             tracing::warn!(%error, "WAL checkpoint failed");
-                            true
+                            false
                         }
                     };
                 interval = next_checkpoint_interval(interval, written);

@@ -1,9 +1,8 @@
 //! SQLite's WAL is checkpointed by the server's background task, not by
 //! whichever request's commit happens to cross the automatic threshold.
 
-use std::time::{Duration, Instant};
-
 use kinboard_server::db::Db;
+use kinboard_testkit::eventually;
 
 use crate::support::{Backend, TestDb, WAIT};
 
@@ -43,15 +42,12 @@ async fn the_background_task_checkpoints_what_the_writer_commits() {
             .unwrap();
     }
     let written = 400 * 2048;
-    let deadline = Instant::now() + WAIT;
-    while main_file_len(&test_db.url) < before + written {
-        assert!(
-            Instant::now() < deadline,
-            "the WAL was not checkpointed: the database file stayed at {} bytes (from {before})",
-            main_file_len(&test_db.url)
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    eventually(
+        "the WAL checkpointed into the database file",
+        WAIT,
+        || async { (main_file_len(&test_db.url) >= before + written).then_some(()) },
+    )
+    .await;
 
     // Every row is there, read through the readers' pool.
     let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM wal_probe")
