@@ -3,18 +3,19 @@
 //! for the shell's (`server` when the embedded server cannot start).
 
 use kinboard_core::CoreError;
+use kinboard_core::kinboard_api::ErrorCode;
 use serde::Serialize;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct CommandError {
-    pub(crate) code: String,
+    pub(crate) code: ErrorCode,
     pub(crate) message: String,
 }
 
 impl CommandError {
-    pub(crate) fn new(code: &str, message: impl Into<String>) -> Self {
+    pub(crate) fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
-            code: code.to_owned(),
+            code,
             message: message.into(),
         }
     }
@@ -29,7 +30,7 @@ impl std::fmt::Display for CommandError {
 impl From<CoreError> for CommandError {
     fn from(e: CoreError) -> Self {
         Self {
-            code: e.code().to_owned(),
+            code: e.code(),
             message: e.to_string(),
         }
     }
@@ -42,12 +43,12 @@ mod tests {
     #[test]
     fn core_errors_keep_their_code_and_serialise_as_the_ui_expects() {
         let e = CommandError::from(CoreError::NotSignedIn);
-        assert_eq!(e.code, "unauthorized");
+        assert_eq!(e.code, ErrorCode::NotSignedIn);
         assert_eq!(
             serde_json::to_value(&e).unwrap(),
-            serde_json::json!({"code": "unauthorized", "message": "not signed in"})
+            serde_json::json!({"code": "not_signed_in", "message": "not signed in"})
         );
         let e = CommandError::from(CoreError::Network("connection refused".into()));
-        assert_eq!(e.code, "network");
+        assert_eq!(e.code, ErrorCode::Network);
     }
 }

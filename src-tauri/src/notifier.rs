@@ -13,7 +13,7 @@
 
 use std::sync::Arc;
 
-use kinboard_core::api::wire::TimerState;
+use kinboard_core::kinboard_api::TimerState;
 use kinboard_core::{CoreError, Dashboard, DashboardView, Notifier, Role, TimerExpired};
 use tokio::sync::{mpsc, watch};
 

@@ -11,6 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kinboard_core::kinboard_api::ErrorCode;
 use kinboard_core::{
     ApiClient, CoreError, CredentialStore, Dashboard, DashboardOptions, DashboardView, MemoryStore,
     Session, SessionKind,
@@ -256,11 +257,12 @@ impl Shell {
                     let hosted = self.hosted.lock().await;
                     hosted.as_ref().and_then(|h| h.server.demo.clone())
                 }
-                .ok_or_else(|| CommandError::new("server", "the demo family was not seeded"))?;
-                let (email, _) =
-                    demo.parents.first().cloned().ok_or_else(|| {
-                        CommandError::new("server", "the demo family has no parent")
-                    })?;
+                .ok_or_else(|| {
+                    CommandError::new(ErrorCode::Internal, "the demo family was not seeded")
+                })?;
+                let (email, _) = demo.parents.first().cloned().ok_or_else(|| {
+                    CommandError::new(ErrorCode::Internal, "the demo family has no parent")
+                })?;
                 let api = ApiClient::new(&url)?;
                 let mut session =
                     Session::sign_in(api, &email, &demo.password, self.store()).await?;
@@ -320,10 +322,10 @@ impl Shell {
         let runtime = tokio::runtime::Handle::current();
         let server = tokio::task::spawn_blocking(move || runtime.block_on(Server::start(config)))
             .await
-            .map_err(|e| CommandError::new("server", e.to_string()))?
+            .map_err(|e| CommandError::new(ErrorCode::Internal, e.to_string()))?
             .map_err(|e| {
                 CommandError::new(
-                    "server",
+                    ErrorCode::Internal,
                     format!("could not start the household server: {e}"),
                 )
             })?;
@@ -525,7 +527,7 @@ impl Shell {
         match (&signed.dashboard, &signed.session) {
             (Some(d), _) => Ok(d.clone()),
             (None, Some(_)) => Err(CommandError::new(
-                "network",
+                ErrorCode::Network,
                 "the household server is unreachable; still trying",
             )),
             (None, None) => Err(CoreError::NotSignedIn.into()),
@@ -548,7 +550,10 @@ impl Shell {
                 .as_ref()
                 .map(|h| h.local_url.clone())
                 .ok_or_else(|| {
-                    CommandError::new("invalid", "enter the household server's address")
+                    CommandError::new(
+                        ErrorCode::InvalidAddress,
+                        "enter the household server's address",
+                    )
                 })?,
         };
         let (email, api) = (email.trim(), ApiClient::new(&url)?);

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kinboard_core::DashboardView;
-use kinboard_core::api::wire::TimerState;
+use kinboard_core::kinboard_api::TimerState;
 use tauri::menu::{Menu, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
 use tauri::{AppHandle, Wry};

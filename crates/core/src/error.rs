@@ -1,7 +1,9 @@
-//! The crate's one error type, [`CoreError`], and how it reaches the UI: a
-//! short stable `code` (the vocabulary of `ui/js/errors.js`) plus a message,
-//! serialised as `{code, message}`.
+//! The crate's one error type, [`CoreError`], and how it reaches the UI:
+//! a code from the closed list of [`ErrorCode`]s (the server's, passed on
+//! as it sent it, or the core's own for failures that never reached a
+//! server) plus a message for people, serialised as `{code, message}`.
 
+use kinboard_api::ErrorCode;
 use serde::ser::SerializeStruct;
 use thiserror::Error;
 
@@ -17,7 +19,7 @@ pub enum CoreError {
     #[error("{message}")]
     Api {
         status: u16,
-        code: String,
+        code: ErrorCode,
         message: String,
     },
     /// The server answered something this client does not understand.
@@ -31,26 +33,23 @@ pub enum CoreError {
     InvalidUrl(String),
     #[error("credential store: {0}")]
     Credentials(String),
-    #[error("unknown command {0}")]
-    UnknownCommand(String),
-    #[error("invalid arguments for {command}: {message}")]
-    InvalidArguments { command: String, message: String },
     #[error("the dashboard has shut down")]
     Closed,
 }
 
 impl CoreError {
-    /// The stable code the UI maps to a sentence.
-    pub fn code(&self) -> &str {
+    /// The code the UI matches on.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Network(_) => "network",
-            Self::Timeout => "timeout",
-            Self::Api { code, message, .. } => api_code(code, message),
-            Self::Decode(_) => "server",
-            Self::NotSignedIn => "unauthorized",
-            Self::NoFamily => "not_found",
-            Self::InvalidUrl(_) | Self::InvalidArguments { .. } => "invalid",
-            Self::Credentials(_) | Self::UnknownCommand(_) | Self::Closed => "internal",
+            Self::Network(_) => ErrorCode::Network,
+            Self::Timeout => ErrorCode::Timeout,
+            Self::Api { code, .. } => *code,
+            Self::Decode(_) => ErrorCode::BadReply,
+            Self::NotSignedIn => ErrorCode::NotSignedIn,
+            Self::NoFamily => ErrorCode::NoFamily,
+            Self::InvalidUrl(_) => ErrorCode::InvalidAddress,
+            Self::Credentials(_) => ErrorCode::Credentials,
+            Self::Closed => ErrorCode::Internal,
         }
     }
 
@@ -75,26 +74,14 @@ impl CoreError {
 
     /// The session is no longer valid: the shell should sign out.
     pub fn is_unauthorized(&self) -> bool {
-        matches!(self, Self::NotSignedIn) || self.status() == Some(401)
-    }
-}
-
-/// The server's codes, refined where the UI has a better sentence. The
-/// server says `forbidden` for both a missing and a wrong parent PIN; the
-/// UI distinguishes them, so the message decides.
-fn api_code<'a>(code: &'a str, message: &str) -> &'a str {
-    match code {
-        "bad_credentials" => "invalid_credentials",
-        "forbidden" if message.contains("wrong parent PIN") => "wrong_pin",
-        "forbidden" if message.contains("needs the parent PIN") => "pin_required",
-        other => other,
+        matches!(self, Self::NotSignedIn) || self.code() == ErrorCode::Unauthorized
     }
 }
 
 impl serde::Serialize for CoreError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut s = serializer.serialize_struct("CoreError", 2)?;
-        s.serialize_field("code", self.code())?;
+        s.serialize_field("code", &self.code())?;
         s.serialize_field("message", &self.to_string())?;
         s.end()
     }
@@ -116,17 +103,17 @@ impl From<reqwest::Error> for CoreError {
 mod tests {
     use super::*;
 
-    fn api(status: u16, code: &str, message: &str) -> CoreError {
+    fn api(status: u16, code: ErrorCode, message: &str) -> CoreError {
         CoreError::Api {
             status,
-            code: code.into(),
+            code,
             message: message.into(),
         }
     }
 
     #[test]
     fn serialises_as_code_and_message() {
-        let json = serde_json::to_value(api(404, "not_found", "timer not found")).unwrap();
+        let json = serde_json::to_value(api(404, ErrorCode::NotFound, "timer not found")).unwrap();
         assert_eq!(
             json,
             serde_json::json!({"code": "not_found", "message": "timer not found"})
@@ -136,27 +123,19 @@ mod tests {
     }
 
     #[test]
-    fn pin_errors_get_their_own_codes() {
+    fn the_servers_code_is_passed_on_whatever_the_message_says() {
+        // A message that reads like another code changes nothing.
         assert_eq!(
-            api(403, "forbidden", "wrong parent PIN").code(),
-            "wrong_pin"
+            api(403, ErrorCode::Forbidden, "wrong parent PIN").code(),
+            ErrorCode::Forbidden
         );
         assert_eq!(
-            api(
-                403,
-                "forbidden",
-                "this action needs the parent PIN (X-Kinboard-Pin header)"
-            )
-            .code(),
-            "pin_required"
+            api(403, ErrorCode::WrongPin, "anything").code(),
+            ErrorCode::WrongPin
         );
         assert_eq!(
-            api(403, "forbidden", "a kiosk may not do this").code(),
-            "forbidden"
-        );
-        assert_eq!(
-            api(401, "bad_credentials", "wrong email or password").code(),
-            "invalid_credentials"
+            CoreError::Decode("not JSON".into()).code(),
+            ErrorCode::BadReply
         );
     }
 
@@ -164,9 +143,10 @@ mod tests {
     fn only_transport_failures_and_gateway_errors_are_retried() {
         assert!(CoreError::Timeout.is_retryable());
         assert!(CoreError::Network("reset".into()).is_retryable());
-        assert!(api(503, "unavailable", "x").is_retryable());
-        assert!(!api(409, "conflict", "x").is_retryable());
-        assert!(!api(500, "internal", "x").is_retryable());
-        assert!(api(401, "unauthorized", "x").is_unauthorized());
+        assert!(api(503, ErrorCode::Network, "x").is_retryable());
+        assert!(!api(409, ErrorCode::Conflict, "x").is_retryable());
+        assert!(!api(500, ErrorCode::Internal, "x").is_retryable());
+        assert!(api(401, ErrorCode::Unauthorized, "x").is_unauthorized());
+        assert!(!api(401, ErrorCode::InvalidCredentials, "x").is_unauthorized());
     }
 }

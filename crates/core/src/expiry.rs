@@ -1,5 +1,6 @@
-//! The expiry watcher: raises [`TimerExpired`] once per timer run on this
-//! device, at the local deadline, whether or not the device is online.
+//! When a timer's expiry is announced: [`TimerExpired`] once per timer run
+//! on this device, at the local deadline, whether or not the device is
+//! online.
 //!
 //! [`ExpiryTracker`] is the decision, pure: given the timers, the clock
 //! offset and the local time it says which notices are due and when to
@@ -12,19 +13,14 @@
 //! expired (the app started after the fact) is not announced: nothing
 //! happened while this device was watching.
 //!
-//! [`ExpiryWatcher`] adds the clock and the [`Notifier`]; the sync engine
-//! runs one inside its own task (one wake-up per view change, not two),
-//! and [`run`] is the same as a task of its own fed by a view `watch`.
+//! The sync engine ([`crate::sync::SyncEngine`]) runs one: it looks at
+//! every new view and wakes at the deadline the tracker names.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::time::Duration;
 
-use tokio::sync::watch;
+use kinboard_api::TimerState;
 
-use crate::api::wire::TimerState;
-use crate::clock::Clock;
-use crate::notify::{Notifier, TimerExpired};
+use crate::notify::TimerExpired;
 use crate::view::DashboardView;
 
 #[derive(Debug, Default)]
@@ -89,60 +85,11 @@ impl ExpiryTracker {
     }
 }
 
-/// An [`ExpiryTracker`] with its clock and notifier.
-pub struct ExpiryWatcher {
-    tracker: ExpiryTracker,
-    clock: Arc<dyn Clock>,
-    notifier: Arc<dyn Notifier>,
-}
-
-impl ExpiryWatcher {
-    pub fn new(clock: Arc<dyn Clock>, notifier: Arc<dyn Notifier>) -> Self {
-        Self {
-            tracker: ExpiryTracker::new(),
-            clock,
-            notifier,
-        }
-    }
-
-    /// Raises the notices due for `view` now; returns when to look again.
-    pub fn check(&mut self, view: &DashboardView) -> Option<tokio::time::Instant> {
-        let now = self.clock.now_ms();
-        let (due, next) = self.tracker.update(view, now);
-        for notice in &due {
-            tracing::info!(timer = %notice.timer_id, label = %notice.label, "timer expired");
-            self.notifier.timer_expired(notice);
-        }
-        next.map(|at| {
-            tokio::time::Instant::now()
-                + Duration::from_millis(u64::try_from(at - now).unwrap_or(0))
-        })
-    }
-}
-
-/// Watches `views` until the sender is gone, raising notices on `notifier`.
-pub async fn run(
-    mut views: watch::Receiver<Arc<DashboardView>>,
-    clock: Arc<dyn Clock>,
-    notifier: Arc<dyn Notifier>,
-) {
-    let mut watcher = ExpiryWatcher::new(clock, notifier);
-    loop {
-        let view = views.borrow_and_update().clone();
-        let next = watcher.check(&view);
-        tokio::select! {
-            changed = views.changed() => if changed.is_err() { break },
-            () = async { tokio::time::sleep_until(next.expect("guarded")).await }, if next.is_some() => {}
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::TokioClock;
-    use crate::notify::RecordingNotifier;
-    use crate::view::{FamilyView, Role, TimerView};
+    use crate::view::{FamilyView, TimerView};
+    use kinboard_api::Role;
 
     fn view(revision: i64, offset: i64, timers: Vec<TimerView>) -> DashboardView {
         let mut v = DashboardView::empty(Role::Parent);
@@ -252,31 +199,5 @@ mod tests {
             t.update(&view(1, 0, vec![paused]), 1_000_000),
             (vec![], None)
         );
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_task_fires_on_time_without_new_views() {
-        let clock = Arc::new(TokioClock::starting_at(1_000_000));
-        let notifier = RecordingNotifier::new();
-        let (tx, rx) = watch::channel(Arc::new(view(
-            1,
-            0,
-            vec![timer("a", TimerState::Running, 1_060_000)],
-        )));
-        let task = tokio::spawn(run(rx, clock.clone(), Arc::new(notifier.clone())));
-        tokio::time::sleep(Duration::from_millis(59_999)).await;
-        assert!(notifier.notices().is_empty());
-        tokio::time::sleep(Duration::from_millis(2)).await;
-        assert_eq!(notifier.count_for("a"), 1);
-        // A view with the server's expiry changes nothing.
-        tx.send_replace(Arc::new(view(
-            2,
-            0,
-            vec![timer("a", TimerState::Expired, 1_060_000)],
-        )));
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        assert_eq!(notifier.count_for("a"), 1);
-        drop(tx);
-        task.await.unwrap();
     }
 }

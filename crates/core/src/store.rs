@@ -19,30 +19,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::api::wire::{self, Snapshot, Timer, event};
+use kinboard_api::events::EventError;
+use kinboard_api::{Dashboard, FamilyEvent, Template, Timer};
 
-/// One change to the dashboard, as an event or a reply describes it.
+/// One change to the dashboard: an event from the channel, or one listed
+/// in the reply to this device's own action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// `timer:started`, `timer:updated`, `timer:expired`: the whole timer.
-    TimerUpsert(Timer),
-    /// `timer:completed`: the timer leaves the dashboard.
-    TimerCompleted(Timer),
-    /// `timer:cancelled`.
-    TimerCancelled(String),
-    /// `chore:completed`; `at_ms` is the server time it was learnt at
-    /// (the event does not carry it).
-    ChoreCompleted {
-        chore_id: String,
-        completed_by: String,
-        at_ms: i64,
-    },
-    /// `stars:updated`.
-    StarsSet { member_id: String, new_balance: i64 },
-    /// Stars awarded by this device's own action, whose reply gives the
-    /// amount but not the balance.
-    StarsDelta { member_id: String, delta: i64 },
-    /// An event this client does not know: only a snapshot can apply it.
+    /// An event this client knows.
+    Event(FamilyEvent),
+    /// An event this client does not know (a newer server's): only a
+    /// snapshot can apply it.
     Unknown(String),
 }
 
@@ -53,50 +40,38 @@ pub struct Versioned {
     pub change: Change,
 }
 
-impl Versioned {
-    /// Parses a channel event; `at_ms` is the current server time, used
-    /// where the event carries no time of its own. `None` when the payload
-    /// has no revision at all (nothing to order it by).
-    pub fn from_event(name: &str, data: &str, at_ms: i64) -> Option<Self> {
-        fn parse<T: serde::de::DeserializeOwned>(data: &str) -> Option<T> {
-            serde_json::from_str(data)
-                .map_err(|e| tracing::warn!(error = %e, "malformed event payload"))
-                .ok()
+impl From<FamilyEvent> for Versioned {
+    fn from(event: FamilyEvent) -> Self {
+        Self {
+            revision: event.revision(),
+            change: Change::Event(event),
         }
-        let known = match name {
-            event::TIMER_STARTED | event::TIMER_UPDATED | event::TIMER_EXPIRED => {
-                parse::<event::TimerEvent>(data).map(|e| (e.revision, Change::TimerUpsert(e.timer)))
+    }
+}
+
+impl Versioned {
+    /// Reads a channel event. `None` when it has no revision at all
+    /// (nothing to order it by); an unknown event, or a known one whose
+    /// payload does not fit, still moved the revision and waits for a
+    /// snapshot.
+    pub fn from_event(name: &str, data: &str) -> Option<Self> {
+        match FamilyEvent::parse(name, data) {
+            Ok(event) => Some(event.into()),
+            Err(EventError::Unknown { name, revision }) => revision.map(|revision| Self {
+                revision,
+                change: Change::Unknown(name),
+            }),
+            Err(EventError::Malformed { name, reason }) => {
+                tracing::warn!(event = %name, %reason, "malformed event payload");
+                let revision = serde_json::from_str::<kinboard_api::events::RevisionOnly>(data)
+                    .ok()?
+                    .revision;
+                Some(Self {
+                    revision,
+                    change: Change::Unknown(name),
+                })
             }
-            event::TIMER_CANCELLED => parse::<event::TimerCancelled>(data)
-                .map(|e| (e.revision, Change::TimerCancelled(e.timer_id))),
-            event::TIMER_COMPLETED => parse::<event::TimerCompleted>(data)
-                .map(|e| (e.revision, Change::TimerCompleted(e.timer))),
-            event::CHORE_COMPLETED => parse::<event::ChoreCompleted>(data).map(|e| {
-                let change = Change::ChoreCompleted {
-                    chore_id: e.chore_id,
-                    completed_by: e.completed_by,
-                    at_ms,
-                };
-                (e.revision, change)
-            }),
-            event::STARS_UPDATED => parse::<event::StarsUpdated>(data).map(|e| {
-                let change = Change::StarsSet {
-                    member_id: e.member_id,
-                    new_balance: e.new_balance,
-                };
-                (e.revision, change)
-            }),
-            _ => None,
-        };
-        let (revision, change) = match known {
-            Some(known) => known,
-            // Unknown, or known but unreadable: it still moved the revision.
-            None => (
-                parse::<event::Revision>(data)?.revision,
-                Change::Unknown(name.to_owned()),
-            ),
-        };
-        Some(Self { revision, change })
+        }
     }
 }
 
@@ -157,7 +132,7 @@ pub struct Store {
     family: Option<FamilyState>,
     members: Vec<MemberState>,
     week_start: Option<i64>,
-    templates: Vec<wire::Template>,
+    templates: Vec<Template>,
     timers: Vec<Timer>,
     chores: Vec<ChoreState>,
     pending: BTreeMap<i64, Change>,
@@ -188,7 +163,7 @@ impl Store {
         &self.members
     }
 
-    pub fn templates(&self) -> &[wire::Template] {
+    pub fn templates(&self) -> &[Template] {
         &self.templates
     }
 
@@ -226,7 +201,7 @@ impl Store {
     /// Replaces the state with `snapshot` unless the state is already newer;
     /// then applies the buffered changes that follow it. Returns whether it
     /// was taken.
-    pub fn apply_snapshot(&mut self, snapshot: Snapshot) -> bool {
+    pub fn apply_snapshot(&mut self, snapshot: Dashboard) -> bool {
         if self.loaded && snapshot.revision < self.revision {
             // Changes applied while it was in flight are newer; they were
             // applied in order, so the state is sound.
@@ -255,7 +230,7 @@ impl Store {
     /// not reflect cannot come any more; buffered changes and the known
     /// revision up to the mark are forgotten, so the gap closes. What
     /// arrived after the request is kept. Returns whether it was taken.
-    pub fn apply_reload(&mut self, snapshot: Snapshot, mark: ReloadMark) -> bool {
+    pub fn apply_reload(&mut self, snapshot: Dashboard, mark: ReloadMark) -> bool {
         let revision = snapshot.revision;
         let went_back = self.loaded && revision < mark.revision;
         let taken = if went_back {
@@ -292,7 +267,7 @@ impl Store {
         taken
     }
 
-    fn replace(&mut self, snapshot: Snapshot) {
+    fn replace(&mut self, snapshot: Dashboard) {
         let weekly: std::collections::HashMap<&str, i64> = snapshot
             .weekly_stars
             .iter()
@@ -385,51 +360,42 @@ impl Store {
                 break;
             }
             let (revision, change) = entry.remove_entry();
-            self.apply(change);
+            if let Change::Event(event) = change {
+                self.apply(event);
+            }
             self.revision = revision;
         }
         self.pending.len()
     }
 
-    fn apply(&mut self, change: Change) {
-        match change {
-            Change::TimerUpsert(timer) => {
+    fn apply(&mut self, event: FamilyEvent) {
+        match event {
+            FamilyEvent::TimerStarted(e)
+            | FamilyEvent::TimerUpdated(e)
+            | FamilyEvent::TimerExpired(e) => {
+                let timer = e.timer;
                 self.timers.retain(|t| t.id != timer.id);
                 if timer.state.is_active() {
                     self.timers.push(timer);
                     sort_timers(&mut self.timers);
                 }
             }
-            Change::TimerCompleted(timer) => self.timers.retain(|t| t.id != timer.id),
-            Change::TimerCancelled(id) => self.timers.retain(|t| t.id != id),
-            Change::ChoreCompleted {
-                chore_id,
-                completed_by,
-                at_ms,
-            } => {
-                if let Some(chore) = self.chores.iter_mut().find(|c| c.id == chore_id) {
-                    chore.last_completed_at = Some(at_ms);
-                    chore.last_completed_by = Some(completed_by);
+            FamilyEvent::TimerCompleted(e) => self.timers.retain(|t| t.id != e.timer.id),
+            FamilyEvent::TimerCancelled(e) => self.timers.retain(|t| t.id != e.timer_id),
+            FamilyEvent::ChoreCompleted(e) => {
+                if let Some(chore) = self.chores.iter_mut().find(|c| c.id == e.chore_id) {
+                    chore.last_completed_at = Some(e.completed_at);
+                    chore.last_completed_by = Some(e.completed_by);
                 }
             }
-            Change::StarsSet {
-                member_id,
-                new_balance,
-            } => {
-                if let Some(m) = self.members.iter_mut().find(|m| m.id == member_id) {
+            FamilyEvent::StarsUpdated(e) => {
+                if let Some(m) = self.members.iter_mut().find(|m| m.id == e.member_id) {
                     // Weekly stars are the sum of this week's ledger entries,
                     // so they move by the same amount as the balance.
-                    m.weekly_stars += new_balance - m.balance;
-                    m.balance = new_balance;
+                    m.weekly_stars += e.new_balance - m.balance;
+                    m.balance = e.new_balance;
                 }
             }
-            Change::StarsDelta { member_id, delta } => {
-                if let Some(m) = self.members.iter_mut().find(|m| m.id == member_id) {
-                    m.weekly_stars += delta;
-                    m.balance += delta;
-                }
-            }
-            Change::Unknown(_) => {}
         }
     }
 

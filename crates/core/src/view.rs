@@ -3,29 +3,11 @@
 //! renders (`ui/README.md`, `ui/dev/sample-view.js`), and the function
 //! that builds it from the store. Nothing here does I/O.
 
+use kinboard_api::{ErrorCode, Role, TimerState};
 use serde::Serialize;
 
-use crate::api::wire::TimerState;
 use crate::calendar;
 use crate::store::{FamilyState, Store};
-
-/// The caller's role in the family.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Parent,
-    Kiosk,
-}
-
-impl Role {
-    pub fn parse(role: &str) -> Self {
-        if role == "kiosk" {
-            Self::Kiosk
-        } else {
-            Self::Parent
-        }
-    }
-}
 
 /// What the connection chip shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -107,7 +89,7 @@ pub struct ConnectionView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LastError {
-    pub code: String,
+    pub code: ErrorCode,
     pub message: String,
     /// The command it belongs to (`refresh`).
     pub action: String,
@@ -253,7 +235,6 @@ mod tests {
 
     use super::*;
     use crate::store::tests::{snapshot, timer};
-    use crate::store::{Change, Versioned};
 
     #[test]
     fn serialises_to_the_uis_shape() {
@@ -328,14 +309,15 @@ mod tests {
         assert_eq!(view.members[0].weekly_stars, 4);
         let next_week = DashboardView::build(&store, cx(wed_noon + 7 * 86_400_000));
         assert_eq!(next_week.members[0].weekly_stars, 0);
-        store.offer(Versioned {
-            revision: 2,
-            change: Change::ChoreCompleted {
+        store.offer(
+            kinboard_api::FamilyEvent::ChoreCompleted(kinboard_api::events::ChoreCompleted {
                 chore_id: "c_1".into(),
                 completed_by: "m_1".into(),
-                at_ms: wed_noon,
-            },
-        });
+                completed_at: wed_noon,
+                revision: 2,
+            })
+            .into(),
+        );
         let view = DashboardView::build(&store, cx(wed_noon + 1));
         assert_eq!(view.chores[0].completed_at, Some(wed_noon));
     }

@@ -6,8 +6,8 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use kinboard_api::Scheme;
 use pusher_protocol::AppCredentials;
-use serde::Serialize;
 use url::Url;
 
 /// Where broadcasts go and what `/api/realtime` tells clients.
@@ -24,37 +24,6 @@ pub enum RealtimeConfig {
         port: u16,
         scheme: Scheme,
     },
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Scheme {
-    Http,
-    Https,
-}
-
-impl Scheme {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "http" | "ws" => Some(Self::Http),
-            "https" | "wss" => Some(Self::Https),
-            _ => None,
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Https => "https",
-        }
-    }
-
-    pub fn default_port(self) -> u16 {
-        match self {
-            Self::Http => 80,
-            Self::Https => 443,
-        }
-    }
 }
 
 impl RealtimeConfig {

@@ -4,10 +4,13 @@
 
 use serde::Serialize;
 
-use crate::api::accounts::create_user;
-use crate::api::chores::{ChoreRequest, create_chore_in};
-use crate::api::families::{add_member_to, create_family_for, create_kiosk_for};
-use crate::api::templates::{TemplateRequest, create_template_in};
+use kinboard_api::{ChoreRequest, TemplateRequest};
+
+use crate::domain::accounts::create_user;
+use crate::domain::chores::create_chore_in;
+use crate::domain::families::{add_member, create_family};
+use crate::domain::kiosks::insert_kiosk;
+use crate::domain::templates::create_template_in;
 use crate::error::ApiError;
 use crate::ids::hash_secret_limited;
 use crate::revision::FamilyTx;
@@ -77,10 +80,13 @@ fn credentials(family_id: String, kiosk_token: Option<String>) -> DemoCredential
 
 /// Seeds a demo family unconditionally (fails if the demo parents exist).
 pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
-    let (ana, _) = create_user(state, DEMO_PARENTS[0].0, DEMO_PASSWORD, DEMO_PARENTS[0].1).await?;
-    let (ben, _) = create_user(state, DEMO_PARENTS[1].0, DEMO_PASSWORD, DEMO_PARENTS[1].1).await?;
-    let family =
-        create_family_for(state, &ana.id, "The Demo Family", Some("Europe/Berlin")).await?;
+    let ana = create_user(state, DEMO_PARENTS[0].0, DEMO_PASSWORD, DEMO_PARENTS[0].1)
+        .await?
+        .user;
+    let ben = create_user(state, DEMO_PARENTS[1].0, DEMO_PASSWORD, DEMO_PARENTS[1].1)
+        .await?
+        .user;
+    let family = create_family(state, &ana.id, "The Demo Family", Some("Europe/Berlin")).await?;
     let pin_hash = hash_secret_limited(DEMO_PIN.to_owned()).await?;
     let mut tx = FamilyTx::begin(state, &family.id).await?;
     sqlx::query("INSERT INTO memberships (family_id, user_id, role, created_at) VALUES ($1, $2, 'parent', $3)")
@@ -95,8 +101,8 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
         .execute(tx.conn())
         .await?;
     tx.commit(state).await?;
-    let (mia, _) = add_member_to(state, &family.id, "Mia", None).await?;
-    let (leo, _) = add_member_to(state, &family.id, "Leo", None).await?;
+    let mia = add_member(state, &family.id, "Mia", None).await?.member;
+    let leo = add_member(state, &family.id, "Leo", None).await?.member;
     for (label, minutes, stars) in [
         ("Homework", 25, 3),
         ("Reading", 20, 2),
@@ -122,6 +128,8 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
         };
         create_chore_in(state, &family.id, &req).await?;
     }
-    let (_, kiosk_token) = create_kiosk_for(state, &family.id, "Kitchen screen").await?;
-    Ok(credentials(family.id, Some(kiosk_token)))
+    let mut tx = FamilyTx::begin(state, &family.id).await?;
+    let kiosk = insert_kiosk(&mut tx, "Kitchen screen").await?;
+    tx.commit(state).await?;
+    Ok(credentials(family.id, Some(kiosk.token)))
 }

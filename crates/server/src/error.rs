@@ -6,8 +6,11 @@
 //! shown to clients; constraint violations become 4xx, because they are the
 //! client's doing (a duplicate email, a reference to something gone).
 
-use axum::http::StatusCode;
+use std::time::Duration;
+
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use kinboard_api::{ErrorBody, ErrorCode};
 use serde_json::json;
 use thiserror::Error;
 
@@ -18,9 +21,20 @@ pub enum ApiError {
     #[error("a valid bearer token is required")]
     Unauthorized,
     #[error("wrong email or password")]
-    BadCredentials,
+    InvalidCredentials,
     #[error("{0}")]
     Forbidden(String),
+    #[error("this action needs the parent PIN (X-Kinboard-Pin header)")]
+    PinRequired,
+    #[error("wrong parent PIN")]
+    WrongPin,
+    #[error("the family has no parent PIN set; a parent can set one")]
+    NoPinSet,
+    #[error("{message}")]
+    TooManyAttempts {
+        message: String,
+        retry_after: Duration,
+    },
     #[error("{0} not found")]
     NotFound(&'static str),
     #[error("this method is not allowed on this route (the Allow header lists those that are)")]
@@ -31,6 +45,8 @@ pub enum ApiError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("not enough stars: the balance would become {balance}")]
+    InsufficientStars { balance: i64 },
     #[error(
         "this Idempotency-Key was already used for a different request; send a new key with a new request"
     )]
@@ -39,8 +55,6 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("request body too large")]
     PayloadTooLarge,
-    #[error("{0}")]
-    TooManyRequests(String),
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("internal error: {0}")]
@@ -60,49 +74,44 @@ impl ApiError {
         Self::Conflict(message.into())
     }
 
-    pub fn status(&self) -> StatusCode {
+    /// What a kitchen screen hears when it tries a parent's action.
+    pub fn parents_only() -> Self {
+        Self::forbidden("a kitchen screen may not do this")
+    }
+
+    /// The code clients match on.
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
-            Self::Forbidden(_) => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unauthorized => ErrorCode::Unauthorized,
+            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::Forbidden(_) => ErrorCode::Forbidden,
+            Self::PinRequired => ErrorCode::PinRequired,
+            Self::WrongPin => ErrorCode::WrongPin,
+            Self::NoPinSet => ErrorCode::NoPinSet,
+            Self::TooManyAttempts { .. } => ErrorCode::TooManyAttempts,
+            Self::NotFound(_) => ErrorCode::NotFound,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::BadRequest(_) => ErrorCode::BadRequest,
+            Self::Invalid(_) => ErrorCode::Invalid,
+            Self::Conflict(_) => ErrorCode::Conflict,
+            Self::InsufficientStars { .. } => ErrorCode::InsufficientStars,
+            Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
+            Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
             Self::Database(e) => match constraint_kind(e) {
-                Some(Constraint::Unique) => StatusCode::CONFLICT,
-                Some(Constraint::Other) => StatusCode::UNPROCESSABLE_ENTITY,
-                None => StatusCode::INTERNAL_SERVER_ERROR,
+                Some(Constraint::Unique) => ErrorCode::Conflict,
+                Some(Constraint::Other) => ErrorCode::Invalid,
+                None => ErrorCode::Internal,
             },
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal(_) => ErrorCode::Internal,
         }
     }
 
-    fn code(&self) -> &'static str {
-        match self {
-            Self::Unauthorized => "unauthorized",
-            Self::BadCredentials => "bad_credentials",
-            Self::Forbidden(_) => "forbidden",
-            Self::NotFound(_) => "not_found",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::BadRequest(_) => "bad_request",
-            Self::Invalid(_) => "invalid",
-            Self::Conflict(_) => "conflict",
-            Self::IdempotencyKeyReused => "idempotency_key_reused",
-            Self::UnsupportedMediaType(_) => "unsupported_media_type",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::TooManyRequests(_) => "too_many_requests",
-            Self::Database(e) => match constraint_kind(e) {
-                Some(Constraint::Unique) => "conflict",
-                Some(Constraint::Other) => "invalid",
-                None => "internal",
-            },
-            Self::Internal(_) => "internal",
-        }
+    pub fn status(&self) -> StatusCode {
+        self.code()
+            .http_status()
+            .and_then(|s| StatusCode::from_u16(s).ok())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
     /// What the client is told. Internal details stay in the log.
@@ -146,9 +155,48 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %self, "request failed");
         }
         let body = json!({
-            "error": { "code": self.code(), "message": self.public_message() },
+            "error": ErrorBody { code: self.code(), message: self.public_message() },
             "serverTime": now_ms(),
         });
-        (status, axum::Json(body)).into_response()
+        let mut response = (status, axum::Json(body)).into_response();
+        if let Self::TooManyAttempts { retry_after, .. } = &self {
+            // Whole seconds, rounded up: never tell a client to come back early.
+            let seconds = retry_after.as_millis().div_ceil(1000).max(1);
+            if let Ok(value) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+        }
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_error_answers_with_its_codes_status() {
+        for (error, status) in [
+            (ApiError::Unauthorized, 401),
+            (ApiError::WrongPin, 403),
+            (ApiError::PinRequired, 403),
+            (ApiError::InsufficientStars { balance: -1 }, 409),
+            (ApiError::NotFound("timer"), 404),
+            (ApiError::Internal("boom".into()), 500),
+        ] {
+            assert_eq!(error.status().as_u16(), status, "{error}");
+            assert_eq!(error.code().http_status(), Some(status));
+        }
+    }
+
+    #[test]
+    fn a_lockout_says_when_to_come_back() {
+        let response = ApiError::TooManyAttempts {
+            message: "too many wrong PINs".into(),
+            retry_after: Duration::from_millis(1_500),
+        }
+        .into_response();
+        assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
     }
 }

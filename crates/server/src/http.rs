@@ -1,8 +1,9 @@
-//! HTTP plumbing shared by every resource module: the JSON reply that
-//! always carries `serverTime`, body extractors whose rejections speak the
-//! API's error format, the `X-Kinboard-Pin` header, and
-//! [`IdempotentJson`]: a JSON body with its `Idempotency-Key` and a
-//! fingerprint of the request the key was sent with.
+//! HTTP plumbing shared by every handler: the JSON reply that always
+//! carries `serverTime`, the bearer-token extractor ([`Caller`]), body
+//! extractors whose rejections speak the API's error format, the
+//! `X-Kinboard-Pin` header, and [`IdempotentJson`]: a JSON body with its
+//! `Idempotency-Key` and a fingerprint of the request the key was sent
+//! with.
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{FormRejection, JsonRejection};
@@ -14,8 +15,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 
+use kinboard_api::{IDEMPOTENCY_HEADER, PIN_HEADER};
+
 use crate::clock::now_ms;
+use crate::domain::access::authenticate;
 use crate::error::ApiError;
+use crate::principal::Caller;
+use crate::revision::IdempotencyKey;
+use crate::state::AppState;
 
 /// A JSON reply: the body's fields plus `serverTime`, so every response
 /// lets a client estimate its clock offset.
@@ -38,20 +45,8 @@ impl Reply {
         Ok(Self { status, body })
     }
 
-    /// A stored reply (an idempotent replay).
-    pub fn from_stored(status: u16, body: &str) -> Result<Self, ApiError> {
-        let status = StatusCode::from_u16(status).map_err(|e| ApiError::Internal(e.to_string()))?;
-        let body = serde_json::from_str(body).map_err(|e| ApiError::Internal(e.to_string()))?;
-        Ok(Self { status, body })
-    }
-
     pub fn status(&self) -> StatusCode {
         self.status
-    }
-
-    /// The body without `serverTime`, as stored for idempotent replays.
-    pub fn body_text(&self) -> String {
-        self.body.to_string()
     }
 }
 
@@ -62,6 +57,26 @@ impl IntoResponse for Reply {
             map.insert("serverTime".into(), now_ms().into());
         }
         (self.status, axum::Json(body)).into_response()
+    }
+}
+
+/// The bearer token of a request, if it has one.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    let value = parts
+        .headers
+        .get(axum::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
+        authenticate(state, token).await
     }
 }
 
@@ -128,8 +143,6 @@ where
 /// The parent PIN a kiosk sends with actions that need it.
 pub struct PinHeader(pub Option<String>);
 
-pub const PIN_HEADER: &str = "x-kinboard-pin";
-
 impl<S: Send + Sync> FromRequestParts<S> for PinHeader {
     type Rejection = ApiError;
 
@@ -138,21 +151,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PinHeader {
     }
 }
 
-/// An `Idempotency-Key` and the fingerprint of the request it came with.
-/// A retry with the same key and the same request replays the first reply;
-/// the same key with a different request is refused, since replaying
-/// another request's reply would tell the client its change was applied.
-#[derive(Debug, Clone)]
-pub struct Idempotency {
-    pub key: String,
-    /// Hex SHA-256 of the method, the path and the body as canonical JSON.
-    pub fingerprint: String,
-}
-
 /// [`ApiJson`] plus the request's `Idempotency-Key`, if it has one: what
 /// the non-idempotent actions (start, extend, stars, complete) extract.
 pub struct IdempotentJson<T> {
-    pub idempotency: Option<Idempotency>,
+    pub idempotency: Option<IdempotencyKey>,
     pub body: T,
 }
 
@@ -186,7 +188,7 @@ where
         let replayable = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
         let ApiJson(body) = ApiJson::from_request(replayable, state).await?;
         Ok(Self {
-            idempotency: Some(Idempotency {
+            idempotency: Some(IdempotencyKey {
                 key,
                 fingerprint: request_fingerprint(&parts.method, parts.uri.path(), &bytes),
             }),
@@ -196,7 +198,7 @@ where
 }
 
 fn idempotency_key(parts: &Parts) -> Result<Option<String>, ApiError> {
-    let key = header_text(parts, "idempotency-key")?;
+    let key = header_text(parts, IDEMPOTENCY_HEADER)?;
     if let Some(k) = &key
         && (k.is_empty() || k.len() > 200)
     {

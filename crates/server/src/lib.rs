@@ -29,22 +29,24 @@
 //! ```
 
 pub mod api;
-pub mod auth;
 pub mod broadcast;
 pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod domain;
 pub mod error;
 pub mod http;
 pub mod ids;
 pub mod openapi;
+pub mod principal;
 pub mod revision;
 pub mod scheduler;
 pub mod server;
 pub mod state;
 pub mod validate;
+pub mod wake;
 
 pub use config::{RealtimeConfig, Scheme, ServerConfig};
 pub use demo::{DemoCredentials, seed_demo};

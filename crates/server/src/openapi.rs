@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    accounts, chores, dashboard, families, ops, pairing, realtime, stars, templates, timers,
+    accounts, chores, dashboard, families, kiosks, ops, realtime, stars, templates, timers,
 };
 
 #[derive(OpenApi)]
@@ -15,15 +15,16 @@ use crate::api::{
         description = "The family backend. Every JSON response carries `serverTime` (ms since the Unix epoch); \
 errors are `{\"error\":{\"code\",\"message\"}}`. Another family's resources answer 404. Mutations return the family's \
 `revision`; events on `private-family-{familyId}` carry it too. Kiosk tokens may start, pause, resume, extend and sync \
-timers and complete chores; cancelling or confirming timers and changing stars needs the `X-Kinboard-Pin` header."
+timers and complete chores; cancelling or confirming timers and changing stars needs the `X-Kinboard-Pin` header. \
+A mutation's reply lists the events it broadcast (`events`), each with its revision."
     ),
     paths(
         accounts::sign_up, accounts::sign_in, accounts::sign_out, accounts::me,
         families::create_family, families::get_family, families::update_family,
         families::add_member, families::list_members, families::update_member,
         families::create_invite, families::accept_invite, families::set_pin,
-        families::create_kiosk, families::list_kiosks, families::revoke_kiosk,
-        pairing::create_pairing, pairing::claim_pairing,
+        kiosks::create_kiosk, kiosks::list_kiosks, kiosks::revoke_kiosk,
+        kiosks::create_pairing, kiosks::claim_pairing,
         dashboard::dashboard,
         templates::list_templates, templates::create_template, templates::update_template, templates::delete_template,
         timers::start_timer, timers::pause, timers::resume, timers::extend, timers::cancel, timers::sync, timers::confirm,

@@ -52,7 +52,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::accounts::router())
         .merge(api::families::router())
-        .merge(api::pairing::router())
+        .merge(api::kiosks::router())
         .merge(api::dashboard::router())
         .merge(api::templates::router())
         .merge(api::timers::router())

@@ -1,4 +1,7 @@
-//! The shared application state handed to every handler and service.
+//! The shared application state handed to every handler and service: the
+//! database, the broadcast queue, the realtime settings, the caches and
+//! the scheduler's wake-up. It sits below the domain (which reads and
+//! writes through it) and knows nothing of handlers.
 
 use std::ops::Deref;
 use std::sync::Arc;
@@ -6,12 +9,14 @@ use std::sync::Arc;
 use pusher_protocol::AppCredentials;
 use tokio::sync::Mutex;
 
-use crate::auth::{Caller, Role};
+use kinboard_api::{Role, Timer};
+
 use crate::broadcast::EventQueue;
 use crate::cache::{AUTH_TTL, TtlCache};
 use crate::config::RealtimeConfig;
 use crate::db::Db;
-use crate::scheduler::ExpiryWake;
+use crate::principal::Caller;
+use crate::wake::ExpiryWake;
 
 /// Cheap to clone; everything lives behind one `Arc`.
 #[derive(Clone)]
@@ -36,8 +41,8 @@ pub struct StateInner {
     /// (user id, family id) → role.
     pub roles: TtlCache<(String, String), Role>,
     /// Timer id → the timer as this instance last wrote or read it: a hint
-    /// that saves a read when it is still current (see `api::timers::act`).
-    pub timers: TtlCache<String, crate::api::timers::Timer>,
+    /// that saves a read when it is still current (see `domain::timers::act`).
+    pub timers: TtlCache<String, Timer>,
     family_locks: Vec<Mutex<()>>,
 }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use kinboard_core::Clock;
-use kinboard_core::api::wire::TimerState;
+use kinboard_core::kinboard_api::TimerState;
 use kinboard_system_tests::{Device, DeviceBuilder, Household, ShiftedClock, TestServer};
 use kinboard_testkit::eventually;
 

@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use kinboard_core::ConnectionStatus;
-use kinboard_core::api::wire::TimerState;
+use kinboard_core::kinboard_api::TimerState;
 use kinboard_system_tests::{
     Device, DeviceBuilder, Disruption, Household, HttpProxy, RelayMode, TestServer,
 };
@@ -260,7 +260,7 @@ async fn a_refused_channel_is_shown_and_asked_again_only_on_refresh() {
             .view()
             .last_error
             .as_ref()
-            .is_some_and(|e| e.code == "forbidden")
+            .is_some_and(|e| e.code == kinboard_core::kinboard_api::ErrorCode::Forbidden)
             .then_some(())
     })
     .await;

@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use kinboard_core::api::wire::TimerState;
+use kinboard_core::kinboard_api::TimerState;
 use kinboard_system_tests::{DeviceBuilder, Household, HttpProxy, TestServer};
 use kinboard_testkit::eventually;
 

@@ -2,6 +2,7 @@
 //! credential store and nowhere else, a session is restored from the store
 //! at the next start, and signing out forgets it here and revokes it there.
 
+use kinboard_core::kinboard_api::ErrorCode;
 use std::sync::Arc;
 
 use kinboard_core::{
@@ -23,7 +24,7 @@ async fn the_token_lives_in_the_credential_store_and_sign_out_revokes_it() {
     )
     .await
     .unwrap_err();
-    assert_eq!(err.code(), "invalid_credentials");
+    assert_eq!(err.code(), ErrorCode::InvalidCredentials);
 
     let session = Session::sign_in(
         ApiClient::new(&server.url()).unwrap(),
@@ -88,5 +89,5 @@ async fn an_account_without_a_family_cannot_open_a_dashboard() {
     let err = Dashboard::connect(session.api().clone(), DashboardOptions::default())
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "not_found");
+    assert_eq!(err.code(), ErrorCode::NoFamily);
 }

@@ -2,6 +2,7 @@
 //! action taken on one device shows on all the others with exactly the
 //! database's state, and a device of another family sees none of it.
 
+use kinboard_core::kinboard_api::ErrorCode;
 use std::time::Duration;
 
 use kinboard_core::Role;
@@ -65,16 +66,10 @@ async fn every_action_on_one_device_shows_on_ten_devices_with_the_exact_state() 
     d(9).remove_stars(ben, 1, "", None).await.unwrap();
     server.converged(&home, &all, CONVERGE).await;
 
-    // The UI's command path reaches the same actions.
-    d(0).perform(
-        "start_timer_from_template",
-        serde_json::json!({"memberId": ben, "templateId": home.templates[0]}),
-    )
-    .await
-    .unwrap();
-    d(0).perform("refresh", serde_json::json!({}))
+    d(0).start_timer_from_template(ben, &home.templates[0])
         .await
         .unwrap();
+    d(0).refresh().await.unwrap();
     server.converged(&home, &all, CONVERGE).await;
 
     let view = d(9).current();
@@ -117,13 +112,13 @@ async fn a_kiosk_and_a_parent_laptop_stay_in_step_and_the_kiosk_needs_the_pin() 
         .confirm_timer(&timer.id, None)
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "pin_required", "{err}");
+    assert_eq!(err.code(), ErrorCode::PinRequired, "{err}");
     let err = kiosk
         .dashboard
         .confirm_timer(&timer.id, Some("0000"))
         .await
         .unwrap_err();
-    assert_eq!(err.code(), "wrong_pin", "{err}");
+    assert_eq!(err.code(), ErrorCode::WrongPin, "{err}");
     kiosk
         .dashboard
         .confirm_timer(&timer.id, Some(PIN))

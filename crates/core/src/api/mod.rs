@@ -8,8 +8,6 @@
 //! It does not retry: retries belong to the user action that owns the
 //! idempotency key (see `dashboard`).
 
-pub mod wire;
-
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::Duration;
@@ -19,37 +17,17 @@ use reqwest::header::{HeaderMap, HeaderValue};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
-use crate::error::CoreError;
-use wire::{
-    Chore, ChoreCompletedReply, ChoreReply, ErrorReply, Family, FamilyReply, KioskClaimReply,
-    KioskPairing, KioskPairingReply, KioskReply, Me, Member, MemberReply, Realtime, SessionReply,
-    Snapshot, StarsReply, Template, TemplateReply, TimerReply,
+use kinboard_api::{
+    Chore, ChoreCompletedResponse, ChoreRequest, ChoreResponse, ClaimRequest, CompleteChoreRequest,
+    CreateFamilyRequest, Dashboard, ErrorCode, ErrorReply, ExtendRequest, Family, FamilyResponse,
+    IDEMPOTENCY_HEADER, KioskCreated, KioskRequest, MeResponse, Member, MemberRequest,
+    MemberResponse, PIN_HEADER, Pairing, PairingResponse, PinRequest, RealtimeResponse,
+    SessionResponse, SignInRequest, SignUpRequest, SignedOut, StarsChanged, StarsRequest,
+    StartTimerRequest, Template, TemplateRequest, TemplateResponse, TimerResponse,
 };
 
-/// The header a kiosk sends the parent PIN in.
-pub const PIN_HEADER: &str = "x-kinboard-pin";
-pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
-
-/// How a timer is started.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(untagged, rename_all = "camelCase")]
-pub enum StartTimer {
-    FromTemplate {
-        #[serde(rename = "memberId")]
-        member_id: String,
-        #[serde(rename = "templateId")]
-        template_id: String,
-    },
-    OneOff {
-        #[serde(rename = "memberId")]
-        member_id: String,
-        label: String,
-        #[serde(rename = "durationSeconds")]
-        duration_seconds: i64,
-        stars: i64,
-    },
-}
+use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
+use crate::error::CoreError;
 
 /// An action on an existing timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -274,14 +252,11 @@ impl ApiClient {
                     code: reply.error.code,
                     message: reply.error.message,
                 },
+                // Not the API's error format (a proxy's page, another
+                // program): judged by the status alone.
                 Err(_) => CoreError::Api {
                     status: status.as_u16(),
-                    code: if status.is_server_error() {
-                        "server"
-                    } else {
-                        "http"
-                    }
-                    .into(),
+                    code: ErrorCode::for_status(status.as_u16()),
                     message: format!("the server answered {status}"),
                 },
             })
@@ -340,21 +315,28 @@ impl ApiClient {
         email: &str,
         password: &str,
         name: &str,
-    ) -> Result<SessionReply, CoreError> {
-        let body = serde_json::json!({ "email": email, "password": password, "name": name });
+    ) -> Result<SessionResponse, CoreError> {
+        let body = SignUpRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+            name: name.to_owned(),
+        };
         self.post("/api/auth/sign-up", &body, CallOptions::default())
             .await
     }
 
-    pub async fn sign_in(&self, email: &str, password: &str) -> Result<SessionReply, CoreError> {
-        let body = serde_json::json!({ "email": email, "password": password });
+    pub async fn sign_in(&self, email: &str, password: &str) -> Result<SessionResponse, CoreError> {
+        let body = SignInRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
         self.post("/api/auth/sign-in", &body, CallOptions::default())
             .await
     }
 
     /// Revokes the current token at the server.
     pub async fn sign_out(&self) -> Result<(), CoreError> {
-        let _: serde_json::Value = self
+        let _: SignedOut = self
             .post(
                 "/api/auth/sign-out",
                 &serde_json::json!({}),
@@ -364,17 +346,17 @@ impl ApiClient {
         Ok(())
     }
 
-    pub async fn me(&self) -> Result<Me, CoreError> {
+    pub async fn me(&self) -> Result<MeResponse, CoreError> {
         self.get("/api/me").await
     }
 
     // ---- realtime and the dashboard
 
-    pub async fn realtime(&self) -> Result<Realtime, CoreError> {
+    pub async fn realtime(&self) -> Result<RealtimeResponse, CoreError> {
         self.get("/api/realtime").await
     }
 
-    pub async fn dashboard(&self, family_id: &str) -> Result<Snapshot, CoreError> {
+    pub async fn dashboard(&self, family_id: &str) -> Result<Dashboard, CoreError> {
         self.get(&format!("/api/families/{}/dashboard", seg(family_id)))
             .await
     }
@@ -384,9 +366,9 @@ impl ApiClient {
     pub async fn start_timer(
         &self,
         family_id: &str,
-        start: &StartTimer,
+        start: &StartTimerRequest,
         options: CallOptions<'_>,
-    ) -> Result<TimerReply, CoreError> {
+    ) -> Result<TimerResponse, CoreError> {
         self.post(
             &format!("/api/families/{}/timers", seg(family_id)),
             start,
@@ -400,13 +382,14 @@ impl ApiClient {
         timer_id: &str,
         action: TimerAction,
         options: CallOptions<'_>,
-    ) -> Result<TimerReply, CoreError> {
-        let body = match action {
-            TimerAction::Extend { seconds } => serde_json::json!({ "seconds": seconds }),
-            _ => serde_json::json!({}),
-        };
+    ) -> Result<TimerResponse, CoreError> {
         let path = format!("/api/timers/{}/{}", seg(timer_id), action.path());
-        self.post(&path, &body, options).await
+        match action {
+            TimerAction::Extend { seconds } => {
+                self.post(&path, &ExtendRequest { seconds }, options).await
+            }
+            _ => self.post(&path, &serde_json::json!({}), options).await,
+        }
     }
 
     pub async fn complete_chore(
@@ -414,8 +397,10 @@ impl ApiClient {
         chore_id: &str,
         member_id: &str,
         options: CallOptions<'_>,
-    ) -> Result<ChoreCompletedReply, CoreError> {
-        let body = serde_json::json!({ "memberId": member_id });
+    ) -> Result<ChoreCompletedResponse, CoreError> {
+        let body = CompleteChoreRequest {
+            member_id: member_id.to_owned(),
+        };
         self.post(
             &format!("/api/chores/{}/complete", seg(chore_id)),
             &body,
@@ -432,8 +417,11 @@ impl ApiClient {
         amount: i64,
         reason: &str,
         options: CallOptions<'_>,
-    ) -> Result<StarsReply, CoreError> {
-        let body = serde_json::json!({ "amount": amount, "reason": reason });
+    ) -> Result<StarsChanged, CoreError> {
+        let body = StarsRequest {
+            amount,
+            reason: reason.to_owned(),
+        };
         let path = format!(
             "/api/families/{}/members/{}/stars",
             seg(family_id),
@@ -449,11 +437,11 @@ impl ApiClient {
         name: &str,
         time_zone: Option<&str>,
     ) -> Result<Family, CoreError> {
-        let body = match time_zone {
-            Some(tz) => serde_json::json!({ "name": name, "timeZone": tz }),
-            None => serde_json::json!({ "name": name }),
+        let body = CreateFamilyRequest {
+            name: name.to_owned(),
+            time_zone: time_zone.map(str::to_owned),
         };
-        let reply: FamilyReply = self
+        let reply: FamilyResponse = self
             .post("/api/families", &body, CallOptions::default())
             .await?;
         Ok(reply.family)
@@ -461,9 +449,12 @@ impl ApiClient {
 
     /// Adds a child profile.
     pub async fn add_member(&self, family_id: &str, name: &str) -> Result<Member, CoreError> {
-        let body = serde_json::json!({ "name": name });
+        let body = MemberRequest {
+            name: name.to_owned(),
+            color: None,
+        };
         let path = format!("/api/families/{}/members", seg(family_id));
-        let reply: MemberReply = self.post(&path, &body, CallOptions::default()).await?;
+        let reply: MemberResponse = self.post(&path, &body, CallOptions::default()).await?;
         Ok(reply.member)
     }
 
@@ -474,9 +465,13 @@ impl ApiClient {
         duration_seconds: i64,
         stars: i64,
     ) -> Result<Template, CoreError> {
-        let body = serde_json::json!({ "label": label, "durationSeconds": duration_seconds, "stars": stars });
+        let body = TemplateRequest {
+            label: label.to_owned(),
+            duration_seconds,
+            stars,
+        };
         let path = format!("/api/families/{}/templates", seg(family_id));
-        let reply: TemplateReply = self.post(&path, &body, CallOptions::default()).await?;
+        let reply: TemplateResponse = self.post(&path, &body, CallOptions::default()).await?;
         Ok(reply.template)
     }
 
@@ -487,16 +482,22 @@ impl ApiClient {
         stars: i64,
         member_id: Option<&str>,
     ) -> Result<Chore, CoreError> {
-        let body = serde_json::json!({ "title": title, "stars": stars, "memberId": member_id });
+        let body = ChoreRequest {
+            title: title.to_owned(),
+            stars,
+            member_id: member_id.map(str::to_owned),
+        };
         let path = format!("/api/families/{}/chores", seg(family_id));
-        let reply: ChoreReply = self.post(&path, &body, CallOptions::default()).await?;
+        let reply: ChoreResponse = self.post(&path, &body, CallOptions::default()).await?;
         Ok(reply.chore)
     }
 
-    pub async fn set_pin(&self, family_id: &str, pin: &str) -> Result<(), CoreError> {
-        let body = serde_json::json!({ "pin": pin });
+    pub async fn set_pin(&self, family_id: &str, pin: &str) -> Result<Family, CoreError> {
+        let body = PinRequest {
+            pin: pin.to_owned(),
+        };
         let path = format!("/api/families/{}/pin", seg(family_id));
-        let _: serde_json::Value = self
+        let reply: FamilyResponse = self
             .call(
                 Method::PUT,
                 &self.url(&path),
@@ -504,14 +505,17 @@ impl ApiClient {
                 CallOptions::default(),
             )
             .await?;
-        Ok(())
+        Ok(reply.family)
     }
 
-    /// Creates a kiosk device for the family; returns its bearer token.
+    /// Creates a kitchen screen's device for the family; returns its
+    /// bearer token.
     pub async fn create_kiosk(&self, family_id: &str, name: &str) -> Result<String, CoreError> {
-        let body = serde_json::json!({ "name": name });
+        let body = KioskRequest {
+            name: name.to_owned(),
+        };
         let path = format!("/api/families/{}/kiosks", seg(family_id));
-        let reply: KioskReply = self.post(&path, &body, CallOptions::default()).await?;
+        let reply: KioskCreated = self.post(&path, &body, CallOptions::default()).await?;
         Ok(reply.token)
     }
 
@@ -521,17 +525,21 @@ impl ApiClient {
         &self,
         family_id: &str,
         name: &str,
-    ) -> Result<KioskPairing, CoreError> {
-        let body = serde_json::json!({ "name": name });
+    ) -> Result<Pairing, CoreError> {
+        let body = KioskRequest {
+            name: name.to_owned(),
+        };
         let path = format!("/api/families/{}/kiosk-pairings", seg(family_id));
-        let reply: KioskPairingReply = self.post(&path, &body, CallOptions::default()).await?;
+        let reply: PairingResponse = self.post(&path, &body, CallOptions::default()).await?;
         Ok(reply.pairing)
     }
 
     /// Trades a pairing code for this screen's own kiosk token (no sign-in
     /// needed: the code is the proof).
-    pub async fn claim_kiosk_pairing(&self, code: &str) -> Result<KioskClaimReply, CoreError> {
-        let body = serde_json::json!({ "code": code });
+    pub async fn claim_kiosk_pairing(&self, code: &str) -> Result<KioskCreated, CoreError> {
+        let body = ClaimRequest {
+            code: code.to_owned(),
+        };
         self.post("/api/kiosk-pairings/claim", &body, CallOptions::default())
             .await
     }

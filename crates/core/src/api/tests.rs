@@ -53,7 +53,7 @@ async fn sends_the_current_token_and_counts_requests() {
     let api = ApiClient::new(&base).unwrap();
     assert_eq!(api.requests_sent(), 0);
     let me = api.me().await.unwrap();
-    assert_eq!(me.families[0].role, "kiosk");
+    assert_eq!(me.families[0].role, kinboard_api::Role::Kiosk);
     assert!(seen.lock().unwrap()[0].get("authorization").is_none());
     api.set_token(Some("kbk_secret".into()));
     api.me().await.unwrap();
@@ -81,7 +81,7 @@ async fn api_errors_keep_status_code_and_message() {
         err,
         CoreError::Api {
             status: 409,
-            code: "conflict".into(),
+            code: ErrorCode::Conflict,
             message: "the timer is cancelled".into()
         }
     );
@@ -94,6 +94,11 @@ async fn api_errors_keep_status_code_and_message() {
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(502));
+    assert_eq!(
+        err.code(),
+        ErrorCode::Network,
+        "a gateway that cannot reach the server"
+    );
     assert!(err.is_retryable());
 }
 
@@ -117,7 +122,7 @@ async fn an_unreachable_server_is_a_network_error() {
     drop(listener);
     let api = ApiClient::new(&format!("http://{addr}")).unwrap();
     let err = api.me().await.unwrap_err();
-    assert_eq!(err.code(), "network", "{err:?}");
+    assert_eq!(err.code(), ErrorCode::Network, "{err:?}");
     assert!(err.is_retryable());
 }
 
@@ -143,19 +148,9 @@ fn path_segments_are_encoded() {
 
 #[test]
 fn start_requests_have_the_routes_shape() {
-    let v: Value = serde_json::to_value(StartTimer::FromTemplate {
-        member_id: "m".into(),
-        template_id: "t".into(),
-    })
-    .unwrap();
+    let v: Value = serde_json::to_value(StartTimerRequest::from_template("m", "t")).unwrap();
     assert_eq!(v, json!({"memberId": "m", "templateId": "t"}));
-    let v: Value = serde_json::to_value(StartTimer::OneOff {
-        member_id: "m".into(),
-        label: "Lego".into(),
-        duration_seconds: 600,
-        stars: 1,
-    })
-    .unwrap();
+    let v: Value = serde_json::to_value(StartTimerRequest::one_off("m", "Lego", 600, 1)).unwrap();
     assert_eq!(
         v,
         json!({"memberId": "m", "label": "Lego", "durationSeconds": 600, "stars": 1})

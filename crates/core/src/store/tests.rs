@@ -1,23 +1,28 @@
 //! The revision rules, events out of order, gaps, snapshots racing with
 //! events, and reloads that cannot settle what was heard before them.
 
+use kinboard_api::TimerState;
+use kinboard_api::events::{
+    ChoreCompleted, StarsUpdated, TimerCancelled, TimerChanged, TimerCompleted,
+};
 use serde_json::json;
 
 use super::*;
-use crate::api::wire::TimerState;
 
-pub(crate) fn snapshot(revision: i64) -> Snapshot {
+pub(crate) fn snapshot(revision: i64) -> Dashboard {
     serde_json::from_value(json!({
         "revision": revision,
-        "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London", "hasPin": false},
+        "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London", "hasPin": false,
+                   "revision": revision, "createdAt": 1},
         "members": [
-            {"id": "m_1", "familyId": "fam_1", "name": "Ada", "color": "#e4572e", "balance": 10},
-            {"id": "m_2", "familyId": "fam_1", "name": "Ben", "color": "#3a86ff", "balance": 3}
+            {"id": "m_1", "familyId": "fam_1", "name": "Ada", "color": "#e4572e", "balance": 10, "createdAt": 1},
+            {"id": "m_2", "familyId": "fam_1", "name": "Ben", "color": "#3a86ff", "balance": 3, "createdAt": 2}
         ],
-        "templates": [{"id": "tp_1", "familyId": "fam_1", "label": "Reading", "durationMs": 1_200_000, "stars": 1}],
+        "templates": [{"id": "tp_1", "familyId": "fam_1", "label": "Reading", "durationMs": 1_200_000, "stars": 1,
+                       "createdAt": 1, "updatedAt": 1}],
         "activeTimers": [],
         "chores": [{"id": "c_1", "familyId": "fam_1", "title": "Feed the cat", "stars": 1, "memberId": "m_1",
-                    "lastCompletedAt": null, "lastCompletedBy": null}],
+                    "lastCompletedAt": null, "lastCompletedBy": null, "createdAt": 1, "updatedAt": 1}],
         "weeklyStars": [{"memberId": "m_1", "stars": 4, "weekStart": 1000}, {"memberId": "m_2", "stars": 0, "weekStart": 1000}],
         "serverTime": 5000
     }))
@@ -27,6 +32,7 @@ pub(crate) fn snapshot(revision: i64) -> Snapshot {
 pub(crate) fn timer(id: &str, state: TimerState, ends_at: Option<i64>) -> Timer {
     Timer {
         id: id.into(),
+        family_id: "fam_1".into(),
         member_id: "m_1".into(),
         label: "Homework".into(),
         state,
@@ -40,14 +46,21 @@ pub(crate) fn timer(id: &str, state: TimerState, ends_at: Option<i64>) -> Timer 
         stars: 2,
         template_id: None,
         started_at: 100,
+        updated_at: 100,
     }
 }
 
+/// `timer:updated` (or started, or expired: the store treats them alike).
+pub(crate) fn upsert(revision: i64, timer: Timer) -> Versioned {
+    FamilyEvent::TimerUpdated(TimerChanged { timer, revision }).into()
+}
+
 fn started(revision: i64, id: &str) -> Versioned {
-    Versioned {
+    FamilyEvent::TimerStarted(TimerChanged {
+        timer: timer(id, TimerState::Running, Some(60_000)),
         revision,
-        change: Change::TimerUpsert(timer(id, TimerState::Running, Some(60_000))),
-    }
+    })
+    .into()
 }
 
 fn ids(store: &Store) -> Vec<&str> {
@@ -86,10 +99,7 @@ fn a_later_change_to_the_same_timer_wins_whatever_the_arrival_order() {
     s.apply_snapshot(snapshot(1));
     let mut paused = timer("t1", TimerState::Paused, None);
     paused.remaining_ms = Some(10_000);
-    s.offer(Versioned {
-        revision: 3,
-        change: Change::TimerUpsert(paused.clone()),
-    });
+    s.offer(upsert(3, paused.clone()));
     s.offer(started(2, "t1"));
     assert_eq!(s.timers(), [paused]);
 }
@@ -230,19 +240,23 @@ fn finished_timers_leave_the_dashboard() {
     s.apply_snapshot(snapshot(1));
     s.offer(started(2, "t1"));
     s.offer(started(3, "t2"));
-    s.offer(Versioned {
-        revision: 4,
-        change: Change::TimerUpsert(timer("t1", TimerState::Expired, Some(60_000))),
-    });
+    s.offer(upsert(4, timer("t1", TimerState::Expired, Some(60_000))));
     assert_eq!(s.timers()[0].state, TimerState::Expired);
-    s.offer(Versioned {
-        revision: 5,
-        change: Change::TimerCompleted(timer("t1", TimerState::Completed, None)),
-    });
-    s.offer(Versioned {
-        revision: 6,
-        change: Change::TimerCancelled("t2".into()),
-    });
+    s.offer(
+        FamilyEvent::TimerCompleted(TimerCompleted {
+            timer: timer("t1", TimerState::Completed, None),
+            stars_awarded: 2,
+            revision: 5,
+        })
+        .into(),
+    );
+    s.offer(
+        FamilyEvent::TimerCancelled(TimerCancelled {
+            timer_id: "t2".into(),
+            revision: 6,
+        })
+        .into(),
+    );
     assert!(s.timers().is_empty());
 }
 
@@ -250,20 +264,15 @@ fn finished_timers_leave_the_dashboard() {
 fn stars_move_balance_and_weekly_stars_together() {
     let mut s = Store::new();
     s.apply_snapshot(snapshot(1));
-    s.offer(Versioned {
-        revision: 2,
-        change: Change::StarsSet {
+    let stars = |revision, new_balance| {
+        Versioned::from(FamilyEvent::StarsUpdated(StarsUpdated {
             member_id: "m_1".into(),
-            new_balance: 13,
-        },
-    });
-    s.offer(Versioned {
-        revision: 3,
-        change: Change::StarsDelta {
-            member_id: "m_1".into(),
-            delta: -2,
-        },
-    });
+            new_balance,
+            revision,
+        }))
+    };
+    s.offer(stars(2, 13));
+    s.offer(stars(3, 11));
     let ada = &s.members()[0];
     assert_eq!((ada.balance, ada.weekly_stars), (11, 5));
     s.start_week(1000 + 7 * 86_400_000);
@@ -275,14 +284,15 @@ fn stars_move_balance_and_weekly_stars_together() {
 fn chore_completion_records_who_and_when() {
     let mut s = Store::new();
     s.apply_snapshot(snapshot(1));
-    s.offer(Versioned {
-        revision: 2,
-        change: Change::ChoreCompleted {
+    s.offer(
+        FamilyEvent::ChoreCompleted(ChoreCompleted {
             chore_id: "c_1".into(),
             completed_by: "m_2".into(),
-            at_ms: 7_000,
-        },
-    });
+            completed_at: 7_000,
+            revision: 2,
+        })
+        .into(),
+    );
     assert_eq!(s.chores()[0].last_completed_at, Some(7_000));
     assert_eq!(s.chores()[0].last_completed_by.as_deref(), Some("m_2"));
 }
@@ -291,7 +301,7 @@ fn chore_completion_records_who_and_when() {
 fn an_unknown_event_asks_for_a_reload() {
     let mut s = Store::new();
     s.apply_snapshot(snapshot(1));
-    let v = Versioned::from_event("member:added", r#"{"revision":2,"member":{}}"#, 0).unwrap();
+    let v = Versioned::from_event("member:added", r#"{"revision":2,"member":{}}"#).unwrap();
     assert_eq!(v.change, Change::Unknown("member:added".into()));
     s.offer(v);
     assert!(s.needs_snapshot());
@@ -319,7 +329,7 @@ fn all_seven_events_parse() {
         ),
         (
             "chore:completed",
-            r#"{"choreId":"c_1","completedBy":"m_1","revision":6}"#.to_owned(),
+            r#"{"choreId":"c_1","completedBy":"m_1","completedAt":9,"revision":6}"#.to_owned(),
         ),
         (
             "stars:updated",
@@ -327,9 +337,15 @@ fn all_seven_events_parse() {
         ),
     ];
     for (i, (name, data)) in cases.iter().enumerate() {
-        let v = Versioned::from_event(name, data, 42).unwrap_or_else(|| panic!("{name}"));
+        let v = Versioned::from_event(name, data).unwrap_or_else(|| panic!("{name}"));
         assert_eq!(v.revision, i as i64 + 1, "{name}");
         assert!(!matches!(v.change, Change::Unknown(_)), "{name}");
     }
-    assert!(Versioned::from_event("timer:started", "not json", 0).is_none());
+    assert!(Versioned::from_event("timer:started", "not json").is_none());
+    // Known but unreadable: it still moved the revision; a reload applies it.
+    let v = Versioned::from_event("timer:cancelled", r#"{"revision": 8}"#).unwrap();
+    assert_eq!(
+        (v.revision, v.change),
+        (8, Change::Unknown("timer:cancelled".into()))
+    );
 }

@@ -4,8 +4,8 @@
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use serde::Serialize;
-use utoipa::{OpenApi, ToSchema};
+use kinboard_api::{ErrorReply, Health};
+use utoipa::OpenApi;
 
 use crate::error::ApiError;
 use crate::http::Reply;
@@ -18,15 +18,12 @@ pub fn router() -> Router<AppState> {
         .route("/api/openapi.json", get(openapi))
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Health {
-    pub status: &'static str,
-}
-
-#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health), (status = 500)))]
+#[utoipa::path(get, path = "/healthz", tag = "ops", responses((status = 200, body = Health), (status = 500, body = ErrorReply)))]
 pub async fn healthz(State(state): State<AppState>) -> Result<Reply, ApiError> {
     sqlx::query("SELECT 1").execute(&state.db.reader).await?;
-    Reply::ok(Health { status: "ok" })
+    Reply::ok(Health {
+        status: "ok".into(),
+    })
 }
 
 #[utoipa::path(get, path = "/api/openapi.json", tag = "ops", responses((status = 200, description = "this document")))]

@@ -27,10 +27,7 @@ use tokio::task::JoinHandle;
 /// A boxed future, so [`Broadcaster`] stays object-safe.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
-/// The private channel of a family: `private-family-{familyId}`.
-pub fn family_channel(family_id: &str) -> String {
-    format!("private-family-{family_id}")
-}
+pub use kinboard_api::family_channel;
 
 /// One event for one family's channel; `data` is the JSON payload text.
 #[derive(Debug, Clone, PartialEq, Eq)]

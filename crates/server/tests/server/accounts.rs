@@ -30,7 +30,7 @@ both! {
 
         let wrong = s.call(Method::POST, "/api/auth/sign-in", None,
             Some(json!({ "email": p.email, "password": "nope nope" }))).await;
-        wrong.err(401);
+        wrong.refused(401, "invalid_credentials");
         let r = s.call(Method::POST, "/api/auth/sign-in", None,
             Some(json!({ "email": p.email, "password": "correct horse" }))).await;
         assert_eq!(r.status, 200);

@@ -49,20 +49,26 @@ both! {
         assert_eq!(done["starsAwarded"], 2);
         assert_eq!(done["newBalance"], 2);
         assert_eq!(done["revision"], rev + 2);
-        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "revision": rev + 1 })).await;
-        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 })).await;
-
         let list = s.get(&format!("/api/families/{}/chores", f.id), tok).await;
         let c = &list.ok()["chores"][0];
         assert_eq!(c["lastCompletedBy"], f.kids[1].as_str());
-        assert!(c["lastCompletedAt"].is_i64());
+        let completed_at = c["lastCompletedAt"].as_i64().expect("a completion time");
+        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "revision": rev + 1 })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 })).await;
+        // The reply carries exactly what was broadcast, each with its revision.
+        assert_eq!(done["events"], json!([
+            { "event": "chore:completed", "data": { "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "revision": rev + 1 } },
+            { "event": "stars:updated", "data": { "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 } },
+        ]));
 
         let r = s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok), Some(json!({ "stars": 0, "title": "Feed the dog" }))).await;
         assert_eq!(r.ok()["chore"]["title"], "Feed the dog");
         // A chore worth nothing completes without a stars event.
         let r = s.post(&format!("/api/chores/{chore}/complete"), tok, json!({ "memberId": f.kids[1] })).await;
         let rev2 = r.ok()["revision"].as_i64().unwrap();
-        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "revision": rev2 })).await;
+        let (name, data) = events.next().await;
+        assert_eq!((name.as_str(), &data["choreId"], &data["revision"]), ("chore:completed", &json!(chore), &json!(rev2)));
+        assert_eq!(r.body["events"].as_array().map(Vec::len), Some(1), "{}", r.body);
         let r = s.call(Method::DELETE, &format!("/api/chores/{chore}"), Some(tok), None).await;
         r.ok();
         let marker = s.post(&format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]), tok,
@@ -86,7 +92,7 @@ both! {
         // Never below zero; nothing written.
         let before = s.revision(&f.id).await;
         let r = s.post(&path, tok, json!({ "amount": -5, "reason": "too much" })).await;
-        assert!(r.err(409).contains("not enough stars"));
+        assert!(r.refused(409, "insufficient_stars").contains("not enough stars"));
         assert_eq!(s.revision(&f.id).await, before);
         assert_eq!(s.count(&format!("SELECT COUNT(*) FROM star_entries WHERE member_id = '{}'", f.kids[0])).await, 2);
 

@@ -95,3 +95,73 @@ both! {
         }
     }
 }
+
+both! {
+    /// Pause, resume and extend, sent at once on one timer and across
+    /// timers, through both write paths (unkeyed extends try the guarded
+    /// write committed on its own; keyed ones run in the family's
+    /// transaction), race for the same rows.
+    async fn parallel_timer_actions_keep_revisions_whole_and_events_in_commit_order(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let mut timers = Vec::new();
+        for i in 0..3 {
+            let r = s.post(&format!("/api/families/{}/timers", f.id), tok,
+                json!({ "memberId": f.kids[i % 2], "label": format!("T{i}"), "durationSeconds": 3600 })).await;
+            timers.push(r.ok()["timer"]["id"].as_str().unwrap().to_owned());
+        }
+        let mut events = s.subscribe(tok, &f.id).await;
+        let base = s.revision(&f.id).await;
+        let mut tasks = Vec::new();
+        for i in 0..60 {
+            let timer = timers[i % 3].clone();
+            let (action, body) = match (i / 3) % 3 {
+                0 => ("pause", json!({})),
+                1 => ("resume", json!({})),
+                _ => ("extend", json!({ "seconds": 1 })),
+            };
+            let mut req = s.http.post(format!("{}/api/timers/{timer}/{action}", s.base)).bearer_auth(tok).json(&body);
+            if i % 2 == 0 {
+                req = req.header("idempotency-key", format!("key-{i}"));
+            }
+            tasks.push(tokio::spawn(async move {
+                let r = req.send().await.unwrap();
+                assert!(r.status().is_success(), "{action}: {}", r.status());
+                r.json::<serde_json::Value>().await.unwrap()
+            }));
+        }
+        // Every change any reply reports, by revision.
+        let mut reported = std::collections::BTreeMap::new();
+        for t in tasks {
+            let reply = t.await.unwrap();
+            let listed = reply["events"].as_array().unwrap();
+            assert!(listed.len() <= 1, "{reply}");
+            if let Some(event) = listed.first() {
+                assert_eq!(event["data"]["revision"], reply["revision"], "{reply}");
+                let revision = reply["revision"].as_i64().unwrap();
+                assert!(reported.insert(revision, event.clone()).is_none(), "revision {revision} reported twice");
+            }
+        }
+        let changes = i64::try_from(reported.len()).unwrap();
+        assert!(changes >= 20, "every extend changes its timer: {changes}");
+        assert_eq!(reported.keys().copied().collect::<Vec<_>>(), (base + 1..=base + changes).collect::<Vec<_>>(),
+            "no gaps, no duplicates");
+        assert_eq!(s.revision(&f.id).await, base + changes, "a no-op bumps nothing");
+        // The channel carries exactly what the replies said, in commit order.
+        for revision in base + 1..=base + changes {
+            let (name, data) = events.next().await;
+            let reply = &reported[&revision];
+            assert_eq!((name.as_str(), &data), (reply["event"].as_str().unwrap(), &reply["data"]), "revision {revision}");
+        }
+        // And each timer is stored as its last event left it.
+        for timer in &timers {
+            let last = reported.values().rev().find(|e| e["data"]["timer"]["id"] == timer.as_str()).unwrap();
+            let stored: (String, i64, Option<i64>, Option<i64>) = sqlx::query_as(
+                "SELECT state, duration_ms, ends_at, remaining_ms FROM timers WHERE id = $1")
+                .bind(timer).fetch_one(&s.pool).await.unwrap();
+            let t = &last["data"]["timer"];
+            assert_eq!(stored, (t["state"].as_str().unwrap().to_owned(), t["durationMs"].as_i64().unwrap(),
+                t["endsAt"].as_i64(), t["remainingMs"].as_i64()), "{timer}");
+        }
+    }
+}

@@ -117,7 +117,7 @@ both! {
             let r = s.http.request(method.clone(), format!("{}{path}", s.base)).bearer_auth(tok)
                 .json(&json!({})).send().await.unwrap();
             let allow = r.headers().get("allow").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
-            let resp = crate::support::Resp { status: r.status().as_u16(), body: r.json().await.unwrap_or_default() };
+            let resp = crate::support::Resp { status: r.status().as_u16(), headers: r.headers().clone(), body: r.json().await.unwrap_or_default() };
             let message = resp.err(405);
             assert_eq!(resp.body["error"]["code"], "method_not_allowed", "{method} {path}");
             assert!(message.contains("method"), "{method} {path}: {message}");
@@ -130,7 +130,7 @@ both! {
         let r = s.http.post(format!("{}/api/pusher/auth", s.base)).bearer_auth(tok)
             .form(&[("socket_id", "1.2"), ("channel_name", channel.as_str()), ("padding", padding.as_str())])
             .send().await.unwrap();
-        let resp = crate::support::Resp { status: r.status().as_u16(), body: r.json().await.unwrap_or_default() };
+        let resp = crate::support::Resp { status: r.status().as_u16(), headers: r.headers().clone(), body: r.json().await.unwrap_or_default() };
         resp.err(413);
         assert_eq!(resp.body["error"]["code"], "payload_too_large");
         assert_eq!(s.revision(&f.id).await, revision);

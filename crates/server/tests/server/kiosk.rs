@@ -36,7 +36,7 @@ both! {
         s.post(&format!("/api/chores/{chore_id}/complete"), &kiosk, json!({ "memberId": f.kids[0] })).await.ok();
 
         // Parent-only.
-        s.post(&format!("/api/families/{}/members", f.id), &kiosk, json!({ "name": "X" })).await.err(403);
+        s.post(&format!("/api/families/{}/members", f.id), &kiosk, json!({ "name": "X" })).await.refused(403, "forbidden");
         s.post(&format!("/api/families/{}/templates", f.id), &kiosk, json!({ "label": "X", "durationSeconds": 5 })).await.err(403);
         s.post(&format!("/api/families/{}/chores", f.id), &kiosk, json!({ "title": "X" })).await.err(403);
         s.post(&format!("/api/families/{}/kiosks", f.id), &kiosk, json!({ "name": "X" })).await.err(403);
@@ -47,18 +47,22 @@ both! {
         let before = s.revision(&f.id).await;
         let confirm = format!("/api/timers/{timer}/confirm");
         let stars = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
-        assert!(s.post(&confirm, &kiosk, json!({})).await.err(403).contains("PIN"));
-        s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "1234")]).await.err(403);
+        assert!(s.post(&confirm, &kiosk, json!({})).await.refused(403, "pin_required").contains("PIN"));
+        s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "1234")]).await
+            .refused(403, "no_pin_set");
         let r = s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "12x" }))).await;
         r.err(422);
         let r = s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "2468" }))).await;
         assert_eq!(r.ok()["family"]["hasPin"], true);
         let after_pin = s.revision(&f.id).await;
         assert_eq!(after_pin, before + 1);
-        s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "1234")]).await.err(403);
+        s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "1234")]).await
+            .refused(403, "wrong_pin");
         s.call_with(Method::POST, &format!("/api/timers/{timer}/cancel"), Some(&kiosk), Some(json!({})), &[]).await.err(403);
-        s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[]).await.err(403);
-        s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "0000")]).await.err(403);
+        s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[]).await
+            .refused(403, "pin_required");
+        s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "0000")]).await
+            .refused(403, "wrong_pin");
         assert_eq!(s.revision(&f.id).await, after_pin, "refused actions wrote nothing");
 
         let r = s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "2468")]).await;
@@ -68,10 +72,14 @@ both! {
 
         // Guessing is slowed down: after 5 wrong PINs even the right one waits.
         for _ in 0..5 {
-            s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "9999")]).await.err(403);
+            s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "9999")]).await
+                .refused(403, "wrong_pin");
         }
         let r = s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "2468")]).await;
-        assert!(r.err(429).contains("too many wrong PINs"));
+        assert!(r.refused(429, "too_many_attempts").contains("too many wrong PINs"));
+        // It says when to come back: within the pause, never before "now".
+        let retry_after: u64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=kinboard_server::domain::access::PIN_LOCKOUT.as_secs()).contains(&retry_after), "{retry_after}");
         // Parents are not affected.
         s.post(&stars, tok, json!({ "amount": 1, "reason": "x" })).await.ok();
 
@@ -117,12 +125,12 @@ both! {
 
         // The count lives in the database (every instance shares it): move
         // the last attempt back past the pause instead of waiting a minute.
-        let pause = i64::try_from(kinboard_server::auth::PIN_LOCKOUT.as_millis()).unwrap();
+        let pause = i64::try_from(kinboard_server::domain::access::PIN_LOCKOUT.as_millis()).unwrap();
         sqlx::query("UPDATE families SET pin_attempt_at = pin_attempt_at - $1 WHERE id = $2")
             .bind(pause).bind(&f.id).execute(&s.pool).await.unwrap();
         assert_eq!(right().await.ok()["newBalance"], 1);
         // A success clears the count: five more wrong ones are verified.
-        for _ in 0..kinboard_server::auth::PIN_ATTEMPTS {
+        for _ in 0..kinboard_server::domain::access::PIN_ATTEMPTS {
             s.call_with(Method::POST, &stars[s.base.len()..], Some(&kiosk),
                 Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "0000")]).await.err(403);
         }

@@ -18,7 +18,8 @@ use sqlx::{AnyPool, Connection};
 
 /// Generates one test per backend from one body: `both! { async fn name(s) { … } }`.
 macro_rules! both {
-    ($(async fn $name:ident($s:ident) $body:block)*) => {$(
+    ($($(#[doc = $doc:literal])* async fn $name:ident($s:ident) $body:block)*) => {$(
+        $(#[doc = $doc])*
         mod $name {
             #[allow(unused_imports)]
             use super::*;
@@ -154,6 +155,7 @@ impl Drop for TestDb {
 pub struct Resp {
     pub status: u16,
     pub body: Value,
+    pub headers: reqwest::header::HeaderMap,
 }
 
 impl Resp {
@@ -183,6 +185,14 @@ impl Resp {
             self.body
         );
         message.to_owned()
+    }
+
+    /// Asserts an error reply of `status` with the error code `code`;
+    /// returns its message.
+    pub fn refused(&self, status: u16, code: &str) -> String {
+        let message = self.err(status);
+        assert_eq!(self.body["error"]["code"], code, "{}", self.body);
+        message
     }
 }
 
@@ -279,9 +289,14 @@ impl TestServer {
         }
         let res = req.send().await.expect("request");
         let status = res.status().as_u16();
+        let headers = res.headers().clone();
         let text = res.text().await.unwrap();
         let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        Resp { status, body }
+        Resp {
+            status,
+            body,
+            headers,
+        }
     }
 
     pub async fn post(&self, path: &str, token: &str, body: Value) -> Resp {

@@ -6,16 +6,14 @@
 //!
 //! Every action gets one `Idempotency-Key`, reused when a transport
 //! failure makes it retry, so a retried start or extension applies once;
-//! its reply is applied to the view before the call returns.
-
-mod action;
-mod engine;
-mod reply;
+//! the events its reply lists are applied to the view before the call
+//! returns.
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use kinboard_api::{FamilyEvent, RealtimeResponse, Role, StartTimerRequest, Timer};
 use pusher_client::{
     AuthorizeError, AuthorizeFuture, ChannelAuthorizer, ClientOptions, Endpoint, PusherClient,
 };
@@ -23,17 +21,13 @@ use pusher_protocol::{ChannelName, ClientConfig, SocketId};
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 
-pub use action::{Action, COMMANDS};
-use engine::{Command, Engine};
-use reply::Reply;
-
-use crate::api::wire::{Realtime, Timer};
-use crate::api::{ApiClient, CallOptions, StartTimer, TimerAction};
+use crate::api::{ApiClient, CallOptions, TimerAction};
 use crate::error::CoreError;
-use crate::expiry::ExpiryWatcher;
 use crate::notify::{NoNotifier, Notifier};
-use crate::store::{FamilyState, Store};
-use crate::view::{DashboardView, Role};
+use crate::store::FamilyState;
+use crate::sync::driver::{Command, Driver};
+use crate::sync::{EngineConfig, SyncEngine};
+use crate::view::DashboardView;
 
 /// How a dashboard connects and behaves.
 #[derive(Clone)]
@@ -160,14 +154,14 @@ impl ChannelAuthorizer for ApiAuthorizer {
 }
 
 /// Where `/api/realtime` says the Pusher-protocol server is.
-fn endpoint(realtime: &Realtime) -> Result<Endpoint, CoreError> {
+fn endpoint(realtime: &RealtimeResponse) -> Result<Endpoint, CoreError> {
     if let Some(cluster) = &realtime.cluster {
         return Ok(Endpoint::cluster(cluster.clone()));
     }
     let host = realtime.host.clone().ok_or_else(|| {
         CoreError::Decode("/api/realtime gave neither a cluster nor a host".into())
     })?;
-    let tls = matches!(realtime.scheme.as_deref(), Some("https" | "wss"));
+    let tls = realtime.scheme.is_some_and(kinboard_api::Scheme::is_tls);
     let port = realtime.port.unwrap_or(if tls { 443 } else { 80 });
     Ok(Endpoint::host(host, port, tls))
 }
@@ -191,7 +185,7 @@ impl Dashboard {
             None => me.families.first(),
         }
         .ok_or(CoreError::NoFamily)?;
-        let role = Role::parse(&family.role);
+        let role = family.role;
         let fallback = FamilyState {
             id: family.id.clone(),
             name: family.name.clone(),
@@ -206,22 +200,23 @@ impl Dashboard {
             });
         let pusher = PusherClient::connect(client_options);
         let subscription = pusher
-            .subscribe(&format!("private-family-{}", family.id))
+            .subscribe(&kinboard_api::family_channel(&family.id))
             .map_err(|e| CoreError::Decode(format!("family channel: {e}")))?;
         let (view_tx, view) = watch::channel(Arc::new(DashboardView::empty(role)));
         let (commands, receiver) = mpsc::unbounded_channel();
-        let engine = Engine {
+        let config = EngineConfig {
+            gap_wait: options.gap_wait,
+        };
+        let driver = Driver {
+            engine: SyncEngine::new(fallback, role, config),
             api: api.clone(),
-            family: fallback,
-            role,
+            family_id: family.id.clone(),
             pusher: pusher.clone(),
             subscription,
             view: view_tx,
-            gap_wait: options.gap_wait,
-            store: Store::new(),
-            expiry: ExpiryWatcher::new(api.clock().clone(), options.notifier.clone()),
+            notifier: options.notifier.clone(),
         };
-        let engine_task = tokio::spawn(engine.run(receiver));
+        let engine_task = tokio::spawn(driver.run(receiver));
         Ok(Self {
             inner: Arc::new(Inner {
                 api,
@@ -325,16 +320,22 @@ impl Dashboard {
         }
     }
 
-    async fn apply(&self, reply: Reply) -> Result<(), CoreError> {
+    /// Applies what an action's reply says it broadcast, so the action
+    /// shows at once instead of when its broadcast arrives.
+    async fn apply(&self, events: Vec<FamilyEvent>, revision: i64) -> Result<(), CoreError> {
         let (done, applied) = oneshot::channel();
         self.inner
             .commands
-            .send(Command::Reply(reply, done))
+            .send(Command::Reply {
+                events,
+                revision,
+                done,
+            })
             .map_err(|_| CoreError::Closed)?;
         applied.await.map_err(|_| CoreError::Closed)
     }
 
-    async fn start(&self, start: StartTimer) -> Result<Timer, CoreError> {
+    async fn start(&self, start: StartTimerRequest) -> Result<Timer, CoreError> {
         let api = self.api();
         let family_id = self.family_id();
         let reply = self
@@ -349,9 +350,8 @@ impl Dashboard {
                 }
             })
             .await?;
-        let timer = reply.timer.clone();
-        self.apply(Reply::TimerStarted(reply)).await?;
-        Ok(timer)
+        self.apply(reply.events, reply.revision).await?;
+        Ok(reply.timer)
     }
 
     pub async fn start_timer_from_template(
@@ -359,11 +359,8 @@ impl Dashboard {
         member_id: &str,
         template_id: &str,
     ) -> Result<Timer, CoreError> {
-        self.start(StartTimer::FromTemplate {
-            member_id: member_id.to_owned(),
-            template_id: template_id.to_owned(),
-        })
-        .await
+        self.start(StartTimerRequest::from_template(member_id, template_id))
+            .await
     }
 
     pub async fn start_timer(
@@ -373,12 +370,12 @@ impl Dashboard {
         duration_seconds: i64,
         stars: i64,
     ) -> Result<Timer, CoreError> {
-        self.start(StartTimer::OneOff {
-            member_id: member_id.to_owned(),
-            label: label.to_owned(),
+        self.start(StartTimerRequest::one_off(
+            member_id,
+            label,
             duration_seconds,
             stars,
-        })
+        ))
         .await
     }
 
@@ -398,9 +395,8 @@ impl Dashboard {
                 api.timer_action(timer_id, action, options).await
             })
             .await?;
-        let timer = reply.timer.clone();
-        self.apply(Reply::Timer(action, reply)).await?;
-        Ok(timer)
+        self.apply(reply.events, reply.revision).await?;
+        Ok(reply.timer)
     }
 
     pub async fn pause_timer(&self, timer_id: &str) -> Result<Timer, CoreError> {
@@ -450,8 +446,7 @@ impl Dashboard {
                 api.complete_chore(chore_id, member_id, options).await
             })
             .await?;
-        let at_ms = self.api().clock().now_ms() + self.api().server_offset_ms().unwrap_or(0);
-        self.apply(Reply::Chore { reply, at_ms }).await
+        self.apply(reply.events, reply.revision).await
     }
 
     async fn change_stars(
@@ -473,7 +468,7 @@ impl Dashboard {
                     .await
             })
             .await?;
-        self.apply(Reply::Stars(reply)).await
+        self.apply(reply.events, reply.revision).await
     }
 
     /// Adds `amount` (> 0) stars; a kiosk needs the parent PIN.
@@ -509,68 +504,6 @@ impl Dashboard {
         self.change_stars(member_id, -amount.abs(), reason, pin)
             .await
     }
-
-    /// Performs a UI command by name with its camelCase arguments, as the
-    /// webview sends them (`ui/js/bridge.js`).
-    pub async fn perform(&self, command: &str, args: serde_json::Value) -> Result<(), CoreError> {
-        self.run(Action::parse(command, args)?).await
-    }
-
-    pub async fn run(&self, action: Action) -> Result<(), CoreError> {
-        match action {
-            Action::StartTimerFromTemplate {
-                member_id,
-                template_id,
-            } => self
-                .start_timer_from_template(&member_id, &template_id)
-                .await
-                .map(drop),
-            Action::StartTimer {
-                member_id,
-                label,
-                duration_seconds,
-                stars,
-            } => self
-                .start_timer(&member_id, &label, duration_seconds, stars)
-                .await
-                .map(drop),
-            Action::PauseTimer { timer_id } => self.pause_timer(&timer_id).await.map(drop),
-            Action::ResumeTimer { timer_id } => self.resume_timer(&timer_id).await.map(drop),
-            Action::ExtendTimer { timer_id, seconds } => {
-                self.extend_timer(&timer_id, seconds).await.map(drop)
-            }
-            Action::CancelTimer { timer_id, pin } => {
-                self.cancel_timer(&timer_id, pin.as_deref()).await.map(drop)
-            }
-            Action::ConfirmTimer { timer_id, pin } => self
-                .confirm_timer(&timer_id, pin.as_deref())
-                .await
-                .map(drop),
-            Action::CompleteChore {
-                chore_id,
-                member_id,
-            } => self.complete_chore(&chore_id, &member_id).await,
-            Action::AddStars {
-                member_id,
-                amount,
-                reason,
-                pin,
-            } => {
-                self.add_stars(&member_id, amount, &reason, pin.as_deref())
-                    .await
-            }
-            Action::RemoveStars {
-                member_id,
-                amount,
-                reason,
-                pin,
-            } => {
-                self.remove_stars(&member_id, amount, &reason, pin.as_deref())
-                    .await
-            }
-            Action::Refresh => self.refresh().await,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -579,7 +512,8 @@ mod tests {
 
     #[test]
     fn endpoints_follow_the_realtime_reply() {
-        let r = |json: serde_json::Value| -> Realtime { serde_json::from_value(json).unwrap() };
+        let r =
+            |json: serde_json::Value| -> RealtimeResponse { serde_json::from_value(json).unwrap() };
         let embedded = r(
             serde_json::json!({"key": "k", "host": "127.0.0.1", "port": 8080, "scheme": "http",
             "authEndpoint": "http://127.0.0.1:8080/api/pusher/auth"}),

@@ -1,16 +1,18 @@
-//! Who is calling and what they may do: the bearer-token extractor
-//! ([`Caller`]), family access ([`Access`], a 404 for anyone outside the
-//! family so existence never leaks) and the role rules (parents may do
-//! everything; kiosks control timers and complete chores, and need the
-//! family's parent PIN to confirm timers, cancel them or change stars).
+//! Who is calling and what they may do: a bearer token's [`Caller`]
+//! ([`authenticate`]), family access ([`Access`], a 404 for anyone outside
+//! the family so existence never leaks) and the role rules (parents may do
+//! everything; kitchen screens control timers and complete chores, and
+//! need the family's parent PIN to confirm timers, cancel them or change
+//! stars).
 
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
-use serde::Serialize;
+use std::time::Duration;
+
+use kinboard_api::Role;
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::ids::{token_hash, verify_secret_limited};
+pub use crate::principal::Caller;
 use crate::state::AppState;
 
 /// Prefix of a user session token.
@@ -25,51 +27,7 @@ pub const PIN_ATTEMPTS: u32 = 5;
 /// unlimited guesses from the kitchen screen.
 pub const PIN_LOCKOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The authenticated principal of a request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Caller {
-    User { user_id: String },
-    Kiosk { kiosk_id: String, family_id: String },
-}
-
-impl Caller {
-    /// A stable name for idempotency scopes and logs.
-    pub fn principal(&self) -> &str {
-        match self {
-            Self::User { user_id } => user_id,
-            Self::Kiosk { kiosk_id, .. } => kiosk_id,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    Parent,
-    Kiosk,
-}
-
-impl Role {
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "parent" => Some(Self::Parent),
-            "kiosk" => Some(Self::Kiosk),
-            _ => None,
-        }
-    }
-}
-
-/// The bearer token of a request, if it has one.
-pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts
-        .headers
-        .get(axum::http::header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
-    let (scheme, token) = value.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-}
-
+/// The caller a bearer token stands for, or [`ApiError::Unauthorized`].
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let hash = token_hash(token);
     let now = now_ms();
@@ -128,15 +86,6 @@ pub fn forget_kiosk(state: &AppState, kiosk_id: &str) {
     );
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = bearer(parts).ok_or(ApiError::Unauthorized)?;
-        authenticate(state, token).await
-    }
-}
-
 /// A caller's standing in one family.
 #[derive(Debug, Clone)]
 pub struct Access {
@@ -165,7 +114,7 @@ pub async fn family_access(
                     .bind(user_id)
                     .fetch_optional(&state.db.reader)
                     .await?;
-                    let role = role.and_then(|(r,)| Role::parse(&r));
+                    let role = role.and_then(|(r,)| Role::try_from(r).ok());
                     if let Some(role) = role {
                         state.roles.insert(key, role);
                     }
@@ -183,11 +132,16 @@ pub async fn family_access(
 }
 
 impl Access {
+    /// The account behind a parent's access (a kitchen screen has none).
+    pub fn user_id(&self) -> Result<&str, ApiError> {
+        user_of(&self.caller)
+    }
+
     /// Parents only (family settings, members, templates, chores CRUD).
     pub fn require_parent(&self) -> Result<(), ApiError> {
         match self.role {
             Role::Parent => Ok(()),
-            Role::Kiosk => Err(ApiError::forbidden("a kiosk may not do this")),
+            Role::Kiosk => Err(ApiError::parents_only()),
         }
     }
 
@@ -201,21 +155,24 @@ impl Access {
             return Ok(());
         }
         let Some(pin) = pin else {
-            return Err(ApiError::forbidden(
-                "this action needs the parent PIN (X-Kinboard-Pin header)",
-            ));
+            return Err(ApiError::PinRequired);
         };
         let Some(hash) = reserve_pin_attempt(state, &self.family_id).await? else {
-            let hash: Option<(Option<String>,)> =
-                sqlx::query_as("SELECT pin_hash FROM families WHERE id = $1")
+            let row: Option<(Option<String>, Option<i64>)> =
+                sqlx::query_as("SELECT pin_hash, pin_attempt_at FROM families WHERE id = $1")
                     .bind(&self.family_id)
                     .fetch_optional(&state.db.reader)
                     .await?;
-            return Err(match hash {
-                Some((Some(_),)) => {
-                    ApiError::TooManyRequests("too many wrong PINs; try again in a minute".into())
+            return Err(match row {
+                Some((Some(_), last)) => {
+                    let pause = i64::try_from(PIN_LOCKOUT.as_millis()).unwrap_or(i64::MAX);
+                    let left = last.unwrap_or(0).saturating_add(pause) - now_ms();
+                    ApiError::TooManyAttempts {
+                        message: "too many wrong PINs; try again in a minute".into(),
+                        retry_after: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
+                    }
                 }
-                _ => ApiError::forbidden("the family has no parent PIN set"),
+                _ => ApiError::NoPinSet,
             });
         };
         let ok = verify_secret_limited(pin.to_owned(), hash).await?;
@@ -227,7 +184,7 @@ impl Access {
                 .await?;
             Ok(())
         } else {
-            Err(ApiError::forbidden("wrong parent PIN"))
+            Err(ApiError::WrongPin)
         }
     }
 }
@@ -262,4 +219,12 @@ async fn reserve_pin_attempt(
     .fetch_optional(&state.db.writer)
     .await?;
     Ok(hash.map(|(h,)| h))
+}
+
+/// The account calling, or a refusal for a kitchen screen.
+pub fn user_of(caller: &Caller) -> Result<&str, ApiError> {
+    match caller {
+        Caller::User { user_id } => Ok(user_id),
+        Caller::Kiosk { .. } => Err(ApiError::parents_only()),
+    }
 }

@@ -1,0 +1,224 @@
+//! The error codes, as data: [`ErrorCode`] is the closed list of every
+//! code a Kinboard client can be handed, serialised as a stable snake_case
+//! string, and [`ErrorReply`] the body the server sends with it
+//! (`{"error": {"code", "message"}}`).
+//!
+//! The server sends the first group; the desktop core adds the second for
+//! failures that never reached a server (an unreachable address, a reply
+//! it cannot read). Clients match the code, never the message: the message
+//! is a sentence for people and may change.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Why something failed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema, strum::EnumIter,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    // ---- sent by the server
+    /// No valid bearer token: missing, expired, revoked or unknown (401).
+    Unauthorized,
+    /// Wrong email or password (401).
+    InvalidCredentials,
+    /// The caller may not do this here, e.g. a kitchen screen changing
+    /// family settings (403).
+    Forbidden,
+    /// A kitchen screen must send the parent PIN for this action (403).
+    PinRequired,
+    /// The parent PIN sent was not the family's (403).
+    WrongPin,
+    /// The family has no parent PIN yet, so a kitchen screen cannot do
+    /// what needs one (403).
+    NoPinSet,
+    /// Too many wrong tries in a row; `Retry-After` says when to try again (429).
+    TooManyAttempts,
+    /// The thing does not exist, or belongs to another family (404).
+    NotFound,
+    /// The route exists but not with this method; `Allow` lists those it has (405).
+    MethodNotAllowed,
+    /// The body is not the JSON (or form) the route takes (400).
+    BadRequest,
+    /// A field's value is not acceptable; the message says which and why (422).
+    Invalid,
+    /// The request contradicts the current state, e.g. pausing a timer
+    /// that has run out, or an email already taken (409).
+    Conflict,
+    /// Removing these stars would take the balance below zero (409).
+    InsufficientStars,
+    /// This `Idempotency-Key` was sent before with a different request (422).
+    IdempotencyKeyReused,
+    /// The body's content type is not JSON (or a form, where one is taken) (415).
+    UnsupportedMediaType,
+    /// The body is larger than the route accepts (413).
+    PayloadTooLarge,
+    /// The server failed; the details are in its log, not in the reply (500).
+    Internal,
+
+    // ---- raised by the desktop core
+    /// No answer from the server: refused, reset, no route, DNS or TLS.
+    Network,
+    /// The server did not answer in time.
+    Timeout,
+    /// The server answered something this app cannot read (another
+    /// program on that address, or another version of Kinboard).
+    BadReply,
+    /// No one is signed in on this screen.
+    NotSignedIn,
+    /// The account belongs to no family yet.
+    NoFamily,
+    /// A server address that is not `http(s)://host[:port]`.
+    InvalidAddress,
+    /// The platform's credential store (the keyring) failed.
+    Credentials,
+}
+
+impl ErrorCode {
+    /// Every code, in declaration order (for documentation and for the
+    /// page's list of sentences).
+    pub fn all() -> impl Iterator<Item = Self> {
+        <Self as strum::IntoEnumIterator>::iter()
+    }
+
+    /// The code as it travels.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Unauthorized => "unauthorized",
+            Self::InvalidCredentials => "invalid_credentials",
+            Self::Forbidden => "forbidden",
+            Self::PinRequired => "pin_required",
+            Self::WrongPin => "wrong_pin",
+            Self::NoPinSet => "no_pin_set",
+            Self::TooManyAttempts => "too_many_attempts",
+            Self::NotFound => "not_found",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::BadRequest => "bad_request",
+            Self::Invalid => "invalid",
+            Self::Conflict => "conflict",
+            Self::InsufficientStars => "insufficient_stars",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::Internal => "internal",
+            Self::Network => "network",
+            Self::Timeout => "timeout",
+            Self::BadReply => "bad_reply",
+            Self::NotSignedIn => "not_signed_in",
+            Self::NoFamily => "no_family",
+            Self::InvalidAddress => "invalid_address",
+            Self::Credentials => "credentials",
+        }
+    }
+
+    /// The HTTP status the server answers this code with; `None` for the
+    /// codes only the desktop core raises.
+    pub fn http_status(self) -> Option<u16> {
+        Some(match self {
+            Self::Unauthorized | Self::InvalidCredentials => 401,
+            Self::Forbidden | Self::PinRequired | Self::WrongPin | Self::NoPinSet => 403,
+            Self::TooManyAttempts => 429,
+            Self::NotFound => 404,
+            Self::MethodNotAllowed => 405,
+            Self::BadRequest => 400,
+            Self::Invalid | Self::IdempotencyKeyReused => 422,
+            Self::Conflict | Self::InsufficientStars => 409,
+            Self::UnsupportedMediaType => 415,
+            Self::PayloadTooLarge => 413,
+            Self::Internal => 500,
+            Self::Network
+            | Self::Timeout
+            | Self::BadReply
+            | Self::NotSignedIn
+            | Self::NoFamily
+            | Self::InvalidAddress
+            | Self::Credentials => return None,
+        })
+    }
+
+    /// Whether the server sends this code (the others are the core's own).
+    pub fn is_sent_by_server(self) -> bool {
+        self.http_status().is_some()
+    }
+
+    /// The code for an error reply whose body could not be read (a proxy's
+    /// HTML page, say): judged by its status alone.
+    pub fn for_status(status: u16) -> Self {
+        match status {
+            400 => Self::BadRequest,
+            401 => Self::Unauthorized,
+            403 => Self::Forbidden,
+            404 => Self::NotFound,
+            405 => Self::MethodNotAllowed,
+            409 => Self::Conflict,
+            413 => Self::PayloadTooLarge,
+            415 => Self::UnsupportedMediaType,
+            422 => Self::Invalid,
+            429 => Self::TooManyAttempts,
+            // A gateway in front of the server that cannot reach it.
+            502..=504 => Self::Network,
+            _ => Self::BadReply,
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// `{"error": {"code", "message"}}`, the body of every error reply (plus
+/// `serverTime`, as on every reply).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorReply {
+    pub error: ErrorBody,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    pub code: ErrorCode,
+    /// A sentence for people; never matched by clients.
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_travels_as_its_own_name() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::all() {
+            assert!(seen.insert(code.as_str()), "{code} spelt twice");
+            let json = serde_json::to_value(code).unwrap();
+            assert_eq!(json, serde_json::Value::String(code.as_str().into()));
+            let back: ErrorCode = serde_json::from_value(json).unwrap();
+            assert_eq!(back, code);
+        }
+        assert_eq!(seen.len(), 24);
+    }
+
+    #[test]
+    fn server_codes_have_a_status_and_client_codes_none() {
+        assert_eq!(ErrorCode::WrongPin.http_status(), Some(403));
+        assert_eq!(ErrorCode::TooManyAttempts.http_status(), Some(429));
+        assert!(ErrorCode::Internal.is_sent_by_server());
+        assert!(!ErrorCode::Network.is_sent_by_server());
+        assert!(!ErrorCode::BadReply.is_sent_by_server());
+    }
+
+    #[test]
+    fn an_unreadable_error_reply_is_judged_by_its_status() {
+        assert_eq!(ErrorCode::for_status(401), ErrorCode::Unauthorized);
+        assert_eq!(ErrorCode::for_status(503), ErrorCode::Network);
+        assert_eq!(ErrorCode::for_status(500), ErrorCode::BadReply);
+        assert_eq!(ErrorCode::for_status(418), ErrorCode::BadReply);
+    }
+
+    #[test]
+    fn an_unknown_code_does_not_parse() {
+        let body = r#"{"error":{"code":"teapot","message":"short and stout"}}"#;
+        assert!(serde_json::from_str::<ErrorReply>(body).is_err());
+    }
+}

@@ -1,0 +1,282 @@
+//! The events on a family's channel, `private-family-{familyId}`.
+//!
+//! [`FamilyEvent`] is every event the server broadcasts, each with the
+//! family `revision` it brings a device to. On the channel an event
+//! travels as Pusher does it: its [`name`](FamilyEvent::name) and its
+//! payload as a JSON string ([`FamilyEvent::data`]); in the reply to the
+//! action that caused it, as `{"event": name, "data": payload}`, so the
+//! device that acted applies exactly what everyone else receives.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::model::Timer;
+
+/// The prefix of a family's private channel; the family id follows.
+pub const FAMILY_CHANNEL_PREFIX: &str = "private-family-";
+
+/// `private-family-{familyId}`.
+pub fn family_channel(family_id: &str) -> String {
+    format!("{FAMILY_CHANNEL_PREFIX}{family_id}")
+}
+
+/// `timer:started`, `timer:updated`, `timer:expired`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TimerChanged {
+    pub timer: Timer,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TimerCancelled {
+    pub timer_id: String,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TimerCompleted {
+    pub timer: Timer,
+    /// The stars the confirmation awarded (a `stars:updated` follows
+    /// when there were any).
+    pub stars_awarded: i64,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoreCompleted {
+    pub chore_id: String,
+    /// The child who did it.
+    pub completed_by: String,
+    pub completed_at: i64,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StarsUpdated {
+    pub member_id: String,
+    pub new_balance: i64,
+    pub revision: i64,
+}
+
+/// Every event the server broadcasts on a family's channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "event", content = "data")]
+pub enum FamilyEvent {
+    #[serde(rename = "timer:started")]
+    TimerStarted(TimerChanged),
+    /// Paused, resumed, extended, or re-announced.
+    #[serde(rename = "timer:updated")]
+    TimerUpdated(TimerChanged),
+    #[serde(rename = "timer:expired")]
+    TimerExpired(TimerChanged),
+    #[serde(rename = "timer:cancelled")]
+    TimerCancelled(TimerCancelled),
+    #[serde(rename = "timer:completed")]
+    TimerCompleted(TimerCompleted),
+    #[serde(rename = "chore:completed")]
+    ChoreCompleted(ChoreCompleted),
+    #[serde(rename = "stars:updated")]
+    StarsUpdated(StarsUpdated),
+}
+
+/// Only the revision of an event, which every event carries: enough to
+/// order one this client does not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionOnly {
+    pub revision: i64,
+}
+
+/// Why a channel event could not be read as a [`FamilyEvent`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventError {
+    /// A name this version does not know (a newer server's); the revision
+    /// it carries, when it has one, still orders it.
+    Unknown { name: String, revision: Option<i64> },
+    /// A known name whose payload does not fit.
+    Malformed { name: String, reason: String },
+}
+
+impl std::fmt::Display for EventError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unknown { name, .. } => write!(f, "unknown event {name}"),
+            Self::Malformed { name, reason } => write!(f, "malformed {name} event: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for EventError {}
+
+impl FamilyEvent {
+    /// Every event name, as on the channel.
+    pub const NAMES: [&'static str; 7] = [
+        "timer:started",
+        "timer:updated",
+        "timer:expired",
+        "timer:cancelled",
+        "timer:completed",
+        "chore:completed",
+        "stars:updated",
+    ];
+
+    /// The event's name on the channel.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::TimerStarted(_) => "timer:started",
+            Self::TimerUpdated(_) => "timer:updated",
+            Self::TimerExpired(_) => "timer:expired",
+            Self::TimerCancelled(_) => "timer:cancelled",
+            Self::TimerCompleted(_) => "timer:completed",
+            Self::ChoreCompleted(_) => "chore:completed",
+            Self::StarsUpdated(_) => "stars:updated",
+        }
+    }
+
+    /// The family revision this event brings a device to.
+    pub fn revision(&self) -> i64 {
+        match self {
+            Self::TimerStarted(e) | Self::TimerUpdated(e) | Self::TimerExpired(e) => e.revision,
+            Self::TimerCancelled(e) => e.revision,
+            Self::TimerCompleted(e) => e.revision,
+            Self::ChoreCompleted(e) => e.revision,
+            Self::StarsUpdated(e) => e.revision,
+        }
+    }
+
+    /// The payload as the channel carries it: a JSON string.
+    pub fn data(&self) -> String {
+        let payload = match serde_json::to_value(self) {
+            Ok(serde_json::Value::Object(mut map)) => map.remove("data"),
+            _ => None,
+        };
+        payload.map_or_else(|| "{}".to_owned(), |v| v.to_string())
+    }
+
+    /// Reads an event from the channel: its name and its JSON payload.
+    pub fn parse(name: &str, data: &str) -> Result<Self, EventError> {
+        let payload: serde_json::Value =
+            serde_json::from_str(data).map_err(|e| EventError::Malformed {
+                name: name.to_owned(),
+                reason: e.to_string(),
+            })?;
+        if !Self::NAMES.contains(&name) {
+            let revision = payload.get("revision").and_then(serde_json::Value::as_i64);
+            return Err(EventError::Unknown {
+                name: name.to_owned(),
+                revision,
+            });
+        }
+        serde_json::from_value(serde_json::json!({ "event": name, "data": payload })).map_err(|e| {
+            EventError::Malformed {
+                name: name.to_owned(),
+                reason: e.to_string(),
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::TimerState;
+
+    fn timer() -> Timer {
+        Timer {
+            id: "tmr_1".into(),
+            family_id: "fam_1".into(),
+            member_id: "mem_1".into(),
+            label: "Homework".into(),
+            state: TimerState::Running,
+            duration_ms: 60_000,
+            ends_at: Some(61_000),
+            remaining_ms: None,
+            stars: 2,
+            template_id: None,
+            started_at: 1_000,
+            updated_at: 1_000,
+        }
+    }
+
+    fn every_event() -> Vec<FamilyEvent> {
+        let changed = TimerChanged {
+            timer: timer(),
+            revision: 4,
+        };
+        vec![
+            FamilyEvent::TimerStarted(changed.clone()),
+            FamilyEvent::TimerUpdated(changed.clone()),
+            FamilyEvent::TimerExpired(changed),
+            FamilyEvent::TimerCancelled(TimerCancelled {
+                timer_id: "tmr_1".into(),
+                revision: 5,
+            }),
+            FamilyEvent::TimerCompleted(TimerCompleted {
+                timer: timer(),
+                stars_awarded: 2,
+                revision: 6,
+            }),
+            FamilyEvent::ChoreCompleted(ChoreCompleted {
+                chore_id: "chr_1".into(),
+                completed_by: "mem_1".into(),
+                completed_at: 9,
+                revision: 7,
+            }),
+            FamilyEvent::StarsUpdated(StarsUpdated {
+                member_id: "mem_1".into(),
+                new_balance: 3,
+                revision: 8,
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_event_reads_back_from_its_name_and_data() {
+        let events = every_event();
+        assert_eq!(events.len(), FamilyEvent::NAMES.len());
+        for event in events {
+            assert!(FamilyEvent::NAMES.contains(&event.name()));
+            let back = FamilyEvent::parse(event.name(), &event.data()).unwrap();
+            assert_eq!(back, event);
+        }
+    }
+
+    #[test]
+    fn payloads_are_camel_case_as_documented() {
+        let stars = FamilyEvent::StarsUpdated(StarsUpdated {
+            member_id: "mem_1".into(),
+            new_balance: 3,
+            revision: 8,
+        });
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&stars.data()).unwrap(),
+            serde_json::json!({"memberId": "mem_1", "newBalance": 3, "revision": 8})
+        );
+        assert_eq!(
+            serde_json::to_value(&stars).unwrap()["event"],
+            "stars:updated"
+        );
+    }
+
+    #[test]
+    fn unknown_and_malformed_events_say_which() {
+        assert_eq!(
+            FamilyEvent::parse("reward:redeemed", r#"{"revision": 12}"#),
+            Err(EventError::Unknown {
+                name: "reward:redeemed".into(),
+                revision: Some(12)
+            })
+        );
+        assert!(matches!(
+            FamilyEvent::parse("timer:cancelled", r#"{"revision": 3}"#),
+            Err(EventError::Malformed { .. })
+        ));
+        assert!(matches!(
+            FamilyEvent::parse("timer:cancelled", "not json"),
+            Err(EventError::Malformed { .. })
+        ));
+    }
+}

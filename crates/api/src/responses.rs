@@ -1,0 +1,261 @@
+//! The bodies the server answers with, one type per route. Every reply
+//! also carries `serverTime` (ms since epoch), added by the server's
+//! reply writer and left out of these types: clients read it from every
+//! reply to estimate their clock offset.
+//!
+//! A mutation's reply says what it did to the family's revision: its
+//! `revision` is the family's revision after it, and `events` the events
+//! it broadcast, each with its own revision — none when the action was
+//! already in effect, two when it moved stars too. A client applies them
+//! as it applies the channel's events, and infers nothing.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::events::FamilyEvent;
+use crate::model::{
+    Chore, Family, FamilyRole, Invite, Kiosk, Member, Pairing, StarEntry, Template, Timer, User,
+    WeeklyStars,
+};
+
+/// `POST /api/auth/sign-up` and `sign-in`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionResponse {
+    /// The bearer token for every later request.
+    pub token: String,
+    pub user: User,
+}
+
+/// `POST /api/auth/sign-out`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SignedOut {
+    pub signed_out: bool,
+}
+
+/// `GET /api/me`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MeResponse {
+    /// `null` for a kitchen screen's device token.
+    pub user: Option<User>,
+    pub families: Vec<FamilyRole>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FamilyResponse {
+    pub family: Family,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MemberResponse {
+    pub member: Member,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct MembersResponse {
+    pub members: Vec<Member>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InviteResponse {
+    pub invite: Invite,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AcceptInviteResponse {
+    pub family: FamilyRole,
+}
+
+/// A kitchen screen's device and its bearer token, shown once (only its
+/// hash is stored).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KioskCreated {
+    pub kiosk: Kiosk,
+    pub token: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KiosksResponse {
+    pub kiosks: Vec<Kiosk>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct KioskResponse {
+    pub kiosk: Kiosk,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PairingResponse {
+    pub pairing: Pairing,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TemplateResponse {
+    pub template: Template,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TemplatesResponse {
+    pub templates: Vec<Template>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeletedResponse {
+    /// The id of what was deleted.
+    pub deleted: String,
+    pub revision: i64,
+}
+
+/// Every timer route.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TimerResponse {
+    /// The timer after the action.
+    pub timer: Timer,
+    /// The family's revision after the action (unchanged when it was
+    /// already in effect).
+    pub revision: i64,
+    /// What the action broadcast: none when it changed nothing; a
+    /// confirmation that awarded stars has two.
+    pub events: Vec<FamilyEvent>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChoreResponse {
+    pub chore: Chore,
+    pub revision: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ChoresResponse {
+    pub chores: Vec<Chore>,
+}
+
+/// `POST /api/chores/{choreId}/complete`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoreCompletedResponse {
+    pub chore_id: String,
+    pub completed_by: String,
+    pub stars_awarded: i64,
+    /// The child's balance afterwards.
+    pub new_balance: i64,
+    pub revision: i64,
+    /// `chore:completed`, then `stars:updated` when stars were awarded.
+    pub events: Vec<FamilyEvent>,
+}
+
+/// `POST /api/families/{familyId}/members/{memberId}/stars`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StarsChanged {
+    pub member_id: String,
+    pub new_balance: i64,
+    pub entry: StarEntry,
+    pub revision: i64,
+    /// `stars:updated`.
+    pub events: Vec<FamilyEvent>,
+}
+
+/// `GET /api/families/{familyId}/members/{memberId}/stars`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StarsResponse {
+    pub member_id: String,
+    pub balance: i64,
+    /// Stars earned since Monday 00:00 in the family's time zone.
+    pub weekly: i64,
+    pub week_start: i64,
+    /// The latest 100 ledger entries, newest first.
+    pub entries: Vec<StarEntry>,
+}
+
+/// `GET /api/families/{familyId}/dashboard`: everything a screen shows,
+/// read in one transaction so the revision and the data agree.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct Dashboard {
+    /// The family revision this snapshot reflects; apply events above it.
+    pub revision: i64,
+    pub family: Family,
+    pub members: Vec<Member>,
+    pub templates: Vec<Template>,
+    /// Running, paused, and expired-but-unconfirmed timers.
+    pub active_timers: Vec<Timer>,
+    pub chores: Vec<Chore>,
+    pub weekly_stars: Vec<WeeklyStars>,
+}
+
+/// How a Pusher-protocol client reaches the family channel's server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Scheme {
+    #[serde(alias = "ws")]
+    Http,
+    #[serde(alias = "wss")]
+    Https,
+}
+
+impl Scheme {
+    /// `http`/`ws` or `https`/`wss`, any case.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "http" | "ws" => Some(Self::Http),
+            "https" | "wss" => Some(Self::Https),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Https => "https",
+        }
+    }
+
+    pub fn is_tls(self) -> bool {
+        self == Self::Https
+    }
+
+    pub fn default_port(self) -> u16 {
+        match self {
+            Self::Http => 80,
+            Self::Https => 443,
+        }
+    }
+}
+
+/// `GET /api/realtime`: where the Pusher-protocol server is, and where to
+/// authorise the family channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RealtimeResponse {
+    pub key: String,
+    /// Pusher's cloud.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<String>,
+    /// A self-hosted or embedded relay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scheme: Option<Scheme>,
+    /// Absolute URL of `POST /api/pusher/auth`.
+    pub auth_endpoint: String,
+}
+
+/// `POST /api/pusher/auth`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PusherAuthResponse {
+    /// `key:signature`.
+    pub auth: String,
+}
+
+/// `GET /healthz`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+}

@@ -1,0 +1,41 @@
+//! The dashboard snapshot: everything a screen shows of a family, read in
+//! one transaction so the revision and the data agree (a WAL snapshot on
+//! SQLite, REPEATABLE READ on PostgreSQL).
+
+use kinboard_api::Dashboard;
+
+use crate::clock::now_ms;
+use crate::db::Backend;
+use crate::domain::chores::chores_of;
+use crate::domain::families::{load_family, members_of};
+use crate::domain::stars::{week_start, weekly_stars};
+use crate::domain::templates::templates_of;
+use crate::domain::timers::active_timers;
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub async fn snapshot(state: &AppState, family_id: &str) -> Result<Dashboard, ApiError> {
+    let mut tx = state.db.reader.begin().await?;
+    if state.db.backend == Backend::Postgres {
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+    }
+    let family = load_family(&mut *tx, family_id).await?;
+    let members = members_of(&mut *tx, family_id).await?;
+    let templates = templates_of(&mut *tx, family_id).await?;
+    let active_timers = active_timers(&mut *tx, family_id).await?;
+    let chores = chores_of(&mut *tx, family_id).await?;
+    let weekly_stars =
+        weekly_stars(&mut *tx, family_id, week_start(&family.time_zone, now_ms())).await?;
+    tx.commit().await?;
+    Ok(Dashboard {
+        revision: family.revision,
+        family,
+        members,
+        templates,
+        active_timers,
+        chores,
+        weekly_stars,
+    })
+}

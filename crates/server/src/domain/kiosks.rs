@@ -1,0 +1,205 @@
+//! Kitchen screens: their device tokens (made by a parent, revoked by a
+//! parent; only the token's hash is stored) and pairing one with a
+//! one-time code, so no parent password is ever typed on a shared screen
+//! and no long token is typed at all.
+//!
+//! A pairing code is 10 characters from a 32-letter alphabet without
+//! look-alikes (50 bits), lives 10 minutes and works once; only its
+//! SHA-256 is stored. Even odds of guessing one live code within its
+//! lifetime would take about 10^12 requests a second, so claims need no
+//! rate limit of their own.
+
+use kinboard_api::{Kiosk, KioskCreated, Pairing};
+
+use crate::clock::now_ms;
+use crate::domain::access::{Access, Caller, KIOSK_PREFIX, family_access, forget_kiosk};
+use crate::error::ApiError;
+use crate::ids::{new_id, new_invite_code, new_token, token_hash};
+use crate::revision::FamilyTx;
+use crate::state::AppState;
+use crate::validate;
+
+/// How long a pairing code works.
+pub const PAIRING_TTL_MS: i64 = 10 * 60 * 1000;
+
+const COLUMNS: &str = "id, family_id, name, created_at, revoked_at";
+
+/// Creates a kitchen screen's device token for the family (parents).
+pub async fn create_kiosk(
+    state: &AppState,
+    access: &Access,
+    name: &str,
+) -> Result<KioskCreated, ApiError> {
+    access.require_parent()?;
+    let mut tx = FamilyTx::begin(state, &access.family_id).await?;
+    let made = insert_kiosk(&mut tx, name).await?;
+    tx.commit(state).await?;
+    Ok(made)
+}
+
+/// Adds a kitchen screen inside `tx`; returns it with its bearer token
+/// (only the token's hash is stored).
+pub async fn insert_kiosk(tx: &mut FamilyTx, name: &str) -> Result<KioskCreated, ApiError> {
+    let name = validate::text("name", name, 60)?;
+    let token = new_token(KIOSK_PREFIX);
+    let kiosk = Kiosk {
+        id: new_id("ksk"),
+        family_id: tx.family_id().to_owned(),
+        name,
+        created_at: now_ms(),
+        revoked_at: None,
+    };
+    sqlx::query("INSERT INTO kiosks (id, family_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&kiosk.id)
+        .bind(&kiosk.family_id)
+        .bind(&kiosk.name)
+        .bind(token_hash(&token))
+        .bind(kiosk.created_at)
+        .execute(tx.conn())
+        .await?;
+    Ok(KioskCreated { kiosk, token })
+}
+
+/// The family's kitchen screens, revoked ones included (parents).
+pub async fn list_kiosks(state: &AppState, access: &Access) -> Result<Vec<Kiosk>, ApiError> {
+    access.require_parent()?;
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM kiosks WHERE family_id = $1 ORDER BY created_at, id"
+    ))
+    .bind(&access.family_id)
+    .fetch_all(&state.db.reader)
+    .await?)
+}
+
+/// Revokes a kitchen screen's token; the device gets 401 from then on
+/// (parents). Revoking a revoked screen changes nothing.
+pub async fn revoke_kiosk(
+    state: &AppState,
+    caller: &Caller,
+    kiosk_id: &str,
+) -> Result<Kiosk, ApiError> {
+    let kiosk: Kiosk = sqlx::query_as(&format!("SELECT {COLUMNS} FROM kiosks WHERE id = $1"))
+        .bind(kiosk_id)
+        .fetch_optional(&state.db.reader)
+        .await?
+        .ok_or(ApiError::NotFound("kiosk"))?;
+    family_access(state, caller, &kiosk.family_id)
+        .await
+        .map_err(|_| ApiError::NotFound("kiosk"))?
+        .require_parent()?;
+    if kiosk.revoked_at.is_some() {
+        return Ok(kiosk);
+    }
+    let mut tx = FamilyTx::begin(state, &kiosk.family_id).await?;
+    sqlx::query("UPDATE kiosks SET revoked_at = $1 WHERE id = $2")
+        .bind(now_ms())
+        .bind(kiosk_id)
+        .execute(tx.conn())
+        .await?;
+    let kiosk: Kiosk = sqlx::query_as(&format!("SELECT {COLUMNS} FROM kiosks WHERE id = $1"))
+        .bind(kiosk_id)
+        .fetch_one(tx.conn())
+        .await?;
+    tx.commit(state).await?;
+    forget_kiosk(state, kiosk_id);
+    Ok(kiosk)
+}
+
+/// The code as stored: upper case, without the separator or spaces a
+/// person may type.
+fn canonical(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+fn shown(code: &str) -> String {
+    let (a, b) = code.split_at(code.len() / 2);
+    format!("{a}-{b}")
+}
+
+/// Makes a one-time code that pairs a kitchen screen named `name` with
+/// the family (parents).
+pub async fn create_pairing(
+    state: &AppState,
+    access: &Access,
+    name: &str,
+) -> Result<Pairing, ApiError> {
+    access.require_parent()?;
+    let name = validate::text("name", name, 60)?;
+    let code = new_invite_code();
+    let now = now_ms();
+    let pairing = Pairing {
+        code: shown(&code),
+        name,
+        expires_at: now + PAIRING_TTL_MS,
+    };
+    let mut tx = FamilyTx::begin(state, &access.family_id).await?;
+    sqlx::query(
+        "INSERT INTO kiosk_pairings (code_hash, family_id, name, created_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(token_hash(&code))
+    .bind(&access.family_id)
+    .bind(&pairing.name)
+    .bind(access.caller.principal())
+    .bind(now)
+    .bind(pairing.expires_at)
+    .execute(tx.conn())
+    .await?;
+    tx.commit(state).await?;
+    Ok(pairing)
+}
+
+/// Trades a pairing code for a kiosk token. An unknown, used or expired
+/// code is a 404, the same for each, so an answer tells a guesser nothing.
+pub async fn claim_pairing(state: &AppState, code: &str) -> Result<KioskCreated, ApiError> {
+    let code = canonical(code);
+    if code.is_empty() || code.len() > 32 {
+        return Err(ApiError::invalid(
+            "code must be the 10 letters and digits shown",
+        ));
+    }
+    let hash = token_hash(&code);
+    let now = now_ms();
+    let found: Option<(String, String)> = sqlx::query_as(
+        "SELECT family_id, name FROM kiosk_pairings WHERE code_hash = $1 AND kiosk_id IS NULL AND expires_at > $2",
+    )
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&state.db.reader)
+    .await?;
+    let (family_id, name) = found.ok_or(ApiError::NotFound("pairing code"))?;
+    let mut tx = FamilyTx::begin(state, &family_id).await?;
+    let made = insert_kiosk(&mut tx, &name).await?;
+    // The conditional update makes a code single-use even when two screens
+    // race with it: the loser rolls back, its kiosk with it.
+    let claimed = sqlx::query(
+        "UPDATE kiosk_pairings SET kiosk_id = $1 WHERE code_hash = $2 AND kiosk_id IS NULL AND expires_at > $3",
+    )
+    .bind(&made.kiosk.id)
+    .bind(&hash)
+    .bind(now)
+    .execute(tx.conn())
+    .await?;
+    if claimed.rows_affected() == 0 {
+        tx.unchanged().await?;
+        return Err(ApiError::NotFound("pairing code"));
+    }
+    tx.commit(state).await?;
+    tracing::info!(kiosk = %made.kiosk.id, family = %family_id, "kitchen screen paired");
+    Ok(made)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_shown_in_halves_and_read_back_however_typed() {
+        assert_eq!(shown("ABCDEFGHJK"), "ABCDE-FGHJK");
+        assert_eq!(canonical("abcde-fghjk"), "ABCDEFGHJK");
+        assert_eq!(canonical(" ABCDE FGHJK\n"), "ABCDEFGHJK");
+    }
+}

@@ -1,0 +1,77 @@
+//! The family channel's side of the realtime connection: which channel a
+//! caller may subscribe to, signed for its socket, and where clients find
+//! the Pusher-protocol server.
+
+use kinboard_api::events::FAMILY_CHANNEL_PREFIX;
+use kinboard_api::{PusherAuthResponse, RealtimeResponse, Scheme};
+use pusher_protocol::{ChannelName, SocketId};
+
+use crate::config::RealtimeConfig;
+use crate::domain::access::{Caller, family_access};
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Authorises `socket_id` for `private-family-{familyId}` of a family the
+/// caller belongs to; every other channel is refused.
+pub async fn authorize_channel(
+    state: &AppState,
+    caller: &Caller,
+    socket_id: Option<String>,
+    channel: Option<String>,
+) -> Result<PusherAuthResponse, ApiError> {
+    let socket_id =
+        socket_id.ok_or_else(|| ApiError::BadRequest("socket_id is required".into()))?;
+    let socket_id = SocketId::parse(socket_id)
+        .map_err(|e| ApiError::BadRequest(format!("malformed socket_id: {e}")))?;
+    let channel = channel.unwrap_or_default();
+    let refused = || ApiError::forbidden("not allowed to subscribe to this channel");
+    let family_id = channel
+        .strip_prefix(FAMILY_CHANNEL_PREFIX)
+        .filter(|id| !id.is_empty())
+        .ok_or_else(refused)?;
+    let name = ChannelName::parse(channel.as_str()).map_err(|_| refused())?;
+    // Exactly one of the caller's families, found by its whole id: a prefix
+    // or an id with extra characters names no family and is refused.
+    family_access(state, caller, family_id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => refused(),
+            other => other,
+        })?;
+    let auth = state.app.authorize_channel(&socket_id, &name, None);
+    Ok(PusherAuthResponse { auth: auth.auth })
+}
+
+/// How to connect: key plus host/port/scheme (embedded or self-hosted
+/// relay) or cluster (Pusher's cloud), and the auth endpoint, for a
+/// client that reached this server at `public`.
+pub fn connection_details(state: &AppState, public: &url::Url) -> RealtimeResponse {
+    let auth_endpoint = format!("{}/api/pusher/auth", public.as_str().trim_end_matches('/'));
+    let key = state.app.key.clone();
+    match &state.realtime {
+        RealtimeConfig::Embedded => RealtimeResponse {
+            key,
+            cluster: None,
+            host: public.host_str().map(str::to_owned),
+            port: public.port_or_known_default(),
+            scheme: Scheme::parse(public.scheme()),
+            auth_endpoint,
+        },
+        RealtimeConfig::PusherCloud { cluster } => RealtimeResponse {
+            key,
+            cluster: Some(cluster.clone()),
+            host: None,
+            port: None,
+            scheme: None,
+            auth_endpoint,
+        },
+        RealtimeConfig::SelfHosted { host, port, scheme } => RealtimeResponse {
+            key,
+            cluster: None,
+            host: Some(host.clone()),
+            port: Some(*port),
+            scheme: Some(*scheme),
+            auth_endpoint,
+        },
+    }
+}
