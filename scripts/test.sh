@@ -28,19 +28,11 @@ step "formatting and lints"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+# The D-Bus tests (keyring, notifications) start private session buses
+# with the services they need; the generated page bindings are checked too.
 step "Rust tests (unit, property, integration)"
 cargo nextest run --workspace --locked --no-fail-fast
 cargo test --workspace --locked --doc
-
-step "core: the keyring store against a real Secret Service (dbus-run-session, gnome-keyring)"
-core_keyring=$(cargo test --locked -p kinboard-core --test keyring --no-run --message-format=json 2>/dev/null \
-  | grep '"name":"keyring"' | sed -n 's/.*"executable":"\([^"]*\)".*/\1/p' | tail -n1)
-keyring_data=$(mktemp -d /tmp/kinboard-core-keyring.XXXXXX)
-dbus-run-session -- env KINBOARD_REQUIRE_KEYRING=1 KEYRING_DATA="$keyring_data" CORE_KEYRING="$core_keyring" sh -c '
-    # An unlocked Secret Service whose keyrings live in a throwaway directory.
-    printf kinboard | XDG_DATA_HOME="$KEYRING_DATA" gnome-keyring-daemon --unlock --components=secrets >/dev/null
-    "$CORE_KEYRING" --nocapture'
-rm -rf "$keyring_data"
 
 step "interop: kinboard-relay against pusher-js and the official pusher library"
 cargo build --locked -p kinboard-relay
@@ -62,9 +54,7 @@ xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
     cargo test --locked -p kinboard-e2e --features desktop -- --nocapture'
 rm -rf "$keyring_home"
 
-if [ -d ui/test ]; then
-  step "UI tests"
-  (cd ui && node --test test/*.test.js)
-fi
+step "the page: ui/js on a real DOM (happy-dom)"
+(cd tests/ui && npm ci --no-audit --no-fund --loglevel=error && node --test *.test.js)
 
 step "all tests passed"

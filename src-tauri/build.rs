@@ -1,35 +1,210 @@
-//! Build script: Tauri's code generation, with the configuration at the
-//! repository root (`../tauri.conf.json`, whose `frontendDist` is `ui/`),
-//! and the app's commands declared so that a capability must allow each
-//! one (`src-tauri/capabilities/`).
+//! Build script: the webview's commands, read from their one definition —
+//! the `#[tauri::command]` functions in `src/commands/every.rs` (every
+//! screen, kitchen screens included) and `src/commands/parent.rs` (parent
+//! windows only) — and Tauri's code generation, with the configuration at
+//! the repository root (`../tauri.conf.json`, whose `frontendDist` is
+//! `ui/`).
+//!
+//! From the functions it writes:
+//! * `$OUT_DIR/handler.rs`: the handler list (`generated_handler!`);
+//! * `$OUT_DIR/commands.rs`: a table of every command with its
+//!   documentation, arguments and result, from which a test generates the
+//!   page's bindings (`ui/js/commands.js`) and fails when they are stale;
+//! * `permissions/screens.toml`: the permission sets `every-screen` and
+//!   `parent-screen` a window's capability is made of, so that a command
+//!   is allowed exactly where its file says;
+//! * the command list Tauri makes an `allow-…` permission for each of.
 
-/// Every command the webview may invoke (`ui/js/bridge.js`, `COMMANDS`).
-const COMMANDS: &[&str] = &[
-    "get_view",
-    "get_session",
-    "sign_in",
-    "sign_out",
-    "host_household",
-    "start_timer_from_template",
-    "start_timer",
-    "pause_timer",
-    "resume_timer",
-    "extend_timer",
-    "cancel_timer",
-    "confirm_timer",
-    "complete_chore",
-    "add_stars",
-    "remove_stars",
-    "refresh",
-    "heartbeat",
-    "create_kiosk_pairing",
-    "pair_kiosk",
+use std::fmt::Write as _;
+use std::path::Path;
+
+use quote::ToTokens;
+
+/// Where commands live, and which screens may call them.
+const SOURCES: [(&str, &str); 2] = [
+    ("every", "src/commands/every.rs"),
+    ("parent", "src/commands/parent.rs"),
 ];
 
+/// Arguments Tauri fills in itself: not the page's to send.
+const INJECTED: [&str; 5] = ["State", "AppHandle", "Window", "WebviewWindow", "Webview"];
+
+struct Command {
+    module: &'static str,
+    name: String,
+    docs: Vec<String>,
+    args: Vec<(String, String)>,
+    returns: String,
+}
+
+fn is_tauri_command(attr: &syn::Attribute) -> bool {
+    let segments: Vec<String> = attr
+        .path()
+        .segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect();
+    segments == ["tauri", "command"] || segments == ["command"]
+}
+
+fn docs(attrs: &[syn::Attribute]) -> Vec<String> {
+    attrs
+        .iter()
+        .filter_map(|attr| match &attr.meta {
+            syn::Meta::NameValue(nv) if nv.path.is_ident("doc") => match &nv.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value().trim().to_owned()),
+                _ => None,
+            },
+            _ => None,
+        })
+        .collect()
+}
+
+/// `Option < String >` → `Option<String>`.
+fn type_text(ty: &syn::Type) -> String {
+    ty.to_token_stream().to_string().replace(' ', "")
+}
+
+fn is_injected(ty: &syn::Type) -> bool {
+    let text = type_text(ty);
+    INJECTED
+        .iter()
+        .any(|name| text.starts_with(name) || text.starts_with(&format!("tauri::{name}")))
+}
+
+fn read(module: &'static str, path: &str) -> Vec<Command> {
+    println!("cargo:rerun-if-changed={path}");
+    let source = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {path}: {e}"));
+    let file = syn::parse_file(&source).unwrap_or_else(|e| panic!("parsing {path}: {e}"));
+    let mut commands = Vec::new();
+    for item in file.items {
+        let syn::Item::Fn(function) = item else {
+            continue;
+        };
+        if !function.attrs.iter().any(is_tauri_command) {
+            continue;
+        }
+        let docs = docs(&function.attrs);
+        assert!(
+            !docs.is_empty(),
+            "{path}: command {} needs a doc comment (it is the page's documentation)",
+            function.sig.ident
+        );
+        let args = function
+            .sig
+            .inputs
+            .iter()
+            .filter_map(|input| match input {
+                syn::FnArg::Typed(arg) if !is_injected(&arg.ty) => match &*arg.pat {
+                    syn::Pat::Ident(ident) => Some((ident.ident.to_string(), type_text(&arg.ty))),
+                    other => panic!(
+                        "{path}: unsupported argument pattern {}",
+                        other.to_token_stream()
+                    ),
+                },
+                _ => None,
+            })
+            .collect();
+        let returns = match &function.sig.output {
+            syn::ReturnType::Default => "()".to_owned(),
+            syn::ReturnType::Type(_, ty) => type_text(ty),
+        };
+        commands.push(Command {
+            module,
+            name: function.sig.ident.to_string(),
+            docs,
+            args,
+            returns,
+        });
+    }
+    commands
+}
+
+fn write_if_changed(path: &Path, text: &str) {
+    if std::fs::read_to_string(path).ok().as_deref() != Some(text) {
+        std::fs::write(path, text).unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
+    }
+}
+
 fn main() {
+    let commands: Vec<Command> = SOURCES
+        .iter()
+        .flat_map(|(module, path)| read(module, path))
+        .collect();
+
+    let mut rust = String::from(
+        "// Generated by build.rs from src/commands/{every,parent}.rs.\n\n\
+         /// Every command the webview may call, for `invoke_handler`.\n\
+         macro_rules! generated_handler {\n    () => {\n        tauri::generate_handler![\n",
+    );
+    for c in &commands {
+        let _ = writeln!(
+            rust,
+            "            crate::commands::{}::{},",
+            c.module, c.name
+        );
+    }
+    rust.push_str("        ]\n    };\n}\npub(crate) use generated_handler;\n");
+    let out = std::env::var("OUT_DIR").expect("OUT_DIR");
+    write_if_changed(&Path::new(&out).join("handler.rs"), &rust);
+
+    let mut rust = String::from(
+        "// Generated by build.rs from src/commands/{every,parent}.rs.\n\n\
+         /// Every command, as its definition reads.\n\
+         pub(crate) const COMMANDS: &[CommandSpec] = &[\n",
+    );
+    for c in &commands {
+        let args: Vec<String> = c
+            .args
+            .iter()
+            .map(|(name, ty)| format!("({name:?}, {ty:?})"))
+            .collect();
+        let _ = writeln!(
+            rust,
+            "    CommandSpec {{ name: {:?}, screens: {:?}, docs: &{:?}, args: &[{}], returns: {:?} }},",
+            c.name,
+            c.module,
+            c.docs,
+            args.join(", "),
+            c.returns
+        );
+    }
+    rust.push_str("];\n");
+    write_if_changed(&Path::new(&out).join("commands.rs"), &rust);
+
+    let mut sets =
+        String::from("# Generated by build.rs from src/commands/{every,parent}.rs: do not edit.\n");
+    for (module, description) in [
+        (
+            "every",
+            "What every screen may call, kitchen screens included.",
+        ),
+        ("parent", "What only a parent's window may call."),
+    ] {
+        let allowed: Vec<String> = commands
+            .iter()
+            .filter(|c| c.module == module)
+            .map(|c| format!("\"allow-{}\"", c.name.replace('_', "-")))
+            .collect();
+        let _ = write!(
+            sets,
+            "\n[[set]]\nidentifier = \"{module}-screen\"\ndescription = \"{description}\"\npermissions = [{}]\n",
+            allowed.join(", ")
+        );
+    }
+    std::fs::create_dir_all("permissions").expect("permissions directory");
+    write_if_changed(Path::new("permissions/screens.toml"), &sets);
+
+    let names: Vec<&'static str> = commands
+        .iter()
+        .map(|c| &*Box::leak(c.name.clone().into_boxed_str()))
+        .collect();
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")
-        .app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+        .app_manifest(tauri_build::AppManifest::new().commands(Vec::leak(names)));
     if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri build: {e:#}");
     }

@@ -5,6 +5,7 @@
 use std::net::SocketAddr;
 
 use clap::Parser;
+pub(crate) use kinboard_core::app::Mode;
 
 /// Kinboard: the family dashboard. Chore timers, chores and stars, in sync
 /// on every screen of the household.
@@ -38,18 +39,6 @@ pub(crate) struct Args {
     /// Stop starting Kinboard at login (for this profile).
     #[arg(long)]
     pub(crate) no_autostart: bool,
-}
-
-/// Where the app's server is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Mode {
-    /// An embedded server with the demo family, signed in as its first parent.
-    Demo { bind: SocketAddr },
-    /// A household server hosted by this app.
-    Host { bind: SocketAddr },
-    /// A server elsewhere; `None` means the one the saved session names
-    /// (or the welcome screen asks).
-    Client { server: Option<String> },
 }
 
 impl Args {

@@ -60,7 +60,7 @@ pub(crate) async fn keep_awake() -> Awake {
                 .idle(!display)
                 .reason("Kinboard is showing the family's timers")
                 .app_name("Kinboard")
-                .app_reverse_domain(crate::profile::IDENTIFIER)
+                .app_reverse_domain(kinboard_core::app::profile::IDENTIFIER)
                 .create()
         })
         .await;
@@ -177,7 +177,7 @@ pub(crate) fn reload_on_crash(window: &WebviewWindow) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::test_bus::{in_child_on_private_bus, wait_for_name};
+    use kinboard_testkit::bus::{in_child_on_private_bus, wait_for_name};
 
     #[test]
     fn the_display_is_kept_awake_through_the_session_screensaver() {

@@ -1,24 +1,20 @@
 //! `kinboard`, the desktop app: a thin Tauri 2 shell around
-//! `kinboard-core`. It parses the command line, opens the profile, starts
-//! the [`shell::Shell`] (embedded server, session, live dashboard),
-//! registers the webview's commands, and adds the tray, the expiry
-//! notifications and, for a kitchen screen, kiosk mode. The UI is `ui/`,
-//! embedded at build time.
+//! `kinboard-core`. It parses the command line, opens the profile, gives
+//! the core's [`Supervisor`] what only a desktop has (the webview to
+//! emit to, an embedded `kinboard-server` to host with, the platform
+//! keyring, D-Bus notifications), registers the webview's commands with
+//! the capability its window may use, and adds the tray and, for a
+//! kitchen screen, kiosk mode. The UI is `ui/`, embedded at build time.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod autostart;
 mod cli;
 mod commands;
-mod credentials;
-mod error;
+mod desktop;
+mod host;
 mod kiosk;
 mod notifier;
-mod profile;
-mod shell;
-mod status;
-#[cfg(test)]
-mod test_bus;
 mod tray;
 mod window;
 
@@ -27,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
+use kinboard_core::app::{HttpBackend, PlatformKeyring, Profile, Setup, Supervisor};
 use tauri::Manager;
 
 /// The embedded server's argon2 blocks go back to the system once freed
@@ -53,7 +50,7 @@ fn main() -> ExitCode {
 }
 
 fn run(args: cli::Args) -> anyhow::Result<()> {
-    let profile = profile::Profile::open(&args.profile)?;
+    let profile = Profile::open(&args.profile)?;
     tracing::info!(profile = profile.name(), mode = ?args.mode(), kiosk = args.kiosk, "starting");
     if args.autostart || args.no_autostart {
         autostart::set(args.autostart, profile.name(), &args.launch_args())?;
@@ -61,27 +58,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
     let heartbeat = Arc::new(kiosk::Heartbeat::default());
     let app = tauri::Builder::default()
         .plugin(kiosk::page_flag(args.kiosk))
-        .invoke_handler(tauri::generate_handler![
-            commands::get_view,
-            commands::get_session,
-            commands::sign_in,
-            commands::sign_out,
-            commands::host_household,
-            commands::start_timer_from_template,
-            commands::start_timer,
-            commands::pause_timer,
-            commands::resume_timer,
-            commands::extend_timer,
-            commands::cancel_timer,
-            commands::confirm_timer,
-            commands::complete_chore,
-            commands::add_stars,
-            commands::remove_stars,
-            commands::refresh,
-            commands::heartbeat,
-            commands::create_kiosk_pairing,
-            commands::pair_kiosk,
-        ])
+        .invoke_handler(commands::generated_handler!())
         .on_page_load(|webview, payload| {
             // The first load, and each reload after a crash or a watchdog.
             match payload.event() {
@@ -96,16 +73,36 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             }
         })
         .setup(move |app| {
+            // A kitchen screen's window may call only what every screen
+            // may; a parent's window everything.
+            app.add_capability(if args.kiosk {
+                include_str!("../screens/kiosk.json")
+            } else {
+                include_str!("../screens/parent.json")
+            })?;
             window::setup(app, profile.name(), args.kiosk)?;
-            let shell = Arc::new(shell::Shell::new(
-                app.handle().clone(),
-                profile.clone(),
-                args.mode(),
-                args.kiosk,
-            ));
-            app.manage(shell.clone());
+            // The latest view, for the tray and the alarms.
+            let views = tokio::sync::watch::channel(None).0;
+            let (notifier, choices) = notifier::DesktopNotifier::new("Kinboard", views.subscribe());
+            let tray_views = views.subscribe();
+            let supervisor = Supervisor::new(Setup {
+                profile: profile.clone(),
+                mode: args.mode(),
+                kiosk: args.kiosk,
+                backend: HttpBackend::default(),
+                host: Arc::new(host::EmbeddedHost),
+                keyring: Arc::new(PlatformKeyring),
+                sink: Arc::new(desktop::WebviewSink {
+                    app: app.handle().clone(),
+                    views,
+                }),
+                notifier: Arc::new(notifier.clone()),
+            });
+            app.manage(commands::Desktop {
+                supervisor: supervisor.clone(),
+            });
             app.manage(heartbeat.clone());
-            if let Some(tray) = tray::install(app.handle(), shell.views()) {
+            if let Some(tray) = tray::install(app.handle(), tray_views) {
                 app.manage(tray);
             }
             if args.kiosk {
@@ -116,15 +113,24 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
                     kiosk::watchdog(handle, heartbeat).await;
                 });
             }
-            tauri::async_runtime::spawn(async move { shell.start().await });
+            tauri::async_runtime::spawn(desktop::follow_notifications(
+                supervisor.clone(),
+                notifier,
+            ));
+            tauri::async_runtime::spawn(desktop::carry_out_choices(
+                app.handle().clone(),
+                supervisor.clone(),
+                choices,
+            ));
+            tauri::async_runtime::spawn(async move { supervisor.start().await });
             Ok(())
         })
         .build(tauri::generate_context!("../tauri.conf.json"))?;
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
-            let shell = app.state::<Arc<shell::Shell>>().inner().clone();
+            let supervisor = app.state::<commands::Desktop>().supervisor.clone();
             tauri::async_runtime::block_on(async move {
-                let _ = tokio::time::timeout(Duration::from_secs(3), shell.shutdown()).await;
+                let _ = tokio::time::timeout(Duration::from_secs(3), supervisor.shutdown()).await;
             });
         }
     });

@@ -17,10 +17,7 @@ use kinboard_core::kinboard_api::TimerState;
 use kinboard_core::{CoreError, Dashboard, DashboardView, Notifier, Role, TimerExpired};
 use tokio::sync::{mpsc, watch};
 
-use crate::status::ServiceStatus;
-
-/// How far "+5 min" extends a timer, as on the dashboard.
-pub(crate) const EXTEND_SECONDS: i64 = 300;
+use kinboard_core::app::ServiceStatus;
 
 /// Action keys sent to the notification server.
 const ACTION_DEFAULT: &str = "default";
@@ -59,7 +56,7 @@ pub(crate) async fn carry_out(dashboard: &Dashboard, choice: &Choice) -> Result<
         Choice::Show => Ok(()),
         Choice::Confirm { timer_id } => dashboard.confirm_timer(timer_id, None).await.map(drop),
         Choice::Extend { timer_id } => dashboard
-            .extend_timer(timer_id, EXTEND_SECONDS)
+            .extend_timer(timer_id, crate::commands::EXTEND_SECONDS)
             .await
             .map(drop),
     }

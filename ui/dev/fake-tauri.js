@@ -53,9 +53,12 @@ const handlers = {
     else if (t.state === 'expired') { t.state = 'running'; t.endsAt = now() + seconds * 1000; t.durationMs = seconds * 1000; }
     else { t.endsAt += seconds * 1000; t.durationMs += seconds * 1000; }
   },
-  cancel_timer: ({ timerId }) => { view.timers = view.timers.filter((t) => t.id !== timerId); },
+  cancel_timer: ({ timerId, pin }) => {
+    if (view.role === 'kiosk' && pin !== '1234') throw { code: pin ? 'wrong_pin' : 'pin_required', message: 'the parent PIN' };
+    view.timers = view.timers.filter((t) => t.id !== timerId);
+  },
   confirm_timer: ({ timerId, pin }) => {
-    if (view.role === 'kiosk' && pin !== '1234') throw { code: 'invalid_pin', message: 'wrong pin' };
+    if (view.role === 'kiosk' && pin !== '1234') throw { code: 'wrong_pin', message: 'wrong parent PIN' };
     const t = timer(timerId);
     const m = member(t.memberId);
     m.balance += t.stars; m.weeklyStars += t.stars;
@@ -74,11 +77,11 @@ const handlers = {
     const m = member(c.memberId); m.balance += c.stars; m.weeklyStars += c.stars;
   },
   add_stars: ({ memberId, amount, pin }) => {
-    if (view.role === 'kiosk' && pin !== '1234') throw { code: 'invalid_pin', message: 'wrong pin' };
+    if (view.role === 'kiosk' && pin !== '1234') throw { code: 'wrong_pin', message: 'wrong parent PIN' };
     const m = member(memberId); m.balance += amount; m.weeklyStars += amount;
   },
   remove_stars: ({ memberId, amount, pin }) => {
-    if (view.role === 'kiosk' && pin !== '1234') throw { code: 'invalid_pin', message: 'wrong pin' };
+    if (view.role === 'kiosk' && pin !== '1234') throw { code: 'wrong_pin', message: 'wrong parent PIN' };
     const m = member(memberId); m.balance = Math.max(0, m.balance - amount);
   },
 };
@@ -90,7 +93,7 @@ window.__TAURI__ = {
         setTimeout(() => {
           if (fail.has(cmd)) return reject({ code: 'network', message: 'connection refused' });
           const h = handlers[cmd];
-          if (!h) return reject({ code: 'unknown_command', message: `no command ${cmd}` });
+          if (!h) return reject({ code: 'internal', message: `no command ${cmd}` });
           try {
             const out = h(args);
             if (!['get_view', 'get_session'].includes(cmd)) emit();

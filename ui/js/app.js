@@ -35,7 +35,6 @@ export function startApp({
     ui: { pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null },
   };
   let gotViewEvent = false;
-  let dialogOpener = null;
   const errorTimers = new Map();
 
   // ------------------------------------------------------------ rendering
@@ -65,17 +64,10 @@ export function startApp({
       lastScreen = screenOf(state);
       bridge.heartbeat(lastScreen).catch(() => {});
     }
-    const wasDialog = root.querySelector('.overlay:not([hidden])');
-    keepingFocus(() => render(root, model(), doc));
+    // The dialog is native: showModal() moves focus in and close() brings
+    // it back to where it was.
+    keepingFocus(() => render(root, model()));
     applyChrome();
-    const dialog = root.querySelector('.overlay:not([hidden]) .dialog');
-    if (dialog && !wasDialog) {
-      // Focus the dialog itself: screen readers read its title, and Tab goes inside.
-      dialog.focus();
-    } else if (!dialog && wasDialog && dialogOpener && dialogOpener.isConnected) {
-      dialogOpener.focus();
-      dialogOpener = null;
-    }
   }
 
   // A kiosk: the watchdog's heartbeat, and a cursor that hides when idle.
@@ -105,7 +97,7 @@ export function startApp({
   }
 
   function tick() {
-    if (state.session?.signedIn && state.view) keepingFocus(() => renderTick(root, model(), doc));
+    if (state.session?.signedIn && state.view) keepingFocus(() => renderTick(root, model()));
   }
 
   // ------------------------------------------------------------ errors
@@ -116,7 +108,7 @@ export function startApp({
     if (scope.startsWith('timer:') || scope.startsWith('member:') || scope === 'start' || scope === 'global') {
       errorTimers.set(scope, setTimeout(() => { clearError(scope); paint(); }, ERROR_TTL_MS));
     }
-    if (code === 'network' || code === 'offline' || code === 'timeout') networkScopes.add(scope);
+    if (code === 'network' || code === 'timeout') networkScopes.add(scope);
   }
   const networkScopes = new Set();
 
@@ -210,8 +202,7 @@ export function startApp({
   }
 
   // ------------------------------------------------------------ dialogs
-  function openDialog(d, opener) {
-    dialogOpener = opener || null;
+  function openDialog(d) {
     clearError('dialog');
     state.ui.dialog = d;
   }
@@ -251,7 +242,11 @@ export function startApp({
       if (!reason) { setError('dialog', 'Choose or type a reason first.'); return; }
       const args = { memberId: d.memberId, amount: Math.max(1, d.amount || 1), reason, pin };
       const command = d.sign > 0 ? 'add_stars' : 'remove_stars';
-      ok = await run('dialog', 'dialog', command, () => (d.sign > 0 ? bridge.addStars(args) : bridge.removeStars(args)));
+      const change = d.sign > 0 ? bridge.addStars : bridge.removeStars;
+      ok = await run('dialog', 'dialog', command, () => change(args.memberId, args.amount, args.reason, args.pin));
+    } else if (d.action === 'cancel') {
+      ok = await run('dialog', 'dialog', 'cancel_timer', () => bridge.cancelTimer(d.timerId, pin));
+      if (ok && state.ui.confirmCancel === d.timerId) state.ui.confirmCancel = null;
     } else {
       ok = await run('dialog', 'dialog', 'confirm_timer', () => bridge.confirmTimer(d.timerId, pin));
     }
@@ -297,13 +292,18 @@ export function startApp({
         state.ui.confirmCancel = null;
         return;
       case 'cancel-yes': {
+        if (needsPin(state.view)) {
+          // A kitchen screen cancels with the parent PIN.
+          openDialog({ kind: 'pin', action: 'cancel', timerId, pin: '' });
+          return;
+        }
         const ok = await run(`cancel:${timerId}`, `timer:${timerId}`, 'cancel_timer', () => bridge.cancelTimer(timerId));
         if (ok && state.ui.confirmCancel === timerId) state.ui.confirmCancel = null;
         return;
       }
       case 'confirm':
         if (needsPin(state.view)) {
-          openDialog({ kind: 'pin', timerId, pin: '' }, b);
+          openDialog({ kind: 'pin', action: 'confirm', timerId, pin: '' });
           return;
         }
         return run(`confirm:${timerId}`, `timer:${timerId}`, 'confirm_timer', () => bridge.confirmTimer(timerId));
@@ -317,11 +317,11 @@ export function startApp({
         return run(`chore:${choreId}`, `member:${memberId}`, 'complete_chore', () => bridge.completeChore(choreId, memberId));
       }
       case 'pair-open':
-        openDialog({ kind: 'pair', name: 'Kitchen', pairing: null }, b);
+        openDialog({ kind: 'pair', name: 'Kitchen', pairing: null });
         return;
       case 'stars-add':
       case 'stars-remove':
-        openDialog({ kind: 'stars', memberId, sign: action === 'stars-add' ? 1 : -1, amount: 1, reason: '', pin: '' }, b);
+        openDialog({ kind: 'stars', memberId, sign: action === 'stars-add' ? 1 : -1, amount: 1, reason: '', pin: '' });
         return;
       case 'amount-inc':
         if (d) d.amount = Math.min(99, (d.amount || 1) + 1);
@@ -365,7 +365,7 @@ export function startApp({
         return;
       }
       if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(serverUrl)) serverUrl = `http://${serverUrl}`;
-      const ok = await run('signin', 'signin', 'sign_in', () => bridge.signIn({ serverUrl, email, password }));
+      const ok = await run('signin', 'signin', 'sign_in', () => bridge.signIn(serverUrl, email, password));
       if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
     } else if (kind === 'pair') {
       let serverUrl = formValue(form, 'serverUrl');
@@ -375,7 +375,7 @@ export function startApp({
         return;
       }
       if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(serverUrl)) serverUrl = `http://${serverUrl}`;
-      const ok = await run('pair', 'pair', 'pair_kiosk', () => bridge.pairKiosk({ serverUrl, code }));
+      const ok = await run('pair', 'pair', 'pair_kiosk', () => bridge.pairKiosk(serverUrl, code));
       if (ok) { form.elements.namedItem('code').value = ''; await afterSignIn(); }
     } else if (kind === 'host') {
       const familyName = formValue(form, 'familyName');
@@ -390,7 +390,7 @@ export function startApp({
         setError('host', 'Choose a password of at least 8 characters.');
         return;
       }
-      const ok = await run('host', 'host', 'host_household', () => bridge.hostHousehold({ familyName, name, email, password }));
+      const ok = await run('host', 'host', 'host_household', () => bridge.hostHousehold(familyName, name, email, password));
       if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
     } else if (kind === 'oneoff') {
       const label = formValue(form, 'label');
@@ -402,7 +402,7 @@ export function startApp({
       if (!Number.isInteger(stars) || stars < 0 || stars > 100) return setError('start', 'Stars must be a whole number from 0 to 100.');
       if (!memberId) return setError('start', 'Choose which child the timer is for.');
       const ok = await run('oneoff', 'start', 'start_timer',
-        () => bridge.startTimer({ memberId, label, durationSeconds: minutes * 60, stars }));
+        () => bridge.startTimer(memberId, label, minutes * 60, stars));
       if (ok) form.elements.namedItem('label').value = '';
     }
   }
@@ -415,8 +415,8 @@ export function startApp({
 
   // ------------------------------------------------------------ listeners
   root.addEventListener('click', async (e) => {
-    const overlay = e.target.closest('.overlay');
-    if (overlay && e.target === overlay && !state.ui.pending.has('dialog')) {
+    // A click on the dialog itself, outside its box, is on the backdrop.
+    if (e.target.localName === 'dialog' && !state.ui.pending.has('dialog')) {
       closeDialog();
       paint();
       return;
@@ -452,11 +452,18 @@ export function startApp({
     }
   });
 
+  // Escape on a native dialog: the page decides (it may be busy), then
+  // renders it closed. `cancel` does not bubble: listen while capturing.
+  root.addEventListener('cancel', (e) => {
+    if (e.target.localName !== 'dialog') return;
+    e.preventDefault();
+    if (!state.ui.pending.has('dialog')) { closeDialog(); paint(); }
+  }, true);
+
   doc.addEventListener('keydown', (e) => {
     const d = state.ui.dialog;
     if (e.key === 'Escape') {
-      if (d && !state.ui.pending.has('dialog')) { closeDialog(); paint(); }
-      else if (state.ui.confirmCancel) { state.ui.confirmCancel = null; paint(); }
+      if (!d && state.ui.confirmCancel) { state.ui.confirmCancel = null; paint(); }
       return;
     }
     if (!d || !needsPin(state.view)) return;

@@ -1,7 +1,9 @@
-// errors.js — turns an error from the core (`{code, message}`, or a bare
-// string) into one plain sentence for the person at the screen, shown next to
-// what failed: "Couldn't pause: the server is unreachable. Trying again…".
-// Never shows raw codes. Pure: no DOM.
+// errors.js — turns an error from the core (`{code, message}`, whose code
+// is one of commands.js's ERROR_CODES) into one plain sentence for the
+// person at the screen, shown next to what failed: "Couldn't pause: the
+// server is unreachable. Trying again…". Codes are matched by value, never
+// guessed from the message; the page has words for every code there is
+// and for no other. Pure: no DOM.
 
 /** What the person was trying to do, by command name, as a verb phrase. */
 const ACTIONS = {
@@ -21,76 +23,50 @@ const ACTIONS = {
   add_stars: 'add stars',
   remove_stars: 'remove stars',
   refresh: 'refresh',
+  heartbeat: 'check in',
   create_kiosk_pairing: 'make a pairing code',
   pair_kiosk: 'pair this screen',
 };
 
-/** Why it failed, by error code. `null` means "use the core's own message". */
+const UPDATE = 'this app and the household server do not agree. Please update Kinboard on both.';
+const SIGNED_OUT = 'you are signed out. Please sign in again.';
+
+/** Why it failed, by error code. A function gets the core's message (for
+ *  codes whose message names the detail: the field, the reason). */
 const REASONS = {
-  network: 'the server is unreachable. Trying again…',
-  offline: 'this screen is offline. Trying again…',
-  timeout: 'the server took too long to answer. Trying again…',
-  unauthorized: 'you are signed out. Please sign in again.',
-  unauthenticated: 'you are signed out. Please sign in again.',
-  session_expired: 'you are signed out. Please sign in again.',
+  unauthorized: SIGNED_OUT,
   invalid_credentials: 'the email or password is not right.',
   forbidden: 'this screen is not allowed to do that.',
   pin_required: 'a parent PIN is needed.',
-  invalid_pin: 'that PIN is not right. Try again.',
   wrong_pin: 'that PIN is not right. Try again.',
+  no_pin_set: 'no parent PIN is set yet. A parent can set one from their own screen.',
+  too_many_attempts: 'too many wrong tries. Wait a minute, then try again.',
   not_found: 'it no longer exists. The board has been brought up to date.',
+  method_not_allowed: UPDATE,
+  bad_request: UPDATE,
+  invalid: (message) => tidy(message) || 'something entered is not right.',
   conflict: 'it changed on another screen. The board has been brought up to date.',
-  already_exists: 'it already exists.',
-  rate_limited: 'too many tries. Wait a moment, then try again.',
   insufficient_stars: 'there are not enough stars to remove.',
-  server: 'the server had a problem. Please try again.',
-  internal: 'something went wrong inside the app. Please try again.',
-  no_shell: 'the app core is not available.',
-  validation: null,
-  invalid_input: null,
-  bad_request: null,
+  idempotency_key_reused: 'the app repeated a request by mistake. Please try again.',
+  unsupported_media_type: UPDATE,
+  payload_too_large: 'that is too much to send at once.',
+  internal: 'something went wrong. Please try again.',
+  network: 'the server is unreachable. Trying again…',
+  timeout: 'the server took too long to answer. Trying again…',
+  bad_reply: 'the server answered something this app does not understand. Is that address a Kinboard household server?',
+  not_signed_in: SIGNED_OUT,
+  no_family: 'this account belongs to no family yet.',
+  invalid_address: 'that is not a server address. Use one like http://192.168.1.20:8080.',
+  credentials: 'the keyring did not answer. You stay signed in until Kinboard closes.',
+  host_failed: (message) => {
+    const why = String(message || '').replace(/^this computer could not host the household:\s*/i, '');
+    return `this computer could not host the household${why ? ` (${why})` : ''}. Is another Kinboard already hosting on this port?`;
+  },
 };
 
-/** Codes that mean "the same thing", so the core's spelling doesn't matter. */
-const ALIASES = {
-  unreachable: 'network',
-  connection: 'network',
-  io: 'network',
-  http: 'network',
-  auth: 'unauthorized',
-  not_signed_in: 'unauthorized',
-  pin: 'pin_required',
-  bad_pin: 'wrong_pin',
-  notfound: 'not_found',
-  gone: 'not_found',
-  too_many_requests: 'rate_limited',
-  invalid: 'validation',
-  internal_error: 'internal',
-  server_error: 'server',
-};
+/** Every code this page has words for (a test holds it to ERROR_CODES). */
+export const KNOWN_CODES = Object.freeze(Object.keys(REASONS));
 
-/** Accepts whatever a rejected `invoke` carries and returns `{code, message}`. */
-export function normalizeError(raw) {
-  if (raw == null) return { code: 'unknown', message: '' };
-  if (typeof raw === 'string') return { code: 'unknown', message: raw };
-  if (raw instanceof Error) return { code: raw.code ? canonicalCode(raw.code) : 'unknown', message: raw.message || '' };
-  if (typeof raw === 'object') {
-    const inner = raw.error && typeof raw.error === 'object' ? raw.error : raw;
-    return {
-      code: inner.code ? canonicalCode(inner.code) : 'unknown',
-      message: typeof inner.message === 'string' ? inner.message : '',
-    };
-  }
-  return { code: 'unknown', message: String(raw) };
-}
-
-export function canonicalCode(code) {
-  const c = String(code).trim().replace(/([a-z])([A-Z])/g, '$1_$2').toLowerCase().replace(/[\s-]+/g, '_');
-  return ALIASES[c] || c;
-}
-
-/** The sentence shown near what failed. `action` is the command name (or the
- *  error's own `action`, as in the view's `lastError`). */
 /** Reasons that read differently for one command. */
 const COMMAND_REASONS = {
   pair_kiosk: {
@@ -98,6 +74,19 @@ const COMMAND_REASONS = {
   },
 };
 
+/** Accepts whatever a rejected `invoke` carries and returns `{code, message}`.
+ *  A rejection that is not the core's (the shell's own, as a string) is
+ *  `internal`. */
+export function normalizeError(raw) {
+  if (raw && typeof raw === 'object' && typeof raw.code === 'string') {
+    return { code: raw.code, message: typeof raw.message === 'string' ? raw.message : '' };
+  }
+  if (raw instanceof Error) return { code: 'internal', message: raw.message || '' };
+  return { code: 'internal', message: raw == null ? '' : String(raw) };
+}
+
+/** The sentence shown near what failed. `action` is the command name (or
+ *  the error's own `action`, as in the view's `lastError`). */
 export function errorSentence(raw, action) {
   const err = normalizeError(raw);
   const act = action || (raw && typeof raw === 'object' ? raw.action : undefined);
@@ -106,11 +95,8 @@ export function errorSentence(raw, action) {
 }
 
 function reason(err) {
-  const known = REASONS[err.code];
-  if (known) return known;
-  const msg = tidy(err.message);
-  if (msg) return msg;
-  return 'something went wrong. Please try again.';
+  const known = Object.hasOwn(REASONS, err.code) ? REASONS[err.code] : REASONS.internal;
+  return typeof known === 'function' ? known(err.message) : known;
 }
 
 /** Makes a core message fit after "Couldn't pause: ": lower-case first letter
@@ -126,3 +112,6 @@ function tidy(message) {
 export function actionPhrase(action) {
   return ACTIONS[action] || 'do that';
 }
+
+/** The commands this page has a verb for (a test holds it to COMMANDS). */
+export const KNOWN_ACTIONS = Object.freeze(Object.keys(ACTIONS));

@@ -72,6 +72,9 @@ pub enum ErrorCode {
     InvalidAddress,
     /// The platform's credential store (the keyring) failed.
     Credentials,
+    /// This computer could not host the household server (its port is
+    /// taken, say).
+    HostFailed,
 }
 
 impl ErrorCode {
@@ -108,6 +111,7 @@ impl ErrorCode {
             Self::NoFamily => "no_family",
             Self::InvalidAddress => "invalid_address",
             Self::Credentials => "credentials",
+            Self::HostFailed => "host_failed",
         }
     }
 
@@ -132,7 +136,8 @@ impl ErrorCode {
             | Self::NotSignedIn
             | Self::NoFamily
             | Self::InvalidAddress
-            | Self::Credentials => return None,
+            | Self::Credentials
+            | Self::HostFailed => return None,
         })
     }
 
@@ -196,7 +201,7 @@ mod tests {
             let back: ErrorCode = serde_json::from_value(json).unwrap();
             assert_eq!(back, code);
         }
-        assert_eq!(seen.len(), 24);
+        assert_eq!(seen.len(), ErrorCode::all().count());
     }
 
     #[test]

@@ -8,13 +8,22 @@
 //! `keyring::Entry::new` installs its platform store lazily and cannot be
 //! given another: here the store is a value, so tests pass
 //! `keyring_core::mock::Store` (and inject its errors). The platform stores
-//! are synchronous (D-Bus round trips): call them from `spawn_blocking`,
-//! as [`crate::session::Session`] does.
+//! are synchronous (D-Bus round trips): [`save_token`], [`load_token`] and
+//! [`forget_token`] run them on the blocking pool.
+//!
+//! [`open_platform`] picks the store an app uses: the platform keyring
+//! when a probe read answers in time, or memory — tokens then last until
+//! the app quits, and the next start asks to sign in again — when there is
+//! no secret service, it is locked, it does not answer, or
+//! `KINBOARD_CREDENTIALS=memory`; it says which as a [`ServiceStatus`].
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use crate::app::status::ServiceStatus;
 use crate::error::CoreError;
+use crate::session::SessionInfo;
 
 /// A place for secrets, keyed by account name.
 pub trait CredentialStore: Send + Sync + 'static {
@@ -152,6 +161,84 @@ impl CredentialStore for KeyringStore {
             Err(e) => Err(keyring_error(e)),
         }
     }
+}
+
+/// How long the keyring may take to answer its first question (a locked
+/// keyring may pop up an unlock prompt and wait for it).
+pub const PROBE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The store for `service`: the platform keyring if a probe read answers
+/// in time, else memory with the reason.
+pub async fn open_platform(service: String) -> (Arc<dyn CredentialStore>, ServiceStatus) {
+    if std::env::var("KINBOARD_CREDENTIALS").as_deref() == Ok("memory") {
+        tracing::info!("credentials kept in memory (KINBOARD_CREDENTIALS=memory)");
+        return (Arc::new(MemoryStore::new()), ServiceStatus::NotUsed);
+    }
+    let probe = tokio::task::spawn_blocking(move || {
+        let store = KeyringStore::platform(service)?;
+        store.get("probe")?;
+        Ok::<_, CoreError>(store)
+    });
+    match tokio::time::timeout(PROBE_TIMEOUT, probe).await {
+        Ok(Ok(Ok(store))) => {
+            tracing::info!("credentials kept in the platform keyring");
+            (Arc::new(store), ServiceStatus::Available)
+        }
+        Ok(Ok(Err(e))) => memory_fallback(&e.to_string()),
+        Ok(Err(e)) => memory_fallback(&e.to_string()),
+        Err(_) => memory_fallback("the keyring did not answer"),
+    }
+}
+
+/// Memory, with the reason the keyring could not be used.
+pub fn memory_fallback(why: &str) -> (Arc<dyn CredentialStore>, ServiceStatus) {
+    tracing::warn!(
+        reason = why,
+        "no usable keyring: sessions are kept in memory and not restored at the next start"
+    );
+    (
+        Arc::new(MemoryStore::new()),
+        ServiceStatus::Unavailable {
+            reason: why.to_owned(),
+        },
+    )
+}
+
+/// Runs a (synchronous, possibly D-Bus) credential call off the runtime.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
+) -> Result<T, CoreError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| CoreError::Credentials(e.to_string()))?
+}
+
+/// Keeps the token of the session `info` describes.
+pub async fn save_token(
+    store: &Arc<dyn CredentialStore>,
+    info: &SessionInfo,
+    token: &str,
+) -> Result<(), CoreError> {
+    let (store, key, token) = (store.clone(), info.credential_key(), token.to_owned());
+    blocking(move || store.set(&key, &token)).await
+}
+
+/// The token of the session `info` describes, if it is still kept.
+pub async fn load_token(
+    store: &Arc<dyn CredentialStore>,
+    info: &SessionInfo,
+) -> Result<Option<String>, CoreError> {
+    let (store, key) = (store.clone(), info.credential_key());
+    blocking(move || store.get(&key)).await
+}
+
+/// Forgets the token of the session `info` describes.
+pub async fn forget_token(
+    store: &Arc<dyn CredentialStore>,
+    info: &SessionInfo,
+) -> Result<(), CoreError> {
+    let (store, key) = (store.clone(), info.credential_key());
+    blocking(move || store.delete(&key)).await
 }
 
 #[cfg(test)]

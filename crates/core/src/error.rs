@@ -35,6 +35,9 @@ pub enum CoreError {
     Credentials(String),
     #[error("the dashboard has shut down")]
     Closed,
+    /// Hosting the household on this computer failed.
+    #[error("this computer could not host the household: {0}")]
+    Host(String),
 }
 
 impl CoreError {
@@ -50,6 +53,7 @@ impl CoreError {
             Self::InvalidUrl(_) => ErrorCode::InvalidAddress,
             Self::Credentials(_) => ErrorCode::Credentials,
             Self::Closed => ErrorCode::Internal,
+            Self::Host(_) => ErrorCode::HostFailed,
         }
     }
 

@@ -31,6 +31,7 @@
 //! ```
 
 pub mod api;
+pub mod app;
 pub mod calendar;
 pub mod clock;
 pub mod credentials;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::api::ApiClient;
-use crate::credentials::CredentialStore;
+use crate::credentials::{self, CredentialStore};
 use crate::error::CoreError;
 
 /// Who a session signs in as.
@@ -52,15 +52,6 @@ impl std::fmt::Debug for Session {
             .field("info", &self.info)
             .finish_non_exhaustive()
     }
-}
-
-/// Runs a (synchronous, possibly D-Bus) credential call off the runtime.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, CoreError> + Send + 'static,
-) -> Result<T, CoreError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| CoreError::Credentials(e.to_string()))?
 }
 
 impl Session {
@@ -134,10 +125,7 @@ impl Session {
             account,
             kind,
         };
-        let key = info.credential_key();
-        let secret = token.clone();
-        let s = store.clone();
-        blocking(move || s.set(&key, &secret)).await?;
+        credentials::save_token(&store, &info, &token).await?;
         api.set_token(Some(token));
         Ok(Self { api, info, store })
     }
@@ -156,9 +144,7 @@ impl Session {
                 api.base_url()
             )));
         }
-        let key = info.credential_key();
-        let s = store.clone();
-        let Some(token) = blocking(move || s.get(&key)).await? else {
+        let Some(token) = credentials::load_token(&store, &info).await? else {
             return Ok(None);
         };
         api.set_token(Some(token));
@@ -177,9 +163,7 @@ impl Session {
     /// at the server (a kiosk token is left for the parent to revoke).
     /// Returns the server's error, if any, after forgetting locally.
     pub async fn sign_out(self) -> Result<(), CoreError> {
-        let key = self.info.credential_key();
-        let s = self.store.clone();
-        let forgotten = blocking(move || s.delete(&key)).await;
+        let forgotten = credentials::forget_token(&self.store, &self.info).await;
         let revoked = match self.info.kind {
             SessionKind::User => self.api.sign_out().await,
             SessionKind::Kiosk => Ok(()),

@@ -5,12 +5,13 @@
 
 use kinboard_api::{ErrorCode, Role, TimerState};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 use crate::calendar;
 use crate::store::{FamilyState, Store};
 
 /// What the connection chip shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum ConnectionStatus {
     /// Subscribed and in step with the server.
@@ -21,7 +22,7 @@ pub enum ConnectionStatus {
     Offline,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct FamilyView {
     pub id: String,
@@ -29,7 +30,7 @@ pub struct FamilyView {
     pub time_zone: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct MemberView {
     pub id: String,
@@ -39,7 +40,7 @@ pub struct MemberView {
     pub weekly_stars: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TimerView {
     pub id: String,
@@ -55,7 +56,7 @@ pub struct TimerView {
     pub template_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct TemplateView {
     pub id: String,
@@ -64,7 +65,7 @@ pub struct TemplateView {
     pub stars: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ChoreView {
     pub id: String,
@@ -76,7 +77,7 @@ pub struct ChoreView {
     pub completed_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ConnectionView {
     pub state: ConnectionStatus,
@@ -86,7 +87,7 @@ pub struct ConnectionView {
 
 /// A failure of background work (a reload, the subscription), for the
 /// banner; user actions report their own errors to their caller.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct LastError {
     pub code: ErrorCode,
@@ -96,7 +97,7 @@ pub struct LastError {
 }
 
 /// Everything the dashboard shows.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct DashboardView {
     pub revision: i64,

@@ -1,10 +1,15 @@
 //! Small in-memory caches for lookups every request repeats: who a bearer
-//! token belongs to, a user's role in a family, and a timer's family.
+//! token belongs to, a user's role in a family, and each timer as this
+//! instance last wrote or read it.
 //!
-//! Only positive answers are cached, and only briefly (except a timer's
-//! family, which never changes), so a new membership or session is seen at
-//! once. Revocations made through this instance (sign-out, kiosk revoke)
-//! evict at once; one made through another instance takes effect here
+//! Authentication and membership answers are cached only when positive,
+//! and only briefly, so a new membership or session is seen at once. A
+//! cached timer is only a hint: an action decided on it is written only
+//! if the stored row is still exactly that copy (a guarded update), and
+//! decided again on the stored row otherwise.
+//!
+//! Revocations made through this instance (sign-out, kiosk revoke) evict
+//! at once; one made through another instance takes effect here
 //! within [`AUTH_TTL`]. On SQLite every query is a round trip to a database
 //! thread, so these save a third of a timer action's cost.
 

@@ -206,15 +206,22 @@ impl RunningServer {
     }
 }
 
-/// The embedded relay's credentials: generated once, then kept in the
-/// database so tokens signed before a restart stay valid.
-async fn load_or_create_credentials(db: &Db) -> Result<AppCredentials, StartError> {
+/// Fresh app credentials. The thread's RNG is not `Send`, so it lives
+/// only inside this function and never across an await: that keeps
+/// [`Server::start`]'s future `Send`, so it can be spawned anywhere.
+fn new_credentials() -> AppCredentials {
     let mut rng = rand::rng();
-    let candidate = AppCredentials::new(
+    AppCredentials::new(
         rng.random_range(100_000..1_000_000u32).to_string(),
         hex::encode(rng.random::<[u8; 10]>()),
         hex::encode(rng.random::<[u8; 16]>()),
-    );
+    )
+}
+
+/// The embedded relay's credentials: generated once, then kept in the
+/// database so tokens signed before a restart stay valid.
+async fn load_or_create_credentials(db: &Db) -> Result<AppCredentials, StartError> {
+    let candidate = new_credentials();
     let encoded = format!(
         "{}:{}:{}",
         candidate.app_id, candidate.key, candidate.secret

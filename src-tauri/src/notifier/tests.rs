@@ -4,7 +4,7 @@
 //! kinboard-core devices each with its own [`DesktopNotifier`].
 //!
 //! Each bus test runs itself again inside `dbus-run-session`
-//! ([`crate::test_bus`]).
+//! ([`kinboard_testkit::bus`]).
 
 use std::path::Path;
 use std::process::Command;
@@ -15,7 +15,7 @@ use kinboard_system_tests::{Device, DeviceBuilder, Household, TestServer};
 use kinboard_testkit::eventually;
 
 use super::*;
-use crate::test_bus::{in_child_on_private_bus, notification_daemon, notify_log};
+use kinboard_testkit::bus::{in_child_on_private_bus, notification_daemon, notify_log};
 
 const WAIT: Duration = Duration::from_secs(20);
 

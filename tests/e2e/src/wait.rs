@@ -1,29 +1,30 @@
 //! Waiting for a condition with a deadline instead of sleeping: the
-//! condition is polled every 100 ms and the last failure explains a
-//! timeout.
+//! workspace's one polling loop (`kinboard_testkit::within`), with the
+//! end-to-end tests' `anyhow` results — a check's error is "not yet,
+//! because…", and the last one explains a timeout.
 
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Result, bail};
+use anyhow::{Result, anyhow};
 
-/// Polls `check` until it returns `Ok(Some(value))`, an error other than
+/// Checks `check` until it returns `Ok(Some(value))`; an error other than
 /// "not yet" ends the wait only at the deadline, with its message.
 pub async fn until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> Result<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<Option<T>>>,
 {
-    let deadline = Instant::now() + timeout;
-    loop {
-        let last = match check().await {
-            Ok(Some(value)) => return Ok(value),
-            Ok(None) => "not yet".to_owned(),
-            Err(e) => format!("{e:#}"),
-        };
-        if Instant::now() >= deadline {
-            bail!("timed out after {timeout:?} waiting for {what} ({last})");
+    kinboard_testkit::within(what, timeout, || {
+        let answer = check();
+        async move {
+            match answer.await {
+                Ok(Some(value)) => Ok(value),
+                Ok(None) => Err("not yet".to_owned()),
+                Err(e) => Err(format!("{e:#}")),
+            }
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    })
+    .await
+    .map_err(|e| anyhow!("{e}"))
 }

@@ -4,16 +4,18 @@
 //!
 //! The scenario: the screen is paired with a one-time code a parent made
 //! (no password typed on it); it fills the screen; a parent action without
-//! the PIN is refused by the server, a wrong PIN is refused on the pad, the
-//! right one works; the server dies and comes back and the screen goes
+//! the PIN is refused by the server, a parent-only command is refused by
+//! the window's capability, a wrong PIN is refused on the pad, the right
+//! one works — adding stars, and cancelling a timer; the server dies and comes back and the screen goes
 //! live again by itself; started again as at login it is paired from the
-//! keyring; its web process is killed and the page comes back by itself. Screenshots (`kiosk.png`, `kiosk-after-crash.png`)
+//! keyring; its web process is killed and the page comes back by itself.
+//! Screenshots (`kiosk.png`, `kiosk-cancel-pin.png`, `kiosk-after-crash.png`)
 //! land in `artifacts/e2e/`.
 
 use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, ensure};
-use kinboard_e2e::app::{PIN, RECOVER, START, SYNC, Server, Window, artifacts, profile_env};
+use kinboard_e2e::app::{PIN, RECOVER, START, SYNC, Server, Window, artifacts, card, profile_env};
 use kinboard_e2e::process::{self, Guard};
 use kinboard_e2e::wait::until;
 use serde_json::{Value, json};
@@ -105,12 +107,28 @@ async fn scenario(
         )
         .await?;
     ensure!(
-        refused["code"].as_str().is_some_and(|c| c.contains("pin")),
+        refused["code"] == "pin_required",
         "adding stars without the PIN answered {refused}"
     );
     ensure!(
         parent.balance(&member).await? == before,
         "stars changed without the PIN"
+    );
+    // A parent-only command is not even the window's to call: its
+    // capability (every-screen) does not hold it.
+    let denied = s
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__TAURI__.core.invoke('create_kiosk_pairing', { name: 'Sneaky' }) \
+               .then(() => done('accepted'), (e) => done(String(e)));",
+            vec![],
+        )
+        .await?;
+    ensure!(
+        denied
+            .as_str()
+            .is_some_and(|e| e.to_lowercase().contains("not allowed")),
+        "a parent-only command on the kitchen screen answered {denied}"
     );
 
     // 4. On the screen: + asks for the PIN on a pad; a wrong one is refused
@@ -126,14 +144,14 @@ async fn scenario(
         })
         .await?;
     s.click_css("[data-testid=stars-reason-chip]").await?;
-    let type_pin = |pin: &'static str| async move {
+    let type_pin = |pin: &'static str, submit: &'static str| async move {
         for digit in pin.chars() {
             s.click_css(&format!("[data-testid=pin-digit][data-digit=\"{digit}\"]"))
                 .await?;
         }
-        s.click_css("[data-testid=stars-submit]").await
+        s.click_css(&format!("[data-testid={submit}]")).await
     };
-    type_pin("9999").await?;
+    type_pin("9999", "stars-submit").await?;
     let said = kiosk
         .wait("the wrong PIN refused", SYNC, || async {
             s.text_of("[data-testid=error-banner][data-scope=dialog]")
@@ -146,7 +164,7 @@ async fn scenario(
         parent.balance(&member).await? == before,
         "a wrong PIN changed stars"
     );
-    type_pin(PIN).await?;
+    type_pin(PIN, "stars-submit").await?;
     kiosk.wait_balance(&member, before + 1).await?;
     ensure!(parent.balance(&member).await? == before + 1);
     eprintln!("no PIN refused, wrong PIN refused, right PIN added a star");
@@ -175,6 +193,61 @@ async fn scenario(
     kiosk.wait_live(RECOVER).await?;
     kiosk.wait_timer_state(&timer, "running", SYNC).await?;
     eprintln!("server restarted: the kiosk is live again by itself");
+
+    // 6. Cancelling a timer needs the PIN too: without it the server
+    //    refuses; on the screen the card asks for it on the pad, a wrong one
+    //    is refused, and the right one cancels it here and at the server.
+    let refused = s
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__TAURI__.core.invoke('cancel_timer', { timerId: arguments[0] }) \
+               .then(() => done('accepted'), (e) => done(e));",
+            vec![Value::from(timer.as_str())],
+        )
+        .await?;
+    ensure!(
+        refused["code"] == "pin_required",
+        "cancelling without the PIN answered {refused}"
+    );
+    kiosk.wait_timer_state(&timer, "running", SYNC).await?;
+    s.click_css(&format!("{} [data-testid=timer-cancel]", card(&timer)))
+        .await?;
+    s.click_css(&format!(
+        "{} [data-testid=timer-cancel-confirm]",
+        card(&timer)
+    ))
+    .await?;
+    kiosk
+        .wait("the PIN pad for cancelling", SYNC, || async {
+            Ok(kiosk.visible("[data-testid=pin-pad]").await?.then_some(()))
+        })
+        .await?;
+    kiosk
+        .screenshot(&artifacts.join("kiosk-cancel-pin.png"))
+        .await?;
+    type_pin("9999", "pin-submit").await?;
+    let said = kiosk
+        .wait("the wrong PIN refused", SYNC, || async {
+            s.text_of("[data-testid=error-banner][data-scope=dialog]")
+                .await
+                .map(|t| t.filter(|t| !t.is_empty()))
+        })
+        .await?;
+    ensure!(said.contains("PIN"), "a wrong PIN says {said:?}");
+    ensure!(
+        kiosk.timer_state(&timer).await?.as_deref() == Some("running"),
+        "a wrong PIN cancelled the timer"
+    );
+    type_pin(PIN, "pin-submit").await?;
+    kiosk.wait_timer_gone(&timer).await?;
+    let board = parent.dashboard().await?;
+    ensure!(
+        !board["activeTimers"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["id"] == timer.as_str())),
+        "the server still has the timer: {board}"
+    );
+    eprintln!("cancelling: refused without the PIN and with a wrong one, done with the right one");
 
     kiosk.screenshot(&artifacts.join("kiosk.png")).await?;
     Ok(())

@@ -1,22 +1,22 @@
 //! A device: a `kinboard-core` [`Dashboard`] signed in to a household,
 //! reaching the server through its own [`FaultProxy`] (so one device's
 //! link can be cut while the others stay up), with a recording notifier.
-//! Also the comparison the tests converge on: [`normalized`] views.
+//! Also the comparison the tests converge on: each device's view and the
+//! server's own snapshot, read into the same picture by test code of its
+//! own ([`normalized`], [`TestServer::truth`]).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use kinboard_core::store::Store;
-use kinboard_core::view::ViewContext;
 use kinboard_core::{
     ApiClient, Clock, ConnectionStatus, Dashboard, DashboardOptions, DashboardView, MemoryStore,
-    Notifier, PusherConfig, RecordingNotifier, Role, Session, SystemClock, TimerExpired,
+    Notifier, PusherConfig, RecordingNotifier, Session, SystemClock, TimerExpired,
 };
 use kinboard_testkit::FaultProxy;
 use pusher_protocol::Backoff;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use crate::household::{Household, PASSWORD};
 use crate::server::TestServer;
@@ -190,76 +190,144 @@ impl Device {
     }
 }
 
-/// A view without what legitimately differs between devices (connection,
-/// sync time, clock offset, banner, role), and with chore completion
-/// times reduced to done / not done: the `chore:completed` event carries
-/// no time, so a device that learnt it from the event has its own estimate.
+/// What a screen shows that must be the same on every device and match
+/// the database: the family, each child's stars, the active timers in
+/// their order, the templates, and which chores are done today (and by
+/// whom). Built here, by the tests, from a device's view.
 pub fn normalized(view: &DashboardView) -> Value {
-    let mut v = serde_json::to_value(view).expect("view serialises");
-    for key in ["connection", "serverOffsetMs", "lastError", "role"] {
-        v[key] = Value::Null;
-    }
-    if let Some(chores) = v["chores"].as_array_mut() {
-        for c in chores {
-            c["completedAt"] = Value::Bool(!c["completedAt"].is_null());
-        }
-    }
-    v
+    let v = serde_json::to_value(view).expect("view serialises");
+    json!({
+        "revision": v["revision"],
+        "family": v["family"],
+        "members": v["members"],
+        "timers": v["timers"],
+        "templates": v["templates"],
+        "chores": v["chores"].as_array().map(|chores| chores.iter().map(|c| json!({
+            "id": c["id"],
+            "memberId": c["memberId"],
+            "label": c["label"],
+            "stars": c["stars"],
+            "done": !c["completedAt"].is_null(),
+            "completedBy": c["completedBy"],
+        })).collect::<Vec<_>>()),
+    })
+}
+
+/// 00:00 today in `time_zone`, as the family counts days.
+fn today_starts(time_zone: &str, now_ms: i64) -> i64 {
+    use chrono::TimeZone;
+    let tz: chrono_tz::Tz = time_zone.parse().expect("an IANA zone");
+    let today = tz
+        .timestamp_millis_opt(now_ms)
+        .single()
+        .expect("now")
+        .date_naive();
+    let midnight = today.and_hms_opt(0, 0, 0).expect("midnight");
+    tz.from_local_datetime(&midnight)
+        .earliest()
+        .expect("midnight exists")
+        .timestamp_millis()
+}
+
+/// The same picture read straight from the server's own JSON (its
+/// `GET /dashboard`, with its `serverTime`), by test code that shares
+/// nothing with the client under test.
+fn picture_from_snapshot(s: &Value) -> Value {
+    let now = s["serverTime"].as_i64().expect("serverTime");
+    let zone = s["family"]["timeZone"].as_str().expect("a time zone");
+    let today = today_starts(zone, now);
+    let weekly = |id: &Value| {
+        s["weeklyStars"]
+            .as_array()
+            .and_then(|w| w.iter().find(|w| w["memberId"] == *id))
+            .map_or(json!(0), |w| w["stars"].clone())
+    };
+    let mut timers: Vec<&Value> = s["activeTimers"]
+        .as_array()
+        .expect("timers")
+        .iter()
+        .collect();
+    timers.sort_by_key(|t| (t["startedAt"].as_i64(), t["id"].as_str().map(str::to_owned)));
+    json!({
+        "revision": s["revision"],
+        "family": {
+            "id": s["family"]["id"],
+            "name": s["family"]["name"],
+            "timeZone": s["family"]["timeZone"],
+        },
+        "members": s["members"].as_array().expect("members").iter().map(|m| json!({
+            "id": m["id"], "name": m["name"], "color": m["color"], "balance": m["balance"],
+            "weeklyStars": weekly(&m["id"]),
+        })).collect::<Vec<_>>(),
+        "timers": timers.iter().map(|t| json!({
+            "id": t["id"], "memberId": t["memberId"], "label": t["label"], "state": t["state"],
+            "endsAt": t["endsAt"], "remainingMs": t["remainingMs"], "durationMs": t["durationMs"],
+            "stars": t["stars"], "templateId": t["templateId"],
+        })).collect::<Vec<_>>(),
+        "templates": s["templates"].as_array().expect("templates").iter().map(|t| json!({
+            "id": t["id"], "label": t["label"],
+            "durationSeconds": t["durationMs"].as_i64().map(|ms| ms / 1000),
+            "stars": t["stars"],
+        })).collect::<Vec<_>>(),
+        "chores": s["chores"].as_array().expect("chores").iter().map(|c| {
+            let done = c["lastCompletedAt"].as_i64().is_some_and(|at| at >= today);
+            json!({
+                "id": c["id"], "memberId": c["memberId"], "label": c["title"], "stars": c["stars"],
+                "done": done,
+                "completedBy": if done { c["lastCompletedBy"].clone() } else { Value::Null },
+            })
+        }).collect::<Vec<_>>(),
+    })
 }
 
 impl TestServer {
-    /// The database's state of `household`, as a fresh snapshot shows it,
-    /// normalised like the devices' views.
+    /// The database's state of `household`: the server's own snapshot,
+    /// fetched and read by the tests themselves.
     pub async fn truth(&self, household: &Household) -> Value {
-        let api = ApiClient::new(&self.url()).expect("api");
-        api.set_token(Some(household.token.clone()));
-        let snapshot = api.dashboard(&household.family_id).await.expect("snapshot");
-        let mut store = Store::new();
-        store.apply_snapshot(snapshot);
-        let view = DashboardView::build(
-            &store,
-            ViewContext {
-                role: Role::Parent,
-                family: None,
-                connection: ConnectionStatus::Live,
-                last_synced_at: None,
-                server_offset_ms: 0,
-                last_error: None,
-                server_now_ms: SystemClock.now_ms() + api.server_offset_ms().unwrap_or(0),
-            },
+        let url = format!(
+            "{}/api/families/{}/dashboard",
+            self.url(),
+            household.family_id
         );
-        normalized(&view)
+        let snapshot: Value = reqwest::Client::new()
+            .get(url)
+            .bearer_auth(&household.token)
+            .send()
+            .await
+            .expect("the server answers")
+            .error_for_status()
+            .expect("a snapshot")
+            .json()
+            .await
+            .expect("JSON");
+        picture_from_snapshot(&snapshot)
     }
 
     /// Waits until every device shows exactly the database's state.
     pub async fn converged(&self, household: &Household, devices: &[&Device], timeout: Duration) {
-        let mut last = (Value::Null, Vec::new());
-        let result = tokio::time::timeout(timeout, async {
-            loop {
+        kinboard_testkit::eventually(
+            "every device to show the database's state",
+            timeout,
+            || async {
                 let truth = self.truth(household).await;
                 let views: Vec<Value> = devices.iter().map(|d| normalized(&d.view())).collect();
                 if views.iter().all(|v| *v == truth) && devices.iter().all(|d| d.is_live()) {
-                    return;
+                    return Ok(());
                 }
-                last = (truth, views);
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        })
-        .await;
-        if result.is_err() {
-            let (truth, views) = last;
-            let states: Vec<_> = devices
-                .iter()
-                .map(|d| d.view().connection.clone())
-                .collect();
-            panic!(
-                "devices did not converge within {timeout:?}\ntruth: {truth}\nviews: {}\nconnections: {states:?}",
-                views
+                let states: Vec<_> = devices
                     .iter()
-                    .map(Value::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
-        }
+                    .map(|d| d.view().connection.clone())
+                    .collect();
+                Err(format!(
+                    "\ntruth: {truth}\nviews: {}\nconnections: {states:?}",
+                    views
+                        .iter()
+                        .map(Value::to_string)
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                ))
+            },
+        )
+        .await;
     }
 }

@@ -84,7 +84,15 @@ impl TestRelay {
 
     /// Waits until the relay holds `n` sockets.
     pub async fn wait_for_connections(&self, n: usize) {
-        wait_until(|| self.relay.connection_count() == n, "connection count").await;
+        kinboard_testkit::eventually("the connection count", DEADLINE, || async {
+            let count = self.relay.connection_count();
+            if count == n {
+                Ok(())
+            } else {
+                Err(format!("{count} connections, want {n}"))
+            }
+        })
+        .await;
     }
 
     pub async fn api(
@@ -101,18 +109,6 @@ impl TestRelay {
         let body = json!({ "name": event, "channels": [channel], "data": data }).to_string();
         let (status, reply) = self.api("POST", "/apps/42/events", &[], &body).await;
         assert_eq!(status, 200, "{reply}");
-    }
-}
-
-/// Polls a condition until it holds, failing after [`DEADLINE`].
-pub async fn wait_until(mut condition: impl FnMut() -> bool, what: &str) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while !condition() {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
 

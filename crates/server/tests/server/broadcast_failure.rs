@@ -35,22 +35,15 @@ impl Captured {
 
     /// Waits (up to 10 s) until the log holds every one of `needles` in one line.
     async fn wait_for_line(&self, needles: &[&str]) -> String {
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(line) = self
-                .text()
-                .lines()
+        let what = format!("a log line with {needles:?}");
+        kinboard_testkit::eventually(&what, Duration::from_secs(10), || async {
+            let text = self.text();
+            text.lines()
                 .find(|l| needles.iter().all(|n| l.contains(n)))
-            {
-                return line.to_owned();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no log line with {needles:?} in:\n{}",
-                self.text()
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+                .map(str::to_owned)
+                .ok_or_else(|| format!("the log so far:\n{text}"))
+        })
+        .await
     }
 }
 

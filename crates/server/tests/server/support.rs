@@ -367,13 +367,15 @@ impl TestServer {
     /// Waits until `sql` counts `expected` (the server gets there on its
     /// own, e.g. from its scheduler), failing after [`WAIT`].
     pub async fn wait_for_count(&self, sql: &str, expected: i64) {
-        let waited = tokio::time::timeout(WAIT, async {
-            while self.count(sql).await != expected {
-                tokio::time::sleep(Duration::from_millis(20)).await;
+        kinboard_testkit::eventually(&format!("{sql} to count {expected}"), WAIT, || async {
+            let got = self.count(sql).await;
+            if got == expected {
+                Ok(())
+            } else {
+                Err(format!("counted {got}"))
             }
         })
         .await;
-        assert!(waited.is_ok(), "{sql} never counted {expected}");
     }
 
     /// A real subscriber to the family's channel, authorised with `token`

@@ -1,8 +1,11 @@
-// bridge.test.js — command names, argument shapes and error normalisation
-// against a fake `window.__TAURI__`.
+// bridge.test.js — the generated commands reach the shell by name with
+// their arguments by name, events arrive with their payloads, and every
+// rejection comes back as {code, message}; against a fake
+// `window.__TAURI__`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { COMMANDS, VIEW_EVENT, createBridge } from '../js/bridge.js';
+import { createBridge } from '../../ui/js/bridge.js';
+import { COMMANDS, EVENTS } from '../../ui/js/commands.js';
 
 function fakeWindow(reply = () => null) {
   const calls = [];
@@ -16,36 +19,41 @@ function fakeWindow(reply = () => null) {
   return { win, calls, listeners };
 }
 
-test('each action sends its command with camelCase arguments', async () => {
+// JSON drops what is undefined, as Tauri's IPC does.
+const sent = (calls) => calls.map(([cmd, args]) => [cmd, JSON.parse(JSON.stringify(args))]);
+
+test('each command is sent by its name with camelCase arguments', async () => {
   const { win, calls } = fakeWindow();
   const b = createBridge(win);
   await b.startTimerFromTemplate('m_1', 'tp_1');
-  await b.startTimer({ memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 });
+  await b.startTimer('m_1', 'Homework', 900, 2);
   await b.pauseTimer('t_1');
   await b.resumeTimer('t_1');
-  await b.extendTimer('t_1');
+  await b.extendTimer('t_1', 300);
   await b.cancelTimer('t_1');
+  await b.cancelTimer('t_1', '1234');
   await b.confirmTimer('t_1');
   await b.confirmTimer('t_1', '1234');
   await b.completeChore('c_1', 'm_1');
-  await b.addStars({ memberId: 'm_1', amount: 2, reason: 'Kindness' });
-  await b.removeStars({ memberId: 'm_1', amount: 1, reason: 'Rude', pin: '9999' });
-  await b.signIn({ serverUrl: 'http://h', email: 'e', password: 'p' });
-  await b.hostHousehold({ familyName: 'F', name: 'N', email: 'e', password: 'p' });
+  await b.addStars('m_1', 2, 'Kindness');
+  await b.removeStars('m_1', 1, 'Rude', '9999');
+  await b.signIn('http://h', 'e', 'p');
+  await b.hostHousehold('F', 'N', 'e', 'p');
   await b.signOut();
   await b.refresh();
   await b.heartbeat('dashboard');
   await b.createKioskPairing('Kitchen');
-  await b.pairKiosk({ serverUrl: 'http://h', code: 'ABCDE-FGHJK' });
+  await b.pairKiosk('http://h', 'ABCDE-FGHJK');
   await b.getView();
   await b.getSession();
-  assert.deepEqual(calls, [
+  assert.deepEqual(sent(calls), [
     ['start_timer_from_template', { memberId: 'm_1', templateId: 'tp_1' }],
     ['start_timer', { memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 }],
     ['pause_timer', { timerId: 't_1' }],
     ['resume_timer', { timerId: 't_1' }],
     ['extend_timer', { timerId: 't_1', seconds: 300 }],
     ['cancel_timer', { timerId: 't_1' }],
+    ['cancel_timer', { timerId: 't_1', pin: '1234' }],
     ['confirm_timer', { timerId: 't_1' }],
     ['confirm_timer', { timerId: 't_1', pin: '1234' }],
     ['complete_chore', { choreId: 'c_1', memberId: 'm_1' }],
@@ -61,31 +69,31 @@ test('each action sends its command with camelCase arguments', async () => {
     ['get_view', {}],
     ['get_session', {}],
   ]);
-  assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), [...COMMANDS].sort());
+  // Every command the core defines is reachable, and nothing else is sent.
+  assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), Object.keys(COMMANDS).sort());
 });
 
 test('views arrive through the dashboard event payload', async () => {
   const { win, listeners } = fakeWindow();
   const seen = [];
   const unlisten = await createBridge(win).onView((v) => seen.push(v));
-  assert.equal(VIEW_EVENT, 'dashboard');
-  listeners.dashboard({ payload: { revision: 7 } });
+  listeners[EVENTS.dashboard]({ payload: { revision: 7 } });
   assert.deepEqual(seen, [{ revision: 7 }]);
   unlisten();
-  assert.equal(listeners.dashboard, undefined);
+  assert.equal(listeners[EVENTS.dashboard], undefined);
 });
 
-test('rejections come back as {code, message}', async () => {
-  const win = { __TAURI__: { core: { invoke: () => Promise.reject('server said no') } } };
-  await assert.rejects(createBridge(win).pauseTimer('t'), { code: 'unknown', message: 'server said no' });
-  const win2 = { __TAURI__: { core: { invoke: () => Promise.reject({ code: 'Network', message: 'refused' }) } } };
-  await assert.rejects(createBridge(win2).refresh(), { code: 'network', message: 'refused' });
+test('rejections come back as {code, message}, codes untouched', async () => {
+  const win = { __TAURI__: { core: { invoke: () => Promise.reject('Command pause_timer not allowed by ACL') } } };
+  await assert.rejects(createBridge(win).pauseTimer('t'), { code: 'internal', message: 'Command pause_timer not allowed by ACL' });
+  const win2 = { __TAURI__: { core: { invoke: () => Promise.reject({ code: 'wrong_pin', message: 'wrong parent PIN' }) } } };
+  await assert.rejects(createBridge(win2).confirmTimer('t', '0000'), { code: 'wrong_pin', message: 'wrong parent PIN' });
 });
 
 test('without the shell every call fails with a clear code instead of throwing', async () => {
   const b = createBridge({});
   assert.equal(b.available, false);
-  await assert.rejects(b.getView(), { code: 'no_shell' });
+  await assert.rejects(b.getView(), { code: 'internal' });
   const unlisten = await b.onView(() => {});
   assert.equal(typeof unlisten, 'function');
 });
@@ -96,8 +104,8 @@ test('desktop status and notification failures arrive as their own events', asyn
   const got = [];
   await b.onDesktop((d) => got.push(['desktop', d]));
   await b.onActionError((e) => got.push(['error', e]));
-  listeners.desktop({ payload: { notifications: { state: 'available' } } });
-  listeners['action-error']({ payload: { code: 'network', message: 'down', command: 'extend_timer' } });
+  listeners[EVENTS.desktop]({ payload: { notifications: { state: 'available' } } });
+  listeners[EVENTS.actionError]({ payload: { code: 'network', message: 'down', command: 'extend_timer' } });
   assert.deepEqual(got, [
     ['desktop', { notifications: { state: 'available' } }],
     ['error', { code: 'network', message: 'down', command: 'extend_timer' }],

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import {
   describeCountdown, formatAgo, formatClock, formatCountdown, formatLastSynced,
   formatMinutes, formatStars, starsLabel,
-} from '../js/format.js';
+} from '../../ui/js/format.js';
 
 test('countdown formats zero, seconds, minutes and hours', () => {
   assert.equal(formatCountdown(0), '0:00');

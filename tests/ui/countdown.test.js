@@ -1,7 +1,7 @@
 // countdown.test.js — remaining time, progress and ordering with server offsets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { displayState, nextChangeIn, orderTimers, progress, remainingFraction, remainingMs, serverNow } from '../js/countdown.js';
+import { displayState, nextChangeIn, orderTimers, progress, remainingFraction, remainingMs, serverNow } from '../../ui/js/countdown.js';
 
 const NOW = 1_764_140_000_000;
 const running = (over = {}) => ({

@@ -3,17 +3,17 @@
 //! file), the settings file (the saved session, without its token) and the
 //! keyring service the token is stored under.
 
+use std::io;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
-use kinboard_core::SessionInfo;
+use crate::session::SessionInfo;
 
 /// The app's identifier (as in `tauri.conf.json`): the directory name under
 /// the XDG data and config directories, and the keyring service's prefix.
-pub(crate) const IDENTIFIER: &str = "org.kinboard.desktop";
+pub const IDENTIFIER: &str = "org.kinboard.desktop";
 
 #[derive(Debug, Clone)]
-pub(crate) struct Profile {
+pub struct Profile {
     name: String,
     data_dir: PathBuf,
     config_dir: PathBuf,
@@ -21,39 +21,38 @@ pub(crate) struct Profile {
 
 impl Profile {
     /// The profile `name` under the user's XDG directories, created if new.
-    pub(crate) fn open(name: &str) -> anyhow::Result<Self> {
-        let base = directories::BaseDirs::new().context("no home directory")?;
+    pub fn open(name: &str) -> io::Result<Self> {
+        let base = directories::BaseDirs::new()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotFound, "no home directory"))?;
         Self::open_in(name, base.data_dir(), base.config_dir())
     }
 
     /// The profile `name` under the given base directories.
-    pub(crate) fn open_in(
-        name: &str,
-        data_base: &Path,
-        config_base: &Path,
-    ) -> anyhow::Result<Self> {
+    pub fn open_in(name: &str, data_base: &Path, config_base: &Path) -> io::Result<Self> {
         let profile = Self {
             name: name.to_owned(),
             data_dir: data_base.join(IDENTIFIER).join("profiles").join(name),
             config_dir: config_base.join(IDENTIFIER).join("profiles").join(name),
         };
         for dir in [&profile.data_dir, &profile.config_dir] {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|e| {
+                io::Error::new(e.kind(), format!("creating {}: {e}", dir.display()))
+            })?;
         }
         Ok(profile)
     }
 
-    pub(crate) fn name(&self) -> &str {
+    pub fn name(&self) -> &str {
         &self.name
     }
 
     /// The keyring service this profile's tokens are stored under.
-    pub(crate) fn keyring_service(&self) -> String {
+    pub fn keyring_service(&self) -> String {
         format!("{IDENTIFIER}/{}", self.name)
     }
 
     /// The SQLite database of a server this profile hosts (or its demo).
-    pub(crate) fn database_url(&self, file: &str) -> String {
+    pub fn database_url(&self, file: &str) -> String {
         format!("sqlite://{}", self.data_dir.join(file).display())
     }
 
@@ -63,7 +62,7 @@ impl Profile {
 
     /// Where this profile hosts its household, when it set one up from the
     /// welcome screen (so the next start hosts it again).
-    pub(crate) fn load_hosting(&self) -> Option<std::net::SocketAddr> {
+    pub fn load_hosting(&self) -> Option<std::net::SocketAddr> {
         let text = std::fs::read_to_string(self.hosting_file()).ok()?;
         serde_json::from_str::<serde_json::Value>(&text)
             .ok()?
@@ -73,14 +72,15 @@ impl Profile {
             .ok()
     }
 
-    pub(crate) fn save_hosting(&self, bind: Option<std::net::SocketAddr>) -> anyhow::Result<()> {
+    pub fn save_hosting(&self, bind: Option<std::net::SocketAddr>) -> io::Result<()> {
         match bind {
             Some(bind) => std::fs::write(
                 self.hosting_file(),
-                serde_json::to_vec(&serde_json::json!({ "bind": bind.to_string() }))?,
+                serde_json::to_vec(&serde_json::json!({ "bind": bind.to_string() }))
+                    .map_err(io::Error::other)?,
             )?,
             None => match std::fs::remove_file(self.hosting_file()) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             },
         }
@@ -92,7 +92,7 @@ impl Profile {
     }
 
     /// The session saved by the last sign-in, if any and readable.
-    pub(crate) fn load_session(&self) -> Option<SessionInfo> {
+    pub fn load_session(&self) -> Option<SessionInfo> {
         let text = std::fs::read_to_string(self.session_file()).ok()?;
         match serde_json::from_str(&text) {
             Ok(info) => Some(info),
@@ -104,16 +104,19 @@ impl Profile {
     }
 
     /// Saves (or with `None`, forgets) the session to restore next time.
-    pub(crate) fn save_session(&self, info: Option<&SessionInfo>) -> anyhow::Result<()> {
+    pub fn save_session(&self, info: Option<&SessionInfo>) -> io::Result<()> {
         let path = self.session_file();
         match info {
             Some(info) => {
                 let tmp = path.with_extension("json.tmp");
-                std::fs::write(&tmp, serde_json::to_vec_pretty(info)?)?;
+                std::fs::write(
+                    &tmp,
+                    serde_json::to_vec_pretty(info).map_err(io::Error::other)?,
+                )?;
                 std::fs::rename(&tmp, &path)?;
             }
             None => match std::fs::remove_file(&path) {
-                Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
             },
         }
@@ -123,9 +126,8 @@ impl Profile {
 
 #[cfg(test)]
 mod tests {
-    use kinboard_core::SessionKind;
-
     use super::*;
+    use crate::session::SessionKind;
 
     #[test]
     fn profiles_are_apart_and_sessions_round_trip() {

@@ -1,17 +1,15 @@
 //! How the desktop services the app leans on — the notification server
-//! and the keyring — are doing, as the UI shows it: `get_session` carries
-//! it, and the `desktop` event brings every change. A service that is
+//! and the keyring — are doing, as the UI shows it: the session view
+//! carries it, and every change goes to the view sink. A service that is
 //! missing is reported in words, never a reason to fail.
 
 use serde::Serialize;
-
-/// The event that carries a changed [`DesktopStatus`] to the webview.
-pub(crate) const DESKTOP_EVENT: &str = "desktop";
+use utoipa::ToSchema;
 
 /// Whether one desktop service works.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(tag = "state", rename_all = "camelCase")]
-pub(crate) enum ServiceStatus {
+pub enum ServiceStatus {
     /// Not known yet (not probed).
     Unknown,
     Available,
@@ -23,11 +21,11 @@ pub(crate) enum ServiceStatus {
 }
 
 /// Every desktop service at once.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-pub(crate) struct DesktopStatus {
-    pub(crate) notifications: ServiceStatus,
-    pub(crate) keyring: ServiceStatus,
+pub struct DesktopStatus {
+    pub notifications: ServiceStatus,
+    pub keyring: ServiceStatus,
 }
 
 impl Default for DesktopStatus {

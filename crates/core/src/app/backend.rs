@@ -1,0 +1,277 @@
+//! What the [`Supervisor`](super::Supervisor) needs of a household server,
+//! as a trait: signing in or up, creating a family, claiming a pairing
+//! code, signing out, and connecting a live dashboard ([`Board`]).
+//! [`HttpBackend`] is the real one (the REST API and a Pusher connection);
+//! the supervisor's tests give it a scripted one, so every lifecycle path
+//! runs on paused time without a network.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use kinboard_api::Pairing;
+use tokio::sync::watch;
+
+use crate::api::ApiClient;
+use crate::dashboard::{Dashboard, DashboardOptions};
+use crate::error::CoreError;
+use crate::notify::Notifier;
+use crate::session::{SessionInfo, SessionKind};
+use crate::view::DashboardView;
+
+/// A boxed future, so the traits here stay object-safe.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A session: what it is (fine in a settings file) and its token (only
+/// ever in the credential store).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub info: SessionInfo,
+    pub token: String,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credentials")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A live dashboard the supervisor forwards and stops.
+pub trait Board: Clone + Send + Sync + 'static {
+    /// The view, as a `watch`: a new value on every change.
+    fn views(&self) -> watch::Receiver<Arc<DashboardView>>;
+    /// Stops syncing and closes the connection.
+    fn shutdown(&self);
+}
+
+impl Board for Dashboard {
+    fn views(&self) -> watch::Receiver<Arc<DashboardView>> {
+        self.view()
+    }
+
+    fn shutdown(&self) {
+        Dashboard::shutdown(self);
+    }
+}
+
+/// A household server, as the app's lifecycle uses it.
+pub trait Backend: Send + Sync + 'static {
+    type Board: Board;
+
+    fn sign_in<'a>(
+        &'a self,
+        server: &'a str,
+        email: &'a str,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
+
+    /// Creates an account, signed in.
+    fn sign_up<'a>(
+        &'a self,
+        server: &'a str,
+        email: &'a str,
+        password: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
+
+    fn create_family<'a>(
+        &'a self,
+        session: &'a Credentials,
+        name: &'a str,
+        time_zone: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), CoreError>>;
+
+    /// Trades a pairing code for a kitchen screen's session.
+    fn claim_pairing<'a>(
+        &'a self,
+        server: &'a str,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
+
+    /// A kitchen screen's session in `parent`'s first family, made by the
+    /// parent (the demo's kitchen screen).
+    fn kiosk_for<'a>(
+        &'a self,
+        parent: &'a Credentials,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
+
+    /// Revokes the session at the server (a kitchen screen's token is
+    /// left for a parent to revoke).
+    fn sign_out<'a>(&'a self, session: &'a Credentials) -> BoxFuture<'a, Result<(), CoreError>>;
+
+    /// Connects the session's live dashboard; fails when the server
+    /// cannot be reached, and from then on reconnects by itself.
+    fn connect<'a>(
+        &'a self,
+        session: &'a Credentials,
+        notifier: Arc<dyn Notifier>,
+    ) -> BoxFuture<'a, Result<Self::Board, CoreError>>;
+
+    /// A one-time code that pairs a kitchen screen with `board`'s family.
+    fn create_pairing<'a>(
+        &'a self,
+        board: &'a Self::Board,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Pairing, CoreError>>;
+}
+
+/// The real household server: its REST API and its family channel.
+#[derive(Debug, Clone, Default)]
+pub struct HttpBackend {
+    /// How dashboards connect (the notifier is the supervisor's).
+    pub options: DashboardOptions,
+}
+
+fn credentials(api: &ApiClient, account: String, kind: SessionKind, token: String) -> Credentials {
+    Credentials {
+        info: SessionInfo {
+            server_url: api.base_url().to_owned(),
+            account,
+            kind,
+        },
+        token,
+    }
+}
+
+fn client(session: &Credentials) -> Result<ApiClient, CoreError> {
+    let api = ApiClient::new(&session.info.server_url)?;
+    api.set_token(Some(session.token.clone()));
+    Ok(api)
+}
+
+impl Backend for HttpBackend {
+    type Board = Dashboard;
+
+    fn sign_in<'a>(
+        &'a self,
+        server: &'a str,
+        email: &'a str,
+        password: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            let api = ApiClient::new(server)?;
+            let reply = api.sign_in(email, password).await?;
+            Ok(credentials(
+                &api,
+                reply.user.email,
+                SessionKind::User,
+                reply.token,
+            ))
+        })
+    }
+
+    fn sign_up<'a>(
+        &'a self,
+        server: &'a str,
+        email: &'a str,
+        password: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            let api = ApiClient::new(server)?;
+            let reply = api.sign_up(email, password, name).await?;
+            Ok(credentials(
+                &api,
+                reply.user.email,
+                SessionKind::User,
+                reply.token,
+            ))
+        })
+    }
+
+    fn create_family<'a>(
+        &'a self,
+        session: &'a Credentials,
+        name: &'a str,
+        time_zone: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), CoreError>> {
+        Box::pin(async move {
+            client(session)?.create_family(name, time_zone).await?;
+            Ok(())
+        })
+    }
+
+    fn claim_pairing<'a>(
+        &'a self,
+        server: &'a str,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            let api = ApiClient::new(server)?;
+            let claimed = api.claim_kiosk_pairing(code).await?;
+            Ok(credentials(
+                &api,
+                claimed.kiosk.name,
+                SessionKind::Kiosk,
+                claimed.token,
+            ))
+        })
+    }
+
+    fn kiosk_for<'a>(
+        &'a self,
+        parent: &'a Credentials,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            let api = client(parent)?;
+            let family = api
+                .me()
+                .await?
+                .families
+                .into_iter()
+                .next()
+                .ok_or(CoreError::NoFamily)?;
+            let token = api.create_kiosk(&family.id, name).await?;
+            Ok(credentials(
+                &api,
+                name.to_owned(),
+                SessionKind::Kiosk,
+                token,
+            ))
+        })
+    }
+
+    fn sign_out<'a>(&'a self, session: &'a Credentials) -> BoxFuture<'a, Result<(), CoreError>> {
+        Box::pin(async move {
+            match session.info.kind {
+                SessionKind::User => match client(session)?.sign_out().await {
+                    // Already expired or revoked: signed out either way.
+                    Err(e) if e.is_unauthorized() => Ok(()),
+                    other => other,
+                },
+                SessionKind::Kiosk => Ok(()),
+            }
+        })
+    }
+
+    fn connect<'a>(
+        &'a self,
+        session: &'a Credentials,
+        notifier: Arc<dyn Notifier>,
+    ) -> BoxFuture<'a, Result<Dashboard, CoreError>> {
+        Box::pin(async move {
+            let options = DashboardOptions {
+                notifier,
+                ..self.options.clone()
+            };
+            Dashboard::connect(client(session)?, options).await
+        })
+    }
+
+    fn create_pairing<'a>(
+        &'a self,
+        board: &'a Dashboard,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Pairing, CoreError>> {
+        Box::pin(async move {
+            board
+                .api()
+                .create_kiosk_pairing(board.family_id(), name)
+                .await
+        })
+    }
+}

@@ -1,0 +1,749 @@
+//! Every lifecycle path of the [`Supervisor`] on paused tokio time, with a
+//! scripted household server, host, keyring and sink: sign-in, sign-up
+//! (hosting a household), restoring a saved session, the keyring failing
+//! (at start, on save, on read), pairing, the demo, the background
+//! reconnect with its growing pauses, and views forwarded to the sink.
+
+use std::collections::VecDeque;
+use std::sync::Mutex as StdMutex;
+
+use kinboard_api::{ErrorCode, Pairing, Role};
+use tokio::time::Instant;
+
+use super::*;
+use crate::session::SessionInfo;
+
+// ------------------------------------------------------------- fakes
+
+/// A board whose view the test moves.
+#[derive(Debug, Clone)]
+struct FakeBoard {
+    view: watch::Sender<Arc<DashboardView>>,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl FakeBoard {
+    fn new(revision: i64) -> Self {
+        let mut view = DashboardView::empty(Role::Parent);
+        view.revision = revision;
+        Self {
+            view: watch::channel(Arc::new(view)).0,
+            stopped: Arc::default(),
+        }
+    }
+
+    fn advance(&self, revision: i64) {
+        self.view
+            .send_modify(|v| Arc::make_mut(v).revision = revision);
+    }
+
+    fn stopped(&self) -> bool {
+        self.stopped.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Board for FakeBoard {
+    fn views(&self) -> watch::Receiver<Arc<DashboardView>> {
+        self.view.subscribe()
+    }
+
+    fn shutdown(&self) {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A household server that answers as scripted and records what it was asked.
+#[derive(Default)]
+struct FakeServer {
+    /// Answers to `connect`, in order; when empty, a new board.
+    connects: StdMutex<VecDeque<Result<FakeBoard, CoreError>>>,
+    /// When each `connect` came (virtual time).
+    connected_at: StdMutex<Vec<Instant>>,
+    boards: StdMutex<Vec<FakeBoard>>,
+    calls: StdMutex<Vec<String>>,
+    /// What sign-in answers (a token, or this error).
+    sign_in_error: StdMutex<Option<CoreError>>,
+}
+
+impl FakeServer {
+    fn call(&self, what: String) {
+        self.calls.lock().unwrap().push(what);
+    }
+
+    fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap().clone()
+    }
+
+    fn script_connects(&self, answers: impl IntoIterator<Item = Result<FakeBoard, CoreError>>) {
+        self.connects.lock().unwrap().extend(answers);
+    }
+
+    fn last_board(&self) -> FakeBoard {
+        self.boards
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("a board")
+    }
+}
+
+fn user(server: &str, email: &str, token: &str) -> Credentials {
+    Credentials {
+        info: SessionInfo {
+            server_url: normalize_base_url(server).unwrap(),
+            account: email.to_owned(),
+            kind: SessionKind::User,
+        },
+        token: token.to_owned(),
+    }
+}
+
+impl Backend for Arc<FakeServer> {
+    type Board = FakeBoard;
+
+    fn sign_in<'a>(
+        &'a self,
+        server: &'a str,
+        email: &'a str,
+        _password: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            self.call(format!("sign_in {server} {email}"));
+            match self.sign_in_error.lock().unwrap().clone() {
+                Some(e) => Err(e),
+                None => Ok(user(server, email, "kbs_signed_in")),
+            }
+        })
+    }
+
+    fn sign_up<'a>(
+        &'a self,
+        server: &'a str,
+        email: &'a str,
+        _password: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            self.call(format!("sign_up {server} {email} {name}"));
+            Ok(user(server, email, "kbs_signed_up"))
+        })
+    }
+
+    fn create_family<'a>(
+        &'a self,
+        session: &'a Credentials,
+        name: &'a str,
+        _time_zone: Option<&'a str>,
+    ) -> BoxFuture<'a, Result<(), CoreError>> {
+        Box::pin(async move {
+            self.call(format!("create_family {} {name}", session.token));
+            Ok(())
+        })
+    }
+
+    fn claim_pairing<'a>(
+        &'a self,
+        server: &'a str,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            self.call(format!("claim {server} {code}"));
+            if code != "ABCDE-FGHJK" {
+                return Err(CoreError::Api {
+                    status: 404,
+                    code: ErrorCode::NotFound,
+                    message: "pairing code not found".into(),
+                });
+            }
+            Ok(Credentials {
+                info: SessionInfo {
+                    server_url: normalize_base_url(server)?,
+                    account: "Kitchen".into(),
+                    kind: SessionKind::Kiosk,
+                },
+                token: "kbk_paired".into(),
+            })
+        })
+    }
+
+    fn kiosk_for<'a>(
+        &'a self,
+        parent: &'a Credentials,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
+        Box::pin(async move {
+            self.call(format!("kiosk_for {} {name}", parent.token));
+            Ok(Credentials {
+                info: SessionInfo {
+                    server_url: parent.info.server_url.clone(),
+                    account: name.to_owned(),
+                    kind: SessionKind::Kiosk,
+                },
+                token: "kbk_demo".into(),
+            })
+        })
+    }
+
+    fn sign_out<'a>(&'a self, session: &'a Credentials) -> BoxFuture<'a, Result<(), CoreError>> {
+        Box::pin(async move {
+            self.call(format!("sign_out {}", session.token));
+            Ok(())
+        })
+    }
+
+    fn connect<'a>(
+        &'a self,
+        session: &'a Credentials,
+        _notifier: Arc<dyn Notifier>,
+    ) -> BoxFuture<'a, Result<FakeBoard, CoreError>> {
+        Box::pin(async move {
+            self.call(format!("connect {}", session.token));
+            self.connected_at.lock().unwrap().push(Instant::now());
+            let answer = self
+                .connects
+                .lock()
+                .unwrap()
+                .pop_front()
+                .unwrap_or_else(|| Ok(FakeBoard::new(1)));
+            if let Ok(board) = &answer {
+                self.boards.lock().unwrap().push(board.clone());
+            }
+            answer
+        })
+    }
+
+    fn create_pairing<'a>(
+        &'a self,
+        _board: &'a FakeBoard,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<Pairing, CoreError>> {
+        Box::pin(async move {
+            Ok(Pairing {
+                code: "ABCDE-FGHJK".into(),
+                name: name.to_owned(),
+                expires_at: 600_000,
+            })
+        })
+    }
+}
+
+struct FakeHosted {
+    addr: SocketAddr,
+    demo: bool,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl HostedServer for FakeHosted {
+    fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    fn demo(&self) -> Option<DemoLogin> {
+        self.demo.then(|| DemoLogin {
+            family_id: "fam_demo".into(),
+            email: "ana@demo.kinboard".into(),
+            password: "kinboard-demo".into(),
+            pin: "1234".into(),
+        })
+    }
+
+    fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
+        self.stopped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        Box::pin(async {})
+    }
+}
+
+#[derive(Default)]
+struct FakeHost {
+    started: StdMutex<Vec<(SocketAddr, String, bool)>>,
+    refuse: StdMutex<Option<String>>,
+    stopped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl HouseholdHost for FakeHost {
+    fn start(
+        &self,
+        bind: SocketAddr,
+        database_url: String,
+        demo: bool,
+    ) -> BoxFuture<'static, Result<Box<dyn HostedServer>, String>> {
+        self.started
+            .lock()
+            .unwrap()
+            .push((bind, database_url, demo));
+        let result = match self.refuse.lock().unwrap().clone() {
+            Some(why) => Err(why),
+            None => {
+                let mut addr = bind;
+                if addr.port() == 0 {
+                    addr.set_port(43_210);
+                }
+                Ok(Box::new(FakeHosted {
+                    addr,
+                    demo,
+                    stopped: self.stopped.clone(),
+                }) as Box<dyn HostedServer>)
+            }
+        };
+        Box::pin(async move { result })
+    }
+}
+
+/// A credential store that refuses everything, like a locked keyring.
+struct LockedStore;
+
+impl CredentialStore for LockedStore {
+    fn get(&self, _: &str) -> Result<Option<String>, CoreError> {
+        Err(CoreError::Credentials("the collection is locked".into()))
+    }
+    fn set(&self, _: &str, _: &str) -> Result<(), CoreError> {
+        Err(CoreError::Credentials("the collection is locked".into()))
+    }
+    fn delete(&self, _: &str) -> Result<(), CoreError> {
+        Err(CoreError::Credentials("the collection is locked".into()))
+    }
+}
+
+/// Hands out one store, as the platform keyring would.
+struct FakeKeyring {
+    store: Arc<dyn CredentialStore>,
+    status: ServiceStatus,
+}
+
+impl Keyring for FakeKeyring {
+    fn open(
+        &self,
+        _service: String,
+    ) -> BoxFuture<'static, (Arc<dyn CredentialStore>, ServiceStatus)> {
+        let answer = (self.store.clone(), self.status.clone());
+        Box::pin(async move { answer })
+    }
+}
+
+#[derive(Default)]
+struct RecordingSink {
+    /// The revision of each view, `None` for "no dashboard".
+    views: StdMutex<Vec<Option<i64>>>,
+    desktop: StdMutex<Vec<DesktopStatus>>,
+}
+
+impl ViewSink for RecordingSink {
+    fn view(&self, view: Option<&Arc<DashboardView>>) {
+        self.views.lock().unwrap().push(view.map(|v| v.revision));
+    }
+
+    fn desktop(&self, status: &DesktopStatus) {
+        self.desktop.lock().unwrap().push(status.clone());
+    }
+}
+
+struct World {
+    _dir: tempfile::TempDir,
+    profile: Profile,
+    server: Arc<FakeServer>,
+    host: Arc<FakeHost>,
+    sink: Arc<RecordingSink>,
+    store: Arc<dyn CredentialStore>,
+}
+
+impl World {
+    fn new() -> Self {
+        Self::with_store(Arc::new(MemoryStore::new()))
+    }
+
+    fn with_store(store: Arc<dyn CredentialStore>) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = Profile::open_in("test", dir.path(), dir.path()).unwrap();
+        Self {
+            _dir: dir,
+            profile,
+            server: Arc::default(),
+            host: Arc::default(),
+            sink: Arc::default(),
+            store,
+        }
+    }
+
+    fn supervisor(&self, mode: Mode, kiosk: bool) -> Arc<Supervisor<Arc<FakeServer>>> {
+        Supervisor::new(Setup {
+            profile: self.profile.clone(),
+            mode,
+            kiosk,
+            backend: self.server.clone(),
+            host: self.host.clone(),
+            keyring: Arc::new(FakeKeyring {
+                store: self.store.clone(),
+                status: ServiceStatus::Available,
+            }),
+            sink: self.sink.clone(),
+            notifier: Arc::new(crate::notify::NoNotifier),
+        })
+    }
+
+    /// The revisions of the views shown, after the first clearing.
+    fn views(&self) -> Vec<i64> {
+        self.sink
+            .views
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .copied()
+            .collect()
+    }
+
+    fn last_view(&self) -> Option<Option<i64>> {
+        self.sink.views.lock().unwrap().last().copied()
+    }
+
+    fn token(&self, info: &SessionInfo) -> Option<String> {
+        self.store.get(&info.credential_key()).unwrap()
+    }
+}
+
+fn client(server: Option<&str>) -> Mode {
+    Mode::Client {
+        server: server.map(str::to_owned),
+    }
+}
+
+/// Lets the supervisor's tasks run to where they wait.
+async fn settle() {
+    for _ in 0..20 {
+        tokio::task::yield_now().await;
+    }
+}
+
+// ------------------------------------------------------------- tests
+
+#[tokio::test(start_paused = true)]
+async fn signing_in_keeps_the_token_saves_the_session_and_forwards_views() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    assert!(!sup.session_view().await.signed_in);
+    assert!(matches!(sup.board().await, Err(CoreError::NotSignedIn)));
+
+    sup.sign_in(Some("http://10.0.0.2:8080"), " ana@x.org ", "pw")
+        .await
+        .unwrap();
+    let info = w.profile.load_session().expect("the session is saved");
+    assert_eq!(
+        (info.server_url.as_str(), info.account.as_str()),
+        ("http://10.0.0.2:8080", "ana@x.org")
+    );
+    assert_eq!(w.token(&info).as_deref(), Some("kbs_signed_in"));
+    let view = sup.session_view().await;
+    assert!(view.signed_in && !view.kiosk);
+    assert_eq!(view.email.as_deref(), Some("ana@x.org"));
+
+    let board = sup.board().await.unwrap();
+    settle().await;
+    board.advance(2);
+    board.advance(3);
+    settle().await;
+    assert_eq!(w.views(), [1, 3], "the first view, then the latest");
+    assert_eq!(w.last_view(), Some(Some(3)));
+
+    // A wrong password is the caller's error, and keeps nothing.
+    *w.server.sign_in_error.lock().unwrap() = Some(CoreError::Api {
+        status: 401,
+        code: ErrorCode::InvalidCredentials,
+        message: "wrong email or password".into(),
+    });
+    let err = sup
+        .sign_in(Some("http://10.0.0.2:8080"), "ben@x.org", "nope")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidCredentials);
+    assert_eq!(w.profile.load_session().unwrap().account, "ana@x.org");
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_an_address_sign_in_asks_for_one_unless_this_computer_hosts() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    let err = sup.sign_in(None, "ana@x.org", "pw").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidAddress);
+    assert!(w.server.calls().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn hosting_a_household_starts_the_server_signs_up_and_hosts_again_next_start() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    sup.host_household(" The Parkers ", " Ana ", "ana@x.org", "pw-long-enough")
+        .await
+        .unwrap();
+    let started = w.host.started.lock().unwrap().clone();
+    assert_eq!(started.len(), 1);
+    assert_eq!(started[0].0, default_host_bind());
+    assert!(
+        started[0].1.ends_with("household.sqlite3"),
+        "{}",
+        started[0].1
+    );
+    assert_eq!(
+        w.server.calls(),
+        [
+            "sign_up http://127.0.0.1:8080 ana@x.org Ana",
+            "create_family kbs_signed_up The Parkers",
+            "connect kbs_signed_up",
+        ]
+    );
+    assert_eq!(w.profile.load_hosting(), Some(default_host_bind()));
+    sup.shutdown().await;
+    assert!(w.host.stopped.load(std::sync::atomic::Ordering::SeqCst));
+
+    // The next start hosts it again and restores the parent's session.
+    let again = w.supervisor(client(None), false);
+    again.start().await;
+    assert_eq!(w.host.started.lock().unwrap().len(), 2);
+    assert!(again.session_view().await.signed_in);
+    assert!(again.board().await.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_household_that_cannot_be_hosted_says_so() {
+    let w = World::new();
+    *w.host.refuse.lock().unwrap() = Some("address in use".into());
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    let err = sup
+        .host_household("Parkers", "Ana", "ana@x.org", "pw-long-enough")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::HostFailed);
+    assert!(err.to_string().contains("address in use"), "{err}");
+    assert!(w.server.calls().is_empty());
+    assert_eq!(w.profile.load_hosting(), None, "nothing remembered");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_saved_session_is_restored_only_for_its_server_and_with_its_token() {
+    let w = World::new();
+    let saved = user("http://10.0.0.2:8080", "ana@x.org", "kbs_saved");
+    w.profile.save_session(Some(&saved.info)).unwrap();
+    // No token for it: signed out, nothing asked of the server.
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    assert!(!sup.session_view().await.signed_in);
+    assert!(w.server.calls().is_empty());
+
+    w.store
+        .set(&saved.info.credential_key(), &saved.token)
+        .unwrap();
+    // Started for another server: not this session.
+    let other = w.supervisor(client(Some("http://10.0.0.9:8080")), false);
+    other.start().await;
+    assert!(!other.session_view().await.signed_in);
+    assert!(w.server.calls().is_empty());
+
+    let sup = w.supervisor(client(Some("10.0.0.2:8080/")), false);
+    sup.start().await;
+    assert!(sup.session_view().await.signed_in);
+    assert_eq!(w.server.calls(), ["connect kbs_saved"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unreachable_server_is_tried_again_with_growing_pauses() {
+    let w = World::new();
+    let saved = user("http://10.0.0.2:8080", "ana@x.org", "kbs_saved");
+    w.profile.save_session(Some(&saved.info)).unwrap();
+    w.store
+        .set(&saved.info.credential_key(), &saved.token)
+        .unwrap();
+    let away = || Err(CoreError::Network("connection refused".into()));
+    w.server
+        .script_connects([away(), away(), away(), away(), Ok(FakeBoard::new(7))]);
+    let sup = w.supervisor(client(None), false);
+    let t0 = Instant::now();
+    sup.start().await;
+    // Signed in, but without a board yet: commands say the server is away.
+    assert!(sup.session_view().await.signed_in);
+    let err = sup.board().await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Network);
+
+    tokio::time::sleep(Duration::from_secs(20)).await;
+    let at: Vec<u64> = w
+        .server
+        .connected_at
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|t| t.duration_since(t0).as_secs())
+        .collect();
+    // Start-up's try, then 1, 2, 4 and 8 s later.
+    assert_eq!(at, [0, 1, 3, 7, 15]);
+    assert!(sup.board().await.is_ok());
+    settle().await;
+    assert_eq!(w.views(), [7], "the board's views are forwarded");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_refused_while_reconnecting_is_forgotten() {
+    let w = World::new();
+    let saved = user("http://10.0.0.2:8080", "ana@x.org", "kbs_revoked");
+    w.profile.save_session(Some(&saved.info)).unwrap();
+    w.store
+        .set(&saved.info.credential_key(), &saved.token)
+        .unwrap();
+    w.server.script_connects([
+        Err(CoreError::Timeout),
+        Err(CoreError::Api {
+            status: 401,
+            code: ErrorCode::Unauthorized,
+            message: "a valid bearer token is required".into(),
+        }),
+    ]);
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(!sup.session_view().await.signed_in);
+    assert_eq!(w.profile.load_session(), None);
+    assert_eq!(w.token(&saved.info), None);
+    tokio::time::sleep(Duration::from_secs(120)).await;
+    assert_eq!(
+        w.server.connected_at.lock().unwrap().len(),
+        2,
+        "no more tries after a refusal"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_keyring_that_refuses_the_token_falls_back_to_memory_and_says_so() {
+    let w = World::with_store(Arc::new(LockedStore));
+    let saved = user("http://10.0.0.2:8080", "ana@x.org", "kbs_saved");
+    w.profile.save_session(Some(&saved.info)).unwrap();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    // The saved session could not be read: signed out, and the reason shown.
+    assert!(!sup.session_view().await.signed_in);
+    let status = sup.session_view().await.desktop.keyring;
+    let ServiceStatus::Unavailable { reason } = status else {
+        panic!("{status:?}");
+    };
+    assert!(reason.contains("locked"), "{reason}");
+    assert!(
+        w.sink
+            .desktop
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|d| matches!(d.keyring, ServiceStatus::Unavailable { .. })),
+        "the sink heard of it"
+    );
+    // Signing in works, with the token kept in memory.
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+        .await
+        .unwrap();
+    assert!(sup.board().await.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_keyring_that_fails_on_save_falls_back_without_signing_in_twice() {
+    // The keyring opened fine at start, then refuses to store.
+    let w = World::with_store(Arc::new(LockedStore));
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+        .await
+        .unwrap();
+    assert_eq!(
+        w.server.calls(),
+        [
+            "sign_in http://10.0.0.2:8080 ana@x.org",
+            "connect kbs_signed_in"
+        ]
+    );
+    assert!(matches!(
+        sup.session_view().await.desktop.keyring,
+        ServiceStatus::Unavailable { .. }
+    ));
+}
+
+#[tokio::test(start_paused = true)]
+async fn pairing_makes_this_screen_a_kitchen_screen() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    let err = sup
+        .pair_kiosk("http://10.0.0.2:8080", "WRONG-CODE")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert!(!sup.session_view().await.signed_in);
+
+    sup.pair_kiosk(" http://10.0.0.2:8080 ", " ABCDE-FGHJK ")
+        .await
+        .unwrap();
+    let view = sup.session_view().await;
+    assert!(view.signed_in && view.kiosk);
+    assert_eq!(view.email, None, "a kitchen screen has no account");
+    let info = w.profile.load_session().unwrap();
+    assert_eq!(info.kind, SessionKind::Kiosk);
+    assert_eq!(w.token(&info).as_deref(), Some("kbk_paired"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_demo_hosts_its_family_and_signs_in_keeping_the_token_in_memory() {
+    let w = World::with_store(Arc::new(LockedStore));
+    let sup = w.supervisor(
+        Mode::Demo {
+            bind: "127.0.0.1:0".parse().unwrap(),
+        },
+        true,
+    );
+    sup.start().await;
+    assert!(w.host.started.lock().unwrap()[0].2, "with the demo family");
+    assert_eq!(
+        w.server.calls(),
+        [
+            "sign_in http://127.0.0.1:43210 ana@demo.kinboard",
+            "kiosk_for kbs_signed_in Demo kitchen screen",
+            "connect kbk_demo",
+        ]
+    );
+    let view = sup.session_view().await;
+    assert!(view.signed_in && view.kiosk);
+    assert_eq!(view.mode, ModeKind::Demo);
+    assert_eq!(view.desktop.keyring, ServiceStatus::NotUsed);
+}
+
+#[tokio::test(start_paused = true)]
+async fn signing_out_stops_the_board_and_forgets_the_session_here_and_there() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+        .await
+        .unwrap();
+    let info = w.profile.load_session().unwrap();
+    let board = w.server.last_board();
+    sup.sign_out().await.unwrap();
+    assert!(board.stopped());
+    assert!(!sup.session_view().await.signed_in);
+    assert_eq!(w.profile.load_session(), None);
+    assert_eq!(w.token(&info), None);
+    assert_eq!(w.server.calls().last().unwrap(), "sign_out kbs_signed_in");
+    assert_eq!(w.last_view(), Some(None), "nothing is shown any more");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pairing_code_names_the_address_the_other_screens_use() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+        .await
+        .unwrap();
+    let pairing = sup.create_kiosk_pairing(" Kitchen ").await.unwrap();
+    assert_eq!(pairing.code, "ABCDE-FGHJK");
+    assert_eq!(pairing.name, "Kitchen");
+    assert_eq!(pairing.server_url, "http://10.0.0.2:8080");
+}

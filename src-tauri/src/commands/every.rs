@@ -1,0 +1,207 @@
+//! The commands every screen may call, a kitchen screen's included: the
+//! dashboard and its actions, refreshing, pairing this screen, signing
+//! out. The server still decides what a kitchen screen's token may do (a
+//! parent PIN for confirmations, cancellations and stars).
+//!
+//! Each `#[tauri::command]` here is the one definition of its command:
+//! `build.rs` reads this file for the handler list and the permission
+//! set `every-screen`, and the page's bindings (`ui/js/commands.js`) are
+//! generated from it.
+
+use std::sync::Arc;
+
+use kinboard_core::app::SessionView;
+use kinboard_core::{CoreError, DashboardView};
+use tauri::State;
+
+use super::Desktop;
+use crate::kiosk::Heartbeat;
+
+/// The dashboard as it is now (later ones arrive as `dashboard` events).
+#[tauri::command]
+pub(crate) async fn get_view(desktop: State<'_, Desktop>) -> Result<DashboardView, CoreError> {
+    Ok((*desktop.board().await?.current()).clone())
+}
+
+/// Who is signed in here, in which mode, and how the desktop services are.
+#[tauri::command]
+pub(crate) async fn get_session(desktop: State<'_, Desktop>) -> Result<SessionView, CoreError> {
+    Ok(desktop.supervisor.session_view().await)
+}
+
+/// Signs out here and at the server (a kitchen screen forgets its token;
+/// a parent revokes it).
+#[tauri::command]
+pub(crate) async fn sign_out(desktop: State<'_, Desktop>) -> Result<(), CoreError> {
+    desktop.supervisor.sign_out().await
+}
+
+/// Starts a timer for a child from a template.
+#[tauri::command]
+pub(crate) async fn start_timer_from_template(
+    desktop: State<'_, Desktop>,
+    member_id: String,
+    template_id: String,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board
+        .start_timer_from_template(&member_id, &template_id)
+        .await
+        .map(drop)
+}
+
+/// Starts a one-off timer for a child.
+#[tauri::command]
+pub(crate) async fn start_timer(
+    desktop: State<'_, Desktop>,
+    member_id: String,
+    label: String,
+    duration_seconds: i64,
+    stars: Option<i64>,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board
+        .start_timer(&member_id, &label, duration_seconds, stars.unwrap_or(0))
+        .await
+        .map(drop)
+}
+
+/// Pauses a running timer.
+#[tauri::command]
+pub(crate) async fn pause_timer(
+    desktop: State<'_, Desktop>,
+    timer_id: String,
+) -> Result<(), CoreError> {
+    desktop
+        .board()
+        .await?
+        .pause_timer(&timer_id)
+        .await
+        .map(drop)
+}
+
+/// Resumes a paused timer.
+#[tauri::command]
+pub(crate) async fn resume_timer(
+    desktop: State<'_, Desktop>,
+    timer_id: String,
+) -> Result<(), CoreError> {
+    desktop
+        .board()
+        .await?
+        .resume_timer(&timer_id)
+        .await
+        .map(drop)
+}
+
+/// Adds time (5 minutes unless `seconds` says otherwise); a timer that
+/// ran out starts again.
+#[tauri::command]
+pub(crate) async fn extend_timer(
+    desktop: State<'_, Desktop>,
+    timer_id: String,
+    seconds: Option<i64>,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board
+        .extend_timer(&timer_id, seconds.unwrap_or(super::EXTEND_SECONDS))
+        .await
+        .map(drop)
+}
+
+/// Cancels a timer (a kitchen screen sends the parent PIN).
+#[tauri::command]
+pub(crate) async fn cancel_timer(
+    desktop: State<'_, Desktop>,
+    timer_id: String,
+    pin: Option<String>,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board
+        .cancel_timer(&timer_id, pin.as_deref())
+        .await
+        .map(drop)
+}
+
+/// Confirms a timer and awards its stars (a kitchen screen sends the
+/// parent PIN).
+#[tauri::command]
+pub(crate) async fn confirm_timer(
+    desktop: State<'_, Desktop>,
+    timer_id: String,
+    pin: Option<String>,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board
+        .confirm_timer(&timer_id, pin.as_deref())
+        .await
+        .map(drop)
+}
+
+/// Marks a chore done by a child and awards its stars.
+#[tauri::command]
+pub(crate) async fn complete_chore(
+    desktop: State<'_, Desktop>,
+    chore_id: String,
+    member_id: String,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board.complete_chore(&chore_id, &member_id).await
+}
+
+/// Gives a child stars (a kitchen screen sends the parent PIN).
+#[tauri::command]
+pub(crate) async fn add_stars(
+    desktop: State<'_, Desktop>,
+    member_id: String,
+    amount: i64,
+    reason: Option<String>,
+    pin: Option<String>,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    let reason = reason.unwrap_or_default();
+    board
+        .add_stars(&member_id, amount, &reason, pin.as_deref())
+        .await
+}
+
+/// Takes stars from a child (a kitchen screen sends the parent PIN).
+#[tauri::command]
+pub(crate) async fn remove_stars(
+    desktop: State<'_, Desktop>,
+    member_id: String,
+    amount: i64,
+    reason: Option<String>,
+    pin: Option<String>,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    let reason = reason.unwrap_or_default();
+    board
+        .remove_stars(&member_id, amount, &reason, pin.as_deref())
+        .await
+}
+
+/// Reloads everything (reconnecting at once if the connection is down);
+/// resolves when the reload is applied.
+#[tauri::command]
+pub(crate) async fn refresh(desktop: State<'_, Desktop>) -> Result<(), CoreError> {
+    desktop.board().await?.refresh().await
+}
+
+/// The page is alive and shows `screen` (every few seconds, on a kitchen
+/// screen): the watchdog reloads a page that stops saying so.
+#[tauri::command]
+pub(crate) fn heartbeat(heartbeat: State<'_, Arc<Heartbeat>>, screen: Option<String>) {
+    heartbeat.beat_on(screen.as_deref().unwrap_or("unknown"));
+}
+
+/// Pairs this screen as a kitchen screen with the code a parent's window
+/// shows.
+#[tauri::command]
+pub(crate) async fn pair_kiosk(
+    desktop: State<'_, Desktop>,
+    server_url: String,
+    code: String,
+) -> Result<(), CoreError> {
+    desktop.supervisor.pair_kiosk(&server_url, &code).await
+}

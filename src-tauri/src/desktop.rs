@@ -1,0 +1,94 @@
+//! The desktop's side of the app's lifecycle: where the core's views and
+//! statuses go ([`WebviewSink`]: events to the page), and the expiry
+//! alarms — following the notification server's status, and carrying out
+//! what the person chooses on an alarm through the core.
+
+use std::sync::Arc;
+
+use kinboard_core::app::{DesktopStatus, HttpBackend, Supervisor, ViewSink};
+use kinboard_core::{CoreError, DashboardView};
+use tauri::{AppHandle, Emitter};
+use tokio::sync::{mpsc, watch};
+
+use crate::commands::{ACTION_ERROR_EVENT, ActionError, DESKTOP_EVENT, VIEW_EVENT};
+use crate::notifier::{Choice, DesktopNotifier};
+
+/// Emits every view and status change to the page, and keeps the latest
+/// view for the tray and the alarms.
+pub(crate) struct WebviewSink {
+    pub(crate) app: AppHandle,
+    pub(crate) views: watch::Sender<Option<Arc<DashboardView>>>,
+}
+
+impl ViewSink for WebviewSink {
+    fn view(&self, view: Option<&Arc<DashboardView>>) {
+        if let Some(view) = view
+            && let Err(e) = self.app.emit(VIEW_EVENT, &**view)
+        {
+            tracing::warn!(error = %e, "could not emit the dashboard");
+        }
+        self.views.send_replace(view.cloned());
+    }
+
+    fn desktop(&self, status: &DesktopStatus) {
+        if let Err(e) = self.app.emit(DESKTOP_EVENT, status) {
+            tracing::warn!(error = %e, "could not emit the desktop status");
+        }
+    }
+}
+
+/// Keeps the notification server's status in the supervisor's desktop
+/// status.
+pub(crate) async fn follow_notifications(
+    supervisor: Arc<Supervisor<HttpBackend>>,
+    notifier: DesktopNotifier,
+) {
+    let mut status = notifier.status();
+    notifier.probe().await;
+    loop {
+        let now = status.borrow_and_update().clone();
+        supervisor.update_desktop(|d| d.notifications = now);
+        if status.changed().await.is_err() {
+            return;
+        }
+    }
+}
+
+/// What the person chose on an alarm, done through the core; a failure is
+/// shown in the window like any other.
+pub(crate) async fn carry_out_choices(
+    app: AppHandle,
+    supervisor: Arc<Supervisor<HttpBackend>>,
+    mut choices: mpsc::UnboundedReceiver<Choice>,
+) {
+    while let Some(choice) = choices.recv().await {
+        if choice == Choice::Show {
+            crate::window::show(&app);
+            continue;
+        }
+        let done = match supervisor.board().await {
+            Ok(board) => crate::notifier::carry_out(&board, &choice).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = done {
+            report(&app, &choice, &e);
+        }
+    }
+}
+
+fn report(app: &AppHandle, choice: &Choice, e: &CoreError) {
+    tracing::warn!(?choice, error = %e, "notification action failed");
+    crate::window::show(app);
+    let command = match choice {
+        Choice::Confirm { .. } => "confirm_timer",
+        _ => "extend_timer",
+    };
+    let failure = ActionError {
+        code: e.code(),
+        message: e.to_string(),
+        command: command.to_owned(),
+    };
+    if let Err(e) = app.emit(ACTION_ERROR_EVENT, failure) {
+        tracing::warn!(error = %e, "could not emit the action's failure");
+    }
+}

@@ -1,0 +1,235 @@
+// app.test.js — the page's controller (ui/js/app.js) on a real DOM: it
+// boots from the session and the view, turns clicks and forms into
+// commands with the right arguments, asks a kitchen screen for the parent
+// PIN before confirming or cancelling, keeps the native dialog in step
+// (Escape, the backdrop), and shows failures as sentences where they
+// happened.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { byTestId, isVisible, mount } from './page.js';
+import { startApp } from '../../ui/js/app.js';
+
+const NOW = Date.now();
+const MIN = 60_000;
+
+function view(over = {}) {
+  return {
+    revision: 3,
+    role: 'parent',
+    family: { id: 'f_1', name: 'The Parkers', timeZone: 'UTC' },
+    members: [{ id: 'm_1', name: 'Ada', color: '#e4572e', balance: 4, weeklyStars: 2 }],
+    timers: [
+      { id: 't_run', memberId: 'm_1', label: 'Homework', state: 'running', endsAt: NOW + 10 * MIN, remainingMs: null, durationMs: 25 * MIN, stars: 2, templateId: null },
+      { id: 't_exp', memberId: 'm_1', label: 'Piano', state: 'expired', endsAt: NOW - MIN, remainingMs: null, durationMs: 15 * MIN, stars: 3, templateId: null },
+    ],
+    templates: [{ id: 'tp_1', label: 'Reading', durationSeconds: 1200, stars: 1 }],
+    chores: [{ id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, completedAt: null, completedBy: null }],
+    connection: { state: 'live', lastSyncedAt: NOW },
+    serverOffsetMs: 0,
+    lastError: null,
+    ...over,
+  };
+}
+
+/** A bridge that records every command and answers as told. */
+function fakeBridge({ session, view: initial, fail = {} }) {
+  const calls = [];
+  const handlers = {};
+  const answer = (name, args, value) => {
+    calls.push([name, ...args]);
+    const failure = typeof fail[name] === 'function' ? fail[name](...args) : fail[name];
+    return failure ? Promise.reject(failure) : Promise.resolve(value);
+  };
+  const command = (name, value) => (...args) => answer(name, args, typeof value === 'function' ? value() : value);
+  const bridge = {
+    available: true,
+    calls,
+    emitView: (v) => handlers.view(v),
+    session,
+    getSession: command('getSession', () => bridge.session),
+    getView: command('getView', () => initial),
+    onView: (cb) => { handlers.view = cb; return Promise.resolve(() => {}); },
+    onDesktop: () => Promise.resolve(() => {}),
+    onActionError: () => Promise.resolve(() => {}),
+    heartbeat: () => Promise.resolve(),
+  };
+  for (const name of ['signIn', 'signOut', 'hostHousehold', 'pairKiosk', 'startTimerFromTemplate', 'startTimer', 'pauseTimer',
+    'resumeTimer', 'extendTimer', 'cancelTimer', 'confirmTimer', 'completeChore', 'addStars', 'removeStars', 'refresh',
+    'createKioskPairing']) {
+    bridge[name] = command(name, undefined);
+  }
+  return bridge;
+}
+
+const signedIn = { signedIn: true, serverUrl: 'http://h', email: 'a@b', mode: 'client', kiosk: false, desktop: null };
+
+/** Lets every pending promise and zero-delay timer run. */
+async function settle() {
+  for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 0));
+}
+
+async function boot(options) {
+  const { window, doc, root } = mount();
+  const bridge = fakeBridge(options);
+  const app = startApp({ win: window, doc, root, bridge });
+  await settle();
+  const find = (id, extra = '') => root.querySelector(`[data-testid="${id}"]${extra}`);
+  const click = async (el) => {
+    assert.ok(el, 'the element is there');
+    el.click();
+    await settle();
+  };
+  return { window, doc, root, bridge, app, find, click, done: () => app.stop() };
+}
+
+const commands = (bridge) => bridge.calls.filter(([name]) => !['getSession', 'getView'].includes(name));
+
+test('it boots from the session and the view, then follows view events', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  assert.ok(isVisible(page.find('dashboard')));
+  assert.equal(page.find('family-name').textContent, 'The Parkers');
+  assert.equal(byTestId(page.root, 'timer-card').length, 2);
+  page.bridge.emitView(view({ revision: 4, timers: [] }));
+  page.app.paint();
+  assert.equal(byTestId(page.root, 'timer-card').length, 0);
+  assert.ok(isVisible(page.find('timers-empty')));
+  // An older view from a late get_view never replaces a newer event.
+  assert.equal(page.app.state.view.revision, 4);
+});
+
+test('card buttons send their commands with the timer’s id', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('timer-pause', '[data-timer-id="t_run"]'));
+  await page.click(page.find('timer-extend', '[data-timer-id="t_run"]'));
+  await page.click(page.find('timer-confirm', '[data-timer-id="t_exp"]'));
+  await page.click(page.find('template-start'));
+  await page.click(page.find('chore-done'));
+  assert.deepEqual(commands(page.bridge), [
+    ['pauseTimer', 't_run'],
+    ['extendTimer', 't_run', 300],
+    ['confirmTimer', 't_exp'],
+    ['startTimerFromTemplate', 'm_1', 'tp_1'],
+    ['completeChore', 'c_1', 'm_1'],
+  ]);
+});
+
+test('a parent cancels after a second tap, without a PIN', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('timer-cancel', '[data-timer-id="t_run"]'));
+  assert.ok(isVisible(page.find('timer-cancel-confirm', '[data-timer-id="t_run"]')));
+  assert.deepEqual(commands(page.bridge), [], 'nothing sent on the first tap');
+  await page.click(page.find('timer-cancel-confirm', '[data-timer-id="t_run"]'));
+  assert.deepEqual(commands(page.bridge), [['cancelTimer', 't_run']]);
+});
+
+async function typePin(page, digits) {
+  for (const d of digits) await page.click(page.find('pin-digit', `[data-digit="${d}"]`));
+}
+
+test('a kitchen screen cancels a timer only with the parent PIN', async (t) => {
+  const kiosk = { ...signedIn, kiosk: true, email: null };
+  const page = await boot({
+    session: kiosk,
+    view: view({ role: 'kiosk' }),
+    fail: { cancelTimer: (_, pin) => (pin === '2468' ? null : { code: 'wrong_pin', message: 'wrong parent PIN' }) },
+  });
+  t.after(page.done);
+  await page.click(page.find('timer-cancel', '[data-timer-id="t_run"]'));
+  await page.click(page.find('timer-cancel-confirm', '[data-timer-id="t_run"]'));
+  const dialog = page.find('pin-dialog');
+  assert.ok(dialog.open, 'the PIN dialog is open (showModal)');
+  assert.match(dialog.textContent, /Cancel Ada’s Homework/);
+  assert.deepEqual(commands(page.bridge), [], 'nothing is sent before the PIN');
+  assert.ok(page.find('pin-submit').hasAttribute('disabled'), 'too short to send');
+  await typePin(page, '1111');
+  await page.click(page.find('pin-submit'));
+  assert.deepEqual(commands(page.bridge), [['cancelTimer', 't_run', '1111']]);
+  assert.match(page.find('error-banner', '[data-scope="dialog"]').textContent, /PIN is not right/);
+  assert.equal(page.find('pin-display').textContent, '○○○○', 'typed again from scratch');
+  await typePin(page, '2468');
+  await page.click(page.find('pin-submit'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['cancelTimer', 't_run', '2468']);
+  assert.equal(page.app.state.ui.dialog, null, 'closed once it worked');
+  assert.ok(!dialog.open);
+});
+
+test('a kitchen screen confirms with the PIN; Escape and the backdrop close the dialog', async (t) => {
+  const page = await boot({ session: { ...signedIn, kiosk: true }, view: view({ role: 'kiosk' }) });
+  t.after(page.done);
+  await page.click(page.find('timer-confirm', '[data-timer-id="t_exp"]'));
+  let dialog = page.find('pin-dialog');
+  assert.ok(dialog.open);
+  // Escape: the browser fires `cancel` on the dialog.
+  dialog.dispatchEvent(new page.window.Event('cancel', { cancelable: true }));
+  await settle();
+  assert.ok(!dialog.open);
+  assert.equal(page.app.state.ui.dialog, null);
+  await page.click(page.find('timer-confirm', '[data-timer-id="t_exp"]'));
+  dialog = page.find('pin-dialog');
+  await page.click(dialog);
+  assert.ok(!dialog.open, 'a click on the backdrop closes it');
+  await page.click(page.find('timer-confirm', '[data-timer-id="t_exp"]'));
+  await typePin(page, '1234');
+  await page.click(page.find('pin-submit'));
+  assert.deepEqual(commands(page.bridge), [['confirmTimer', 't_exp', '1234']]);
+});
+
+test('stars: a reason and an amount, then the command with them', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('stars-add'));
+  assert.ok(page.find('stars-dialog').open);
+  assert.ok(page.find('stars-submit').hasAttribute('disabled'), 'a reason first');
+  await page.click(page.find('stars-amount-inc'));
+  await page.click(page.find('stars-reason-chip', '[data-reason="Kindness"]'));
+  assert.equal(page.find('stars-submit').textContent, 'Add 2 stars');
+  await page.click(page.find('stars-submit'));
+  assert.deepEqual(commands(page.bridge), [['addStars', 'm_1', 2, 'Kindness', undefined]]);
+});
+
+test('a failed action shows its sentence in its card, and a live view clears a network one', async (t) => {
+  const page = await boot({
+    session: signedIn,
+    view: view(),
+    fail: { pauseTimer: { code: 'network', message: 'connection refused' } },
+  });
+  t.after(page.done);
+  await page.click(page.find('timer-pause', '[data-timer-id="t_run"]'));
+  const banner = page.find('error-banner', '[data-scope="timer:t_run"]');
+  assert.equal(banner.textContent, "Couldn't pause: the server is unreachable. Trying again…");
+  assert.ok(isVisible(banner));
+  page.bridge.emitView(view({ revision: 4, connection: { state: 'reconnecting', lastSyncedAt: NOW } }));
+  page.bridge.emitView(view({ revision: 5 }));
+  page.app.paint();
+  assert.ok(!isVisible(page.find('error-banner', '[data-scope="timer:t_run"]')));
+});
+
+test('signing in sends the form, then loads the session and the board', async (t) => {
+  const page = await boot({ session: { signedIn: false, serverUrl: null, email: null, mode: 'client', kiosk: false, desktop: null }, view: view() });
+  t.after(page.done);
+  assert.ok(isVisible(page.find('signin-form')));
+  page.find('signin-server').value = '192.168.1.20:8080';
+  page.find('signin-email').value = ' ana@x.org ';
+  page.find('signin-password').value = 'correct horse';
+  page.bridge.session = signedIn;
+  page.find('signin-form').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
+  await settle();
+  assert.deepEqual(commands(page.bridge), [['signIn', 'http://192.168.1.20:8080', 'ana@x.org', 'correct horse']]);
+  assert.equal(page.find('signin-password'), null, 'the welcome is gone');
+  assert.ok(isVisible(page.find('dashboard')));
+});
+
+test('a kitchen screen is only ever paired, never signed in', async (t) => {
+  const page = await boot({ session: { signedIn: false, serverUrl: null, email: null, mode: 'client', kiosk: true, desktop: null }, view: view() });
+  t.after(page.done);
+  assert.equal(page.find('signin-form'), null);
+  assert.ok(isVisible(page.find('pair-form')));
+  page.find('pair-server').value = 'http://h:8080';
+  page.find('pair-code-input').value = 'abcde-fghjk';
+  page.find('pair-form').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
+  await settle();
+  assert.deepEqual(commands(page.bridge), [['pairKiosk', 'http://h:8080', 'abcde-fghjk']]);
+});
