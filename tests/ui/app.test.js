@@ -54,10 +54,12 @@ function fakeBridge({ session, view: initial, fail = {} }) {
     heartbeat: () => Promise.resolve(),
   };
   for (const name of ['signIn', 'signOut', 'hostHousehold', 'pairKiosk', 'startTimerFromTemplate', 'startTimer', 'pauseTimer',
-    'resumeTimer', 'extendTimer', 'cancelTimer', 'confirmTimer', 'completeChore', 'addStars', 'removeStars', 'refresh',
-    'createKioskPairing']) {
+    'resumeTimer', 'extendTimer', 'cancelTimer', 'confirmTimer', 'completeChore', 'addStars', 'removeStars', 'refresh']) {
     bridge[name] = command(name, undefined);
   }
+  bridge.createKioskPairing = command('createKioskPairing', () => ({
+    code: 'ABCDE-FGHJK', name: 'Kitchen', expiresAt: NOW + 10 * MIN, serverUrl: 'http://192.168.1.20:8080',
+  }));
   return bridge;
 }
 
@@ -232,4 +234,38 @@ test('a kitchen screen is only ever paired, never signed in', async (t) => {
   page.find('pair-form').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
   await settle();
   assert.deepEqual(commands(page.bridge), [['pairKiosk', 'http://h:8080', 'abcde-fghjk']]);
+});
+
+test('pairing a screen: a name, then the code, the address, and Done where the button was', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('pair-open'));
+  assert.ok(page.find('pair-dialog').open);
+  const input = page.find('pair-name');
+  input.value = 'Hall';
+  input.dispatchEvent(new page.window.Event('input', { bubbles: true }));
+  await settle();
+  const button = page.find('pair-create');
+  assert.equal(button.textContent, 'Make a code');
+  await page.click(button);
+  assert.deepEqual(commands(page.bridge), [['createKioskPairing', 'Hall']]);
+  assert.equal(page.find('pair-code').textContent, 'ABCDE-FGHJK');
+  assert.match(page.find('pair-server-url').textContent, /192\.168\.1\.20:8080/);
+  assert.equal(page.find('dialog-cancel'), null, 'nothing to cancel once made');
+  assert.equal(page.find('pair-create'), button, 'the same button, now Done, keeps focus');
+  assert.equal(button.textContent, 'Done');
+  await page.click(button);
+  assert.ok(!page.find('pair-dialog'), 'closed');
+});
+
+test('a dialog the browser closes by itself is closed in the page too', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('stars-add'));
+  const dialog = page.find('stars-dialog');
+  dialog.close();
+  await settle();
+  assert.equal(page.app.state.ui.dialog, null);
+  page.app.paint();
+  assert.ok(!dialog.open, 'not opened again by the next render');
 });

@@ -9,8 +9,18 @@ test('there are words for every error code and for no code nothing sends', () =>
   assert.deepEqual([...KNOWN_CODES].sort(), [...ERROR_CODES].sort());
 });
 
-test('every command has a verb for its sentence', () => {
-  assert.deepEqual([...KNOWN_ACTIONS].sort(), Object.keys(COMMANDS).sort());
+test('every verb belongs to a command there is', () => {
+  for (const action of KNOWN_ACTIONS) assert.ok(Object.hasOwn(COMMANDS, action), action);
+});
+
+test('a lockout says how long to wait when the server says', () => {
+  assert.equal(
+    errorSentence({ code: 'too_many_attempts', message: 'x', retryAfter: 42 }, 'confirm_timer'),
+    "Couldn't confirm the timer: too many wrong tries. Wait 42 seconds, then try again.",
+  );
+  assert.match(errorSentence({ code: 'too_many_attempts', message: 'x' }, 'add_stars'), /Wait a minute, then/);
+  assert.deepEqual(normalizeError({ code: 'too_many_attempts', message: 'm', retryAfter: 5 }),
+    { code: 'too_many_attempts', message: 'm', retryAfter: 5 });
 });
 
 test('every code reads as a sentence that never shows the code', () => {

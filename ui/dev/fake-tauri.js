@@ -44,6 +44,9 @@ const handlers = {
     view = { ...view, family: { ...view.family, name: familyName } };
   },
   sign_out: () => { session = { ...session, signedIn: false }; },
+  pair_kiosk: ({ serverUrl }) => { session = { ...session, signedIn: true, serverUrl, email: null, kiosk: true }; },
+  create_kiosk_pairing: ({ name }) => ({ code: 'ABCDE-FGHJK', name, expiresAt: now() + 600_000, serverUrl: 'http://192.168.1.20:8080' }),
+  heartbeat: () => {},
   refresh: () => {},
   pause_timer: ({ timerId }) => { const t = timer(timerId); t.remainingMs = Math.max(0, t.endsAt - now()); t.endsAt = null; t.state = 'paused'; },
   resume_timer: ({ timerId }) => { const t = timer(timerId); t.endsAt = now() + t.remainingMs; t.remainingMs = null; t.state = 'running'; },

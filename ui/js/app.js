@@ -1,10 +1,10 @@
 // app.js — the entry point: holds the page's state (session, latest
 // DashboardView, local UI state such as pending buttons, errors and open
-// dialogs), turns clicks and form submits into bridge calls, and re-renders.
-// Countdowns tick locally, waking only when a shown second or minute
-// changes (renderTick touches only the clock, the connection chip and the
-// timer cards); nothing here polls the core.
-// It owns no markup (render.js) and no command names (bridge.js).
+// dialogs), turns clicks and form submits into the bridge's commands, and
+// re-renders. Countdowns tick locally, waking only when a shown second or
+// minute changes (a render patches only what moved); nothing here polls
+// the core. It owns no markup (render.js) and does not call Tauri
+// (bridge.js); it names commands only to say which one failed.
 
 import { createBridge } from './bridge.js';
 import { nextChangeIn } from './countdown.js';
@@ -458,6 +458,11 @@ export function startApp({
     if (e.target.localName !== 'dialog') return;
     e.preventDefault();
     if (!state.ui.pending.has('dialog')) { closeDialog(); paint(); }
+  }, true);
+  // Closed by the browser all the same (a second Escape may force it): the
+  // page follows, so the next render does not open it again.
+  root.addEventListener('close', (e) => {
+    if (e.target.localName === 'dialog' && state.ui.dialog) { closeDialog(); paint(); }
   }, true);
 
   doc.addEventListener('keydown', (e) => {

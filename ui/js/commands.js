@@ -63,7 +63,7 @@
 
 /**
  * Why something failed.
- * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'insufficient_stars'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'invalid_address'|'credentials'|'host_failed'} ErrorCode
+ * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'invalid_address'|'host_failed'} ErrorCode
  */
 
 /**
@@ -166,6 +166,7 @@ export const ERROR_CODES = Object.freeze([
   'bad_request',
   'invalid',
   'conflict',
+  'email_taken',
   'insufficient_stars',
   'idempotency_key_reused',
   'unsupported_media_type',
@@ -177,7 +178,6 @@ export const ERROR_CODES = Object.freeze([
   'not_signed_in',
   'no_family',
   'invalid_address',
-  'credentials',
   'host_failed',
 ]);
 

@@ -40,12 +40,13 @@ const REASONS = {
   pin_required: 'a parent PIN is needed.',
   wrong_pin: 'that PIN is not right. Try again.',
   no_pin_set: 'no parent PIN is set yet. A parent can set one from their own screen.',
-  too_many_attempts: 'too many wrong tries. Wait a minute, then try again.',
+  too_many_attempts: (_, err) => `too many wrong tries. ${waitFor(err.retryAfter)}, then try again.`,
   not_found: 'it no longer exists. The board has been brought up to date.',
   method_not_allowed: UPDATE,
   bad_request: UPDATE,
   invalid: (message) => tidy(message) || 'something entered is not right.',
   conflict: 'it changed on another screen. The board has been brought up to date.',
+  email_taken: 'an account with this email exists already. Sign in with it instead.',
   insufficient_stars: 'there are not enough stars to remove.',
   idempotency_key_reused: 'the app repeated a request by mistake. Please try again.',
   unsupported_media_type: UPDATE,
@@ -57,7 +58,6 @@ const REASONS = {
   not_signed_in: SIGNED_OUT,
   no_family: 'this account belongs to no family yet.',
   invalid_address: 'that is not a server address. Use one like http://192.168.1.20:8080.',
-  credentials: 'the keyring did not answer. You stay signed in until Kinboard closes.',
   host_failed: (message) => {
     const why = String(message || '').replace(/^this computer could not host the household:\s*/i, '');
     return `this computer could not host the household${why ? ` (${why})` : ''}. Is another Kinboard already hosting on this port?`;
@@ -79,7 +79,9 @@ const COMMAND_REASONS = {
  *  `internal`. */
 export function normalizeError(raw) {
   if (raw && typeof raw === 'object' && typeof raw.code === 'string') {
-    return { code: raw.code, message: typeof raw.message === 'string' ? raw.message : '' };
+    const err = { code: raw.code, message: typeof raw.message === 'string' ? raw.message : '' };
+    if (Number.isFinite(raw.retryAfter)) err.retryAfter = raw.retryAfter;
+    return err;
   }
   if (raw instanceof Error) return { code: 'internal', message: raw.message || '' };
   return { code: 'internal', message: raw == null ? '' : String(raw) };
@@ -96,7 +98,15 @@ export function errorSentence(raw, action) {
 
 function reason(err) {
   const known = Object.hasOwn(REASONS, err.code) ? REASONS[err.code] : REASONS.internal;
-  return typeof known === 'function' ? known(err.message) : known;
+  return typeof known === 'function' ? known(err.message, err) : known;
+}
+
+/** "Wait a minute" / "Wait 20 seconds", from a Retry-After in seconds. */
+function waitFor(seconds) {
+  if (!Number.isFinite(seconds) || seconds <= 0) return 'Wait a minute';
+  if (seconds < 60) return `Wait ${Math.ceil(seconds)} second${Math.ceil(seconds) === 1 ? '' : 's'}`;
+  const minutes = Math.ceil(seconds / 60);
+  return minutes === 1 ? 'Wait a minute' : `Wait ${minutes} minutes`;
 }
 
 /** Makes a core message fit after "Couldn't pause: ": lower-case first letter
@@ -113,5 +123,6 @@ export function actionPhrase(action) {
   return ACTIONS[action] || 'do that';
 }
 
-/** The commands this page has a verb for (a test holds it to COMMANDS). */
+/** The commands this page has a verb for (a test checks they all exist; a
+ *  new command without one reads "Couldn't do that"). */
 export const KNOWN_ACTIONS = Object.freeze(Object.keys(ACTIONS));

@@ -623,8 +623,11 @@ function DialogContents(d, model, pin) {
         main),
       pin && PinPad(d)),
     ErrorSlot('dialog', model.ui?.errors?.dialog),
+    // Keyed: when Cancel goes (the code is made), Done stays the node it was.
     h('div', { class: 'dialog-actions' },
-      cancel && h('button', { type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', 'data-action': 'dialog-cancel' }, 'Cancel'),
-      submit),
+      cancel && h('button', { key: 'cancel', type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', 'data-action': 'dialog-cancel' },
+        // "Cancel" beside "Cancel it" would read as the same thing.
+        d.action === 'cancel' ? 'Keep it' : 'Cancel'),
+      { ...submit, props: { ...submit.props, key: 'submit' } }),
   ];
 }

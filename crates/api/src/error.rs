@@ -43,8 +43,10 @@ pub enum ErrorCode {
     /// A field's value is not acceptable; the message says which and why (422).
     Invalid,
     /// The request contradicts the current state, e.g. pausing a timer
-    /// that has run out, or an email already taken (409).
+    /// that has run out (409).
     Conflict,
+    /// An account with this email exists already (409).
+    EmailTaken,
     /// Removing these stars would take the balance below zero (409).
     InsufficientStars,
     /// This `Idempotency-Key` was sent before with a different request (422).
@@ -70,8 +72,6 @@ pub enum ErrorCode {
     NoFamily,
     /// A server address that is not `http(s)://host[:port]`.
     InvalidAddress,
-    /// The platform's credential store (the keyring) failed.
-    Credentials,
     /// This computer could not host the household server (its port is
     /// taken, say).
     HostFailed,
@@ -99,6 +99,7 @@ impl ErrorCode {
             Self::BadRequest => "bad_request",
             Self::Invalid => "invalid",
             Self::Conflict => "conflict",
+            Self::EmailTaken => "email_taken",
             Self::InsufficientStars => "insufficient_stars",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -110,7 +111,6 @@ impl ErrorCode {
             Self::NotSignedIn => "not_signed_in",
             Self::NoFamily => "no_family",
             Self::InvalidAddress => "invalid_address",
-            Self::Credentials => "credentials",
             Self::HostFailed => "host_failed",
         }
     }
@@ -126,7 +126,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::BadRequest => 400,
             Self::Invalid | Self::IdempotencyKeyReused => 422,
-            Self::Conflict | Self::InsufficientStars => 409,
+            Self::Conflict | Self::EmailTaken | Self::InsufficientStars => 409,
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::Internal => 500,
@@ -136,7 +136,6 @@ impl ErrorCode {
             | Self::NotSignedIn
             | Self::NoFamily
             | Self::InvalidAddress
-            | Self::Credentials
             | Self::HostFailed => return None,
         })
     }
@@ -146,8 +145,8 @@ impl ErrorCode {
         self.http_status().is_some()
     }
 
-    /// The code for an error reply whose body could not be read (a proxy's
-    /// HTML page, say): judged by its status alone.
+    /// The code for an error reply in the API's format whose code this
+    /// version does not know (a newer server's): the nearest by status.
     pub fn for_status(status: u16) -> Self {
         match status {
             400 => Self::BadRequest,
@@ -160,7 +159,17 @@ impl ErrorCode {
             415 => Self::UnsupportedMediaType,
             422 => Self::Invalid,
             429 => Self::TooManyAttempts,
-            // A gateway in front of the server that cannot reach it.
+            502..=504 => Self::Network,
+            _ => Self::Internal,
+        }
+    }
+
+    /// The code for an error reply that is not the API's at all (another
+    /// program's page on that address, a proxy's): the server is not what
+    /// answered, so its status says nothing about the request — except a
+    /// gateway that could not reach the server.
+    pub fn for_foreign_reply(status: u16) -> Self {
+        match status {
             502..=504 => Self::Network,
             _ => Self::BadReply,
         }
@@ -214,11 +223,14 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_error_reply_is_judged_by_its_status() {
+    fn an_unknown_code_is_judged_by_its_status_and_a_foreign_reply_is_a_bad_reply() {
         assert_eq!(ErrorCode::for_status(401), ErrorCode::Unauthorized);
         assert_eq!(ErrorCode::for_status(503), ErrorCode::Network);
-        assert_eq!(ErrorCode::for_status(500), ErrorCode::BadReply);
-        assert_eq!(ErrorCode::for_status(418), ErrorCode::BadReply);
+        assert_eq!(ErrorCode::for_status(500), ErrorCode::Internal);
+        // Another web server's 404 page, a proxy's 401: not Kinboard's word.
+        assert_eq!(ErrorCode::for_foreign_reply(404), ErrorCode::BadReply);
+        assert_eq!(ErrorCode::for_foreign_reply(401), ErrorCode::BadReply);
+        assert_eq!(ErrorCode::for_foreign_reply(502), ErrorCode::Network);
     }
 
     #[test]

@@ -83,6 +83,26 @@ pub enum FamilyEvent {
     StarsUpdated(StarsUpdated),
 }
 
+/// An event as a reply lists it: one this version knows, or one it does
+/// not (a newer server's), kept by name and payload so that the client can
+/// still order it by its revision and reload for it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ReplyEvent {
+    Known(FamilyEvent),
+    Unknown {
+        event: String,
+        data: serde_json::Value,
+    },
+}
+
+impl ReplyEvent {
+    /// The events a transaction broadcast, as its reply lists them.
+    pub fn all(events: &[FamilyEvent]) -> Vec<Self> {
+        events.iter().cloned().map(Self::Known).collect()
+    }
+}
+
 /// Only the revision of an event, which every event carries: enough to
 /// order one this client does not know.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -259,6 +279,22 @@ mod tests {
             serde_json::to_value(&stars).unwrap()["event"],
             "stars:updated"
         );
+    }
+
+    #[test]
+    fn a_reply_keeps_an_event_it_does_not_know() {
+        let listed: Vec<ReplyEvent> = serde_json::from_value(serde_json::json!([
+            {"event": "stars:updated", "data": {"memberId": "m", "newBalance": 2, "revision": 5}},
+            {"event": "reward:redeemed", "data": {"redemptionId": "r", "revision": 6}},
+        ]))
+        .unwrap();
+        assert!(matches!(&listed[0], ReplyEvent::Known(e) if e.revision() == 5));
+        assert!(
+            matches!(&listed[1], ReplyEvent::Unknown { event, .. } if event == "reward:redeemed")
+        );
+        // Known ones travel exactly as the channel's.
+        let known = serde_json::to_value(&listed[0]).unwrap();
+        assert_eq!(known["event"], "stars:updated");
     }
 
     #[test]

@@ -28,7 +28,7 @@ pub mod requests;
 pub mod responses;
 
 pub use error::{ErrorBody, ErrorCode, ErrorReply};
-pub use events::{FamilyEvent, family_channel};
+pub use events::{FamilyEvent, ReplyEvent, family_channel};
 pub use model::*;
 pub use requests::*;
 pub use responses::*;

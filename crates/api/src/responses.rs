@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::events::FamilyEvent;
+use crate::events::ReplyEvent;
 use crate::model::{
     Chore, Family, FamilyRole, Invite, Kiosk, Member, Pairing, StarEntry, Template, Timer, User,
     WeeklyStars,
@@ -119,7 +119,8 @@ pub struct TimerResponse {
     pub revision: i64,
     /// What the action broadcast: none when it changed nothing; a
     /// confirmation that awarded stars has two.
-    pub events: Vec<FamilyEvent>,
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -144,7 +145,8 @@ pub struct ChoreCompletedResponse {
     pub new_balance: i64,
     pub revision: i64,
     /// `chore:completed`, then `stars:updated` when stars were awarded.
-    pub events: Vec<FamilyEvent>,
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 /// `POST /api/families/{familyId}/members/{memberId}/stars`.
@@ -156,7 +158,8 @@ pub struct StarsChanged {
     pub entry: StarEntry,
     pub revision: i64,
     /// `stars:updated`.
-    pub events: Vec<FamilyEvent>,
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 /// `GET /api/families/{familyId}/members/{memberId}/stars`.

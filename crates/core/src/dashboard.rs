@@ -1,8 +1,9 @@
 //! [`Dashboard`]: one family's live dashboard on this device. It connects
 //! (`/api/me` → `/api/realtime` → a Pusher connection → the family's
 //! private channel, authorised at `/api/pusher/auth` with the session's
-//! current token), runs the sync engine and the expiry watcher, exposes
-//! the [`DashboardView`] as a `watch`, and performs the user's actions.
+//! current token), drives the sync engine ([`crate::sync`]) over that
+//! connection, exposes the [`DashboardView`] as a `watch`, and performs
+//! the user's actions.
 //!
 //! Every action gets one `Idempotency-Key`, reused when a transport
 //! failure makes it retry, so a retried start or extension applies once;
@@ -13,7 +14,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kinboard_api::{FamilyEvent, RealtimeResponse, Role, StartTimerRequest, Timer};
+use kinboard_api::{RealtimeResponse, ReplyEvent, Role, StartTimerRequest, Timer};
 use pusher_client::{
     AuthorizeError, AuthorizeFuture, ChannelAuthorizer, ClientOptions, Endpoint, PusherClient,
 };
@@ -322,7 +323,7 @@ impl Dashboard {
 
     /// Applies what an action's reply says it broadcast, so the action
     /// shows at once instead of when its broadcast arrives.
-    async fn apply(&self, events: Vec<FamilyEvent>, revision: i64) -> Result<(), CoreError> {
+    async fn apply(&self, events: Vec<ReplyEvent>, revision: i64) -> Result<(), CoreError> {
         let (done, applied) = oneshot::channel();
         self.inner
             .commands

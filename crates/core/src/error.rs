@@ -21,6 +21,8 @@ pub enum CoreError {
         status: u16,
         code: ErrorCode,
         message: String,
+        /// When to try again (`Retry-After`, seconds), when the server said.
+        retry_after: Option<u64>,
     },
     /// The server answered something this client does not understand.
     #[error("unexpected reply from the server: {0}")]
@@ -51,7 +53,9 @@ impl CoreError {
             Self::NotSignedIn => ErrorCode::NotSignedIn,
             Self::NoFamily => ErrorCode::NoFamily,
             Self::InvalidUrl(_) => ErrorCode::InvalidAddress,
-            Self::Credentials(_) => ErrorCode::Credentials,
+            // The supervisor falls back to memory instead: this never
+            // reaches the page as such.
+            Self::Credentials(_) => ErrorCode::Internal,
             Self::Closed => ErrorCode::Internal,
             Self::Host(_) => ErrorCode::HostFailed,
         }
@@ -84,9 +88,18 @@ impl CoreError {
 
 impl serde::Serialize for CoreError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut s = serializer.serialize_struct("CoreError", 2)?;
+        let retry_after = match self {
+            Self::Api { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        let mut s = serializer.serialize_struct("CoreError", 3)?;
         s.serialize_field("code", &self.code())?;
         s.serialize_field("message", &self.to_string())?;
+        if let Some(seconds) = retry_after {
+            s.serialize_field("retryAfter", &seconds)?;
+        } else {
+            s.skip_field("retryAfter")?;
+        }
         s.end()
     }
 }
@@ -112,6 +125,7 @@ mod tests {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -124,6 +138,16 @@ mod tests {
         );
         let json = serde_json::to_value(CoreError::Network("connection refused".into())).unwrap();
         assert_eq!(json["code"], "network");
+        let locked = CoreError::Api {
+            status: 429,
+            code: ErrorCode::TooManyAttempts,
+            message: "too many wrong PINs".into(),
+            retry_after: Some(42),
+        };
+        assert_eq!(
+            serde_json::to_value(locked).unwrap(),
+            serde_json::json!({"code": "too_many_attempts", "message": "too many wrong PINs", "retryAfter": 42})
+        );
     }
 
     #[test]

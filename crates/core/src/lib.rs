@@ -2,26 +2,30 @@
 //! is tested headless.
 //!
 //! The roles:
-//! * [`ApiClient`] — the backend's REST API (reqwest, rustls); estimates
-//!   the server clock offset from every reply and counts its requests.
-//! * [`Session`] — sign in and out; the token lives in a
-//!   [`CredentialStore`] ([`KeyringStore`] for the platform's secret store,
-//!   [`MemoryStore`] for tests), never in a plain file.
-//! * [`Dashboard`] — one family's live dashboard: a Pusher connection to
-//!   `private-family-{id}`, the sync engine (snapshot after every
-//!   subscription, events applied by revision, gaps and reconnects
-//!   resynced), the [`DashboardView`] on a `watch`, the user's actions, and
-//!   the expiry watcher that hands [`TimerExpired`] notices to a
-//!   [`Notifier`].
+//! * [`ApiClient`] — the backend's REST API (reqwest, rustls), in the
+//!   shared wire types of [`kinboard_api`]; estimates the server clock
+//!   offset from every reply and counts its requests.
+//! * [`sync::SyncEngine`] — the rules that keep a family's dashboard in
+//!   step with the server (snapshot after every subscription, events by
+//!   revision, gaps, reloads, authorisation retries, expiry notices), as a
+//!   state machine without I/O.
+//! * [`Dashboard`] — one family's live dashboard: the engine driven over a
+//!   Pusher connection to `private-family-{id}`, the [`DashboardView`] on a
+//!   `watch`, and the user's actions; expiry notices go to a [`Notifier`].
+//! * [`app::Supervisor`] — the app's lifecycle: signing in, up and out,
+//!   restoring the saved session from a [`CredentialStore`] (the platform
+//!   keyring, [`KeyringStore`]; never a plain file), hosting a household,
+//!   pairing a kitchen screen, reconnecting in the background, forwarding
+//!   views.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), kinboard_core::CoreError> {
-//! use std::sync::Arc;
-//! use kinboard_core::{ApiClient, Dashboard, DashboardOptions, MemoryStore, Session};
+//! use kinboard_core::{ApiClient, Dashboard, DashboardOptions};
 //!
 //! let api = ApiClient::new("http://127.0.0.1:8080")?;
-//! let session = Session::sign_in(api, "sam@example.com", "hunter2hunter2", Arc::new(MemoryStore::new())).await?;
-//! let dashboard = Dashboard::connect(session.api().clone(), DashboardOptions::default()).await?;
+//! let session = api.sign_in("sam@example.com", "hunter2hunter2").await?;
+//! api.set_token(Some(session.token));
+//! let dashboard = Dashboard::connect(api, DashboardOptions::default()).await?;
 //! let mut views = dashboard.view();
 //! while views.changed().await.is_ok() {
 //!     let view = views.borrow().clone();
@@ -53,5 +57,5 @@ pub use kinboard_api;
 pub use kinboard_api::Role;
 pub use notify::{NoNotifier, Notifier, RecordingNotifier, TimerExpired};
 pub use pusher_protocol::ClientConfig as PusherConfig;
-pub use session::{Session, SessionInfo, SessionKind};
+pub use session::{SessionInfo, SessionKind};
 pub use view::{ConnectionStatus, DashboardView};

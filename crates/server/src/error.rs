@@ -45,6 +45,8 @@ pub enum ApiError {
     Invalid(String),
     #[error("{0}")]
     Conflict(String),
+    #[error("an account with this email already exists")]
+    EmailTaken,
     #[error("not enough stars: the balance would become {balance}")]
     InsufficientStars { balance: i64 },
     #[error(
@@ -94,6 +96,7 @@ impl ApiError {
             Self::BadRequest(_) => ErrorCode::BadRequest,
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::Conflict(_) => ErrorCode::Conflict,
+            Self::EmailTaken => ErrorCode::EmailTaken,
             Self::InsufficientStars { .. } => ErrorCode::InsufficientStars,
             Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,

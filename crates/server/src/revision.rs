@@ -35,12 +35,17 @@ use crate::db::Backend;
 use crate::error::ApiError;
 use crate::state::AppState;
 
+/// Work to do once a transaction committed (caches, wake-ups), run with
+/// its commit so a dropped request cannot skip it.
+pub type AfterCommit = Box<dyn FnOnce() + Send + 'static>;
+
 pub struct FamilyTx {
     tx: Transaction<'static, Any>,
     family_id: String,
     first_revision: i64,
     revision: i64,
     events: Vec<FamilyEvent>,
+    after: Vec<AfterCommit>,
 }
 
 /// A value bound to one `$n` of a [`GuardedWrite`].
@@ -92,6 +97,7 @@ impl FamilyTx {
             first_revision: revision,
             revision,
             events: Vec::new(),
+            after: Vec::new(),
         })
     }
 
@@ -123,9 +129,15 @@ impl FamilyTx {
         self.events.push(event);
     }
 
-    /// The events queued so far, for the reply of the action.
-    pub fn events(&self) -> &[FamilyEvent] {
-        &self.events
+    /// Runs `work` once the transaction committed and its events are
+    /// queued (not if it rolls back).
+    pub fn after_commit(&mut self, work: impl FnOnce() + Send + 'static) {
+        self.after.push(Box::new(work));
+    }
+
+    /// The events queued so far, as the action's reply lists them.
+    pub fn events(&self) -> Vec<kinboard_api::ReplyEvent> {
+        kinboard_api::ReplyEvent::all(&self.events)
     }
 
     /// The stored first reply for `scope`, when this is a retry of the same
@@ -185,6 +197,9 @@ impl FamilyTx {
                 state.events.enqueue(outgoing(&self.family_id, event));
             }
             drop(lock);
+            for work in self.after {
+                work();
+            }
             Ok(self.revision)
         });
         task.await
@@ -213,6 +228,7 @@ impl FamilyTx {
         family_id: &str,
         write: GuardedWrite,
         event: impl FnOnce(i64) -> FamilyEvent + Send + 'static,
+        after: impl FnOnce() + Send + 'static,
     ) -> Result<Option<(i64, FamilyEvent)>, ApiError> {
         if state.db.backend != Backend::Sqlite {
             let mut tx = Self::begin(state, family_id).await?;
@@ -227,6 +243,7 @@ impl FamilyTx {
             let revision = tx.revision();
             let event = event(revision);
             tx.emit(event.clone());
+            tx.after_commit(after);
             tx.commit(state).await?;
             return Ok(Some((revision, event)));
         }
@@ -268,6 +285,7 @@ impl FamilyTx {
             state.events.enqueue(outgoing(&family_id, &event));
             drop(lock);
             drop(conn);
+            after();
             Ok(Some((revision, event)))
         });
         task.await

@@ -159,7 +159,10 @@ async fn scenario(
                 .map(|t| t.filter(|t| !t.is_empty()))
         })
         .await?;
-    ensure!(said.contains("PIN"), "a wrong PIN says {said:?}");
+    ensure!(
+        said.contains("PIN is not right"),
+        "a wrong PIN says {said:?}"
+    );
     ensure!(
         parent.balance(&member).await? == before,
         "a wrong PIN changed stars"
@@ -209,6 +212,15 @@ async fn scenario(
         refused["code"] == "pin_required",
         "cancelling without the PIN answered {refused}"
     );
+    let still_there = |board: &Value| {
+        board["activeTimers"]
+            .as_array()
+            .is_some_and(|t| t.iter().any(|t| t["id"] == timer.as_str()))
+    };
+    ensure!(
+        still_there(&parent.dashboard().await?),
+        "cancelled at the server without the PIN"
+    );
     kiosk.wait_timer_state(&timer, "running", SYNC).await?;
     s.click_css(&format!("{} [data-testid=timer-cancel]", card(&timer)))
         .await?;
@@ -225,6 +237,15 @@ async fn scenario(
     kiosk
         .screenshot(&artifacts.join("kiosk-cancel-pin.png"))
         .await?;
+    // The native dialog holds the focus (showModal), so the keyboard
+    // cannot wander to the board behind it.
+    let inside = s
+        .execute(
+            "return Boolean(document.activeElement && document.activeElement.closest('dialog[open]'));",
+            vec![],
+        )
+        .await?;
+    ensure!(inside == json!(true), "the focus is outside the PIN dialog");
     type_pin("9999", "pin-submit").await?;
     let said = kiosk
         .wait("the wrong PIN refused", SYNC, || async {
@@ -233,7 +254,14 @@ async fn scenario(
                 .map(|t| t.filter(|t| !t.is_empty()))
         })
         .await?;
-    ensure!(said.contains("PIN"), "a wrong PIN says {said:?}");
+    ensure!(
+        said.contains("PIN is not right"),
+        "a wrong PIN says {said:?}"
+    );
+    ensure!(
+        still_there(&parent.dashboard().await?),
+        "a wrong PIN cancelled the timer at the server"
+    );
     ensure!(
         kiosk.timer_state(&timer).await?.as_deref() == Some("running"),
         "a wrong PIN cancelled the timer"
@@ -242,9 +270,7 @@ async fn scenario(
     kiosk.wait_timer_gone(&timer).await?;
     let board = parent.dashboard().await?;
     ensure!(
-        !board["activeTimers"]
-            .as_array()
-            .is_some_and(|t| t.iter().any(|t| t["id"] == timer.as_str())),
+        !still_there(&board),
         "the server still has the timer: {board}"
     );
     eprintln!("cancelling: refused without the PIN and with a wrong one, done with the right one");

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use kinboard_core::{
-    ApiClient, Clock, ConnectionStatus, Dashboard, DashboardOptions, DashboardView, MemoryStore,
-    Notifier, PusherConfig, RecordingNotifier, Session, SystemClock, TimerExpired,
+    ApiClient, Clock, ConnectionStatus, Dashboard, DashboardOptions, DashboardView, Notifier,
+    PusherConfig, RecordingNotifier, SystemClock, TimerExpired,
 };
 use kinboard_testkit::FaultProxy;
 use pusher_protocol::Backoff;
@@ -145,12 +145,16 @@ impl<'a> DeviceBuilder<'a> {
             link.addr()
         };
         let api = ApiClient::with_clock(&format!("http://{target}"), clock).expect("api");
-        let store = Arc::new(MemoryStore::new());
-        let session = match self.kiosk_token {
-            Some(token) => Session::with_kiosk_token(api, "kitchen", &token, store).await,
-            None => Session::sign_in(api, &self.household.email, PASSWORD, store).await,
-        }
-        .expect("sign in");
+        let token = match self.kiosk_token {
+            Some(token) => token,
+            None => {
+                api.sign_in(&self.household.email, PASSWORD)
+                    .await
+                    .expect("sign in")
+                    .token
+            }
+        };
+        api.set_token(Some(token));
         let notifier = RecordingNotifier::new();
         let options = DashboardOptions {
             family_id: Some(self.household.family_id.clone()),
@@ -161,9 +165,7 @@ impl<'a> DeviceBuilder<'a> {
             },
             ..DashboardOptions::default()
         };
-        let dashboard = Dashboard::connect(session.api().clone(), options)
-            .await
-            .expect("connect");
+        let dashboard = Dashboard::connect(api, options).await.expect("connect");
         Device {
             dashboard,
             notifier,

@@ -1,93 +1,165 @@
-//! Signing in and out against the real server: the token goes to the
-//! credential store and nowhere else, a session is restored from the store
-//! at the next start, and signing out forgets it here and revokes it there.
+//! The app's lifecycle against the real server: the core's `Supervisor`
+//! with its real household backend (REST and Pusher), as the desktop app
+//! runs it, but headless — a credential store the test holds, a sink that
+//! records. The token goes to the credential store and nowhere else, the
+//! session comes back at the next start, signing out forgets it here and
+//! revokes it there, and an account without a family keeps nothing.
 
-use kinboard_core::kinboard_api::ErrorCode;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use kinboard_core::{
-    ApiClient, CredentialStore, Dashboard, DashboardOptions, MemoryStore, Session,
+use kinboard_core::app::{
+    BoxFuture, DesktopStatus, HostedServer, HouseholdHost, HttpBackend, Keyring, Mode, Profile,
+    ServiceStatus, Setup, Supervisor, ViewSink,
 };
+use kinboard_core::kinboard_api::ErrorCode;
+use kinboard_core::{ApiClient, CredentialStore, DashboardView, MemoryStore, NoNotifier};
 use kinboard_system_tests::{Household, PASSWORD, TestServer};
+use kinboard_testkit::eventually;
+
+/// The credential store the test holds, as the platform keyring.
+struct HeldKeyring(Arc<MemoryStore>);
+
+impl Keyring for HeldKeyring {
+    fn open(&self, _: String) -> BoxFuture<'static, (Arc<dyn CredentialStore>, ServiceStatus)> {
+        let store: Arc<dyn CredentialStore> = self.0.clone();
+        Box::pin(async move { (store, ServiceStatus::Available) })
+    }
+}
+
+/// These screens host nothing.
+struct NoHosting;
+
+impl HouseholdHost for NoHosting {
+    fn start(
+        &self,
+        _: std::net::SocketAddr,
+        _: String,
+        _: bool,
+    ) -> BoxFuture<'static, Result<Box<dyn HostedServer>, String>> {
+        Box::pin(async { Err("this test hosts nothing".to_owned()) })
+    }
+}
+
+#[derive(Default)]
+struct Views(Mutex<Vec<Option<i64>>>);
+
+impl ViewSink for Views {
+    fn view(&self, view: Option<&Arc<DashboardView>>) {
+        self.0.lock().unwrap().push(view.map(|v| v.revision));
+    }
+    fn desktop(&self, _: &DesktopStatus) {}
+}
+
+fn supervisor(
+    server: &TestServer,
+    profile: &Profile,
+    store: &Arc<MemoryStore>,
+    views: &Arc<Views>,
+) -> Arc<Supervisor<HttpBackend>> {
+    Supervisor::new(Setup {
+        profile: profile.clone(),
+        mode: Mode::Client {
+            server: Some(server.url()),
+        },
+        kiosk: false,
+        backend: HttpBackend::default(),
+        host: Arc::new(NoHosting),
+        keyring: Arc::new(HeldKeyring(store.clone())),
+        sink: views.clone(),
+        notifier: Arc::new(NoNotifier),
+    })
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_token_lives_in_the_credential_store_and_sign_out_revokes_it() {
+async fn the_token_lives_in_the_credential_store_comes_back_at_the_next_start_and_sign_out_revokes_it()
+ {
     let server = TestServer::start().await;
     let home = Household::create(&server, "Parkers").await;
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::open_in("laptop", dir.path(), dir.path()).unwrap();
     let store = Arc::new(MemoryStore::new());
+    let views = Arc::new(Views::default());
 
-    let err = Session::sign_in(
-        ApiClient::new(&server.url()).unwrap(),
-        &home.email,
-        "wrong password",
-        store.clone(),
-    )
-    .await
-    .unwrap_err();
+    let app = supervisor(&server, &profile, &store, &views);
+    app.start().await;
+    assert!(!app.session_view().await.signed_in);
+    let err = app
+        .sign_in(Some(&server.url()), &home.email, "wrong password")
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidCredentials);
+    assert_eq!(profile.load_session(), None, "nothing kept");
 
-    let session = Session::sign_in(
-        ApiClient::new(&server.url()).unwrap(),
-        &home.email,
-        PASSWORD,
-        store.clone(),
-    )
-    .await
-    .unwrap();
-    let info = session.info().clone();
+    app.sign_in(Some(&server.url()), &home.email, PASSWORD)
+        .await
+        .unwrap();
+    let info = profile.load_session().expect("the session is saved");
     let token = store
         .get(&info.credential_key())
         .unwrap()
         .expect("the token is stored");
-    assert_eq!(session.api().token().as_deref(), Some(token.as_str()));
-    // What the shell may keep in a plain settings file has no secret in it.
-    let settings = serde_json::to_string(&info).unwrap();
-    assert!(!settings.contains(&token));
-
-    // The next start: restored from the store, and it works.
-    let restored = Session::restore(
-        ApiClient::new(&server.url()).unwrap(),
-        info.clone(),
-        store.clone(),
+    // What is kept in a plain settings file has no secret in it.
+    let settings = std::fs::read_to_string(
+        dir.path()
+            .join("org.kinboard.desktop/profiles/laptop/session.json"),
     )
-    .await
-    .unwrap()
-    .expect("restored");
-    let dashboard = Dashboard::connect(restored.api().clone(), DashboardOptions::default())
-        .await
-        .unwrap();
-    assert_eq!(dashboard.family_id(), home.family_id);
-    dashboard.shutdown();
+    .unwrap();
+    assert!(!settings.contains(&token), "{settings}");
+    let board = app.board().await.unwrap();
+    assert_eq!(board.family_id(), home.family_id);
+    eventually("a view forwarded", Duration::from_secs(10), || async {
+        views
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .flatten()
+            .any(|r| *r > 0)
+            .then_some(())
+    })
+    .await;
+    app.shutdown().await;
 
-    restored.sign_out().await.unwrap();
+    // The next start: restored from the store, and live.
+    let again = supervisor(&server, &profile, &store, &views);
+    again.start().await;
+    assert!(again.session_view().await.signed_in);
+    let board = again.board().await.unwrap();
+    board.wait_for(|v| v.revision > 0).await;
+
+    again.sign_out().await.unwrap();
     assert_eq!(store.get(&info.credential_key()).unwrap(), None);
+    assert_eq!(profile.load_session(), None);
     let stale = ApiClient::new(&server.url()).unwrap();
     stale.set_token(Some(token));
     assert_eq!(
-        stale.me().await.unwrap_err().status(),
-        Some(401),
+        stale.me().await.unwrap_err().code(),
+        ErrorCode::Unauthorized,
         "revoked at the server"
     );
-    let gone = Session::restore(ApiClient::new(&server.url()).unwrap(), info, store)
-        .await
-        .unwrap();
-    assert!(gone.is_none());
-    let err = Dashboard::connect(stale, DashboardOptions::default())
-        .await
-        .unwrap_err();
-    assert!(err.is_unauthorized(), "{err:?}");
+    let after = supervisor(&server, &profile, &store, &views);
+    after.start().await;
+    assert!(!after.session_view().await.signed_in);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_account_without_a_family_cannot_open_a_dashboard() {
+async fn an_account_without_a_family_opens_no_board_and_keeps_nothing() {
     let server = TestServer::start().await;
     let api = ApiClient::new(&server.url()).unwrap();
-    let store = Arc::new(MemoryStore::new());
-    let session = Session::sign_up(api, "lonely@example.com", PASSWORD, "Lee", store)
+    api.sign_up("lonely@example.com", PASSWORD, "Lee")
         .await
         .unwrap();
-    let err = Dashboard::connect(session.api().clone(), DashboardOptions::default())
+    let dir = tempfile::tempdir().unwrap();
+    let profile = Profile::open_in("laptop", dir.path(), dir.path()).unwrap();
+    let store = Arc::new(MemoryStore::new());
+    let app = supervisor(&server, &profile, &store, &Arc::default());
+    app.start().await;
+    let err = app
+        .sign_in(Some(&server.url()), "lonely@example.com", PASSWORD)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NoFamily);
+    assert_eq!(profile.load_session(), None);
+    assert!(!app.session_view().await.signed_in);
 }

@@ -219,6 +219,11 @@ impl ApiClient {
         let started = tokio::time::Instant::now();
         let response = request.send().await?;
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         let bytes = response.bytes().await?;
         let rtt_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         let path = url.strip_prefix(self.inner.base.as_str()).unwrap_or(url);
@@ -246,20 +251,7 @@ impl ApiClient {
         if status.is_success() {
             serde_json::from_value(value).map_err(|e| CoreError::Decode(format!("{path}: {e}")))
         } else {
-            Err(match serde_json::from_value::<ErrorReply>(value) {
-                Ok(reply) => CoreError::Api {
-                    status: status.as_u16(),
-                    code: reply.error.code,
-                    message: reply.error.message,
-                },
-                // Not the API's error format (a proxy's page, another
-                // program): judged by the status alone.
-                Err(_) => CoreError::Api {
-                    status: status.as_u16(),
-                    code: ErrorCode::for_status(status.as_u16()),
-                    message: format!("the server answered {status}"),
-                },
-            })
+            Err(api_error(status.as_u16(), retry_after, value))
         }
     }
 
@@ -542,6 +534,36 @@ impl ApiClient {
         };
         self.post("/api/kiosk-pairings/claim", &body, CallOptions::default())
             .await
+    }
+}
+
+/// The error an unsuccessful reply stands for. In the API's format its
+/// code is taken as sent (the nearest by status when this version does not
+/// know it, the message kept); anything else is not the server speaking.
+fn api_error(status: u16, retry_after: Option<u64>, body: serde_json::Value) -> CoreError {
+    if let Ok(reply) = serde_json::from_value::<ErrorReply>(body.clone()) {
+        return CoreError::Api {
+            status,
+            code: reply.error.code,
+            message: reply.error.message,
+            retry_after,
+        };
+    }
+    match body["error"]["message"].as_str() {
+        Some(message) => CoreError::Api {
+            status,
+            code: ErrorCode::for_status(status),
+            message: message.to_owned(),
+            retry_after,
+        },
+        None => CoreError::Api {
+            status,
+            code: ErrorCode::for_foreign_reply(status),
+            message: format!(
+                "the server answered {status} with something other than Kinboard's API"
+            ),
+            retry_after,
+        },
     }
 }
 

@@ -82,7 +82,8 @@ async fn api_errors_keep_status_code_and_message() {
         CoreError::Api {
             status: 409,
             code: ErrorCode::Conflict,
-            message: "the timer is cancelled".into()
+            message: "the timer is cancelled".into(),
+            retry_after: None,
         }
     );
     let headers = seen.lock().unwrap()[0].clone();

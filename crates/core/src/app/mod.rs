@@ -194,6 +194,9 @@ pub struct Supervisor<B: Backend> {
     store: std::sync::RwLock<Arc<dyn CredentialStore>>,
     desktop: watch::Sender<DesktopStatus>,
     hosted: Mutex<Option<Hosted>>,
+    /// Held across a whole change of session (stop the old board, connect,
+    /// keep the new one), so two at once cannot leave a board behind.
+    lifecycle: Mutex<()>,
     signed: Mutex<Signed<B::Board>>,
     /// False until the start-up sign-in (or restore) has been tried.
     ready: watch::Sender<bool>,
@@ -213,6 +216,7 @@ impl<B: Backend> Supervisor<B> {
             store: std::sync::RwLock::new(Arc::new(MemoryStore::new())),
             desktop: watch::channel(DesktopStatus::default()).0,
             hosted: Mutex::new(None),
+            lifecycle: Mutex::new(()),
             signed: Mutex::new(Signed::default()),
             ready: watch::channel(false).0,
         })
@@ -404,6 +408,7 @@ impl<B: Backend> Supervisor<B> {
     /// (a restored session at start-up); otherwise the first failure is
     /// the caller's.
     async fn begin(self: &Arc<Self>, session: Credentials, retry: bool) -> Result<(), CoreError> {
+        let _changing = self.lifecycle.lock().await;
         self.end_board().await;
         let first = self.backend.connect(&session, self.notifier.clone()).await;
         let mut signed = self.signed.lock().await;
@@ -412,12 +417,13 @@ impl<B: Backend> Supervisor<B> {
                 signed.task = Some(self.forward(board.clone()));
                 signed.board = Some(board);
             }
-            Err(e) if e.is_unauthorized() => {
+            // Refused, or a fresh session that cannot be used (no family):
+            // keep nothing of it, here or at the server.
+            Err(e) if e.is_unauthorized() || !retry => {
                 drop(signed);
                 self.forget(Some(session)).await;
                 return Err(e);
             }
-            Err(e) if !retry => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "server unreachable: connecting in the background");
                 signed.task = Some(self.connect_later(session.clone()));
@@ -589,10 +595,17 @@ impl<B: Backend> Supervisor<B> {
         {
             tracing::warn!(error = %e, "could not remember hosting");
         }
-        let session = self
-            .backend
-            .sign_up(&url, email.trim(), password, name.trim())
-            .await?;
+        let (email, name) = (email.trim(), name.trim());
+        let session = match self.backend.sign_up(&url, email, password, name).await {
+            // A retry after a step further on failed: the account is there;
+            // the same password signs in to it.
+            Err(taken) if taken.code() == kinboard_api::ErrorCode::EmailTaken => self
+                .backend
+                .sign_in(&url, email, password)
+                .await
+                .map_err(|_| taken)?,
+            other => other?,
+        };
         self.keep(&session).await?;
         self.backend
             .create_family(&session, family_name.trim(), None)

@@ -64,6 +64,10 @@ struct FakeServer {
     calls: StdMutex<Vec<String>>,
     /// What sign-in answers (a token, or this error).
     sign_in_error: StdMutex<Option<CoreError>>,
+    /// Accounts signed up so far (a second sign-up of one is refused).
+    accounts: StdMutex<Vec<String>>,
+    /// The next `create_family` fails.
+    family_fails: std::sync::atomic::AtomicBool,
 }
 
 impl FakeServer {
@@ -127,6 +131,16 @@ impl Backend for Arc<FakeServer> {
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
             self.call(format!("sign_up {server} {email} {name}"));
+            let mut accounts = self.accounts.lock().unwrap();
+            if accounts.iter().any(|a| a == email) {
+                return Err(CoreError::Api {
+                    status: 409,
+                    code: ErrorCode::EmailTaken,
+                    message: "an account with this email already exists".into(),
+                    retry_after: None,
+                });
+            }
+            accounts.push(email.to_owned());
             Ok(user(server, email, "kbs_signed_up"))
         })
     }
@@ -139,6 +153,12 @@ impl Backend for Arc<FakeServer> {
     ) -> BoxFuture<'a, Result<(), CoreError>> {
         Box::pin(async move {
             self.call(format!("create_family {} {name}", session.token));
+            if self
+                .family_fails
+                .swap(false, std::sync::atomic::Ordering::SeqCst)
+            {
+                return Err(CoreError::Timeout);
+            }
             Ok(())
         })
     }
@@ -155,6 +175,7 @@ impl Backend for Arc<FakeServer> {
                     status: 404,
                     code: ErrorCode::NotFound,
                     message: "pairing code not found".into(),
+                    retry_after: None,
                 });
             }
             Ok(Credentials {
@@ -453,6 +474,7 @@ async fn signing_in_keeps_the_token_saves_the_session_and_forwards_views() {
         status: 401,
         code: ErrorCode::InvalidCredentials,
         message: "wrong email or password".into(),
+        retry_after: None,
     });
     let err = sup
         .sign_in(Some("http://10.0.0.2:8080"), "ben@x.org", "nope")
@@ -599,6 +621,7 @@ async fn a_session_refused_while_reconnecting_is_forgotten() {
             status: 401,
             code: ErrorCode::Unauthorized,
             message: "a valid bearer token is required".into(),
+            retry_after: None,
         }),
     ]);
     let sup = w.supervisor(client(None), false);
@@ -746,4 +769,51 @@ async fn a_pairing_code_names_the_address_the_other_screens_use() {
     assert_eq!(pairing.code, "ABCDE-FGHJK");
     assert_eq!(pairing.name, "Kitchen");
     assert_eq!(pairing.server_url, "http://10.0.0.2:8080");
+}
+
+#[tokio::test(start_paused = true)]
+async fn hosting_again_after_a_failed_step_signs_in_to_the_account_it_made() {
+    let w = World::new();
+    w.server
+        .family_fails
+        .store(true, std::sync::atomic::Ordering::SeqCst);
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    let err = sup
+        .host_household("Parkers", "Ana", "ana@x.org", "pw-long-enough")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::Timeout);
+    sup.host_household("Parkers", "Ana", "ana@x.org", "pw-long-enough")
+        .await
+        .unwrap();
+    let calls = w.server.calls();
+    assert_eq!(
+        calls[calls.len() - 4..],
+        [
+            "sign_up http://127.0.0.1:8080 ana@x.org Ana",
+            "sign_in http://127.0.0.1:8080 ana@x.org",
+            "create_family kbs_signed_in Parkers",
+            "connect kbs_signed_in",
+        ]
+    );
+    assert!(sup.board().await.is_ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_fresh_session_that_cannot_open_a_board_is_not_kept() {
+    let w = World::new();
+    w.server.script_connects([Err(CoreError::NoFamily)]);
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    let err = sup
+        .sign_in(Some("http://10.0.0.2:8080"), "lee@x.org", "pw")
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NoFamily);
+    let info = user("http://10.0.0.2:8080", "lee@x.org", "").info;
+    assert_eq!(w.token(&info), None, "the token is not kept");
+    assert_eq!(w.profile.load_session(), None);
+    assert_eq!(w.server.calls().last().unwrap(), "sign_out kbs_signed_in");
+    assert!(!sup.session_view().await.signed_in);
 }

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use kinboard_api::{Dashboard, FamilyEvent};
+use kinboard_api::{Dashboard, ReplyEvent};
 use pusher_client::{PusherClient, Subscription, SubscriptionEvent, SubscriptionFailure};
 use tokio::sync::{mpsc, oneshot, watch};
 
@@ -26,7 +26,7 @@ pub(crate) enum Command {
     Refresh(oneshot::Sender<Result<(), CoreError>>),
     /// The reply to an action: answered once the view includes it.
     Reply {
-        events: Vec<FamilyEvent>,
+        events: Vec<ReplyEvent>,
         revision: i64,
         done: oneshot::Sender<()>,
     },

@@ -35,7 +35,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kinboard_api::{Dashboard, ErrorCode, FamilyEvent, Role};
+use kinboard_api::{Dashboard, ErrorCode, ReplyEvent, Role};
 use pusher_client::State;
 
 use crate::calendar;
@@ -276,8 +276,17 @@ impl SyncEngine {
     /// The reply to this device's own action: the events it caused (each
     /// with its revision, none when it changed nothing) and the revision
     /// the server reached.
-    pub fn handle_reply(&mut self, now: Now, events: Vec<FamilyEvent>, revision: i64) {
-        self.offer_all(now, events.into_iter().map(Versioned::from).collect());
+    pub fn handle_reply(&mut self, now: Now, events: Vec<ReplyEvent>, revision: i64) {
+        let changes = events
+            .into_iter()
+            .filter_map(|listed| match listed {
+                ReplyEvent::Known(event) => Some(Versioned::from(event)),
+                ReplyEvent::Unknown { event, data } => {
+                    Versioned::from_event(&event, &data.to_string())
+                }
+            })
+            .collect();
+        self.offer_all(now, changes);
         self.store.note_revision(revision);
         self.settle(now);
     }

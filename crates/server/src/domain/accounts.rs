@@ -34,9 +34,7 @@ pub async fn create_user(
         .fetch_optional(&mut *tx)
         .await?;
     if taken.is_some() {
-        return Err(ApiError::conflict(
-            "an account with this email already exists",
-        ));
+        return Err(ApiError::EmailTaken);
     }
     sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&user.id)

@@ -232,7 +232,7 @@ pub async fn complete_chore(
         stars_awarded: chore.stars,
         new_balance,
         revision: tx.revision(),
-        events: tx.events().to_vec(),
+        events: tx.events(),
     };
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;

@@ -100,8 +100,9 @@ pub async fn revoke_kiosk(
         .bind(kiosk_id)
         .fetch_one(tx.conn())
         .await?;
+    let (cache, revoked) = (state.clone(), kiosk_id.to_owned());
+    tx.after_commit(move || forget_kiosk(&cache, &revoked));
     tx.commit(state).await?;
-    forget_kiosk(state, kiosk_id);
     Ok(kiosk)
 }
 

@@ -120,7 +120,7 @@ pub async fn change_stars(
         new_balance,
         entry,
         revision: tx.revision(),
-        events: tx.events().to_vec(),
+        events: tx.events(),
     };
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;

@@ -307,18 +307,16 @@ pub async fn start(
         timer: timer.clone(),
         revision,
     }));
-    let started = timer.clone();
+    tx.after_commit(stored(state, &timer));
     let reply = TimerResponse {
         timer,
         revision,
-        events: tx.events().to_vec(),
+        events: tx.events(),
     };
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;
     }
     tx.commit(state).await?;
-    state.scheduler_wake.timer_changed(&started);
-    state.timers.insert(started.id.clone(), started);
     Ok(reply)
 }
 
@@ -399,6 +397,8 @@ pub async fn act(
     let scope =
         idempotency.map(|i| IdempotencyScope::new(caller.principal(), action.name(), timer_id, i));
     let now = now_ms();
+    // Whether the copy was already tried as a guard (and found stale).
+    let mut copy_tried = false;
     if scope.is_none() {
         let mut timer = seen.clone();
         if let Ok(Transition::Changed(change)) = transition(&mut timer, action, now)
@@ -410,14 +410,15 @@ pub async fn act(
                 &family_id,
                 guarded_update(&seen, &timer),
                 move |revision| change.event(&new, revision),
+                stored(state, &timer),
             )
             .await?;
+            copy_tried = true;
             if let Some((revision, event)) = written {
-                stored(state, &timer);
                 return Ok(TimerResponse {
                     timer,
                     revision,
-                    events: vec![event],
+                    events: vec![kinboard_api::ReplyEvent::Known(event)],
                 });
             }
         }
@@ -430,12 +431,13 @@ pub async fn act(
         return Ok(reply);
     }
     // Decide on the timer as this instance last saw it, and write only if
-    // the row is still exactly that (saves a read). Anything else — a stale
-    // copy, a no-op, a refusal — is decided on the stored row, read under
-    // the family lock this transaction now holds.
+    // the row is still exactly that (saves a read), unless that copy was
+    // just found stale. Anything else — a stale copy, a no-op, a refusal —
+    // is decided on the stored row, read under the family lock this
+    // transaction now holds.
     let mut timer = seen.clone();
     let fast = match transition(&mut timer, action, now) {
-        Ok(Transition::Changed(change)) => store_timer_if(&mut tx, &seen, &timer)
+        Ok(Transition::Changed(change)) if !copy_tried => store_timer_if(&mut tx, &seen, &timer)
             .await?
             .then_some(change),
         _ => None,
@@ -475,21 +477,24 @@ pub async fn act(
     let reply = TimerResponse {
         timer: timer.clone(),
         revision: tx.revision(),
-        events: tx.events().to_vec(),
+        events: tx.events(),
     };
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;
     }
+    tx.after_commit(stored(state, &timer));
     tx.commit(state).await?;
-    stored(state, &timer);
     Ok(reply)
 }
 
-/// `timer` was just committed: the scheduler hears of its new end, and
-/// this instance's copy is the stored one.
-fn stored(state: &AppState, timer: &Timer) {
-    state.scheduler_wake.timer_changed(timer);
-    state.timers.insert(timer.id.clone(), timer.clone());
+/// What follows a committed change of `timer`: the scheduler hears of its
+/// new end, and this instance's copy is the stored one.
+fn stored(state: &AppState, timer: &Timer) -> impl FnOnce() + Send + 'static {
+    let (state, timer) = (state.clone(), timer.clone());
+    move || {
+        state.scheduler_wake.timer_changed(&timer);
+        state.timers.insert(timer.id.clone(), timer);
+    }
 }
 
 /// Marks every timer whose end has passed as expired and emits

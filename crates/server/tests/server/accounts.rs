@@ -26,7 +26,7 @@ both! {
         let p = s.parent("Ana").await;
         let dup = s.call(Method::POST, "/api/auth/sign-up", None,
             Some(json!({ "email": p.email.to_uppercase(), "password": "whatever12", "name": "X" }))).await;
-        assert!(dup.err(409).contains("already exists"));
+        assert!(dup.refused(409, "email_taken").contains("already exists"));
 
         let wrong = s.call(Method::POST, "/api/auth/sign-in", None,
             Some(json!({ "email": p.email, "password": "nope nope" }))).await;

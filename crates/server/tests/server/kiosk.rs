@@ -50,6 +50,8 @@ both! {
         assert!(s.post(&confirm, &kiosk, json!({})).await.refused(403, "pin_required").contains("PIN"));
         s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "1234")]).await
             .refused(403, "no_pin_set");
+        let cancel = format!("/api/timers/{timer}/cancel");
+        s.post(&cancel, &kiosk, json!({})).await.refused(403, "pin_required");
         let r = s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "12x" }))).await;
         r.err(422);
         let r = s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(tok), Some(json!({ "pin": "2468" }))).await;

@@ -64,6 +64,14 @@ fn started(revision: i64, id: &str, ends_at: i64) -> (String, String) {
     (event.name().to_owned(), event.data())
 }
 
+/// Events as a reply lists them.
+fn known(events: Vec<FamilyEvent>) -> Vec<kinboard_api::ReplyEvent> {
+    events
+        .into_iter()
+        .map(kinboard_api::ReplyEvent::Known)
+        .collect()
+}
+
 fn send(e: &mut SyncEngine, now: Now, (name, data): (String, String)) {
     e.handle_event(now, &name, &data);
 }
@@ -250,6 +258,7 @@ fn a_failed_reload_is_retried_with_a_backoff_while_subscribed() {
             status: 401,
             code: ErrorCode::Unauthorized,
             message: "signed out".into(),
+            retry_after: None,
         }),
     );
     e.handle_timeout(c.at(60_000));
@@ -347,10 +356,10 @@ fn a_reply_applies_its_events_and_a_no_op_reply_only_says_how_far_the_server_is(
     let t = timer("t1", TimerState::Running, Some(WED_NOON + 60_000));
     e.handle_reply(
         c.at(100),
-        vec![FamilyEvent::TimerStarted(TimerChanged {
+        known(vec![FamilyEvent::TimerStarted(TimerChanged {
             timer: t,
             revision: 6,
-        })],
+        })]),
         6,
     );
     assert_eq!(timer_ids(&e), ["t1"]);
@@ -372,7 +381,7 @@ fn a_reply_applies_its_events_and_a_no_op_reply_only_says_how_far_the_server_is(
     let mut e = live(&c, 5);
     e.handle_reply(
         c.at(100),
-        vec![
+        known(vec![
             FamilyEvent::TimerCancelled(TimerCancelled {
                 timer_id: "x".into(),
                 revision: 6,
@@ -382,12 +391,23 @@ fn a_reply_applies_its_events_and_a_no_op_reply_only_says_how_far_the_server_is(
                 new_balance: 12,
                 revision: 7,
             }),
-        ],
+        ]),
         7,
     );
     assert_eq!(e.view().revision, 7);
     assert_eq!(e.view().members[0].balance, 12);
     assert!(!e.store().has_gap());
+    // An event this version does not know, listed in a reply: ordered by
+    // its revision and reloaded for.
+    e.handle_reply(
+        c.at(200),
+        vec![kinboard_api::ReplyEvent::Unknown {
+            event: "reward:redeemed".into(),
+            data: serde_json::json!({"revision": 8}),
+        }],
+        8,
+    );
+    assert_eq!(outputs(&mut e), [Output::FetchSnapshot]);
 }
 
 fn running(id: &str, ends_at: i64) -> Timer {
@@ -403,10 +423,10 @@ fn a_timer_raises_one_notice_at_its_local_deadline_online_or_not() {
     let ends_at = c.at(0).server_ms() + 60_000;
     e.handle_reply(
         c.at(20),
-        vec![FamilyEvent::TimerStarted(TimerChanged {
+        known(vec![FamilyEvent::TimerStarted(TimerChanged {
             timer: running("t1", ends_at),
             revision: 6,
-        })],
+        })]),
         6,
     );
     assert_eq!(e.poll_timeout().map(|t| c.ms(t)), Some(60_000));
