@@ -86,7 +86,7 @@ pub enum FamilyEvent {
 /// An event as a reply lists it: one this version knows, or one it does
 /// not (a newer server's), kept by name and payload so that the client can
 /// still order it by its revision and reload for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(untagged)]
 pub enum ReplyEvent {
     Known(FamilyEvent),
@@ -94,6 +94,26 @@ pub enum ReplyEvent {
         event: String,
         data: serde_json::Value,
     },
+}
+
+/// Read as the channel's events are: the name first, then the payload
+/// straight into its type.
+impl<'de> Deserialize<'de> for ReplyEvent {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        struct Listed {
+            event: String,
+            data: Box<serde_json::value::RawValue>,
+        }
+        let listed = Listed::deserialize(deserializer)?;
+        match FamilyEvent::parse(&listed.event, listed.data.get()) {
+            Ok(known) => Ok(Self::Known(known)),
+            Err(_) => Ok(Self::Unknown {
+                data: serde_json::from_str(listed.data.get()).map_err(serde::de::Error::custom)?,
+                event: listed.event,
+            }),
+        }
+    }
 }
 
 impl ReplyEvent {
@@ -169,31 +189,49 @@ impl FamilyEvent {
 
     /// The payload as the channel carries it: a JSON string.
     pub fn data(&self) -> String {
-        let payload = match serde_json::to_value(self) {
-            Ok(serde_json::Value::Object(mut map)) => map.remove("data"),
-            _ => None,
+        // Written straight from the payload (no intermediate JSON tree):
+        // every broadcast goes through here.
+        let text = match self {
+            Self::TimerStarted(e) | Self::TimerUpdated(e) | Self::TimerExpired(e) => {
+                serde_json::to_string(e)
+            }
+            Self::TimerCancelled(e) => serde_json::to_string(e),
+            Self::TimerCompleted(e) => serde_json::to_string(e),
+            Self::ChoreCompleted(e) => serde_json::to_string(e),
+            Self::StarsUpdated(e) => serde_json::to_string(e),
         };
-        payload.map_or_else(|| "{}".to_owned(), |v| v.to_string())
+        text.unwrap_or_else(|_| "{}".to_owned())
     }
 
-    /// Reads an event from the channel: its name and its JSON payload.
+    /// Reads an event from the channel: its name and its JSON payload,
+    /// parsed once, straight into the payload's type (every device reads
+    /// every event through here).
     pub fn parse(name: &str, data: &str) -> Result<Self, EventError> {
-        let payload: serde_json::Value =
+        fn payload<T: serde::de::DeserializeOwned>(
+            name: &str,
+            data: &str,
+        ) -> Result<T, EventError> {
             serde_json::from_str(data).map_err(|e| EventError::Malformed {
                 name: name.to_owned(),
                 reason: e.to_string(),
-            })?;
-        if !Self::NAMES.contains(&name) {
-            let revision = payload.get("revision").and_then(serde_json::Value::as_i64);
-            return Err(EventError::Unknown {
-                name: name.to_owned(),
-                revision,
-            });
+            })
         }
-        serde_json::from_value(serde_json::json!({ "event": name, "data": payload })).map_err(|e| {
-            EventError::Malformed {
-                name: name.to_owned(),
-                reason: e.to_string(),
+        Ok(match name {
+            "timer:started" => Self::TimerStarted(payload(name, data)?),
+            "timer:updated" => Self::TimerUpdated(payload(name, data)?),
+            "timer:expired" => Self::TimerExpired(payload(name, data)?),
+            "timer:cancelled" => Self::TimerCancelled(payload(name, data)?),
+            "timer:completed" => Self::TimerCompleted(payload(name, data)?),
+            "chore:completed" => Self::ChoreCompleted(payload(name, data)?),
+            "stars:updated" => Self::StarsUpdated(payload(name, data)?),
+            _ => {
+                let revision = serde_json::from_str::<RevisionOnly>(data)
+                    .ok()
+                    .map(|r| r.revision);
+                return Err(EventError::Unknown {
+                    name: name.to_owned(),
+                    revision,
+                });
             }
         })
     }

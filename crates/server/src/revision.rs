@@ -59,11 +59,33 @@ pub enum Bind {
 
 /// One `UPDATE` that changes its row only if the row is still what the
 /// caller decided on (the guard is in its `WHERE`), with its binds for
-/// `$1`…`$n`.
+/// `$1`…`$n`; `batch` is the same statement in SQLite's one-batch form,
+/// made by [`guarded_write!`](crate::guarded_write) at compile time.
 #[derive(Debug, Clone)]
 pub struct GuardedWrite {
     pub sql: &'static str,
+    pub batch: &'static str,
     pub binds: Vec<Bind>,
+}
+
+/// The SQL of a [`GuardedWrite`]: the statement and its one-batch form,
+/// `BEGIN IMMEDIATE; statement; bump the family's revision if it changed a
+/// row; COMMIT`, where `$family` is the bind that follows the statement's
+/// own (`$13` after twelve).
+#[macro_export]
+macro_rules! guarded_write {
+    ($statement:expr, family = $family:literal) => {
+        (
+            $statement,
+            concat!(
+                "BEGIN IMMEDIATE; ",
+                $statement,
+                "; UPDATE families SET revision = revision + 1 WHERE id = ",
+                $family,
+                " AND changes() = 1 RETURNING revision; COMMIT;"
+            ),
+        )
+    };
 }
 
 impl GuardedWrite {
@@ -250,18 +272,13 @@ impl FamilyTx {
         let state = state.clone();
         let family_id = family_id.to_owned();
         let task = tokio::spawn(async move {
-            let batch = format!(
-                "BEGIN IMMEDIATE; {}; UPDATE families SET revision = revision + 1 WHERE id = ${} AND changes() = 1 RETURNING revision; COMMIT;",
-                write.sql,
-                write.binds.len() + 1
-            );
             // The writer connection first, then the family lock, as a
             // [`FamilyTx`] takes them (it holds its connection when it
             // commits): the other order deadlocks against one.
             let mut conn = state.db.writer.acquire().await?;
             let lock = state.family_lock(&family_id).lock().await;
             let rows = write
-                .bind_all(sqlx::query(&batch))
+                .bind_all(sqlx::query(write.batch))
                 .bind(&family_id)
                 .fetch_all(&mut *conn)
                 .await;

@@ -333,15 +333,19 @@ async fn known_timer(state: &AppState, timer_id: &str) -> Result<Timer, ApiError
 
 /// The update that writes a timer's new state only if the stored row
 /// still is the one the action was decided on (every column an action
-/// reads or writes).
-const GUARDED_UPDATE: &str = "UPDATE timers SET state = $1, duration_ms = $2, ends_at = $3, remaining_ms = $4, updated_at = $5 \
+/// reads or writes), and its one-batch form.
+const GUARDED_UPDATE: (&str, &str) = crate::guarded_write!(
+    "UPDATE timers SET state = $1, duration_ms = $2, ends_at = $3, remaining_ms = $4, updated_at = $5 \
      WHERE id = $6 AND state = $7 AND duration_ms = $8 AND ends_at IS NOT DISTINCT FROM $9 \
-     AND remaining_ms IS NOT DISTINCT FROM $10 AND updated_at = $11 AND template_id IS NOT DISTINCT FROM $12";
+     AND remaining_ms IS NOT DISTINCT FROM $10 AND updated_at = $11 AND template_id IS NOT DISTINCT FROM $12",
+    family = "$13"
+);
 
 /// [`GUARDED_UPDATE`] from `seen` to `new`.
 fn guarded_update(seen: &Timer, new: &Timer) -> GuardedWrite {
     GuardedWrite {
-        sql: GUARDED_UPDATE,
+        sql: GUARDED_UPDATE.0,
+        batch: GUARDED_UPDATE.1,
         binds: vec![
             Bind::Text(new.state.as_str().to_owned()),
             Bind::Int(new.duration_ms),
