@@ -11,6 +11,7 @@ mod cross_family;
 mod expiry;
 mod inputs;
 mod kiosk;
+mod layering;
 mod ops;
 mod pairing;
 mod pusher_auth;
