@@ -1,16 +1,18 @@
-//! The desktop's side of the app's lifecycle: where the core's views and
-//! statuses go ([`WebviewSink`]: events to the page), and the expiry
+//! The desktop's side of the app's lifecycle: where the core's views,
+//! sessions and statuses go ([`WebviewSink`]: events to the page; a
+//! session that became a kitchen screen's turns the window into the
+//! kiosk), and the expiry
 //! alarms — following the notification server's status, and carrying out
 //! what the person chooses on an alarm through the core.
 
 use std::sync::Arc;
 
-use kinboard_core::app::{DesktopStatus, HttpBackend, Supervisor, ViewSink};
+use kinboard_core::app::{DesktopStatus, HttpBackend, SessionView, Supervisor, ViewSink};
 use kinboard_core::{CoreError, DashboardView};
 use tauri::{AppHandle, Emitter};
 use tokio::sync::{mpsc, watch};
 
-use crate::commands::{ACTION_ERROR_EVENT, ActionError, DESKTOP_EVENT, VIEW_EVENT};
+use crate::commands::{ACTION_ERROR_EVENT, ActionError, DESKTOP_EVENT, SESSION_EVENT, VIEW_EVENT};
 use crate::notifier::{Choice, DesktopNotifier};
 
 /// Emits every view and status change to the page, and keeps the latest
@@ -28,6 +30,16 @@ impl ViewSink for WebviewSink {
             tracing::warn!(error = %e, "could not emit the dashboard");
         }
         self.views.send_replace(view.cloned());
+    }
+
+    fn session(&self, session: &SessionView) {
+        if session.kiosk {
+            // Paired as a kitchen screen: it becomes one now.
+            crate::kiosk::become_kiosk(&self.app);
+        }
+        if let Err(e) = self.app.emit(SESSION_EVENT, session) {
+            tracing::warn!(error = %e, "could not emit the session");
+        }
     }
 
     fn desktop(&self, status: &DesktopStatus) {
@@ -66,7 +78,12 @@ pub(crate) async fn carry_out_choices(
             crate::window::show(&app);
             continue;
         }
-        let done = match supervisor.board().await {
+        let timer_id = match &choice {
+            Choice::Confirm { timer_id } | Choice::Extend { timer_id } => timer_id.as_str(),
+            Choice::Show => "",
+        };
+        // The alarm's timer may be another family's than the one shown.
+        let done = match supervisor.board_with_timer(timer_id).await {
             Ok(board) => crate::notifier::carry_out(&board, &choice).await,
             Err(e) => Err(e),
         };

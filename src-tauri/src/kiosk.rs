@@ -30,10 +30,55 @@ pub(crate) fn enter(window: &WebviewWindow) -> tauri::Result<()> {
     Ok(())
 }
 
+/// Whether this app runs as a kitchen screen now: from the start
+/// (`--kiosk`, or a profile set up as one), or since this window was
+/// paired as one.
+#[derive(Debug, Default)]
+pub(crate) struct KioskMode {
+    on: std::sync::atomic::AtomicBool,
+}
+
+/// Turns the app into the kitchen screen (once): the window goes
+/// fullscreen and on top, the page switches to the kiosk's layout, the
+/// display is kept awake and the watchdog starts. Used at start-up and
+/// when a window is paired as a kitchen screen, so it becomes one without
+/// a relaunch.
+pub(crate) fn become_kiosk(app: &AppHandle) {
+    let Some(mode) = app.try_state::<KioskMode>() else {
+        return;
+    };
+    if mode.on.swap(true, Ordering::SeqCst) {
+        return;
+    }
+    match app.get_webview_window("main") {
+        Some(window) => {
+            if let Err(e) = enter(&window) {
+                tracing::warn!(error = %e, "could not make the window a kiosk");
+            }
+            // This page, until it reloads; page loads after that get the
+            // flag from `page_flag`'s script.
+            let _ = window.eval("window.__KINBOARD_KIOSK__ = true;");
+        }
+        None => tracing::warn!("no main window to make a kiosk"),
+    }
+    let Some(heartbeat) = app.try_state::<Arc<Heartbeat>>().map(|h| h.inner().clone()) else {
+        return;
+    };
+    let handle = app.clone();
+    tauri::async_runtime::spawn(async move {
+        // Held for as long as the app runs.
+        let _awake = keep_awake().await;
+        watchdog(handle, heartbeat).await;
+    });
+    tracing::info!("running as a kitchen screen");
+}
+
 /// Tells every page load, before its scripts run, that this is a kitchen
 /// screen (`window.__KINBOARD_KIOSK__`), so the first paint — also after
 /// a crash — already has the kiosk's dark, large layout.
 pub(crate) fn page_flag(kiosk: bool) -> tauri::plugin::TauriPlugin<tauri::Wry> {
+    // A window paired as a kitchen screen since start-up tells a reloaded
+    // page through `get_session` instead.
     let script = if kiosk {
         "window.__KINBOARD_KIOSK__ = true;"
     } else {

@@ -55,9 +55,11 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
     if args.autostart || args.no_autostart {
         autostart::set(args.autostart, profile.name(), &args.launch_args())?;
     }
+    // A profile paired as a kitchen screen starts as one.
+    let as_kiosk = args.kiosk || profile.is_kiosk();
     let heartbeat = Arc::new(kiosk::Heartbeat::default());
     let app = tauri::Builder::default()
-        .plugin(kiosk::page_flag(args.kiosk))
+        .plugin(kiosk::page_flag(as_kiosk))
         .invoke_handler(commands::generated_handler!())
         .on_page_load(|webview, payload| {
             // The first load, and each reload after a crash or a watchdog.
@@ -75,12 +77,13 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
         .setup(move |app| {
             // A kitchen screen's window may call only what every screen
             // may; a parent's window everything.
-            app.add_capability(if args.kiosk {
+            app.add_capability(if as_kiosk {
                 include_str!("../screens/kiosk.json")
             } else {
                 include_str!("../screens/parent.json")
             })?;
-            window::setup(app, profile.name(), args.kiosk)?;
+            window::setup(app, profile.name())?;
+            app.manage(kiosk::KioskMode::default());
             // The latest view, for the tray and the alarms.
             let views = tokio::sync::watch::channel(None).0;
             let (notifier, choices) = notifier::DesktopNotifier::new("Kinboard", views.subscribe());
@@ -105,13 +108,8 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             if let Some(tray) = tray::install(app.handle(), tray_views) {
                 app.manage(tray);
             }
-            if args.kiosk {
-                let handle = app.handle().clone();
-                tauri::async_runtime::spawn(async move {
-                    // Held for as long as the app runs.
-                    let _awake = kiosk::keep_awake().await;
-                    kiosk::watchdog(handle, heartbeat).await;
-                });
+            if as_kiosk {
+                kiosk::become_kiosk(app.handle());
             }
             tauri::async_runtime::spawn(desktop::follow_notifications(
                 supervisor.clone(),

@@ -1,19 +1,16 @@
 //! The main window: its title (naming the profile when it is not the
-//! default, so side-by-side instances can be told apart), kiosk mode
-//! ([`crate::kiosk`]) and crash recovery, and showing or hiding it.
+//! default, so side-by-side instances can be told apart), crash recovery,
+//! and showing or hiding it. Kiosk mode is [`crate::kiosk`]'s.
 
 use tauri::{AppHandle, Manager};
 
-pub(crate) fn setup(app: &tauri::App, profile: &str, kiosk: bool) -> tauri::Result<()> {
+pub(crate) fn setup(app: &tauri::App, profile: &str) -> tauri::Result<()> {
     let Some(window) = app.get_webview_window("main") else {
         tracing::warn!("no main window");
         return Ok(());
     };
     if profile != "default" {
         window.set_title(&format!("Kinboard · {profile}"))?;
-    }
-    if kiosk {
-        crate::kiosk::enter(&window)?;
     }
     crate::kiosk::reload_on_crash(&window);
     lighten(&window);

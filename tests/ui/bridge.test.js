@@ -38,7 +38,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.addStars('m_1', 2, 'Kindness');
   await b.removeStars('m_1', 1, 'Rude', '9999');
   await b.signIn('http://h', 'e', 'p');
-  await b.hostHousehold('F', 'N', 'e', 'p');
+  await b.hostHousehold('F', 'Europe/Madrid', 'N', 'e', 'p');
   await b.signOut();
   await b.refresh();
   await b.heartbeat('dashboard');
@@ -46,6 +46,29 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.pairKiosk('http://h', 'ABCDE-FGHJK');
   await b.getView();
   await b.getSession();
+  await b.findHouseholds();
+  await b.checkServer('http://h');
+  await b.hostDefaults();
+  await b.joinHousehold('http://h', 'ABCD-EFGH', 'Ben', 'b', 'p');
+  await b.joinHousehold(undefined, 'ABCD-EFGH', undefined, 'b', 'p');
+  await b.switchFamily('f_2');
+  await b.updateFamily('Riveras', undefined);
+  await b.setPin('2468', '1357');
+  await b.setPin('2468', undefined, 'secret');
+  await b.addChild('Zoe', '#9b5de5');
+  await b.updateChild('m_1', 'Zoë', '#17bebb');
+  await b.removeChild('m_1');
+  await b.addChore('Dishes', 1, null);
+  await b.updateChore('c_1', 'Dishes', 2, 'm_2');
+  await b.removeChore('c_1');
+  await b.addTemplate('Reading', 900, 2);
+  await b.updateTemplate('tp_1', 'Reading', 1200, 3);
+  await b.removeTemplate('tp_1');
+  await b.createInvite();
+  await b.revokeInvite('i_1');
+  await b.removeParent('u_2');
+  await b.listKiosks();
+  await b.revokeKiosk('k_1');
   assert.deepEqual(sent(calls), [
     ['start_timer_from_template', { memberId: 'm_1', templateId: 'tp_1' }],
     ['start_timer', { memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 }],
@@ -60,7 +83,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['add_stars', { memberId: 'm_1', amount: 2, reason: 'Kindness' }],
     ['remove_stars', { memberId: 'm_1', amount: 1, reason: 'Rude', pin: '9999' }],
     ['sign_in', { serverUrl: 'http://h', email: 'e', password: 'p' }],
-    ['host_household', { familyName: 'F', name: 'N', email: 'e', password: 'p' }],
+    ['host_household', { familyName: 'F', timeZone: 'Europe/Madrid', name: 'N', email: 'e', password: 'p' }],
     ['sign_out', {}],
     ['refresh', {}],
     ['heartbeat', { screen: 'dashboard' }],
@@ -68,6 +91,30 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['pair_kiosk', { serverUrl: 'http://h', code: 'ABCDE-FGHJK' }],
     ['get_view', {}],
     ['get_session', {}],
+    ['find_households', {}],
+    ['check_server', { serverUrl: 'http://h' }],
+    ['host_defaults', {}],
+    ['join_household', { serverUrl: 'http://h', code: 'ABCD-EFGH', name: 'Ben', email: 'b', password: 'p' }],
+    ['join_household', { code: 'ABCD-EFGH', email: 'b', password: 'p' }],
+    ['switch_family', { familyId: 'f_2' }],
+    ['update_family', { name: 'Riveras' }],
+    ['set_pin', { pin: '2468', currentPin: '1357' }],
+    ['set_pin', { pin: '2468', password: 'secret' }],
+    ['add_child', { name: 'Zoe', color: '#9b5de5' }],
+    ['update_child', { memberId: 'm_1', name: 'Zoë', color: '#17bebb' }],
+    ['remove_child', { memberId: 'm_1' }],
+    // `null` is "any child": it travels as such.
+    ['add_chore', { title: 'Dishes', stars: 1, memberId: null }],
+    ['update_chore', { choreId: 'c_1', title: 'Dishes', stars: 2, memberId: 'm_2' }],
+    ['remove_chore', { choreId: 'c_1' }],
+    ['add_template', { label: 'Reading', durationSeconds: 900, stars: 2 }],
+    ['update_template', { templateId: 'tp_1', label: 'Reading', durationSeconds: 1200, stars: 3 }],
+    ['remove_template', { templateId: 'tp_1' }],
+    ['create_invite', {}],
+    ['revoke_invite', { inviteId: 'i_1' }],
+    ['remove_parent', { userId: 'u_2' }],
+    ['list_kiosks', {}],
+    ['revoke_kiosk', { kioskId: 'k_1' }],
   ]);
   // Every command the core defines is reachable, and nothing else is sent.
   assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), Object.keys(COMMANDS).sort());

@@ -188,6 +188,13 @@ export function startApp({
     try {
       await bridge.onView((view) => { applyView(view, true); paint(); });
       await bridge.onDesktop((desktop) => { if (desktop) state.desktop = desktop; paint(); });
+      await bridge.onSession((session) => {
+        if (!session) return;
+        state.session = session;
+        if (session.desktop) state.desktop = session.desktop;
+        if (!session.signedIn) state.view = null;
+        paint();
+      });
       await bridge.onActionError((err) => {
         const e = normalizeError(err);
         setError('global', errorSentence(e, err?.command), e.code);
@@ -390,7 +397,7 @@ export function startApp({
         setError('host', 'Choose a password of at least 8 characters.');
         return;
       }
-      const ok = await run('host', 'host', 'host_household', () => bridge.hostHousehold(familyName, name, email, password));
+      const ok = await run('host', 'host', 'host_household', () => bridge.hostHousehold(familyName, undefined, name, email, password));
       if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
     } else if (kind === 'oneoff') {
       const label = formValue(form, 'label');

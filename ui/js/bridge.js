@@ -39,6 +39,9 @@ export function createBridge(win = globalThis) {
 
     /** Calls `cb(view)` for each DashboardView the core emits; resolves to an unlisten function. */
     onView: (cb) => listen(EVENTS.dashboard, cb),
+    /** Calls `cb(session)` whenever who is signed in changes (signed out by
+     *  the server, set up as a kitchen screen, another family shown). */
+    onSession: (cb) => listen(EVENTS.session, cb),
     /** Calls `cb(status)` for each desktop status the shell emits. */
     onDesktop: (cb) => listen(EVENTS.desktop, cb),
     /** Calls `cb({code, message, command})` when a notification's action failed. */

@@ -29,6 +29,13 @@
  */
 
 /**
+ * A colour a child may have.
+ * @typedef {Object} ColorView
+ * @property {string} hex - `#rrggbb`.
+ * @property {string} name
+ */
+
+/**
  * What the connection chip shows.
  * @typedef {'live'|'reconnecting'|'offline'} ConnectionStatus
  */
@@ -50,6 +57,7 @@
  * @property {number} revision
  * @property {Role} role
  * @property {number} serverOffsetMs - `server = local + serverOffsetMs`.
+ * @property {null|SettingsView} [settings]
  * @property {Array<TemplateView>} templates
  * @property {Array<TimerView>} timers
  */
@@ -63,14 +71,66 @@
 
 /**
  * Why something failed.
- * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'invalid_address'|'host_failed'} ErrorCode
+ * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'} ErrorCode
+ */
+
+/**
+ * A family as `/api/me` lists it, with the caller's role there.
+ * @typedef {Object} FamilyRole
+ * @property {string} id
+ * @property {string} name
+ * @property {Role} role
  */
 
 /**
  * @typedef {Object} FamilyView
+ * @property {boolean} hasPin - Whether a parent PIN is set (a kitchen screen needs it).
  * @property {string} id
  * @property {string} name
  * @property {string} timeZone
+ */
+
+/**
+ * A household server announced on the network.
+ * @typedef {Object} FoundHousehold
+ * @property {string|null} [household] - The household's name, when the server said it.
+ * @property {string} name - The announcement's name ("Kinboard on kitchen-pc").
+ * @property {null|ServerProblem} [problem]
+ * @property {string} serverUrl - Where this app would reach it.
+ */
+
+/**
+ * What the hosting flow starts from.
+ * @typedef {Object} HostDefaults
+ * @property {Starters} starters
+ * @property {string} timeZone - This computer's time zone.
+ * @property {Array<string>} timeZones - Every zone to choose from.
+ */
+
+/**
+ * A new invite: its code is shown this once.
+ * @typedef {Object} InviteCode
+ * @property {string} code
+ * @property {number} expiresAt
+ * @property {string} serverUrl - Where the other parent's app reaches the household server.
+ */
+
+/**
+ * An invite still open (its code was shown once, to its maker).
+ * @typedef {Object} InviteView
+ * @property {number} createdAt
+ * @property {number} expiresAt
+ * @property {string} id
+ * @property {string} madeBy - The name of the parent who made it.
+ */
+
+/**
+ * A kitchen screen paired with the family.
+ * @typedef {Object} KioskView
+ * @property {string} id
+ * @property {number|null} [lastSeenAt] - When it last made a request (to the minute); `null` when never.
+ * @property {string} name
+ * @property {number} pairedAt
  */
 
 /**
@@ -107,8 +167,36 @@
  */
 
 /**
+ * A parent of the family, as the settings list them.
+ * @typedef {Object} ParentView
+ * @property {string} id
+ * @property {number} joinedAt
+ * @property {string} name
+ * @property {boolean} you - The parent signed in here.
+ */
+
+/**
  * A caller's standing in a family.
  * @typedef {'parent'|'kiosk'} Role
+ */
+
+/**
+ * `GET /api/info`: what answers at this address, asked before anything
+ * else so that a device can tell a Kinboard household server of a
+ * version it speaks from anything else.
+ * @typedef {Object} ServerInfo
+ * @property {number} api - The API generation it speaks ([`API_VERSION`](crate::API_VERSION)).
+ * @property {string|null} [household] - The household's name, for a list of the servers found on the network (the first family's; none before one exists).
+ * @property {string} product - Always [`PRODUCT`](crate::PRODUCT).
+ * @property {string} version - The server's version.
+ */
+
+/**
+ * Why a server cannot be used: one of `network`, `timeout`,
+ * `not_kinboard`, `incompatible_server`, and a sentence.
+ * @typedef {Object} ServerProblem
+ * @property {ErrorCode} code
+ * @property {string} message
  */
 
 /**
@@ -121,10 +209,44 @@
  * @typedef {Object} SessionView
  * @property {DesktopStatus} desktop
  * @property {string|null} [email] - The parent's email (none for a kitchen screen).
- * @property {boolean} kiosk - A kitchen screen: started as one, or signed in with a kiosk token.
+ * @property {Array<FamilyRole>} families - Every family of the account (a kitchen screen's one).
+ * @property {string|null} [familyId] - The family shown.
+ * @property {boolean} kiosk - A kitchen screen: started as one, set up as one, or signed in with a kiosk token.
  * @property {ModeKind} mode
  * @property {string|null} [serverUrl]
  * @property {boolean} signedIn
+ */
+
+/**
+ * What the family settings show a parent (a kitchen screen has none).
+ * Children, chores and templates are the dashboard's own lists.
+ * @typedef {Object} SettingsView
+ * @property {Array<ColorView>} colors - The colours a child may have, in the order to offer them.
+ * @property {Array<InviteView>} invites
+ * @property {Array<KioskView>} kiosks
+ * @property {Array<ParentView>} parents
+ */
+
+/**
+ * A chore to offer.
+ * @typedef {Object} StarterChore
+ * @property {number} stars
+ * @property {string} title
+ */
+
+/**
+ * A timer template to offer.
+ * @typedef {Object} StarterTemplate
+ * @property {number} durationSeconds
+ * @property {string} label
+ * @property {number} stars
+ */
+
+/**
+ * The chores and templates a new household is offered.
+ * @typedef {Object} Starters
+ * @property {Array<StarterChore>} chores
+ * @property {Array<StarterTemplate>} templates
  */
 
 /**
@@ -168,6 +290,7 @@ export const ERROR_CODES = Object.freeze([
   'conflict',
   'email_taken',
   'insufficient_stars',
+  'last_parent',
   'idempotency_key_reused',
   'unsupported_media_type',
   'payload_too_large',
@@ -177,6 +300,8 @@ export const ERROR_CODES = Object.freeze([
   'bad_reply',
   'not_signed_in',
   'no_family',
+  'not_kinboard',
+  'incompatible_server',
   'invalid_address',
   'host_failed',
 ]);
@@ -185,6 +310,8 @@ export const ERROR_CODES = Object.freeze([
 export const EVENTS = Object.freeze({
   /** @type {'dashboard'} payload: {@link DashboardView} */
   dashboard: 'dashboard',
+  /** @type {'session'} payload: {@link SessionView} */
+  session: 'session',
   /** @type {'desktop'} payload: {@link DesktopStatus} */
   desktop: 'desktop',
   /** @type {'action-error'} payload: {@link ActionError} */
@@ -209,9 +336,30 @@ export const COMMANDS = Object.freeze({
   refresh: 'every',
   heartbeat: 'every',
   pair_kiosk: 'every',
+  find_households: 'every',
+  check_server: 'every',
   sign_in: 'parent',
+  host_defaults: 'parent',
   host_household: 'parent',
+  join_household: 'parent',
+  switch_family: 'parent',
   create_kiosk_pairing: 'parent',
+  update_family: 'parent',
+  set_pin: 'parent',
+  add_child: 'parent',
+  update_child: 'parent',
+  remove_child: 'parent',
+  add_chore: 'parent',
+  update_chore: 'parent',
+  remove_chore: 'parent',
+  add_template: 'parent',
+  update_template: 'parent',
+  remove_template: 'parent',
+  create_invite: 'parent',
+  revoke_invite: 'parent',
+  remove_parent: 'parent',
+  list_kiosks: 'parent',
+  revoke_kiosk: 'parent',
 });
 
 /**
@@ -334,6 +482,20 @@ export function bindCommands(invoke) {
      */
     pairKiosk: (serverUrl, code) => invoke('pair_kiosk', { serverUrl, code }),
     /**
+     * The household servers announced on this network, each checked: a
+     * kitchen screen and a joining parent pick one (or type an address).
+     * @returns {Promise<Array<FoundHousehold>>} rejects with a {@link CommandError}
+     */
+    findHouseholds: () => invoke('find_households', {}),
+    /**
+     * What answers at `server_url`: a Kinboard household server this app can
+     * use, or an error saying why not (not reachable, not Kinboard, another
+     * version).
+     * @param {string} serverUrl
+     * @returns {Promise<ServerInfo>} rejects with a {@link CommandError}
+     */
+    checkServer: (serverUrl) => invoke('check_server', { serverUrl }),
+    /**
      * Signs in to a household server (this computer's, when it hosts one and
      * no address is given).
      * @param {string} [serverUrl]
@@ -343,15 +505,40 @@ export function bindCommands(invoke) {
      */
     signIn: (serverUrl, email, password) => invoke('sign_in', { serverUrl, email, password }),
     /**
+     * This computer's time zone, the zones to choose from, and the chores
+     * and templates a new household is offered.
+     * @returns {Promise<HostDefaults>} rejects with a {@link CommandError}
+     */
+    hostDefaults: () => invoke('host_defaults', {}),
+    /**
      * Hosts a new household on this computer: starts its server, creates the
-     * first parent and the family, and signs in.
+     * first parent and the family (in `time_zone`, this computer's when
+     * none), and signs in.
      * @param {string} familyName
+     * @param {string} [timeZone]
      * @param {string} name
      * @param {string} email
      * @param {string} password
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
-    hostHousehold: (familyName, name, email, password) => invoke('host_household', { familyName, name, email, password }),
+    hostHousehold: (familyName, timeZone, name, email, password) => invoke('host_household', { familyName, timeZone, name, email, password }),
+    /**
+     * Joins a household as a parent with an invite code: with `name`, as a
+     * new parent (an account is made); without, by signing in.
+     * @param {string} [serverUrl]
+     * @param {string} code
+     * @param {string} [name]
+     * @param {string} email
+     * @param {string} password
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    joinHousehold: (serverUrl, code, name, email, password) => invoke('join_household', { serverUrl, code, name, email, password }),
+    /**
+     * Shows another of the parent's families.
+     * @param {string} familyId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    switchFamily: (familyId) => invoke('switch_family', { familyId }),
     /**
      * A one-time code (10 minutes) that pairs a kitchen screen named `name`
      * with this family, and the address that screen reaches the server at.
@@ -359,5 +546,120 @@ export function bindCommands(invoke) {
      * @returns {Promise<PairingView>} rejects with a {@link CommandError}
      */
     createKioskPairing: (name) => invoke('create_kiosk_pairing', { name }),
+    /**
+     * Renames the family or moves it to another time zone.
+     * @param {string} [name]
+     * @param {string} [timeZone]
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    updateFamily: (name, timeZone) => invoke('update_family', { name, timeZone }),
+    /**
+     * Sets the parent PIN (4 to 8 digits); replacing one needs the current
+     * PIN or the parent's password.
+     * @param {string} pin
+     * @param {string} [currentPin]
+     * @param {string} [password]
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    setPin: (pin, currentPin, password) => invoke('set_pin', { pin, currentPin, password }),
+    /**
+     * Adds a child (with one of the board's colours, or the next free one);
+     * resolves to their id.
+     * @param {string} name
+     * @param {string} [color]
+     * @returns {Promise<string>} rejects with a {@link CommandError}
+     */
+    addChild: (name, color) => invoke('add_child', { name, color }),
+    /**
+     * Renames a child and sets their colour.
+     * @param {string} memberId
+     * @param {string} name
+     * @param {string} color
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    updateChild: (memberId, name, color) => invoke('update_child', { memberId, name, color }),
+    /**
+     * Takes a child off the board; their star history stays.
+     * @param {string} memberId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    removeChild: (memberId) => invoke('remove_child', { memberId }),
+    /**
+     * Adds a chore, for one child or (without `member_id`) any; resolves to
+     * its id.
+     * @param {string} title
+     * @param {number} stars
+     * @param {string} [memberId]
+     * @returns {Promise<string>} rejects with a {@link CommandError}
+     */
+    addChore: (title, stars, memberId) => invoke('add_chore', { title, stars, memberId }),
+    /**
+     * Changes a chore: its title, its stars, and whose it is (none: any
+     * child's).
+     * @param {string} choreId
+     * @param {string} title
+     * @param {number} stars
+     * @param {string} [memberId]
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    updateChore: (choreId, title, stars, memberId) => invoke('update_chore', { choreId, title, stars, memberId }),
+    /**
+     * Deletes a chore (its completions go with it; stars earned stay).
+     * @param {string} choreId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    removeChore: (choreId) => invoke('remove_chore', { choreId }),
+    /**
+     * Adds a timer template; resolves to its id.
+     * @param {string} label
+     * @param {number} durationSeconds
+     * @param {number} stars
+     * @returns {Promise<string>} rejects with a {@link CommandError}
+     */
+    addTemplate: (label, durationSeconds, stars) => invoke('add_template', { label, durationSeconds, stars }),
+    /**
+     * Changes a timer template's label, length and stars.
+     * @param {string} templateId
+     * @param {string} label
+     * @param {number} durationSeconds
+     * @param {number} stars
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    updateTemplate: (templateId, label, durationSeconds, stars) => invoke('update_template', { templateId, label, durationSeconds, stars }),
+    /**
+     * Deletes a timer template; timers started from it keep running.
+     * @param {string} templateId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    removeTemplate: (templateId) => invoke('remove_template', { templateId }),
+    /**
+     * A one-time code (48 hours) another parent joins this family with.
+     * @returns {Promise<InviteCode>} rejects with a {@link CommandError}
+     */
+    createInvite: () => invoke('create_invite', {}),
+    /**
+     * Revokes an invite nobody has used yet.
+     * @param {string} inviteId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    revokeInvite: (inviteId) => invoke('revoke_invite', { inviteId }),
+    /**
+     * Removes a parent from the family: their sessions end.
+     * @param {string} userId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    removeParent: (userId) => invoke('remove_parent', { userId }),
+    /**
+     * The kitchen screens as the server has them now, with when each was
+     * last seen.
+     * @returns {Promise<Array<KioskView>>} rejects with a {@link CommandError}
+     */
+    listKiosks: () => invoke('list_kiosks', {}),
+    /**
+     * Revokes a kitchen screen: it goes back to pairing.
+     * @param {string} kioskId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    revokeKiosk: (kioskId) => invoke('revoke_kiosk', { kioskId }),
   };
 }

@@ -26,6 +26,27 @@ const ACTIONS = {
   heartbeat: 'check in',
   create_kiosk_pairing: 'make a pairing code',
   pair_kiosk: 'pair this screen',
+  find_households: 'look for households',
+  check_server: 'reach that server',
+  host_defaults: 'start setting up',
+  join_household: 'join the household',
+  switch_family: 'switch families',
+  update_family: 'save the family',
+  set_pin: 'set the PIN',
+  add_child: 'add the child',
+  update_child: 'save the child',
+  remove_child: 'remove the child',
+  add_chore: 'add the chore',
+  update_chore: 'save the chore',
+  remove_chore: 'delete the chore',
+  add_template: 'add the timer',
+  update_template: 'save the timer',
+  remove_template: 'delete the timer',
+  create_invite: 'make an invite',
+  revoke_invite: 'revoke the invite',
+  remove_parent: 'remove the parent',
+  list_kiosks: 'list the kitchen screens',
+  revoke_kiosk: 'revoke the kitchen screen',
 };
 
 const UPDATE = 'this app and the household server do not agree. Please update Kinboard on both.';
@@ -48,6 +69,7 @@ const REASONS = {
   conflict: 'it changed on another screen. The board has been brought up to date.',
   email_taken: 'an account with this email exists already. Sign in with it instead.',
   insufficient_stars: 'there are not enough stars to remove.',
+  last_parent: 'a family needs at least one parent. Invite another parent first.',
   idempotency_key_reused: 'the app repeated a request by mistake. Please try again.',
   unsupported_media_type: UPDATE,
   payload_too_large: 'that is too much to send at once.',
@@ -57,6 +79,8 @@ const REASONS = {
   bad_reply: 'the server answered something this app does not understand. Is that address a Kinboard household server?',
   not_signed_in: SIGNED_OUT,
   no_family: 'this account belongs to no family yet.',
+  not_kinboard: (message) => tidy(message) || 'something answers at that address, but it is not a Kinboard household server.',
+  incompatible_server: (message) => `${tidy(message) || 'that server runs another version of Kinboard.'} Update Kinboard on both.`,
   invalid_address: 'that is not a server address. Use one like http://192.168.1.20:8080.',
   host_failed: (message) => {
     const why = String(message || '').replace(/^this computer could not host the household:\s*/i, '');
@@ -71,6 +95,20 @@ export const KNOWN_CODES = Object.freeze(Object.keys(REASONS));
 const COMMAND_REASONS = {
   pair_kiosk: {
     not_found: 'that code is not right, was used already, or has expired. Make a new one on a parent’s device.',
+  },
+  join_household: {
+    not_found: 'that invite code is not right, was used already, was revoked, or has expired. Ask for a new one.',
+    email_taken: 'an account with this email exists already, with another password. Sign in with it instead.',
+  },
+  set_pin: {
+    invalid_credentials: 'that is not your password.',
+    wrong_pin: 'the current PIN is not right.',
+  },
+  check_server: {
+    network: 'nothing answers at that address. Is the household computer on, and on this network?',
+  },
+  find_households: {
+    network: 'this computer cannot look for households on the network. Type the address instead.',
   },
 };
 

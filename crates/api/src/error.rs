@@ -49,6 +49,8 @@ pub enum ErrorCode {
     EmailTaken,
     /// Removing these stars would take the balance below zero (409).
     InsufficientStars,
+    /// The family's only parent cannot be removed (409).
+    LastParent,
     /// This `Idempotency-Key` was sent before with a different request (422).
     IdempotencyKeyReused,
     /// The body's content type is not JSON (or a form, where one is taken) (415).
@@ -70,6 +72,11 @@ pub enum ErrorCode {
     NotSignedIn,
     /// The account belongs to no family yet.
     NoFamily,
+    /// Something answers at that address, but not a Kinboard household
+    /// server.
+    NotKinboard,
+    /// A Kinboard server of an API generation this app does not speak.
+    IncompatibleServer,
     /// A server address that is not `http(s)://host[:port]`.
     InvalidAddress,
     /// This computer could not host the household server (its port is
@@ -101,6 +108,7 @@ impl ErrorCode {
             Self::Conflict => "conflict",
             Self::EmailTaken => "email_taken",
             Self::InsufficientStars => "insufficient_stars",
+            Self::LastParent => "last_parent",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
@@ -110,6 +118,8 @@ impl ErrorCode {
             Self::BadReply => "bad_reply",
             Self::NotSignedIn => "not_signed_in",
             Self::NoFamily => "no_family",
+            Self::NotKinboard => "not_kinboard",
+            Self::IncompatibleServer => "incompatible_server",
             Self::InvalidAddress => "invalid_address",
             Self::HostFailed => "host_failed",
         }
@@ -126,7 +136,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::BadRequest => 400,
             Self::Invalid | Self::IdempotencyKeyReused => 422,
-            Self::Conflict | Self::EmailTaken | Self::InsufficientStars => 409,
+            Self::Conflict | Self::EmailTaken | Self::InsufficientStars | Self::LastParent => 409,
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::Internal => 500,
@@ -135,6 +145,8 @@ impl ErrorCode {
             | Self::BadReply
             | Self::NotSignedIn
             | Self::NoFamily
+            | Self::NotKinboard
+            | Self::IncompatibleServer
             | Self::InvalidAddress
             | Self::HostFailed => return None,
         })

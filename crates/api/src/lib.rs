@@ -21,6 +21,7 @@
 //! assert_eq!((event.name(), event.revision()), ("timer:cancelled", 7));
 //! ```
 
+pub mod discovery;
 pub mod error;
 pub mod events;
 pub mod model;
@@ -32,6 +33,12 @@ pub use events::{FamilyEvent, ReplyEvent, family_channel};
 pub use model::*;
 pub use requests::*;
 pub use responses::*;
+
+/// What `GET /api/info` says in `product`.
+pub const PRODUCT: &str = "kinboard";
+/// The API generation of this contract: a device and a server of the same
+/// generation understand each other; `GET /api/info` tells.
+pub const API_VERSION: u32 = 1;
 
 /// The header a kitchen screen sends the parent PIN in.
 pub const PIN_HEADER: &str = "x-kinboard-pin";

@@ -88,13 +88,56 @@ pub struct Member {
     pub created_at: i64,
 }
 
-/// A one-time code another parent accepts to join the family.
+/// The colours a child's profile may have, with their names: chosen to
+/// tell apart on the board, light or dark.
+pub const CHILD_COLORS: [(&str, &str); 10] = [
+    ("tomato", "#e4572e"),
+    ("teal", "#17bebb"),
+    ("sunflower", "#ffc914"),
+    ("leaf", "#76b041"),
+    ("violet", "#7e5bef"),
+    ("pink", "#f25f9c"),
+    ("sea", "#2e86ab"),
+    ("orange", "#ff8c42"),
+    ("plum", "#9b5de5"),
+    ("slate", "#5c6b7a"),
+];
+
+/// A one-time code another parent accepts to join the family: the code
+/// itself is shown once, to the parent who made it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct Invite {
+    pub id: String,
+    /// As `ABCDE-FGHJK-…`; case, spaces and dashes do not matter.
     pub code: String,
     pub family_id: String,
     pub expires_at: i64,
+}
+
+/// An invite still waiting to be accepted, as every parent sees it: who
+/// made it and until when, never its code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct PendingInvite {
+    pub id: String,
+    /// The parent who made it (a user id).
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A parent of the family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct Parent {
+    /// The account's user id.
+    pub id: String,
+    pub name: String,
+    /// When they joined the family.
+    pub joined_at: i64,
 }
 
 /// A kitchen screen's device.
@@ -107,6 +150,8 @@ pub struct Kiosk {
     pub name: String,
     pub created_at: i64,
     pub revoked_at: Option<i64>,
+    /// When it last made a request (to the minute).
+    pub last_seen_at: Option<i64>,
 }
 
 /// A one-time code a parent makes for pairing a kitchen screen: the screen

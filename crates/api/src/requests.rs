@@ -66,9 +66,16 @@ pub struct UpdateMemberRequest {
 /// `PUT /api/families/{familyId}/pin`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase")]
 pub struct PinRequest {
     /// 4 to 8 digits.
     pub pin: String,
+    /// When the family has a PIN already, the caller proves they may
+    /// change it with the current PIN or their account password.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub current_pin: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
 }
 
 /// `POST /api/families/{familyId}/kiosks` and `…/kiosk-pairings`.
@@ -129,8 +136,24 @@ pub struct UpdateChoreRequest {
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stars: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub member_id: Option<String>,
+    /// A child's id, or `null` for any child; left out, it stays.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<String>)]
+    pub member_id: Option<Option<String>>,
+}
+
+/// A field that may be left out (`None`), or sent as `null`
+/// (`Some(None)`) to clear what it names.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 /// `POST /api/chores/{choreId}/complete`.

@@ -14,8 +14,8 @@ use utoipa::ToSchema;
 
 use crate::events::ReplyEvent;
 use crate::model::{
-    Chore, Family, FamilyRole, Invite, Kiosk, Member, Pairing, StarEntry, Template, Timer, User,
-    WeeklyStars,
+    Chore, Family, FamilyRole, Invite, Kiosk, Member, Pairing, Parent, PendingInvite, StarEntry,
+    Template, Timer, User, WeeklyStars,
 };
 
 /// `POST /api/auth/sign-up` and `sign-in`.
@@ -44,12 +44,18 @@ pub struct MeResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FamilyResponse {
     pub family: Family,
+    /// What a change broadcast (none for a read).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ReplyEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct MemberResponse {
     pub member: Member,
     pub revision: i64,
+    /// What the change broadcast, as the channel carries it.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -61,6 +67,9 @@ pub struct MembersResponse {
 pub struct InviteResponse {
     pub invite: Invite,
     pub revision: i64,
+    /// What the change broadcast, as the channel carries it.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -84,6 +93,38 @@ pub struct KiosksResponse {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct KioskResponse {
     pub kiosk: Kiosk,
+    /// `kiosk:revoked`, when this revoked it.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
+}
+
+/// `GET /api/families/{familyId}/parents`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ParentsResponse {
+    pub parents: Vec<Parent>,
+}
+
+/// `GET /api/families/{familyId}/invites`: the ones still open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct InvitesResponse {
+    pub invites: Vec<PendingInvite>,
+}
+
+/// `GET /api/info`: what answers at this address, asked before anything
+/// else so that a device can tell a Kinboard household server of a
+/// version it speaks from anything else.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ServerInfo {
+    /// Always [`PRODUCT`](crate::PRODUCT).
+    pub product: String,
+    /// The server's version.
+    pub version: String,
+    /// The API generation it speaks ([`API_VERSION`](crate::API_VERSION)).
+    pub api: u32,
+    /// The household's name, for a list of the servers found on the
+    /// network (the first family's; none before one exists).
+    pub household: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -95,6 +136,9 @@ pub struct PairingResponse {
 pub struct TemplateResponse {
     pub template: Template,
     pub revision: i64,
+    /// What the change broadcast, as the channel carries it.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -107,6 +151,9 @@ pub struct DeletedResponse {
     /// The id of what was deleted.
     pub deleted: String,
     pub revision: i64,
+    /// What the change broadcast, as the channel carries it.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 /// Every timer route.
@@ -127,6 +174,9 @@ pub struct TimerResponse {
 pub struct ChoreResponse {
     pub chore: Chore,
     pub revision: i64,
+    /// What the change broadcast, as the channel carries it.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -189,6 +239,15 @@ pub struct Dashboard {
     pub active_timers: Vec<Timer>,
     pub chores: Vec<Chore>,
     pub weekly_stars: Vec<WeeklyStars>,
+    /// What the family settings show.
+    #[serde(default)]
+    pub parents: Vec<Parent>,
+    /// Every kitchen screen not revoked.
+    #[serde(default)]
+    pub kiosks: Vec<Kiosk>,
+    /// Invites still open (never their codes).
+    #[serde(default)]
+    pub invites: Vec<PendingInvite>,
 }
 
 /// How a Pusher-protocol client reaches the family channel's server.

@@ -10,6 +10,8 @@
 //! the events its reply lists are applied to the view before the call
 //! returns.
 
+mod settings;
+
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -191,6 +193,7 @@ impl Dashboard {
             id: family.id.clone(),
             name: family.name.clone(),
             time_zone: "UTC".into(),
+            has_pin: false,
         };
         let realtime = api.realtime().await?;
         let client_options = ClientOptions::new(endpoint(&realtime)?, realtime.key.clone())
@@ -209,7 +212,7 @@ impl Dashboard {
             gap_wait: options.gap_wait,
         };
         let driver = Driver {
-            engine: SyncEngine::new(fallback, role, config),
+            engine: SyncEngine::new(fallback, role, config).for_user(me.user.map(|u| u.id)),
             api: api.clone(),
             family_id: family.id.clone(),
             pusher: pusher.clone(),

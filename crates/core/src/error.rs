@@ -40,6 +40,12 @@ pub enum CoreError {
     /// Hosting the household on this computer failed.
     #[error("this computer could not host the household: {0}")]
     Host(String),
+    /// Something answers at that address, but not a Kinboard server.
+    #[error("{0}")]
+    NotKinboard(String),
+    /// A Kinboard server this version cannot talk to.
+    #[error("{0}")]
+    Incompatible(String),
 }
 
 impl CoreError {
@@ -58,6 +64,8 @@ impl CoreError {
             Self::Credentials(_) => ErrorCode::Internal,
             Self::Closed => ErrorCode::Internal,
             Self::Host(_) => ErrorCode::HostFailed,
+            Self::NotKinboard(_) => ErrorCode::NotKinboard,
+            Self::Incompatible(_) => ErrorCode::IncompatibleServer,
         }
     }
 

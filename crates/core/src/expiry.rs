@@ -99,6 +99,7 @@ mod tests {
             id: "f".into(),
             name: "F".into(),
             time_zone: "UTC".into(),
+            has_pin: false,
         });
         v.timers = timers;
         v

@@ -40,6 +40,7 @@ pub mod calendar;
 pub mod clock;
 pub mod credentials;
 pub mod dashboard;
+pub mod discovery;
 pub mod error;
 pub mod expiry;
 pub mod notify;
@@ -47,6 +48,7 @@ pub mod session;
 pub mod store;
 pub mod sync;
 pub mod view;
+pub mod zone;
 
 pub use api::ApiClient;
 pub use clock::{Clock, SystemClock, TokioClock};

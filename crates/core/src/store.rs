@@ -20,7 +20,9 @@
 use std::collections::BTreeMap;
 
 use kinboard_api::events::EventError;
-use kinboard_api::{Dashboard, FamilyEvent, Template, Timer};
+use kinboard_api::{
+    Chore, Dashboard, FamilyEvent, Kiosk, Member, Parent, PendingInvite, Template, Timer,
+};
 
 /// One change to the dashboard: an event from the channel, or one listed
 /// in the reply to this device's own action.
@@ -91,6 +93,7 @@ pub struct FamilyState {
     pub id: String,
     pub name: String,
     pub time_zone: String,
+    pub has_pin: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +113,31 @@ pub struct ChoreState {
     pub member_id: Option<String>,
     pub last_completed_at: Option<i64>,
     pub last_completed_by: Option<String>,
+}
+
+impl From<Chore> for ChoreState {
+    fn from(c: Chore) -> Self {
+        Self {
+            id: c.id,
+            title: c.title,
+            stars: c.stars,
+            member_id: c.member_id,
+            last_completed_at: c.last_completed_at,
+            last_completed_by: c.last_completed_by,
+        }
+    }
+}
+
+impl MemberState {
+    fn new(m: &Member, weekly_stars: i64) -> Self {
+        Self {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            color: m.color.clone(),
+            balance: m.balance,
+            weekly_stars,
+        }
+    }
 }
 
 /// What the store knew when a reload was asked for; see
@@ -135,6 +163,13 @@ pub struct Store {
     templates: Vec<Template>,
     timers: Vec<Timer>,
     chores: Vec<ChoreState>,
+    parents: Vec<Parent>,
+    kiosks: Vec<Kiosk>,
+    invites: Vec<PendingInvite>,
+    /// Who may use the family changed (a parent removed, a kitchen screen
+    /// revoked): this device's own access may be gone, and only the
+    /// server can say; a reload asks it.
+    access_changed: bool,
     pending: BTreeMap<i64, Change>,
     /// The highest revision the server is known to have reached.
     known_revision: i64,
@@ -174,6 +209,27 @@ impl Store {
 
     pub fn chores(&self) -> &[ChoreState] {
         &self.chores
+    }
+
+    /// The family's parents (what the settings show).
+    pub fn parents(&self) -> &[Parent] {
+        &self.parents
+    }
+
+    /// The kitchen screens still paired.
+    pub fn kiosks(&self) -> &[Kiosk] {
+        &self.kiosks
+    }
+
+    /// The invites still open.
+    pub fn invites(&self) -> &[PendingInvite] {
+        &self.invites
+    }
+
+    /// Takes the "access changed" mark: a reload should follow, to learn
+    /// whether this device may still see the family.
+    pub fn take_access_changed(&mut self) -> bool {
+        std::mem::take(&mut self.access_changed)
     }
 
     /// Monday 00:00 (family time zone) of the week `weekly_stars` count from.
@@ -277,19 +333,17 @@ impl Store {
         self.members = snapshot
             .members
             .iter()
-            .map(|m| MemberState {
-                id: m.id.clone(),
-                name: m.name.clone(),
-                color: m.color.clone(),
-                balance: m.balance,
-                weekly_stars: weekly.get(m.id.as_str()).copied().unwrap_or(0),
-            })
+            .map(|m| MemberState::new(m, weekly.get(m.id.as_str()).copied().unwrap_or(0)))
             .collect();
         self.family = Some(FamilyState {
             id: snapshot.family.id,
             name: snapshot.family.name,
             time_zone: snapshot.family.time_zone,
+            has_pin: snapshot.family.has_pin,
         });
+        self.parents = snapshot.parents;
+        self.kiosks = snapshot.kiosks;
+        self.invites = snapshot.invites;
         self.templates = snapshot.templates;
         self.timers = snapshot
             .active_timers
@@ -297,18 +351,7 @@ impl Store {
             .filter(|t| t.state.is_active())
             .collect();
         sort_timers(&mut self.timers);
-        self.chores = snapshot
-            .chores
-            .into_iter()
-            .map(|c| ChoreState {
-                id: c.id,
-                title: c.title,
-                stars: c.stars,
-                member_id: c.member_id,
-                last_completed_at: c.last_completed_at,
-                last_completed_by: c.last_completed_by,
-            })
-            .collect();
+        self.chores = snapshot.chores.into_iter().map(ChoreState::from).collect();
         self.revision = snapshot.revision;
         self.loaded = true;
         self.needs_snapshot = false;
@@ -396,6 +439,60 @@ impl Store {
                     m.balance = e.new_balance;
                 }
             }
+            FamilyEvent::FamilyUpdated(e) => {
+                let zone_changed = self
+                    .family
+                    .as_ref()
+                    .is_some_and(|f| f.time_zone != e.family.time_zone);
+                self.family = Some(FamilyState {
+                    id: e.family.id,
+                    name: e.family.name,
+                    time_zone: e.family.time_zone,
+                    has_pin: e.family.has_pin,
+                });
+                if zone_changed {
+                    // This week's stars count from Monday in the new zone:
+                    // only the server's ledger can say how many that is.
+                    self.needs_snapshot = true;
+                }
+            }
+            FamilyEvent::MemberAdded(e) | FamilyEvent::MemberUpdated(e) => {
+                let weekly = self
+                    .members
+                    .iter()
+                    .find(|m| m.id == e.member.id)
+                    .map_or(0, |m| m.weekly_stars);
+                upsert(
+                    &mut self.members,
+                    MemberState::new(&e.member, weekly),
+                    |m| &m.id,
+                );
+            }
+            FamilyEvent::MemberRemoved(e) => self.members.retain(|m| m.id != e.member_id),
+            FamilyEvent::TemplateAdded(e) | FamilyEvent::TemplateUpdated(e) => {
+                upsert(&mut self.templates, e.template, |t| &t.id);
+            }
+            FamilyEvent::TemplateRemoved(e) => self.templates.retain(|t| t.id != e.template_id),
+            FamilyEvent::ChoreAdded(e) | FamilyEvent::ChoreUpdated(e) => {
+                upsert(&mut self.chores, ChoreState::from(e.chore), |c| &c.id);
+            }
+            FamilyEvent::ChoreRemoved(e) => self.chores.retain(|c| c.id != e.chore_id),
+            FamilyEvent::ParentAdded(e) => upsert(&mut self.parents, e.parent, |p| &p.id),
+            FamilyEvent::ParentRemoved(e) => {
+                self.parents.retain(|p| p.id != e.user_id);
+                self.access_changed = true;
+            }
+            FamilyEvent::KioskAdded(e) => upsert(&mut self.kiosks, e.kiosk, |k| &k.id),
+            FamilyEvent::KioskRevoked(e) => {
+                self.kiosks.retain(|k| k.id != e.kiosk_id);
+                self.access_changed = true;
+            }
+            FamilyEvent::InviteCreated(e) => {
+                self.invites.retain(|i| i.id != e.invite.id);
+                // Newest first, as the snapshot lists them.
+                self.invites.insert(0, e.invite);
+            }
+            FamilyEvent::InviteClosed(e) => self.invites.retain(|i| i.id != e.invite_id),
         }
     }
 
@@ -408,6 +505,15 @@ impl Store {
         for m in &mut self.members {
             m.weekly_stars = 0;
         }
+    }
+}
+
+/// Replaces the item with `item`'s id, or adds it at the end (lists are
+/// oldest first, so something new goes last).
+fn upsert<T>(items: &mut Vec<T>, item: T, id: impl Fn(&T) -> &String) {
+    match items.iter_mut().find(|i| id(i) == id(&item)) {
+        Some(existing) => *existing = item,
+        None => items.push(item),
     }
 }
 

@@ -28,6 +28,72 @@ pub struct FamilyView {
     pub id: String,
     pub name: String,
     pub time_zone: String,
+    /// Whether a parent PIN is set (a kitchen screen needs it).
+    pub has_pin: bool,
+}
+
+/// A parent of the family, as the settings list them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ParentView {
+    pub id: String,
+    pub name: String,
+    pub joined_at: i64,
+    /// The parent signed in here.
+    pub you: bool,
+}
+
+/// A kitchen screen paired with the family.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct KioskView {
+    pub id: String,
+    pub name: String,
+    pub paired_at: i64,
+    /// When it last made a request (to the minute); `null` when never.
+    pub last_seen_at: Option<i64>,
+}
+
+impl From<kinboard_api::Kiosk> for KioskView {
+    fn from(k: kinboard_api::Kiosk) -> Self {
+        Self {
+            id: k.id,
+            name: k.name,
+            paired_at: k.created_at,
+            last_seen_at: k.last_seen_at,
+        }
+    }
+}
+
+/// An invite still open (its code was shown once, to its maker).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct InviteView {
+    pub id: String,
+    /// The name of the parent who made it.
+    pub made_by: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A colour a child may have.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct ColorView {
+    pub name: String,
+    /// `#rrggbb`.
+    pub hex: String,
+}
+
+/// What the family settings show a parent (a kitchen screen has none).
+/// Children, chores and templates are the dashboard's own lists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsView {
+    pub parents: Vec<ParentView>,
+    pub kiosks: Vec<KioskView>,
+    pub invites: Vec<InviteView>,
+    /// The colours a child may have, in the order to offer them.
+    pub colors: Vec<ColorView>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -111,6 +177,8 @@ pub struct DashboardView {
     /// `server = local + serverOffsetMs`.
     pub server_offset_ms: i64,
     pub last_error: Option<LastError>,
+    /// The family settings, for a parent; `null` on a kitchen screen.
+    pub settings: Option<SettingsView>,
 }
 
 /// What the view needs besides the store.
@@ -125,6 +193,8 @@ pub struct ViewContext<'a> {
     pub last_error: Option<LastError>,
     /// The server's time now, to decide what "today" is.
     pub server_now_ms: i64,
+    /// The account signed in here (none on a kitchen screen).
+    pub user_id: Option<&'a str>,
 }
 
 impl DashboardView {
@@ -142,6 +212,7 @@ impl DashboardView {
                 id: f.id.clone(),
                 name: f.name.clone(),
                 time_zone: f.time_zone.clone(),
+                has_pin: f.has_pin,
             }),
             members: store
                 .members()
@@ -202,6 +273,7 @@ impl DashboardView {
             },
             server_offset_ms: cx.server_offset_ms,
             last_error: cx.last_error,
+            settings: (cx.role == Role::Parent).then(|| settings(store, cx.user_id)),
         }
     }
 
@@ -217,6 +289,7 @@ impl DashboardView {
                 server_offset_ms: 0,
                 last_error: None,
                 server_now_ms: 0,
+                user_id: None,
             },
         )
     }
@@ -227,6 +300,51 @@ impl DashboardView {
 
     pub fn member(&self, id: &str) -> Option<&MemberView> {
         self.members.iter().find(|m| m.id == id)
+    }
+}
+
+fn settings(store: &Store, user_id: Option<&str>) -> SettingsView {
+    let name_of = |id: &str| {
+        store
+            .parents()
+            .iter()
+            .find(|p| p.id == id)
+            .map_or_else(|| "a former parent".to_owned(), |p| p.name.clone())
+    };
+    SettingsView {
+        parents: store
+            .parents()
+            .iter()
+            .map(|p| ParentView {
+                id: p.id.clone(),
+                name: p.name.clone(),
+                joined_at: p.joined_at,
+                you: user_id == Some(p.id.as_str()),
+            })
+            .collect(),
+        kiosks: store
+            .kiosks()
+            .iter()
+            .cloned()
+            .map(KioskView::from)
+            .collect(),
+        invites: store
+            .invites()
+            .iter()
+            .map(|i| InviteView {
+                id: i.id.clone(),
+                made_by: name_of(&i.created_by),
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+            })
+            .collect(),
+        colors: kinboard_api::CHILD_COLORS
+            .iter()
+            .map(|(name, hex)| ColorView {
+                name: (*name).to_owned(),
+                hex: (*hex).to_owned(),
+            })
+            .collect(),
     }
 }
 
@@ -259,6 +377,7 @@ mod tests {
                 last_error: None,
                 // Wednesday 2026-01-07 12:00 UTC; the chore was done at 11:56.
                 server_now_ms: 1_767_787_200_000,
+                user_id: None,
             },
         );
         let json = serde_json::to_value(&view).unwrap();
@@ -267,7 +386,7 @@ mod tests {
             json!({
                 "revision": 42,
                 "role": "kiosk",
-                "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London"},
+                "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London", "hasPin": false},
                 "members": [
                     {"id": "m_1", "name": "Ada", "color": "#e4572e", "balance": 10, "weeklyStars": 4},
                     {"id": "m_2", "name": "Ben", "color": "#3a86ff", "balance": 3, "weeklyStars": 0}
@@ -279,8 +398,74 @@ mod tests {
                             "completedAt": 1_767_787_000_000_i64, "completedBy": "m_2"}],
                 "connection": {"state": "live", "lastSyncedAt": 1_767_787_100_000_i64},
                 "serverOffsetMs": 12,
-                "lastError": null
+                "lastError": null,
+                // A kitchen screen is never shown the settings.
+                "settings": null
             })
+        );
+    }
+
+    #[test]
+    fn a_parent_sees_the_settings_with_themselves_marked() {
+        let mut store = Store::new();
+        let mut snap = snapshot(7);
+        let parent = |id: &str, name: &str| kinboard_api::Parent {
+            id: id.into(),
+            name: name.into(),
+            joined_at: 5,
+        };
+        snap.parents = vec![parent("u_1", "Ana"), parent("u_2", "Ben")];
+        snap.kiosks = vec![kinboard_api::Kiosk {
+            id: "k_1".into(),
+            family_id: "fam_1".into(),
+            name: "Kitchen".into(),
+            created_at: 3,
+            revoked_at: None,
+            last_seen_at: Some(60_000),
+        }];
+        snap.invites = vec![kinboard_api::PendingInvite {
+            id: "i_1".into(),
+            created_by: "u_2".into(),
+            created_at: 8,
+            expires_at: 9,
+        }];
+        store.apply_snapshot(snap);
+        let view = DashboardView::build(
+            &store,
+            ViewContext {
+                role: Role::Parent,
+                family: None,
+                connection: ConnectionStatus::Live,
+                last_synced_at: None,
+                server_offset_ms: 0,
+                last_error: None,
+                server_now_ms: 0,
+                user_id: Some("u_2"),
+            },
+        );
+        let json = serde_json::to_value(view.settings.as_ref().unwrap()).unwrap();
+        assert_eq!(
+            json["parents"],
+            json!([
+                {"id": "u_1", "name": "Ana", "joinedAt": 5, "you": false},
+                {"id": "u_2", "name": "Ben", "joinedAt": 5, "you": true},
+            ])
+        );
+        assert_eq!(
+            json["kiosks"],
+            json!([{"id": "k_1", "name": "Kitchen", "pairedAt": 3, "lastSeenAt": 60_000}])
+        );
+        assert_eq!(
+            json["invites"],
+            json!([{"id": "i_1", "madeBy": "Ben", "createdAt": 8, "expiresAt": 9}])
+        );
+        assert_eq!(
+            json["colors"].as_array().unwrap().len(),
+            kinboard_api::CHILD_COLORS.len()
+        );
+        assert_eq!(
+            json["colors"][0],
+            json!({"name": "tomato", "hex": "#e4572e"})
         );
     }
 
@@ -303,6 +488,7 @@ mod tests {
             server_offset_ms: 0,
             last_error: None,
             server_now_ms: now,
+            user_id: None,
         };
         let view = DashboardView::build(&store, cx(wed_noon));
         assert_eq!(view.chores[0].completed_at, None);

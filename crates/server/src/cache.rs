@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 /// How long an authentication or membership answer is reused.
 pub const AUTH_TTL: Duration = Duration::from_secs(1);
 
+/// How often a kitchen screen's last-seen time is written, at most.
+pub const KIOSK_SEEN_EVERY: Duration = Duration::from_secs(60);
+
 /// Entries kept before the cache starts over (a crude bound, not an LRU).
 const MAX_ENTRIES: usize = 50_000;
 

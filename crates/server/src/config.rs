@@ -63,6 +63,9 @@ pub struct ServerConfig {
     /// Number of broadcast lanes and the events each may buffer.
     pub broadcast_lanes: usize,
     pub broadcast_capacity: usize,
+    /// Announce the server on the local network (DNS-SD,
+    /// `_kinboard._tcp`), so the family's other screens find it.
+    pub announce: bool,
 }
 
 impl ServerConfig {
@@ -78,6 +81,7 @@ impl ServerConfig {
             scheduler_poll: Duration::from_secs(1),
             broadcast_lanes: 4,
             broadcast_capacity: 4096,
+            announce: false,
         }
     }
 

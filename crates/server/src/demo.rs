@@ -8,8 +8,9 @@ use kinboard_api::{ChoreRequest, TemplateRequest};
 
 use crate::domain::accounts::create_user;
 use crate::domain::chores::create_chore_in;
-use crate::domain::families::{add_member, create_family};
+use crate::domain::families::create_family;
 use crate::domain::kiosks::insert_kiosk;
+use crate::domain::members::add_member_in;
 use crate::domain::templates::create_template_in;
 use crate::error::ApiError;
 use crate::ids::hash_secret_limited;
@@ -101,8 +102,8 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
         .execute(tx.conn())
         .await?;
     tx.commit(state).await?;
-    let mia = add_member(state, &family.id, "Mia", None).await?.member;
-    let leo = add_member(state, &family.id, "Leo", None).await?.member;
+    let mia = add_member_in(state, &family.id, "Mia", None).await?.member;
+    let leo = add_member_in(state, &family.id, "Leo", None).await?.member;
     for (label, minutes, stars) in [
         ("Homework", 25, 3),
         ("Reading", 20, 2),

@@ -22,6 +22,10 @@ pub enum ApiError {
     Unauthorized,
     #[error("wrong email or password")]
     InvalidCredentials,
+    #[error("that is not this account's password")]
+    WrongPassword,
+    #[error("the family's only parent cannot be removed; invite another parent first")]
+    LastParent,
     #[error("{0}")]
     Forbidden(String),
     #[error("this action needs the parent PIN (X-Kinboard-Pin header)")]
@@ -85,7 +89,8 @@ impl ApiError {
     pub fn code(&self) -> ErrorCode {
         match self {
             Self::Unauthorized => ErrorCode::Unauthorized,
-            Self::InvalidCredentials => ErrorCode::InvalidCredentials,
+            Self::InvalidCredentials | Self::WrongPassword => ErrorCode::InvalidCredentials,
+            Self::LastParent => ErrorCode::LastParent,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::PinRequired => ErrorCode::PinRequired,
             Self::WrongPin => ErrorCode::WrongPin,

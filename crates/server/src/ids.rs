@@ -54,13 +54,39 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-/// An invite code a person can read out: 10 characters without look-alikes.
-pub fn new_invite_code() -> String {
-    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+/// The letters of codes people read out and type: no look-alikes (no I,
+/// O, 0 or 1), 32 of them, so each carries 5 bits.
+const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+
+/// A random code of `len` characters from [`CODE_ALPHABET`].
+pub fn new_secret_code(len: usize) -> String {
     let mut rng = rand::rng();
-    (0..10)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+    (0..len)
+        .map(|_| CODE_ALPHABET[rng.random_range(0..CODE_ALPHABET.len())] as char)
         .collect()
+}
+
+/// A pairing code: 10 characters (50 bits; it lives 10 minutes).
+pub fn new_invite_code() -> String {
+    new_secret_code(10)
+}
+
+/// A code as stored: upper case, without the dashes or spaces a person
+/// may type between its groups.
+pub fn canonical_code(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// A long code as shown, in groups of four: `ABCD-EFGH-…`.
+pub fn grouped_code(code: &str) -> String {
+    code.as_bytes()
+        .chunks(4)
+        .map(|group| String::from_utf8_lossy(group).into_owned())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// argon2id with the crate's default (OWASP-recommended) parameters.
@@ -123,6 +149,21 @@ pub async fn verify_secret_limited(secret: String, hash: String) -> Result<bool,
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_read_back_however_they_are_typed() {
+        let code = new_secret_code(28);
+        assert_eq!(code.len(), 28);
+        assert!(code.bytes().all(|b| CODE_ALPHABET.contains(&b)));
+        let shown = grouped_code(&code);
+        assert_eq!(shown.len(), 28 + 6);
+        assert_eq!(canonical_code(&shown), code);
+        assert_eq!(
+            canonical_code(&shown.to_lowercase().replace('-', " ")),
+            code
+        );
+        assert_eq!(grouped_code("ABCDEFGHJK"), "ABCD-EFGH-JK");
+    }
 
     #[test]
     fn ids_are_prefixed_and_channel_safe() {

@@ -28,6 +28,7 @@
 //! # Ok(()) }
 //! ```
 
+pub mod announce;
 pub mod api;
 pub mod broadcast;
 pub mod cache;

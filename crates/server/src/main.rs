@@ -47,6 +47,11 @@ struct Args {
     /// http or https.
     #[arg(long, env = "PUSHER_SCHEME", default_value = "https")]
     pusher_scheme: String,
+    /// Announce the server on the local network (DNS-SD, _kinboard._tcp)
+    /// so the family's screens find it: `on`, `off`, or `auto` (on unless
+    /// it listens on loopback only).
+    #[arg(long, env = "KINBOARD_ANNOUNCE", default_value = "auto", value_parser = ["auto", "on", "off"])]
+    announce: String,
 }
 
 #[tokio::main]
@@ -62,6 +67,11 @@ async fn main() -> anyhow::Result<()> {
     config.database_url = args.database;
     config.demo = args.demo;
     config.public_url = args.public_url;
+    config.announce = match args.announce.as_str() {
+        "on" => true,
+        "off" => false,
+        _ => !args.bind.ip().is_loopback(),
+    };
     config.app = match (args.pusher_app_id, args.pusher_key, args.pusher_secret) {
         (Some(id), Some(key), Some(secret)) => Some(AppCredentials::new(id, key, secret)),
         (None, None, None) => None,

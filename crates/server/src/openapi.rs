@@ -5,7 +5,8 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    accounts, chores, dashboard, families, kiosks, ops, realtime, stars, templates, timers,
+    accounts, chores, dashboard, families, kiosks, members, ops, parents, realtime, stars,
+    templates, timers,
 };
 
 #[derive(OpenApi)]
@@ -21,8 +22,10 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
     paths(
         accounts::sign_up, accounts::sign_in, accounts::sign_out, accounts::me,
         families::create_family, families::get_family, families::update_family,
-        families::add_member, families::list_members, families::update_member,
-        families::create_invite, families::accept_invite, families::set_pin,
+        families::set_pin,
+        members::add_member, members::list_members, members::update_member, members::remove_member,
+        parents::list_parents, parents::remove_parent,
+        parents::create_invite, parents::list_invites, parents::revoke_invite, parents::accept_invite,
         kiosks::create_kiosk, kiosks::list_kiosks, kiosks::revoke_kiosk,
         kiosks::create_pairing, kiosks::claim_pairing,
         dashboard::dashboard,
@@ -31,7 +34,7 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
         chores::list_chores, chores::create_chore, chores::update_chore, chores::delete_chore, chores::complete_chore,
         stars::change_stars, stars::get_stars,
         realtime::pusher_auth, realtime::realtime,
-        ops::healthz, ops::openapi,
+        ops::healthz, ops::info, ops::openapi,
     ),
     modifiers(&BearerAuth)
 )]

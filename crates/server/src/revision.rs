@@ -146,6 +146,16 @@ impl FamilyTx {
         Ok(self.revision)
     }
 
+    /// The revision the next event to [`emit`](Self::emit) carries: the
+    /// transaction's own for the first, a fresh bump for each after it.
+    pub async fn revision_for_event(&mut self) -> Result<i64, ApiError> {
+        if self.events.is_empty() {
+            Ok(self.revision)
+        } else {
+            self.next_revision().await
+        }
+    }
+
     /// Queues `event`, to be broadcast after the commit.
     pub fn emit(&mut self, event: FamilyEvent) {
         self.events.push(event);

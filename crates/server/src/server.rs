@@ -52,6 +52,8 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(api::accounts::router())
         .merge(api::families::router())
+        .merge(api::members::router())
+        .merge(api::parents::router())
         .merge(api::kiosks::router())
         .merge(api::dashboard::router())
         .merge(api::templates::router())
@@ -81,6 +83,8 @@ pub struct RunningServer {
     stop: watch::Sender<bool>,
     serve: JoinHandle<std::io::Result<()>>,
     scheduler: JoinHandle<()>,
+    /// The DNS-SD announcement, while the server runs.
+    announcement: Option<crate::announce::Announcement>,
 }
 
 impl Server {
@@ -163,6 +167,18 @@ impl Server {
             stop_rx,
         ));
         tracing::info!(%addr, realtime = ?config.realtime, "kinboard server listening");
+        let announcement = if config.announce {
+            match crate::announce::Announcement::start(addr.port()) {
+                Ok(a) => Some(a),
+                Err(e) => {
+                    // The other screens can still type the address.
+                    tracing::warn!(error = %e, "could not announce the server on the network");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         Ok(RunningServer {
             addr,
             demo,
@@ -171,6 +187,7 @@ impl Server {
             stop,
             serve,
             scheduler,
+            announcement,
         })
     }
 }
@@ -189,6 +206,7 @@ impl RunningServer {
     /// sockets (clients reconnect elsewhere or later), publishes what is
     /// still queued, and closes the database.
     pub async fn shutdown(self) {
+        drop(self.announcement);
         let _ = self.stop.send(true);
         // Open WebSockets would keep the HTTP server's graceful shutdown
         // waiting, so close them first.

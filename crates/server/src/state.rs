@@ -12,7 +12,7 @@ use tokio::sync::Mutex;
 use kinboard_api::{Role, Timer};
 
 use crate::broadcast::EventQueue;
-use crate::cache::{AUTH_TTL, TtlCache};
+use crate::cache::{AUTH_TTL, KIOSK_SEEN_EVERY, TtlCache};
 use crate::config::RealtimeConfig;
 use crate::db::Db;
 use crate::principal::Caller;
@@ -43,6 +43,8 @@ pub struct StateInner {
     /// Timer id → the timer as this instance last wrote or read it: a hint
     /// that saves a read when it is still current (see `domain::timers::act`).
     pub timers: TtlCache<String, Timer>,
+    /// Kitchen screens whose last-seen time this instance wrote lately.
+    pub kiosks_seen: TtlCache<String, ()>,
     family_locks: Vec<Mutex<()>>,
 }
 
@@ -71,6 +73,7 @@ impl AppState {
             sessions: TtlCache::new(AUTH_TTL),
             roles: TtlCache::new(AUTH_TTL),
             timers: TtlCache::new(std::time::Duration::MAX),
+            kiosks_seen: TtlCache::new(KIOSK_SEEN_EVERY),
             family_locks: (0..FAMILY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
         }))
     }

@@ -12,16 +12,23 @@ use std::fmt::Write as _;
 
 use kinboard_core::DashboardView;
 use kinboard_core::app::{DesktopStatus, PairingView, SessionView};
-use kinboard_core::kinboard_api::ErrorCode;
+use kinboard_core::discovery::FoundHousehold;
+use kinboard_core::kinboard_api::{ErrorCode, ServerInfo};
+use kinboard_core::view::KioskView;
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::{ACTION_ERROR_EVENT, ActionError, COMMANDS, CommandSpec, DESKTOP_EVENT, VIEW_EVENT};
+use super::parent::{HostDefaults, InviteCode};
+use super::{
+    ACTION_ERROR_EVENT, ActionError, COMMANDS, CommandSpec, DESKTOP_EVENT, SESSION_EVENT,
+    VIEW_EVENT,
+};
 
 /// Every event the shell emits to the page: its name and the type of its
 /// payload.
-const EVENTS: [(&str, &str); 3] = [
+const EVENTS: [(&str, &str); 4] = [
     (VIEW_EVENT, "DashboardView"),
+    (SESSION_EVENT, "SessionView"),
     (DESKTOP_EVENT, "DesktopStatus"),
     (ACTION_ERROR_EVENT, "ActionError"),
 ];
@@ -36,7 +43,12 @@ const PATH: &str = "../ui/js/commands.js";
     PairingView,
     DesktopStatus,
     ActionError,
-    ErrorCode
+    ErrorCode,
+    HostDefaults,
+    InviteCode,
+    KioskView,
+    FoundHousehold,
+    ServerInfo
 )))]
 struct PageTypes;
 

@@ -1,6 +1,6 @@
 //! The commands every screen may call, a kitchen screen's included: the
-//! dashboard and its actions, refreshing, pairing this screen, signing
-//! out. The server still decides what a kitchen screen's token may do (a
+//! dashboard and its actions, refreshing, finding the household server
+//! and pairing this screen, signing out. The server still decides what a kitchen screen's token may do (a
 //! parent PIN for confirmations, cancellations and stars).
 //!
 //! Each `#[tauri::command]` here is the one definition of its command:
@@ -11,6 +11,8 @@
 use std::sync::Arc;
 
 use kinboard_core::app::SessionView;
+use kinboard_core::discovery::FoundHousehold;
+use kinboard_core::kinboard_api::ServerInfo;
 use kinboard_core::{CoreError, DashboardView};
 use tauri::State;
 
@@ -204,4 +206,19 @@ pub(crate) async fn pair_kiosk(
     code: String,
 ) -> Result<(), CoreError> {
     desktop.supervisor.pair_kiosk(&server_url, &code).await
+}
+
+/// The household servers announced on this network, each checked: a
+/// kitchen screen and a joining parent pick one (or type an address).
+#[tauri::command]
+pub(crate) async fn find_households() -> Result<Vec<FoundHousehold>, CoreError> {
+    kinboard_core::discovery::find_households(kinboard_core::discovery::LISTEN).await
+}
+
+/// What answers at `server_url`: a Kinboard household server this app can
+/// use, or an error saying why not (not reachable, not Kinboard, another
+/// version).
+#[tauri::command]
+pub(crate) async fn check_server(server_url: String) -> Result<ServerInfo, CoreError> {
+    kinboard_core::discovery::check_server(&server_url).await
 }

@@ -47,6 +47,10 @@ include!(concat!(env!("OUT_DIR"), "/commands.rs"));
 
 /// The event carrying the whole [`kinboard_core::DashboardView`], on every change.
 pub(crate) const VIEW_EVENT: &str = "dashboard";
+/// The event carrying the [`kinboard_core::app::SessionView`] whenever who
+/// is signed in changes (signed out by the server, set up as a kitchen
+/// screen, another family shown).
+pub(crate) const SESSION_EVENT: &str = "session";
 /// The event carrying a changed [`kinboard_core::app::DesktopStatus`].
 pub(crate) const DESKTOP_EVENT: &str = "desktop";
 /// The event saying an action taken outside the window (on a

@@ -256,6 +256,7 @@ fn picture_from_snapshot(s: &Value) -> Value {
             "id": s["family"]["id"],
             "name": s["family"]["name"],
             "timeZone": s["family"]["timeZone"],
+            "hasPin": s["family"]["hasPin"],
         },
         "members": s["members"].as_array().expect("members").iter().map(|m| json!({
             "id": m["id"], "name": m["name"], "color": m["color"], "balance": m["balance"],

@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use kinboard_core::app::{
     BoxFuture, DesktopStatus, HostedServer, HouseholdHost, HttpBackend, Keyring, Mode, Profile,
-    ServiceStatus, Setup, Supervisor, ViewSink,
+    ServiceStatus, SessionView, Setup, Supervisor, ViewSink,
 };
 use kinboard_core::kinboard_api::ErrorCode;
 use kinboard_core::{ApiClient, CredentialStore, DashboardView, MemoryStore, NoNotifier};
@@ -48,6 +48,7 @@ impl ViewSink for Views {
     fn view(&self, view: Option<&Arc<DashboardView>>) {
         self.0.lock().unwrap().push(view.map(|v| v.revision));
     }
+    fn session(&self, _: &SessionView) {}
     fn desktop(&self, _: &DesktopStatus) {}
 }
 

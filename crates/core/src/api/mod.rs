@@ -18,12 +18,14 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use kinboard_api::{
-    Chore, ChoreCompletedResponse, ChoreRequest, ChoreResponse, ClaimRequest, CompleteChoreRequest,
-    CreateFamilyRequest, Dashboard, ErrorCode, ErrorReply, ExtendRequest, Family, FamilyResponse,
-    IDEMPOTENCY_HEADER, KioskCreated, KioskRequest, MeResponse, Member, MemberRequest,
-    MemberResponse, PIN_HEADER, Pairing, PairingResponse, PinRequest, RealtimeResponse,
+    AcceptInviteResponse, Chore, ChoreCompletedResponse, ChoreRequest, ChoreResponse, ClaimRequest,
+    CompleteChoreRequest, CreateFamilyRequest, Dashboard, DeletedResponse, ErrorCode, ErrorReply,
+    ExtendRequest, Family, FamilyResponse, IDEMPOTENCY_HEADER, InviteResponse, KioskCreated,
+    KioskRequest, KioskResponse, KiosksResponse, MeResponse, Member, MemberRequest, MemberResponse,
+    PIN_HEADER, Pairing, PairingResponse, PinRequest, RealtimeResponse, ServerInfo,
     SessionResponse, SignInRequest, SignUpRequest, SignedOut, StarsChanged, StarsRequest,
     StartTimerRequest, Template, TemplateRequest, TemplateResponse, TimerResponse,
+    UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest, UpdateTemplateRequest,
 };
 
 use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
@@ -445,9 +447,7 @@ impl ApiClient {
             name: name.to_owned(),
             color: None,
         };
-        let path = format!("/api/families/{}/members", seg(family_id));
-        let reply: MemberResponse = self.post(&path, &body, CallOptions::default()).await?;
-        Ok(reply.member)
+        Ok(self.add_child(family_id, &body).await?.member)
     }
 
     pub async fn create_template(
@@ -462,9 +462,7 @@ impl ApiClient {
             duration_seconds,
             stars,
         };
-        let path = format!("/api/families/{}/templates", seg(family_id));
-        let reply: TemplateResponse = self.post(&path, &body, CallOptions::default()).await?;
-        Ok(reply.template)
+        Ok(self.add_template(family_id, &body).await?.template)
     }
 
     pub async fn create_chore(
@@ -479,25 +477,165 @@ impl ApiClient {
             stars,
             member_id: member_id.map(str::to_owned),
         };
-        let path = format!("/api/families/{}/chores", seg(family_id));
-        let reply: ChoreResponse = self.post(&path, &body, CallOptions::default()).await?;
-        Ok(reply.chore)
+        Ok(self.add_chore(family_id, &body).await?.chore)
     }
 
+    /// Sets the family's first PIN.
     pub async fn set_pin(&self, family_id: &str, pin: &str) -> Result<Family, CoreError> {
         let body = PinRequest {
             pin: pin.to_owned(),
+            current_pin: None,
+            password: None,
         };
+        Ok(self.change_pin(family_id, &body).await?.family)
+    }
+
+    // ---- family settings (parents): each reply lists its events
+
+    /// Sends `body` (or nothing) with `method` to `path`.
+    async fn send<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&(impl Serialize + Sync)>,
+    ) -> Result<T, CoreError> {
+        let payload = match body {
+            Some(body) => Payload::json(body)?,
+            None => Payload::None,
+        };
+        self.call(method, &self.url(path), payload, CallOptions::default())
+            .await
+    }
+
+    pub async fn update_family(
+        &self,
+        family_id: &str,
+        body: &UpdateFamilyRequest,
+    ) -> Result<FamilyResponse, CoreError> {
+        let path = format!("/api/families/{}", seg(family_id));
+        self.send(Method::PATCH, &path, Some(body)).await
+    }
+
+    pub async fn change_pin(
+        &self,
+        family_id: &str,
+        body: &PinRequest,
+    ) -> Result<FamilyResponse, CoreError> {
         let path = format!("/api/families/{}/pin", seg(family_id));
-        let reply: FamilyResponse = self
-            .call(
-                Method::PUT,
-                &self.url(&path),
-                Payload::json(&body)?,
-                CallOptions::default(),
-            )
-            .await?;
-        Ok(reply.family)
+        self.send(Method::PUT, &path, Some(body)).await
+    }
+
+    pub async fn add_child(
+        &self,
+        family_id: &str,
+        body: &MemberRequest,
+    ) -> Result<MemberResponse, CoreError> {
+        let path = format!("/api/families/{}/members", seg(family_id));
+        self.send(Method::POST, &path, Some(body)).await
+    }
+
+    pub async fn update_child(
+        &self,
+        member_id: &str,
+        body: &UpdateMemberRequest,
+    ) -> Result<MemberResponse, CoreError> {
+        let path = format!("/api/members/{}", seg(member_id));
+        self.send(Method::PATCH, &path, Some(body)).await
+    }
+
+    pub async fn remove_child(&self, member_id: &str) -> Result<DeletedResponse, CoreError> {
+        let path = format!("/api/members/{}", seg(member_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    pub async fn add_template(
+        &self,
+        family_id: &str,
+        body: &TemplateRequest,
+    ) -> Result<TemplateResponse, CoreError> {
+        let path = format!("/api/families/{}/templates", seg(family_id));
+        self.send(Method::POST, &path, Some(body)).await
+    }
+
+    pub async fn update_template(
+        &self,
+        template_id: &str,
+        body: &UpdateTemplateRequest,
+    ) -> Result<TemplateResponse, CoreError> {
+        let path = format!("/api/templates/{}", seg(template_id));
+        self.send(Method::PATCH, &path, Some(body)).await
+    }
+
+    pub async fn remove_template(&self, template_id: &str) -> Result<DeletedResponse, CoreError> {
+        let path = format!("/api/templates/{}", seg(template_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    pub async fn add_chore(
+        &self,
+        family_id: &str,
+        body: &ChoreRequest,
+    ) -> Result<ChoreResponse, CoreError> {
+        let path = format!("/api/families/{}/chores", seg(family_id));
+        self.send(Method::POST, &path, Some(body)).await
+    }
+
+    pub async fn update_chore(
+        &self,
+        chore_id: &str,
+        body: &UpdateChoreRequest,
+    ) -> Result<ChoreResponse, CoreError> {
+        let path = format!("/api/chores/{}", seg(chore_id));
+        self.send(Method::PATCH, &path, Some(body)).await
+    }
+
+    pub async fn remove_chore(&self, chore_id: &str) -> Result<DeletedResponse, CoreError> {
+        let path = format!("/api/chores/{}", seg(chore_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// A one-time code another parent joins with (its code is only here).
+    pub async fn create_invite(&self, family_id: &str) -> Result<InviteResponse, CoreError> {
+        let path = format!("/api/families/{}/invites", seg(family_id));
+        self.send(Method::POST, &path, Some(&serde_json::json!({})))
+            .await
+    }
+
+    pub async fn revoke_invite(&self, invite_id: &str) -> Result<DeletedResponse, CoreError> {
+        let path = format!("/api/invites/{}", seg(invite_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// Joins the family of an invite code as a parent.
+    pub async fn accept_invite(&self, code: &str) -> Result<AcceptInviteResponse, CoreError> {
+        let path = format!("/api/invites/{}/accept", seg(code.trim()));
+        self.send(Method::POST, &path, Some(&serde_json::json!({})))
+            .await
+    }
+
+    pub async fn remove_parent(
+        &self,
+        family_id: &str,
+        user_id: &str,
+    ) -> Result<DeletedResponse, CoreError> {
+        let path = format!("/api/families/{}/parents/{}", seg(family_id), seg(user_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// The family's kitchen screens, with when each was last seen.
+    pub async fn kiosks(&self, family_id: &str) -> Result<KiosksResponse, CoreError> {
+        self.get(&format!("/api/families/{}/kiosks", seg(family_id)))
+            .await
+    }
+
+    pub async fn revoke_kiosk(&self, kiosk_id: &str) -> Result<KioskResponse, CoreError> {
+        let path = format!("/api/kiosks/{}", seg(kiosk_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// What answers at this address (no token needed).
+    pub async fn info(&self) -> Result<ServerInfo, CoreError> {
+        self.get("/api/info").await
     }
 
     /// Creates a kitchen screen's device for the family; returns its

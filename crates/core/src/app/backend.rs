@@ -1,6 +1,7 @@
 //! What the [`Supervisor`](super::Supervisor) needs of a household server,
-//! as a trait: signing in or up, creating a family, claiming a pairing
-//! code, signing out, and connecting a live dashboard ([`Board`]).
+//! as a trait: signing in or up, the account's families, creating one or
+//! joining one with an invite, claiming a pairing code, signing out, and
+//! connecting a family's live dashboard ([`Board`]).
 //! [`HttpBackend`] is the real one (the REST API and a Pusher connection);
 //! the supervisor's tests give it a scripted one, so every lifecycle path
 //! runs on paused time without a network.
@@ -9,7 +10,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use kinboard_api::Pairing;
+use kinboard_api::{FamilyRole, Pairing};
 use tokio::sync::watch;
 
 use crate::api::ApiClient;
@@ -40,6 +41,8 @@ impl std::fmt::Debug for Credentials {
 
 /// A live dashboard the supervisor forwards and stops.
 pub trait Board: Clone + Send + Sync + 'static {
+    /// The family it shows.
+    fn family_id(&self) -> &str;
     /// The view, as a `watch`: a new value on every change.
     fn views(&self) -> watch::Receiver<Arc<DashboardView>>;
     /// Stops syncing and closes the connection.
@@ -47,6 +50,10 @@ pub trait Board: Clone + Send + Sync + 'static {
 }
 
 impl Board for Dashboard {
+    fn family_id(&self) -> &str {
+        Dashboard::family_id(self)
+    }
+
     fn views(&self) -> watch::Receiver<Arc<DashboardView>> {
         self.view()
     }
@@ -83,6 +90,20 @@ pub trait Backend: Send + Sync + 'static {
         time_zone: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(), CoreError>>;
 
+    /// The families the session may see, the first joined first (a
+    /// kitchen screen's one).
+    fn families<'a>(
+        &'a self,
+        session: &'a Credentials,
+    ) -> BoxFuture<'a, Result<Vec<FamilyRole>, CoreError>>;
+
+    /// Joins the family of an invite code as a parent.
+    fn accept_invite<'a>(
+        &'a self,
+        session: &'a Credentials,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<FamilyRole, CoreError>>;
+
     /// Trades a pairing code for a kitchen screen's session.
     fn claim_pairing<'a>(
         &'a self,
@@ -102,11 +123,13 @@ pub trait Backend: Send + Sync + 'static {
     /// left for a parent to revoke).
     fn sign_out<'a>(&'a self, session: &'a Credentials) -> BoxFuture<'a, Result<(), CoreError>>;
 
-    /// Connects the session's live dashboard; fails when the server
-    /// cannot be reached, and from then on reconnects by itself.
+    /// Connects the live dashboard of one of the session's families; fails
+    /// when the server cannot be reached, and from then on reconnects by
+    /// itself.
     fn connect<'a>(
         &'a self,
         session: &'a Credentials,
+        family_id: &'a str,
         notifier: Arc<dyn Notifier>,
     ) -> BoxFuture<'a, Result<Self::Board, CoreError>>;
 
@@ -194,6 +217,21 @@ impl Backend for HttpBackend {
         })
     }
 
+    fn families<'a>(
+        &'a self,
+        session: &'a Credentials,
+    ) -> BoxFuture<'a, Result<Vec<FamilyRole>, CoreError>> {
+        Box::pin(async move { Ok(client(session)?.me().await?.families) })
+    }
+
+    fn accept_invite<'a>(
+        &'a self,
+        session: &'a Credentials,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<FamilyRole, CoreError>> {
+        Box::pin(async move { Ok(client(session)?.accept_invite(code).await?.family) })
+    }
+
     fn claim_pairing<'a>(
         &'a self,
         server: &'a str,
@@ -251,11 +289,13 @@ impl Backend for HttpBackend {
     fn connect<'a>(
         &'a self,
         session: &'a Credentials,
+        family_id: &'a str,
         notifier: Arc<dyn Notifier>,
     ) -> BoxFuture<'a, Result<Dashboard, CoreError>> {
         Box::pin(async move {
             let options = DashboardOptions {
                 notifier,
+                family_id: Some(family_id.to_owned()),
                 ..self.options.clone()
             };
             Dashboard::connect(client(session)?, options).await

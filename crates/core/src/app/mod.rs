@@ -9,12 +9,19 @@
 //! Everything outside is a trait: the household server ([`Backend`]),
 //! hosting one ([`HouseholdHost`]), the keyring ([`Keyring`]), where views
 //! and statuses go ([`ViewSink`]) and where expiry notices go
-//! ([`Notifier`]). The desktop shell gives it the real ones; its tests
+//! ([`Notifier`]).
+//!
+//! A parent in several families has a board for each, each subscribed to
+//! its own channel (and raising its own expiry notices); one is shown.
+//! When the server ends this device's access — a parent removed, a
+//! kitchen screen revoked — the session is forgotten and the screen goes
+//! back to the start. The desktop shell gives it the real ones; its tests
 //! give it scripted ones and run every path on paused time.
 
 pub mod backend;
 pub mod host;
 pub mod profile;
+pub mod starters;
 pub mod status;
 
 #[cfg(test)]
@@ -22,8 +29,10 @@ mod tests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use kinboard_api::{ErrorCode, FamilyRole};
 use serde::Serialize;
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
@@ -95,8 +104,13 @@ pub struct SessionView {
     /// The parent's email (none for a kitchen screen).
     pub email: Option<String>,
     pub mode: ModeKind,
-    /// A kitchen screen: started as one, or signed in with a kiosk token.
+    /// A kitchen screen: started as one, set up as one, or signed in
+    /// with a kiosk token.
     pub kiosk: bool,
+    /// Every family of the account (a kitchen screen's one).
+    pub families: Vec<FamilyRole>,
+    /// The family shown.
+    pub family_id: Option<String>,
     pub desktop: DesktopStatus,
 }
 
@@ -135,11 +149,14 @@ impl Keyring for PlatformKeyring {
 }
 
 /// Where the supervisor's output goes: every new dashboard view (`None`
-/// when there is no dashboard any more: signed out, or switching), and
+/// when there is no dashboard any more: signed out, or switching), every
+/// change of who is signed in (a window set up as a kitchen screen
+/// becomes one; one whose session ended goes back to the start), and
 /// every change of the desktop services' status. Called from tokio tasks:
 /// keep it quick.
 pub trait ViewSink: Send + Sync + 'static {
     fn view(&self, view: Option<&Arc<DashboardView>>);
+    fn session(&self, session: &SessionView);
     fn desktop(&self, status: &DesktopStatus);
 }
 
@@ -162,28 +179,58 @@ struct Hosted {
     local_url: String,
 }
 
+/// The session and the live boards of its families.
 struct Signed<Bd> {
     session: Option<Credentials>,
-    board: Option<Bd>,
-    /// Connects the board (retrying) and then forwards its views.
-    task: Option<JoinHandle<()>>,
+    families: Vec<FamilyRole>,
+    /// One per family, each subscribed to its own channel.
+    boards: Vec<Bd>,
+    /// The family shown.
+    current: Option<String>,
+    /// Connects the boards in the background while the server is away.
+    connecting: Option<JoinHandle<()>>,
+    /// Hands the shown board's views to the sink.
+    forward: Option<JoinHandle<()>>,
+    /// One per board: notices when the server ends this device's access.
+    watchers: Vec<JoinHandle<()>>,
 }
 
 impl<Bd> Default for Signed<Bd> {
     fn default() -> Self {
         Self {
             session: None,
-            board: None,
-            task: None,
+            families: Vec::new(),
+            boards: Vec::new(),
+            current: None,
+            connecting: None,
+            forward: None,
+            watchers: Vec::new(),
         }
     }
+}
+
+impl<Bd: Board> Signed<Bd> {
+    fn current_board(&self) -> Option<&Bd> {
+        let current = self.current.as_deref()?;
+        self.boards.iter().find(|b| b.family_id() == current)
+    }
+}
+
+/// How a person joining a household signs in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Joining {
+    /// A new parent: an account is made with this name.
+    NewParent { name: String },
+    /// Someone with an account on that server already.
+    SignIn,
 }
 
 /// The app's lifecycle; see the module docs. Shared as an `Arc`.
 pub struct Supervisor<B: Backend> {
     profile: Profile,
     mode: Mode,
-    kiosk: bool,
+    /// A kitchen screen: started as one, or set up as one here since.
+    kiosk: AtomicBool,
     backend: B,
     host: Arc<dyn HouseholdHost>,
     keyring: Arc<dyn Keyring>,
@@ -194,8 +241,9 @@ pub struct Supervisor<B: Backend> {
     store: std::sync::RwLock<Arc<dyn CredentialStore>>,
     desktop: watch::Sender<DesktopStatus>,
     hosted: Mutex<Option<Hosted>>,
-    /// Held across a whole change of session (stop the old board, connect,
-    /// keep the new one), so two at once cannot leave a board behind.
+    /// Held across a whole change of session (stop the old boards,
+    /// connect, keep the new ones), so two at once cannot leave a board
+    /// behind.
     lifecycle: Mutex<()>,
     signed: Mutex<Signed<B::Board>>,
     /// False until the start-up sign-in (or restore) has been tried.
@@ -204,10 +252,11 @@ pub struct Supervisor<B: Backend> {
 
 impl<B: Backend> Supervisor<B> {
     pub fn new(setup: Setup<B>) -> Arc<Self> {
+        let kiosk = setup.kiosk || setup.profile.is_kiosk();
         Arc::new(Self {
             profile: setup.profile,
             mode: setup.mode,
-            kiosk: setup.kiosk,
+            kiosk: AtomicBool::new(kiosk),
             backend: setup.backend,
             host: setup.host,
             keyring: setup.keyring,
@@ -224,6 +273,11 @@ impl<B: Backend> Supervisor<B> {
 
     pub fn backend(&self) -> &B {
         &self.backend
+    }
+
+    /// Whether this instance is a kitchen screen.
+    pub fn is_kiosk(&self) -> bool {
+        self.kiosk.load(Ordering::SeqCst)
     }
 
     /// Changes the desktop status (the shell reports the notification
@@ -271,6 +325,7 @@ impl<B: Backend> Supervisor<B> {
             tracing::error!(error = %e, "start-up failed");
         }
         self.ready.send_replace(true);
+        self.publish_session().await;
     }
 
     async fn start_inner(self: &Arc<Self>) -> Result<(), CoreError> {
@@ -320,7 +375,7 @@ impl<B: Backend> Supervisor<B> {
             .sign_in(&url, &demo.email, &demo.password)
             .await?;
         tracing::info!(server = %url, email = %demo.email, "signed in to the demo family");
-        if self.kiosk {
+        if self.is_kiosk() {
             // A demo kitchen screen runs as a kitchen screen does: on a
             // kiosk token a parent made, so the PIN is asked for.
             session = self.backend.kiosk_for(&session, DEMO_KIOSK).await?;
@@ -403,20 +458,45 @@ impl<B: Backend> Supervisor<B> {
         }
     }
 
-    /// Keeps `session` and connects its board. With `retry`, a server that
-    /// cannot be reached is tried again in the background until it answers
-    /// (a restored session at start-up); otherwise the first failure is
-    /// the caller's.
+    /// The session's families and a connected board for each.
+    async fn open_boards(
+        &self,
+        session: &Credentials,
+    ) -> Result<(Vec<FamilyRole>, Vec<B::Board>), CoreError> {
+        let families = self.backend.families(session).await?;
+        if families.is_empty() {
+            return Err(CoreError::NoFamily);
+        }
+        let mut boards = Vec::with_capacity(families.len());
+        for family in &families {
+            match self
+                .backend
+                .connect(session, &family.id, self.notifier.clone())
+                .await
+            {
+                Ok(board) => boards.push(board),
+                Err(e) => {
+                    for board in &boards {
+                        Board::shutdown(board);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        Ok((families, boards))
+    }
+
+    /// Keeps `session` and connects the boards of its families. With
+    /// `retry`, a server that cannot be reached is tried again in the
+    /// background until it answers (a restored session at start-up);
+    /// otherwise the first failure is the caller's.
     async fn begin(self: &Arc<Self>, session: Credentials, retry: bool) -> Result<(), CoreError> {
         let _changing = self.lifecycle.lock().await;
-        self.end_board().await;
-        let first = self.backend.connect(&session, self.notifier.clone()).await;
+        self.end_boards().await;
+        let first = self.open_boards(&session).await;
         let mut signed = self.signed.lock().await;
         match first {
-            Ok(board) => {
-                signed.task = Some(self.forward(board.clone()));
-                signed.board = Some(board);
-            }
+            Ok((families, boards)) => self.install(&mut signed, families, boards),
             // Refused, or a fresh session that cannot be used (no family):
             // keep nothing of it, here or at the server.
             Err(e) if e.is_unauthorized() || !retry => {
@@ -426,36 +506,63 @@ impl<B: Backend> Supervisor<B> {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "server unreachable: connecting in the background");
-                signed.task = Some(self.connect_later(session.clone()));
+                signed.connecting = Some(self.connect_later(session.clone()));
             }
         }
         if let Err(e) = self.profile.save_session(Some(&session.info)) {
             tracing::warn!(error = %e, "could not save the session");
         }
         signed.session = Some(session);
+        drop(signed);
+        self.publish_session().await;
         Ok(())
     }
 
-    /// Tries to connect the board with growing pauses ([`RECONNECT_FIRST`]
-    /// doubling to [`RECONNECT_MAX`]); then forwards its views.
+    /// Takes connected boards: shows the family shown last (or the first),
+    /// and watches each for the server ending this device's access.
+    fn install(
+        self: &Arc<Self>,
+        signed: &mut Signed<B::Board>,
+        families: Vec<FamilyRole>,
+        boards: Vec<B::Board>,
+    ) {
+        let last = self.profile.load_family();
+        let current = families
+            .iter()
+            .find(|f| Some(&f.id) == last.as_ref())
+            .or(families.first())
+            .map(|f| f.id.clone());
+        signed.watchers = boards.iter().map(|b| self.watch(b.clone())).collect();
+        signed.families = families;
+        signed.boards = boards;
+        signed.current = current;
+        if let Some(board) = signed.current_board() {
+            signed.forward = Some(self.forward(board.clone()));
+        }
+    }
+
+    /// Tries to connect the boards with growing pauses ([`RECONNECT_FIRST`]
+    /// doubling to [`RECONNECT_MAX`]).
     fn connect_later(self: &Arc<Self>, session: Credentials) -> JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
             let mut delay = RECONNECT_FIRST;
             loop {
                 tokio::time::sleep(delay).await;
-                match this.backend.connect(&session, this.notifier.clone()).await {
-                    Ok(board) => {
-                        this.signed.lock().await.board = Some(board.clone());
+                match this.open_boards(&session).await {
+                    Ok((families, boards)) => {
+                        let mut signed = this.signed.lock().await;
+                        this.install(&mut signed, families, boards);
+                        drop(signed);
                         tracing::info!("dashboard connected");
-                        // This task becomes the forwarder.
-                        this.forward_views(board).await;
+                        this.publish_session().await;
                         return;
                     }
                     Err(e) if e.is_unauthorized() => {
                         tracing::warn!("the saved session was refused: signed out");
                         this.signed.lock().await.session = None;
                         this.forget(Some(session)).await;
+                        this.publish_session().await;
                         return;
                     }
                     Err(e) => tracing::debug!(error = %e, ?delay, "still unreachable"),
@@ -467,30 +574,115 @@ impl<B: Backend> Supervisor<B> {
 
     fn forward(self: &Arc<Self>, board: B::Board) -> JoinHandle<()> {
         let this = self.clone();
-        tokio::spawn(async move { this.forward_views(board).await })
+        tokio::spawn(async move {
+            let mut views = board.views();
+            loop {
+                let view = views.borrow_and_update().clone();
+                this.sink.view(Some(&view));
+                if views.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
     }
 
-    /// Hands every view of `board` to the sink.
-    async fn forward_views(&self, board: B::Board) {
-        let mut views = board.views();
-        loop {
-            let view = views.borrow_and_update().clone();
-            self.sink.view(Some(&view));
-            if views.changed().await.is_err() {
-                return;
+    /// Follows one board for what only the server can say: the session is
+    /// no longer valid (a parent removed, a kitchen screen revoked, signed
+    /// out elsewhere), or this account is no longer in the family.
+    fn watch(self: &Arc<Self>, board: B::Board) -> JoinHandle<()> {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let mut views = board.views();
+            loop {
+                let code = views
+                    .borrow_and_update()
+                    .last_error
+                    .as_ref()
+                    .map(|e| e.code);
+                match code {
+                    Some(ErrorCode::Unauthorized) => {
+                        // Handled apart: ending the session stops this task.
+                        let ended = this.clone();
+                        tokio::spawn(async move { ended.access_ended().await });
+                        return;
+                    }
+                    Some(ErrorCode::NotFound | ErrorCode::Forbidden) => {
+                        let (gone, family) = (this.clone(), board.family_id().to_owned());
+                        tokio::spawn(async move { gone.family_gone(&family).await });
+                        return;
+                    }
+                    _ => {}
+                }
+                if views.changed().await.is_err() {
+                    return;
+                }
+            }
+        })
+    }
+
+    /// The server no longer takes this session: forget it, here too, and
+    /// go back to the start (a kitchen screen to pairing).
+    async fn access_ended(self: &Arc<Self>) {
+        let _changing = self.lifecycle.lock().await;
+        self.end_boards().await;
+        let session = self.signed.lock().await.session.take();
+        if session.is_none() {
+            return;
+        }
+        tracing::warn!("the server ended this session: signed out");
+        self.forget(session).await;
+        self.publish_session().await;
+    }
+
+    /// This account left (or was taken out of) one family: its board goes;
+    /// another family is shown; with none left the session ends.
+    async fn family_gone(self: &Arc<Self>, family_id: &str) {
+        let _changing = self.lifecycle.lock().await;
+        let mut signed = self.signed.lock().await;
+        let Some(index) = signed
+            .boards
+            .iter()
+            .position(|b| b.family_id() == family_id)
+        else {
+            return;
+        };
+        tracing::warn!(family = %family_id, "no longer in this family: its board is closed");
+        let board = signed.boards.remove(index);
+        Board::shutdown(&board);
+        signed.watchers.remove(index).abort();
+        signed.families.retain(|f| f.id != family_id);
+        let none_left = signed.boards.is_empty();
+        if signed.current.as_deref() == Some(family_id) {
+            if let Some(task) = signed.forward.take() {
+                task.abort();
+            }
+            signed.current = signed.families.first().map(|f| f.id.clone());
+            match signed.current_board().cloned() {
+                Some(board) => signed.forward = Some(self.forward(board)),
+                None => self.sink.view(None),
             }
         }
+        drop(signed);
+        drop(_changing);
+        if none_left {
+            self.access_ended().await;
+        } else {
+            self.publish_session().await;
+        }
     }
 
-    /// Stops the board and its forwarder (the session stays).
-    async fn end_board(&self) {
+    /// Stops every board and its tasks (the session stays).
+    async fn end_boards(&self) {
         let mut signed = self.signed.lock().await;
-        if let Some(task) = signed.task.take() {
+        let tasks = [signed.connecting.take(), signed.forward.take()];
+        for task in tasks.into_iter().flatten().chain(signed.watchers.drain(..)) {
             task.abort();
         }
-        if let Some(board) = signed.board.take() {
-            board.shutdown();
+        for board in signed.boards.drain(..) {
+            Board::shutdown(&board);
         }
+        signed.families.clear();
+        signed.current = None;
         self.sink.view(None);
     }
 
@@ -514,10 +706,13 @@ impl<B: Backend> Supervisor<B> {
         let _ = ready.wait_for(|r| *r).await;
     }
 
-    // ------------------------------------------------------------ commands
+    /// Tells the sink who is signed in now.
+    async fn publish_session(&self) {
+        let view = self.current_session().await;
+        self.sink.session(&view);
+    }
 
-    pub async fn session_view(&self) -> SessionView {
-        self.wait_ready().await;
+    async fn current_session(&self) -> SessionView {
         let signed = self.signed.lock().await;
         let info = signed.session.as_ref().map(|s| s.info.clone());
         SessionView {
@@ -528,21 +723,93 @@ impl<B: Backend> Supervisor<B> {
                 .filter(|i| i.kind == SessionKind::User)
                 .map(|i| i.account.clone()),
             mode: self.mode.kind(),
-            kiosk: self.kiosk || info.is_some_and(|i| i.kind == SessionKind::Kiosk),
+            kiosk: self.is_kiosk() || info.is_some_and(|i| i.kind == SessionKind::Kiosk),
+            families: signed.families.clone(),
+            family_id: signed.current.clone(),
             desktop: self.desktop.borrow().clone(),
         }
     }
 
-    /// The live dashboard, or why there is none.
+    // ------------------------------------------------------------ commands
+
+    pub async fn session_view(&self) -> SessionView {
+        self.wait_ready().await;
+        self.current_session().await
+    }
+
+    /// The live dashboard shown, or why there is none.
     pub async fn board(&self) -> Result<B::Board, CoreError> {
         self.wait_ready().await;
         let signed = self.signed.lock().await;
-        match (&signed.board, &signed.session) {
+        match (signed.current_board(), &signed.session) {
             (Some(board), _) => Ok(board.clone()),
             (None, Some(_)) => Err(CoreError::Network(
                 "the household server is not answering yet; still trying".into(),
             )),
             (None, None) => Err(CoreError::NotSignedIn),
+        }
+    }
+
+    /// The board whose family has the timer `timer_id` (an alarm names a
+    /// timer of whichever family it is in), or the one shown.
+    pub async fn board_with_timer(&self, timer_id: &str) -> Result<B::Board, CoreError> {
+        let found = {
+            let signed = self.signed.lock().await;
+            signed
+                .boards
+                .iter()
+                .find(|b| b.views().borrow().timer(timer_id).is_some())
+                .cloned()
+        };
+        match found {
+            Some(board) => Ok(board),
+            None => self.board().await,
+        }
+    }
+
+    /// Shows another of the account's families (each keeps its board and
+    /// subscription meanwhile).
+    pub async fn switch_family(self: &Arc<Self>, family_id: &str) -> Result<(), CoreError> {
+        self.wait_ready().await;
+        let mut signed = self.signed.lock().await;
+        let board = signed
+            .boards
+            .iter()
+            .find(|b| b.family_id() == family_id)
+            .cloned()
+            .ok_or(CoreError::Api {
+                status: 404,
+                code: ErrorCode::NotFound,
+                message: "this account is not in that family".into(),
+                retry_after: None,
+            })?;
+        if let Some(task) = signed.forward.take() {
+            task.abort();
+        }
+        signed.current = Some(family_id.to_owned());
+        signed.forward = Some(self.forward(board));
+        drop(signed);
+        if let Err(e) = self.profile.save_family(family_id) {
+            tracing::warn!(error = %e, "could not remember the family shown");
+        }
+        self.publish_session().await;
+        Ok(())
+    }
+
+    /// The URL of `server_url`, or this computer's server when it hosts
+    /// one and none is given.
+    async fn server_or_hosted(&self, server_url: Option<&str>) -> Result<String, CoreError> {
+        match server_url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => Ok(url.to_owned()),
+            None => self
+                .hosted
+                .lock()
+                .await
+                .as_ref()
+                .map(|h| h.local_url.clone())
+                .ok_or_else(|| {
+                    CoreError::InvalidUrl("enter the household server's address".into())
+                }),
         }
     }
 
@@ -555,28 +822,38 @@ impl<B: Backend> Supervisor<B> {
         password: &str,
     ) -> Result<(), CoreError> {
         self.wait_ready().await;
-        let url = match server_url.map(str::trim).filter(|u| !u.is_empty()) {
-            Some(url) => url.to_owned(),
-            None => self
-                .hosted
-                .lock()
-                .await
-                .as_ref()
-                .map(|h| h.local_url.clone())
-                .ok_or_else(|| {
-                    CoreError::InvalidUrl("enter the household server's address".into())
-                })?,
-        };
+        let url = self.server_or_hosted(server_url).await?;
         let session = self.backend.sign_in(&url, email.trim(), password).await?;
         self.keep(&session).await?;
         self.begin(session, false).await
     }
 
+    /// Signs up, or — when the account exists already (a retry after a
+    /// later step failed) — signs in to it with the same password.
+    async fn sign_up_or_in(
+        &self,
+        url: &str,
+        email: &str,
+        password: &str,
+        name: &str,
+    ) -> Result<Credentials, CoreError> {
+        match self.backend.sign_up(url, email, password, name).await {
+            Err(taken) if taken.code() == ErrorCode::EmailTaken => self
+                .backend
+                .sign_in(url, email, password)
+                .await
+                .map_err(|_| taken),
+            other => other,
+        }
+    }
+
     /// Hosts a new household on this computer: starts the embedded server
-    /// (if not already), creates the first parent and the family, signs in.
+    /// (if not already), creates the first parent and the family (in
+    /// `time_zone`, this computer's when none is given), signs in.
     pub async fn host_household(
         self: &Arc<Self>,
         family_name: &str,
+        time_zone: Option<&str>,
         name: &str,
         email: &str,
         password: &str,
@@ -595,29 +872,65 @@ impl<B: Backend> Supervisor<B> {
         {
             tracing::warn!(error = %e, "could not remember hosting");
         }
-        let (email, name) = (email.trim(), name.trim());
-        let session = match self.backend.sign_up(&url, email, password, name).await {
-            // A retry after a step further on failed: the account is there;
-            // the same password signs in to it.
-            Err(taken) if taken.code() == kinboard_api::ErrorCode::EmailTaken => self
-                .backend
-                .sign_in(&url, email, password)
-                .await
-                .map_err(|_| taken)?,
-            other => other?,
-        };
+        let session = self
+            .sign_up_or_in(&url, email.trim(), password, name.trim())
+            .await?;
         self.keep(&session).await?;
+        let zone = match time_zone.map(str::trim).filter(|z| !z.is_empty()) {
+            Some(zone) => zone.to_owned(),
+            None => crate::zone::local_time_zone(),
+        };
         self.backend
-            .create_family(&session, family_name.trim(), None)
+            .create_family(&session, family_name.trim(), Some(&zone))
             .await?;
         self.begin(session, false).await
     }
 
-    pub async fn sign_out(&self) -> Result<(), CoreError> {
+    /// Joins a household as a parent with an invite code: a new parent's
+    /// account is made first, someone with one signs in. Signed in to
+    /// that server already, the invite adds its family to this session.
+    pub async fn join_household(
+        self: &Arc<Self>,
+        server_url: Option<&str>,
+        code: &str,
+        joining: Joining,
+        email: &str,
+        password: &str,
+    ) -> Result<(), CoreError> {
         self.wait_ready().await;
-        self.end_board().await;
+        let url = self.server_or_hosted(server_url).await?;
+        let url = normalize_base_url(&url)?;
+        let signed_in = self
+            .signed
+            .lock()
+            .await
+            .session
+            .clone()
+            .filter(|s| s.info.kind == SessionKind::User && s.info.server_url == url);
+        let session = match (signed_in, joining) {
+            (Some(session), _) if email.trim().is_empty() => session,
+            (_, Joining::NewParent { name }) => {
+                self.sign_up_or_in(&url, email.trim(), password, name.trim())
+                    .await?
+            }
+            (_, Joining::SignIn) => self.backend.sign_in(&url, email.trim(), password).await?,
+        };
+        let family = self.backend.accept_invite(&session, code.trim()).await?;
+        tracing::info!(family = %family.id, "joined a household");
+        if let Err(e) = self.profile.save_family(&family.id) {
+            tracing::warn!(error = %e, "could not remember the family shown");
+        }
+        self.keep(&session).await?;
+        self.begin(session, false).await
+    }
+
+    pub async fn sign_out(self: &Arc<Self>) -> Result<(), CoreError> {
+        self.wait_ready().await;
+        let _changing = self.lifecycle.lock().await;
+        self.end_boards().await;
         let session = self.signed.lock().await.session.take();
         self.forget(session).await;
+        self.publish_session().await;
         Ok(())
     }
 
@@ -641,6 +954,20 @@ impl<B: Backend> Supervisor<B> {
         })
     }
 
+    /// Where the family's other screens reach the household server this
+    /// session uses.
+    pub async fn address_for_others(&self) -> String {
+        let used = self
+            .signed
+            .lock()
+            .await
+            .session
+            .as_ref()
+            .map(|s| s.info.server_url.clone())
+            .unwrap_or_default();
+        self.address_for_other_screens(&used).await
+    }
+
     /// Where another screen reaches the household server: this app's
     /// server on the LAN address of this computer when it hosts it on
     /// every address, else the address this app uses.
@@ -655,8 +982,8 @@ impl<B: Backend> Supervisor<B> {
         }
     }
 
-    /// Pairs this screen as a kitchen screen with a code from a parent's
-    /// device.
+    /// Sets this screen up as a kitchen screen with a pairing code from a
+    /// parent's device: it is one at once, and starts as one from then on.
     pub async fn pair_kiosk(
         self: &Arc<Self>,
         server_url: &str,
@@ -671,12 +998,16 @@ impl<B: Backend> Supervisor<B> {
             .await?;
         self.keep(&session).await?;
         tracing::info!(server = %session.info.server_url, kiosk = %session.info.account, "paired as a kiosk");
+        self.kiosk.store(true, Ordering::SeqCst);
+        if let Err(e) = self.profile.set_kiosk(true) {
+            tracing::warn!(error = %e, "could not remember being a kitchen screen");
+        }
         self.begin(session, false).await
     }
 
     /// Closes the board and stops the embedded server (at exit).
     pub async fn shutdown(&self) {
-        self.end_board().await;
+        self.end_boards().await;
         if let Some(hosted) = self.hosted.lock().await.take() {
             hosted.server.shutdown().await;
         }

@@ -1,7 +1,8 @@
 //! A profile: the directories and names that keep one instance's state
 //! apart from another's — the data directory (the hosted server's SQLite
-//! file), the settings file (the saved session, without its token) and the
-//! keyring service the token is stored under.
+//! file), the settings files (the saved session without its token, the
+//! household it hosts, whether it is a kitchen screen, the family shown
+//! last) and the keyring service the token is stored under.
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -87,6 +88,42 @@ impl Profile {
         Ok(())
     }
 
+    fn kiosk_file(&self) -> PathBuf {
+        self.config_dir.join("kiosk")
+    }
+
+    /// Whether this profile was set up as a kitchen screen (paired from
+    /// the welcome screen): it starts as one from then on.
+    pub fn is_kiosk(&self) -> bool {
+        self.kiosk_file().exists()
+    }
+
+    pub fn set_kiosk(&self, kiosk: bool) -> io::Result<()> {
+        if kiosk {
+            std::fs::write(self.kiosk_file(), b"a kitchen screen\n")
+        } else {
+            match std::fs::remove_file(self.kiosk_file()) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+                _ => Ok(()),
+            }
+        }
+    }
+
+    fn family_file(&self) -> PathBuf {
+        self.config_dir.join("family")
+    }
+
+    /// The family shown last, for a parent in several.
+    pub fn load_family(&self) -> Option<String> {
+        let id = std::fs::read_to_string(self.family_file()).ok()?;
+        let id = id.trim();
+        (!id.is_empty()).then(|| id.to_owned())
+    }
+
+    pub fn save_family(&self, family_id: &str) -> io::Result<()> {
+        std::fs::write(self.family_file(), family_id)
+    }
+
     fn session_file(&self) -> PathBuf {
         self.config_dir.join("session.json")
     }
@@ -159,6 +196,18 @@ mod tests {
         assert_eq!(b.load_hosting(), None);
         a.save_hosting(None).unwrap();
         assert_eq!(a.load_hosting(), None);
+
+        assert!(!a.is_kiosk());
+        a.set_kiosk(true).unwrap();
+        assert!(a.is_kiosk() && !b.is_kiosk());
+        a.set_kiosk(false).unwrap();
+        a.set_kiosk(false).unwrap();
+        assert!(!a.is_kiosk());
+
+        assert_eq!(a.load_family(), None);
+        a.save_family("fam_2").unwrap();
+        assert_eq!(a.load_family().as_deref(), Some("fam_2"));
+        assert_eq!(b.load_family(), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex as StdMutex;
 
-use kinboard_api::{ErrorCode, Pairing, Role};
+use kinboard_api::{ErrorCode, FamilyRole, Pairing, Role};
 use tokio::time::Instant;
 
 use super::*;
@@ -18,18 +18,35 @@ use crate::session::SessionInfo;
 /// A board whose view the test moves.
 #[derive(Debug, Clone)]
 struct FakeBoard {
+    family: String,
     view: watch::Sender<Arc<DashboardView>>,
     stopped: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl FakeBoard {
     fn new(revision: i64) -> Self {
+        Self::of("fam_1", revision)
+    }
+
+    fn of(family: &str, revision: i64) -> Self {
         let mut view = DashboardView::empty(Role::Parent);
         view.revision = revision;
         Self {
+            family: family.to_owned(),
             view: watch::channel(Arc::new(view)).0,
             stopped: Arc::default(),
         }
+    }
+
+    /// The server answers this board's next reload with `code`.
+    fn fail_with(&self, code: ErrorCode) {
+        self.view.send_modify(|v| {
+            Arc::make_mut(v).last_error = Some(crate::view::LastError {
+                code,
+                message: "refused".into(),
+                action: "refresh".into(),
+            });
+        });
     }
 
     fn advance(&self, revision: i64) {
@@ -43,6 +60,10 @@ impl FakeBoard {
 }
 
 impl Board for FakeBoard {
+    fn family_id(&self) -> &str {
+        &self.family
+    }
+
     fn views(&self) -> watch::Receiver<Arc<DashboardView>> {
         self.view.subscribe()
     }
@@ -68,6 +89,12 @@ struct FakeServer {
     accounts: StdMutex<Vec<String>>,
     /// The next `create_family` fails.
     family_fails: std::sync::atomic::AtomicBool,
+    /// The time zone each `create_family` was given.
+    zones: StdMutex<Vec<Option<String>>>,
+    /// The account's families beyond the first (invites accepted).
+    joined: StdMutex<Vec<FamilyRole>>,
+    /// The family each `connect` was for.
+    connected_families: StdMutex<Vec<String>>,
 }
 
 impl FakeServer {
@@ -149,10 +176,14 @@ impl Backend for Arc<FakeServer> {
         &'a self,
         session: &'a Credentials,
         name: &'a str,
-        _time_zone: Option<&'a str>,
+        time_zone: Option<&'a str>,
     ) -> BoxFuture<'a, Result<(), CoreError>> {
         Box::pin(async move {
             self.call(format!("create_family {} {name}", session.token));
+            self.zones
+                .lock()
+                .unwrap()
+                .push(time_zone.map(str::to_owned));
             if self
                 .family_fails
                 .swap(false, std::sync::atomic::Ordering::SeqCst)
@@ -160,6 +191,50 @@ impl Backend for Arc<FakeServer> {
                 return Err(CoreError::Timeout);
             }
             Ok(())
+        })
+    }
+
+    fn families<'a>(
+        &'a self,
+        session: &'a Credentials,
+    ) -> BoxFuture<'a, Result<Vec<FamilyRole>, CoreError>> {
+        Box::pin(async move {
+            let role = match session.info.kind {
+                SessionKind::User => Role::Parent,
+                SessionKind::Kiosk => Role::Kiosk,
+            };
+            let mut families = vec![FamilyRole {
+                id: "fam_1".into(),
+                name: "Parkers".into(),
+                role,
+            }];
+            families.extend(self.joined.lock().unwrap().iter().cloned());
+            Ok(families)
+        })
+    }
+
+    fn accept_invite<'a>(
+        &'a self,
+        session: &'a Credentials,
+        code: &'a str,
+    ) -> BoxFuture<'a, Result<FamilyRole, CoreError>> {
+        Box::pin(async move {
+            self.call(format!("accept {} {code}", session.token));
+            if code != "GOOD-CODE" {
+                return Err(CoreError::Api {
+                    status: 404,
+                    code: ErrorCode::NotFound,
+                    message: "invite not found".into(),
+                    retry_after: None,
+                });
+            }
+            let family = FamilyRole {
+                id: "fam_2".into(),
+                name: "Riveras".into(),
+                role: Role::Parent,
+            };
+            self.joined.lock().unwrap().push(family.clone());
+            Ok(family)
         })
     }
 
@@ -217,17 +292,22 @@ impl Backend for Arc<FakeServer> {
     fn connect<'a>(
         &'a self,
         session: &'a Credentials,
+        family_id: &'a str,
         _notifier: Arc<dyn Notifier>,
     ) -> BoxFuture<'a, Result<FakeBoard, CoreError>> {
         Box::pin(async move {
             self.call(format!("connect {}", session.token));
             self.connected_at.lock().unwrap().push(Instant::now());
+            self.connected_families
+                .lock()
+                .unwrap()
+                .push(family_id.to_owned());
             let answer = self
                 .connects
                 .lock()
                 .unwrap()
                 .pop_front()
-                .unwrap_or_else(|| Ok(FakeBoard::new(1)));
+                .unwrap_or_else(|| Ok(FakeBoard::of(family_id, 1)));
             if let Ok(board) = &answer {
                 self.boards.lock().unwrap().push(board.clone());
             }
@@ -348,12 +428,17 @@ impl Keyring for FakeKeyring {
 struct RecordingSink {
     /// The revision of each view, `None` for "no dashboard".
     views: StdMutex<Vec<Option<i64>>>,
+    sessions: StdMutex<Vec<SessionView>>,
     desktop: StdMutex<Vec<DesktopStatus>>,
 }
 
 impl ViewSink for RecordingSink {
     fn view(&self, view: Option<&Arc<DashboardView>>) {
         self.views.lock().unwrap().push(view.map(|v| v.revision));
+    }
+
+    fn session(&self, session: &SessionView) {
+        self.sessions.lock().unwrap().push(session.clone());
     }
 
     fn desktop(&self, status: &DesktopStatus) {
@@ -420,6 +505,17 @@ impl World {
         self.sink.views.lock().unwrap().last().copied()
     }
 
+    /// The last session the sink was told of.
+    fn last_session(&self) -> SessionView {
+        self.sink
+            .sessions
+            .lock()
+            .unwrap()
+            .last()
+            .cloned()
+            .expect("a session was published")
+    }
+
     fn token(&self, info: &SessionInfo) -> Option<String> {
         self.store.get(&info.credential_key()).unwrap()
     }
@@ -428,6 +524,19 @@ impl World {
 fn client(server: Option<&str>) -> Mode {
     Mode::Client {
         server: server.map(str::to_owned),
+    }
+}
+
+/// Waits until `done` holds, letting the supervisor's tasks (and the
+/// credential store's blocking work) run; fails after 5 s of real time.
+async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while !done().await {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting: {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(1)).await;
     }
 }
 
@@ -499,9 +608,15 @@ async fn hosting_a_household_starts_the_server_signs_up_and_hosts_again_next_sta
     let w = World::new();
     let sup = w.supervisor(client(None), false);
     sup.start().await;
-    sup.host_household(" The Parkers ", " Ana ", "ana@x.org", "pw-long-enough")
-        .await
-        .unwrap();
+    sup.host_household(
+        " The Parkers ",
+        None,
+        " Ana ",
+        "ana@x.org",
+        "pw-long-enough",
+    )
+    .await
+    .unwrap();
     let started = w.host.started.lock().unwrap().clone();
     assert_eq!(started.len(), 1);
     assert_eq!(started[0].0, default_host_bind());
@@ -537,7 +652,7 @@ async fn a_household_that_cannot_be_hosted_says_so() {
     let sup = w.supervisor(client(None), false);
     sup.start().await;
     let err = sup
-        .host_household("Parkers", "Ana", "ana@x.org", "pw-long-enough")
+        .host_household("Parkers", None, "Ana", "ana@x.org", "pw-long-enough")
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::HostFailed);
@@ -711,6 +826,196 @@ async fn pairing_makes_this_screen_a_kitchen_screen() {
     let info = w.profile.load_session().unwrap();
     assert_eq!(info.kind, SessionKind::Kiosk);
     assert_eq!(w.token(&info).as_deref(), Some("kbk_paired"));
+    // The window hears of it at once (it turns into the kiosk), and the
+    // profile starts as a kitchen screen from then on, without --kiosk.
+    let told = w.last_session();
+    assert!(told.signed_in && told.kiosk);
+    assert_eq!(told.families[0].role, Role::Kiosk);
+    assert!(w.profile.is_kiosk());
+    sup.shutdown().await;
+    let next = w.supervisor(client(None), false);
+    assert!(next.is_kiosk());
+    next.start().await;
+    assert!(next.session_view().await.kiosk);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_session_the_server_ends_signs_this_screen_out() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+        .await
+        .unwrap();
+    let info = w.profile.load_session().unwrap();
+    let board = sup.board().await.unwrap();
+    settle().await;
+    // Another parent removed this one: the board's reload is refused.
+    board.fail_with(ErrorCode::Unauthorized);
+    until("the session to end", async || {
+        w.profile.load_session().is_none() && !w.last_session().signed_in
+    })
+    .await;
+    assert!(board.stopped());
+    assert!(!sup.session_view().await.signed_in);
+    assert!(!w.last_session().signed_in, "the window was told");
+    assert_eq!(w.profile.load_session(), None);
+    assert_eq!(w.token(&info), None);
+    assert_eq!(w.last_view(), Some(None));
+    assert!(matches!(sup.board().await, Err(CoreError::NotSignedIn)));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_parent_in_two_families_keeps_a_board_for_each_and_switches() {
+    let w = World::new();
+    w.server.joined.lock().unwrap().push(FamilyRole {
+        id: "fam_2".into(),
+        name: "Riveras".into(),
+        role: Role::Parent,
+    });
+    w.server
+        .script_connects([Ok(FakeBoard::of("fam_1", 4)), Ok(FakeBoard::of("fam_2", 9))]);
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+        .await
+        .unwrap();
+    assert_eq!(
+        *w.server.connected_families.lock().unwrap(),
+        ["fam_1", "fam_2"]
+    );
+    let view = sup.session_view().await;
+    assert_eq!(view.families.len(), 2);
+    assert_eq!(view.family_id.as_deref(), Some("fam_1"));
+    settle().await;
+    assert_eq!(w.views(), [4]);
+
+    sup.switch_family("fam_2").await.unwrap();
+    settle().await;
+    assert_eq!(w.views(), [4, 9]);
+    assert_eq!(sup.board().await.unwrap().family_id(), "fam_2");
+    assert_eq!(w.last_session().family_id.as_deref(), Some("fam_2"));
+    // The other family's board stays live: its views wait, unshown.
+    w.server.boards.lock().unwrap()[0].advance(5);
+    settle().await;
+    assert_eq!(w.views(), [4, 9]);
+    let err = sup.switch_family("fam_other").await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+
+    // Taken out of the Riveras: that board closes and the Parkers show.
+    let riveras = sup.board().await.unwrap();
+    riveras.fail_with(ErrorCode::NotFound);
+    until("the Riveras' board to close", async || {
+        w.last_session().families.len() == 1
+    })
+    .await;
+    assert!(riveras.stopped());
+    assert_eq!(sup.board().await.unwrap().family_id(), "fam_1");
+    let view = sup.session_view().await;
+    assert!(view.signed_in);
+    assert_eq!(
+        view.families
+            .iter()
+            .map(|f| f.id.as_str())
+            .collect::<Vec<_>>(),
+        ["fam_1"]
+    );
+    assert_eq!(w.views().last(), Some(&5));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_family_shown_last_is_shown_at_the_next_start() {
+    let w = World::new();
+    w.server.joined.lock().unwrap().push(FamilyRole {
+        id: "fam_2".into(),
+        name: "Riveras".into(),
+        role: Role::Parent,
+    });
+    let sup = w.supervisor(client(Some("http://10.0.0.2:8080")), false);
+    sup.start().await;
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+        .await
+        .unwrap();
+    sup.switch_family("fam_2").await.unwrap();
+    sup.shutdown().await;
+    let next = w.supervisor(client(Some("http://10.0.0.2:8080")), false);
+    next.start().await;
+    assert_eq!(next.board().await.unwrap().family_id(), "fam_2");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_new_parent_joins_with_an_invite_code() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    let joining = Joining::NewParent {
+        name: " Ben ".into(),
+    };
+    let err = sup
+        .join_household(
+            Some("http://10.0.0.2:8080"),
+            "BAD-CODE",
+            joining.clone(),
+            "ben@x.org",
+            "pw-long",
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::NotFound);
+    assert!(!sup.session_view().await.signed_in, "nothing kept");
+    assert_eq!(w.profile.load_session(), None);
+
+    // Again with the right code: the account made the first time is used.
+    sup.join_household(
+        Some("http://10.0.0.2:8080"),
+        " GOOD-CODE ",
+        joining,
+        "ben@x.org",
+        "pw-long",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        w.server.calls(),
+        [
+            "sign_up http://10.0.0.2:8080 ben@x.org Ben",
+            "accept kbs_signed_up BAD-CODE",
+            "sign_up http://10.0.0.2:8080 ben@x.org Ben",
+            "sign_in http://10.0.0.2:8080 ben@x.org",
+            "accept kbs_signed_in GOOD-CODE",
+            "connect kbs_signed_in",
+            "connect kbs_signed_in",
+        ]
+    );
+    // The family joined is the one shown.
+    assert_eq!(sup.board().await.unwrap().family_id(), "fam_2");
+    assert!(w.last_session().signed_in);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_household_gets_this_computers_time_zone_unless_told_another() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    sup.host_household("Parkers", None, "Ana", "ana@x.org", "pw-long-enough")
+        .await
+        .unwrap();
+    sup.host_household(
+        "Riveras",
+        Some(" Europe/Madrid "),
+        "Ana",
+        "ana@x.org",
+        "pw-long-enough",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        *w.server.zones.lock().unwrap(),
+        [
+            Some(crate::zone::local_time_zone()),
+            Some("Europe/Madrid".to_owned())
+        ]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -780,11 +1085,11 @@ async fn hosting_again_after_a_failed_step_signs_in_to_the_account_it_made() {
     let sup = w.supervisor(client(None), false);
     sup.start().await;
     let err = sup
-        .host_household("Parkers", "Ana", "ana@x.org", "pw-long-enough")
+        .host_household("Parkers", None, "Ana", "ana@x.org", "pw-long-enough")
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::Timeout);
-    sup.host_household("Parkers", "Ana", "ana@x.org", "pw-long-enough")
+    sup.host_household("Parkers", None, "Ana", "ana@x.org", "pw-long-enough")
         .await
         .unwrap();
     let calls = w.server.calls();

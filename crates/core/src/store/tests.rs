@@ -349,3 +349,123 @@ fn all_seven_events_parse() {
         (8, Change::Unknown("timer:cancelled".into()))
     );
 }
+
+/// A settings event from its name and payload, as the channel carries it.
+fn event(name: &str, data: serde_json::Value) -> Versioned {
+    Versioned::from_event(name, &data.to_string()).expect("a revision")
+}
+
+#[test]
+fn settings_events_keep_what_the_settings_show() {
+    let mut store = Store::new();
+    store.apply_snapshot(snapshot(7));
+    let member = |name: &str, balance: i64| json!({"id": "m_1", "familyId": "fam_1", "name": name, "color": "#17bebb", "balance": balance, "createdAt": 1});
+    let events = [
+        event(
+            "member:updated",
+            json!({"member": member("Adá", 10), "revision": 8}),
+        ),
+        event(
+            "member:added",
+            json!({"member": {"id": "m_3", "familyId": "fam_1", "name": "Cy",
+            "color": "#ffc914", "balance": 0, "createdAt": 9}, "revision": 9}),
+        ),
+        event(
+            "template:added",
+            json!({"template": {"id": "tp_2", "familyId": "fam_1", "label": "Piano",
+            "durationMs": 900_000, "stars": 2, "createdAt": 2, "updatedAt": 2}, "revision": 10}),
+        ),
+        event(
+            "template:removed",
+            json!({"templateId": "tp_1", "revision": 11}),
+        ),
+        event(
+            "chore:updated",
+            json!({"chore": {"id": "c_1", "familyId": "fam_1", "title": "Feed the dog",
+            "stars": 2, "memberId": null, "lastCompletedAt": null, "lastCompletedBy": null,
+            "createdAt": 1, "updatedAt": 3}, "revision": 12}),
+        ),
+        event(
+            "parent:added",
+            json!({"parent": {"id": "u_2", "name": "Ben", "joinedAt": 4}, "revision": 13}),
+        ),
+        event(
+            "kiosk:added",
+            json!({"kiosk": {"id": "k_1", "familyId": "fam_1", "name": "Kitchen",
+            "createdAt": 5, "revokedAt": null, "lastSeenAt": null}, "revision": 14}),
+        ),
+        event(
+            "invite:created",
+            json!({"invite": {"id": "i_1", "createdBy": "u_2", "createdAt": 6,
+            "expiresAt": 7}, "revision": 15}),
+        ),
+        event(
+            "family:updated",
+            json!({"family": {"id": "fam_1", "name": "The Parkers", "timeZone": "Europe/London",
+            "hasPin": true, "revision": 16, "createdAt": 1}, "revision": 16}),
+        ),
+        event("member:removed", json!({"memberId": "m_2", "revision": 17})),
+    ];
+    for e in events {
+        assert!(matches!(store.offer(e), Offer::Applied(0)));
+    }
+    assert_eq!(store.revision(), 17);
+    let members: Vec<(&str, &str, i64)> = store
+        .members()
+        .iter()
+        .map(|m| (m.id.as_str(), m.name.as_str(), m.weekly_stars))
+        .collect();
+    // A renamed child keeps this week's stars; the new one has none yet.
+    assert_eq!(members, [("m_1", "Adá", 4), ("m_3", "Cy", 0)]);
+    assert_eq!(
+        store
+            .templates()
+            .iter()
+            .map(|t| t.id.as_str())
+            .collect::<Vec<_>>(),
+        ["tp_2"]
+    );
+    assert_eq!(store.chores()[0].title, "Feed the dog");
+    assert_eq!(store.chores()[0].member_id, None);
+    assert_eq!(store.parents()[0].name, "Ben");
+    assert_eq!(store.kiosks()[0].name, "Kitchen");
+    assert_eq!(store.invites()[0].id, "i_1");
+    let family = store.family().unwrap();
+    assert_eq!(
+        (family.name.as_str(), family.has_pin),
+        ("The Parkers", true)
+    );
+    assert!(!store.needs_snapshot(), "nothing here needs the server");
+    assert!(!store.take_access_changed());
+
+    for e in [
+        event("invite:closed", json!({"inviteId": "i_1", "revision": 18})),
+        event("chore:removed", json!({"choreId": "c_1", "revision": 19})),
+        event("kiosk:revoked", json!({"kioskId": "k_1", "revision": 20})),
+    ] {
+        store.offer(e);
+    }
+    assert!(store.invites().is_empty() && store.chores().is_empty() && store.kiosks().is_empty());
+    // Someone's access ended: maybe this device's, which a reload tells.
+    assert!(store.take_access_changed());
+    assert!(!store.take_access_changed());
+    store.offer(event(
+        "parent:removed",
+        json!({"userId": "u_2", "revision": 21}),
+    ));
+    assert!(store.parents().is_empty());
+    assert!(store.take_access_changed());
+}
+
+#[test]
+fn a_family_moved_to_another_zone_reloads_its_weekly_stars() {
+    let mut store = Store::new();
+    store.apply_snapshot(snapshot(7));
+    store.offer(event(
+        "family:updated",
+        json!({"family": {"id": "fam_1", "name": "Parkers",
+        "timeZone": "Asia/Tokyo", "hasPin": false, "revision": 8, "createdAt": 1}, "revision": 8}),
+    ));
+    assert_eq!(store.family().unwrap().time_zone, "Asia/Tokyo");
+    assert!(store.needs_snapshot());
+}

@@ -151,6 +151,8 @@ pub struct SyncEngine {
     role: Role,
     /// The family as `/api/me` named it, until the first snapshot.
     family: FamilyState,
+    /// The account signed in (none on a kitchen screen).
+    user_id: Option<String>,
     store: Store,
     connection: State,
     subscribed: bool,
@@ -167,8 +169,9 @@ pub struct SyncEngine {
     subscription_failed: bool,
     resubscribes: u32,
     resubscribe_at: Option<Instant>,
-    /// The next midnight in the family's zone.
+    /// The next midnight in the family's zone, and that zone.
     day_boundary: Option<Instant>,
+    boundary_zone: String,
     expiry: ExpiryTracker,
     expiry_at: Option<Instant>,
     outputs: VecDeque<Output>,
@@ -182,6 +185,7 @@ impl SyncEngine {
             config,
             role,
             family,
+            user_id: None,
             store: Store::new(),
             connection: State::Initialized,
             subscribed: false,
@@ -197,12 +201,19 @@ impl SyncEngine {
             resubscribes: 0,
             resubscribe_at: None,
             day_boundary: None,
+            boundary_zone: String::new(),
             expiry: ExpiryTracker::new(),
             expiry_at: None,
             outputs: VecDeque::new(),
             view: Arc::new(DashboardView::empty(role)),
             view_changed: false,
         }
+    }
+
+    /// The account signed in here, so the settings can say "you".
+    pub fn for_user(mut self, user_id: Option<String>) -> Self {
+        self.user_id = user_id;
+        self
     }
 
     pub fn store(&self) -> &Store {
@@ -462,14 +473,24 @@ impl SyncEngine {
         if self.store.needs_snapshot() && self.reload.is_none() {
             self.request_reload(None);
         }
+        if self.store.take_access_changed() {
+            // A parent removed or a kitchen screen revoked, maybe this
+            // device's own: the server's answer to a reload says.
+            self.request_reload(None);
+        }
         if !self.store.has_gap() || !self.store.is_loaded() {
             self.gap_deadline = None;
         } else if self.gap_deadline.is_none() && self.reload.is_none() {
             self.gap_deadline = Some(now.instant + self.config.gap_wait);
         }
+        if self.boundary_zone != self.time_zone() {
+            // The family moved to another zone: its days end elsewhen.
+            self.day_boundary = None;
+        }
         if self.day_boundary.is_none() && self.store.is_loaded() {
             let next = calendar::next_day_start(self.time_zone(), now.server_ms());
             self.day_boundary = Some(now.at_local(next - now.server_offset_ms));
+            self.boundary_zone = self.time_zone().to_owned();
         }
         self.publish(now);
     }
@@ -497,6 +518,7 @@ impl SyncEngine {
                 server_offset_ms: now.server_offset_ms,
                 last_error: self.last_error.clone(),
                 server_now_ms: now.server_ms(),
+                user_id: self.user_id.as_deref(),
             },
         );
         if *self.view != view {

@@ -1,17 +1,15 @@
-//! `/api/families/*`, `/api/members/*` and `/api/invites/*`: families,
-//! their children, invites and the parent PIN.
+//! `/api/families` and `/api/families/{id}`: families, their name and
+//! time zone, and the parent PIN.
 
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::routing::{get, patch, post, put};
+use axum::routing::{get, post, put};
 use kinboard_api::{
-    AcceptInviteResponse, CreateFamilyRequest, ErrorReply, FamilyResponse, InviteResponse,
-    MemberRequest, MemberResponse, MembersResponse, PinRequest, UpdateFamilyRequest,
-    UpdateMemberRequest,
+    CreateFamilyRequest, ErrorReply, FamilyResponse, PinRequest, UpdateFamilyRequest,
 };
 
 use crate::domain::access::{Caller, family_access};
-use crate::domain::families;
+use crate::domain::families::{self, FamilyChanged};
 use crate::error::ApiError;
 use crate::http::{ApiJson, Reply};
 use crate::state::AppState;
@@ -23,14 +21,14 @@ pub fn router() -> Router<AppState> {
             "/api/families/{family_id}",
             get(get_family).patch(update_family),
         )
-        .route(
-            "/api/families/{family_id}/members",
-            post(add_member).get(list_members),
-        )
-        .route("/api/members/{member_id}", patch(update_member))
-        .route("/api/families/{family_id}/invites", post(create_invite))
-        .route("/api/invites/{code}/accept", post(accept_invite))
         .route("/api/families/{family_id}/pin", put(set_pin))
+}
+
+fn changed(change: FamilyChanged) -> FamilyResponse {
+    FamilyResponse {
+        family: change.family,
+        events: change.events,
+    }
 }
 
 /// Creates a family; the caller becomes its first parent.
@@ -43,7 +41,10 @@ pub async fn create_family(
     ApiJson(req): ApiJson<CreateFamilyRequest>,
 ) -> Result<Reply, ApiError> {
     let family = families::create_family_for(&state, &caller, &req).await?;
-    Reply::created(FamilyResponse { family })
+    Reply::created(FamilyResponse {
+        family,
+        events: Vec::new(),
+    })
 }
 
 #[utoipa::path(get, path = "/api/families/{familyId}", tag = "families",
@@ -57,10 +58,11 @@ pub async fn get_family(
     family_access(&state, &caller, &family_id).await?;
     Reply::ok(FamilyResponse {
         family: families::load_family(&state.db.reader, &family_id).await?,
+        events: Vec::new(),
     })
 }
 
-/// Renames a family or changes its time zone (parents).
+/// Renames a family or changes its time zone (parents); `family:updated`.
 #[utoipa::path(patch, path = "/api/families/{familyId}", tag = "families",
     params(("familyId" = String, Path)), request_body = UpdateFamilyRequest,
     responses((status = 200, body = FamilyResponse), (status = 403, body = ErrorReply), (status = 404, body = ErrorReply),
@@ -72,90 +74,20 @@ pub async fn update_family(
     ApiJson(req): ApiJson<UpdateFamilyRequest>,
 ) -> Result<Reply, ApiError> {
     let access = family_access(&state, &caller, &family_id).await?;
-    let family = families::update_family(&state, &access, &req).await?;
-    Reply::ok(FamilyResponse { family })
+    Reply::ok(changed(
+        families::update_family(&state, &access, &req).await?,
+    ))
 }
 
-/// Adds a child profile (parents).
-#[utoipa::path(post, path = "/api/families/{familyId}/members", tag = "families",
-    params(("familyId" = String, Path)), request_body = MemberRequest,
-    responses((status = 201, body = MemberResponse), (status = 403, body = ErrorReply), (status = 404, body = ErrorReply),
-        (status = 422, body = ErrorReply)), security(("bearer" = [])))]
-pub async fn add_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(family_id): Path<String>,
-    ApiJson(req): ApiJson<MemberRequest>,
-) -> Result<Reply, ApiError> {
-    family_access(&state, &caller, &family_id)
-        .await?
-        .require_parent()?;
-    Reply::created(families::add_member(&state, &family_id, &req.name, req.color.as_deref()).await?)
-}
-
-#[utoipa::path(get, path = "/api/families/{familyId}/members", tag = "families",
-    params(("familyId" = String, Path)),
-    responses((status = 200, body = MembersResponse), (status = 404, body = ErrorReply)), security(("bearer" = [])))]
-pub async fn list_members(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(family_id): Path<String>,
-) -> Result<Reply, ApiError> {
-    family_access(&state, &caller, &family_id).await?;
-    Reply::ok(MembersResponse {
-        members: families::members_of(&state.db.reader, &family_id).await?,
-    })
-}
-
-/// Renames a child profile or changes its colour (parents).
-#[utoipa::path(patch, path = "/api/members/{memberId}", tag = "families",
-    params(("memberId" = String, Path)), request_body = UpdateMemberRequest,
-    responses((status = 200, body = MemberResponse), (status = 403, body = ErrorReply), (status = 404, body = ErrorReply),
-        (status = 422, body = ErrorReply)), security(("bearer" = [])))]
-pub async fn update_member(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(member_id): Path<String>,
-    ApiJson(req): ApiJson<UpdateMemberRequest>,
-) -> Result<Reply, ApiError> {
-    Reply::ok(families::update_member(&state, &caller, &member_id, &req).await?)
-}
-
-/// Creates a one-time code another parent can accept within 7 days.
-#[utoipa::path(post, path = "/api/families/{familyId}/invites", tag = "families",
-    params(("familyId" = String, Path)),
-    responses((status = 201, body = InviteResponse), (status = 403, body = ErrorReply), (status = 404, body = ErrorReply)),
-    security(("bearer" = [])))]
-pub async fn create_invite(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(family_id): Path<String>,
-) -> Result<Reply, ApiError> {
-    let access = family_access(&state, &caller, &family_id).await?;
-    Reply::created(families::create_invite(&state, &access).await?)
-}
-
-/// Joins the invite's family as a parent. Accepting a family one already
-/// belongs to is a no-op.
-#[utoipa::path(post, path = "/api/invites/{code}/accept", tag = "families",
-    params(("code" = String, Path)),
-    responses((status = 200, body = AcceptInviteResponse), (status = 403, body = ErrorReply),
-        (status = 404, description = "unknown, used or expired code", body = ErrorReply)),
-    security(("bearer" = [])))]
-pub async fn accept_invite(
-    State(state): State<AppState>,
-    caller: Caller,
-    Path(code): Path<String>,
-) -> Result<Reply, ApiError> {
-    Reply::ok(families::accept_invite(&state, &caller, &code).await?)
-}
-
-/// Sets or replaces the parent PIN kitchen screens must send for
-/// confirmations, cancellations and star changes (parents).
+/// Sets the parent PIN kitchen screens must send for confirmations,
+/// cancellations and star changes (parents); replacing one needs
+/// `currentPin` or the parent's `password`. `family:updated`.
 #[utoipa::path(put, path = "/api/families/{familyId}/pin", tag = "families",
     params(("familyId" = String, Path)), request_body = PinRequest,
-    responses((status = 200, body = FamilyResponse), (status = 403, body = ErrorReply), (status = 404, body = ErrorReply),
-        (status = 422, body = ErrorReply)), security(("bearer" = [])))]
+    responses((status = 200, body = FamilyResponse), (status = 401, description = "wrong password", body = ErrorReply),
+        (status = 403, description = "a kitchen screen, or the wrong current PIN", body = ErrorReply),
+        (status = 404, body = ErrorReply), (status = 422, body = ErrorReply), (status = 429, body = ErrorReply)),
+    security(("bearer" = [])))]
 pub async fn set_pin(
     State(state): State<AppState>,
     caller: Caller,
@@ -163,6 +95,5 @@ pub async fn set_pin(
     ApiJson(req): ApiJson<PinRequest>,
 ) -> Result<Reply, ApiError> {
     let access = family_access(&state, &caller, &family_id).await?;
-    let family = families::set_pin(&state, &access, req.pin).await?;
-    Reply::ok(FamilyResponse { family })
+    Reply::ok(changed(families::set_pin(&state, &access, req).await?))
 }

@@ -62,7 +62,8 @@ pub async fn list_kiosks(
     })
 }
 
-/// Revokes a kitchen screen's token; the device gets 401 from then on (parents).
+/// Revokes a kitchen screen's token; the device gets 401 from then on
+/// (parents). `kiosk:revoked`.
 #[utoipa::path(delete, path = "/api/kiosks/{kioskId}", tag = "kiosks",
     params(("kioskId" = String, Path)),
     responses((status = 200, body = KioskResponse), (status = 403, body = ErrorReply), (status = 404, body = ErrorReply)),
@@ -72,9 +73,7 @@ pub async fn revoke_kiosk(
     caller: Caller,
     Path(kiosk_id): Path<String>,
 ) -> Result<Reply, ApiError> {
-    Reply::ok(KioskResponse {
-        kiosk: kiosks::revoke_kiosk(&state, &caller, &kiosk_id).await?,
-    })
+    Reply::ok(kiosks::revoke_kiosk(&state, &caller, &kiosk_id).await?)
 }
 
 /// Makes a one-time code that pairs a kitchen screen with the family (parents).

@@ -1,10 +1,10 @@
-//! Operations: `GET /healthz` (the database answers) and
-//! `GET /api/openapi.json`.
+//! Operations: `GET /healthz` (the database answers), `GET /api/info`
+//! (what answers here) and `GET /api/openapi.json`.
 
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use kinboard_api::{ErrorReply, Health};
+use kinboard_api::{ErrorReply, Health, ServerInfo};
 use utoipa::OpenApi;
 
 use crate::error::ApiError;
@@ -15,6 +15,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/info", get(info))
         .route("/api/openapi.json", get(openapi))
 }
 
@@ -24,6 +25,14 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Reply, ApiError> {
     Reply::ok(Health {
         status: "ok".into(),
     })
+}
+
+/// What answers at this address: Kinboard, its version and API
+/// generation, and the household's name (unauthenticated: a device asks
+/// before it joins, and lists the servers it found by these names).
+#[utoipa::path(get, path = "/api/info", tag = "ops", responses((status = 200, body = ServerInfo)))]
+pub async fn info(State(state): State<AppState>) -> Result<Reply, ApiError> {
+    Reply::ok(crate::domain::families::server_info(&state).await?)
 }
 
 #[utoipa::path(get, path = "/api/openapi.json", tag = "ops", responses((status = 200, description = "this document")))]

@@ -33,6 +33,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     let now = now_ms();
     if let Some((caller, expires_at)) = state.sessions.get(&hash) {
         if expires_at > now {
+            if let Caller::Kiosk { kiosk_id, .. } = &caller {
+                crate::domain::kiosks::seen(state, kiosk_id);
+            }
             return Ok(caller);
         }
         state.sessions.remove(&hash);
@@ -71,6 +74,9 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiEr
     };
     let (caller, expires_at) = found.ok_or(ApiError::Unauthorized)?;
     state.sessions.insert(hash, (caller.clone(), expires_at));
+    if let Caller::Kiosk { kiosk_id, .. } = &caller {
+        crate::domain::kiosks::seen(state, kiosk_id);
+    }
     Ok(caller)
 }
 
@@ -157,35 +163,41 @@ impl Access {
         let Some(pin) = pin else {
             return Err(ApiError::PinRequired);
         };
-        let Some(hash) = reserve_pin_attempt(state, &self.family_id).await? else {
-            let row: Option<(Option<String>, Option<i64>)> =
-                sqlx::query_as("SELECT pin_hash, pin_attempt_at FROM families WHERE id = $1")
-                    .bind(&self.family_id)
-                    .fetch_optional(&state.db.reader)
-                    .await?;
-            return Err(match row {
-                Some((Some(_), last)) => {
-                    let pause = i64::try_from(PIN_LOCKOUT.as_millis()).unwrap_or(i64::MAX);
-                    let left = last.unwrap_or(0).saturating_add(pause) - now_ms();
-                    ApiError::TooManyAttempts {
-                        message: "too many wrong PINs; try again in a minute".into(),
-                        retry_after: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
-                    }
-                }
-                _ => ApiError::NoPinSet,
-            });
-        };
-        let ok = verify_secret_limited(pin.to_owned(), hash).await?;
-        if ok {
-            // The caller knows the PIN: earlier wrong ones no longer count.
-            sqlx::query("UPDATE families SET pin_attempts = 0 WHERE id = $1")
-                .bind(&self.family_id)
-                .execute(&state.db.writer)
+        check_pin(state, &self.family_id, pin).await
+    }
+}
+
+/// Checks `pin` against the family's parent PIN, counting the attempt
+/// first (see [`reserve_pin_attempt`]); a right PIN clears the count.
+pub async fn check_pin(state: &AppState, family_id: &str, pin: &str) -> Result<(), ApiError> {
+    let Some(hash) = reserve_pin_attempt(state, family_id).await? else {
+        let row: Option<(Option<String>, Option<i64>)> =
+            sqlx::query_as("SELECT pin_hash, pin_attempt_at FROM families WHERE id = $1")
+                .bind(family_id)
+                .fetch_optional(&state.db.reader)
                 .await?;
-            Ok(())
-        } else {
-            Err(ApiError::WrongPin)
-        }
+        return Err(match row {
+            Some((Some(_), last)) => {
+                let pause = i64::try_from(PIN_LOCKOUT.as_millis()).unwrap_or(i64::MAX);
+                let left = last.unwrap_or(0).saturating_add(pause) - now_ms();
+                ApiError::TooManyAttempts {
+                    message: "too many wrong PINs; try again in a minute".into(),
+                    retry_after: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
+                }
+            }
+            _ => ApiError::NoPinSet,
+        });
+    };
+    let ok = verify_secret_limited(pin.to_owned(), hash).await?;
+    if ok {
+        // The caller knows the PIN: earlier wrong ones no longer count.
+        sqlx::query("UPDATE families SET pin_attempts = 0 WHERE id = $1")
+            .bind(family_id)
+            .execute(&state.db.writer)
+            .await?;
+        Ok(())
+    } else {
+        Err(ApiError::WrongPin)
     }
 }
 

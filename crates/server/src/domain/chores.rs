@@ -3,7 +3,7 @@
 //! which records who did it, awards its stars and emits `chore:completed`
 //! then `stars:updated`.
 
-use kinboard_api::events::ChoreCompleted;
+use kinboard_api::events::{ChoreChanged, ChoreCompleted, ChoreRemoved};
 use kinboard_api::{
     Chore, ChoreCompletedResponse, ChoreRequest, ChoreResponse, DeletedResponse, FamilyEvent,
     UpdateChoreRequest,
@@ -11,7 +11,7 @@ use kinboard_api::{
 
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
-use crate::domain::families::member_in_family;
+use crate::domain::members::member_in_family;
 use crate::domain::stars::award;
 use crate::error::ApiError;
 use crate::ids::new_id;
@@ -93,8 +93,18 @@ pub async fn create_chore_in(
     .bind(chore.updated_at)
     .execute(tx.conn())
     .await?;
-    let revision = tx.commit(state).await?;
-    Ok(ChoreResponse { chore, revision })
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::ChoreAdded(ChoreChanged {
+        chore: chore.clone(),
+        revision,
+    }));
+    let events = tx.events();
+    tx.commit(state).await?;
+    Ok(ChoreResponse {
+        chore,
+        revision,
+        events,
+    })
 }
 
 async fn chore_for(
@@ -124,6 +134,11 @@ pub async fn update_chore(
         .map(|t| validate::text("title", t, 80))
         .transpose()?;
     let stars = req.stars.map(|s| validate::stars("stars", s)).transpose()?;
+    if title.is_none() && stars.is_none() && req.member_id.is_none() {
+        return Err(ApiError::invalid(
+            "send a title, stars or memberId to change",
+        ));
+    }
     let mut tx = FamilyTx::begin(state, &chore.family_id).await?;
     // Read again inside the family's transaction, which serialises the
     // family's writers: a row read before it could be older than a PATCH
@@ -135,9 +150,13 @@ pub async fn update_chore(
     if let Some(stars) = stars {
         chore.stars = stars;
     }
-    if let Some(member_id) = &req.member_id {
-        member_in_family(tx.conn(), &chore.family_id, member_id).await?;
-        chore.member_id = Some(member_id.clone());
+    match &req.member_id {
+        Some(Some(member_id)) => {
+            member_in_family(tx.conn(), &chore.family_id, member_id).await?;
+            chore.member_id = Some(member_id.clone());
+        }
+        Some(None) => chore.member_id = None,
+        None => {}
     }
     chore.updated_at = now_ms();
     sqlx::query(
@@ -150,8 +169,18 @@ pub async fn update_chore(
     .bind(&chore.id)
     .execute(tx.conn())
     .await?;
-    let revision = tx.commit(state).await?;
-    Ok(ChoreResponse { chore, revision })
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::ChoreUpdated(ChoreChanged {
+        chore: chore.clone(),
+        revision,
+    }));
+    let events = tx.events();
+    tx.commit(state).await?;
+    Ok(ChoreResponse {
+        chore,
+        revision,
+        events,
+    })
 }
 
 /// Deletes a chore and its completions (parents).
@@ -171,10 +200,17 @@ pub async fn delete_chore(
         .bind(&chore.id)
         .execute(tx.conn())
         .await?;
-    let revision = tx.commit(state).await?;
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::ChoreRemoved(ChoreRemoved {
+        chore_id: chore.id.clone(),
+        revision,
+    }));
+    let events = tx.events();
+    tx.commit(state).await?;
     Ok(DeletedResponse {
         deleted: chore.id,
         revision,
+        events,
     })
 }
 

@@ -1,4 +1,5 @@
-//! The dashboard snapshot: everything a screen shows of a family, read in
+//! The dashboard snapshot: everything a screen shows of a family, its
+//! settings included, read in
 //! one transaction so the revision and the data agree (a WAL snapshot on
 //! SQLite, REPEATABLE READ on PostgreSQL).
 
@@ -7,7 +8,10 @@ use kinboard_api::Dashboard;
 use crate::clock::now_ms;
 use crate::db::Backend;
 use crate::domain::chores::chores_of;
-use crate::domain::families::{load_family, members_of};
+use crate::domain::families::load_family;
+use crate::domain::kiosks::paired_kiosks;
+use crate::domain::members::members_of;
+use crate::domain::parents::{open_invites, parents_of};
 use crate::domain::stars::{week_start, weekly_stars};
 use crate::domain::templates::templates_of;
 use crate::domain::timers::active_timers;
@@ -26,8 +30,12 @@ pub async fn snapshot(state: &AppState, family_id: &str) -> Result<Dashboard, Ap
     let templates = templates_of(&mut *tx, family_id).await?;
     let active_timers = active_timers(&mut *tx, family_id).await?;
     let chores = chores_of(&mut *tx, family_id).await?;
+    let now = now_ms();
     let weekly_stars =
-        weekly_stars(&mut *tx, family_id, week_start(&family.time_zone, now_ms())).await?;
+        weekly_stars(&mut *tx, family_id, week_start(&family.time_zone, now)).await?;
+    let parents = parents_of(&mut *tx, family_id).await?;
+    let kiosks = paired_kiosks(&mut *tx, family_id).await?;
+    let invites = open_invites(&mut *tx, family_id, now).await?;
     tx.commit().await?;
     Ok(Dashboard {
         revision: family.revision,
@@ -37,5 +45,8 @@ pub async fn snapshot(state: &AppState, family_id: &str) -> Result<Dashboard, Ap
         active_timers,
         chores,
         weekly_stars,
+        parents,
+        kiosks,
+        invites,
     })
 }

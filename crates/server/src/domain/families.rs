@@ -1,24 +1,22 @@
-//! Families and who is in them: creating a family, its name and time
-//! zone, child profiles (members), inviting another parent by code, and
-//! the parent PIN.
+//! Families: creating one, its name and time zone, and the parent PIN
+//! kitchen screens must send for what only a parent may do. Every change
+//! broadcasts `family:updated`.
 
+use kinboard_api::events::FamilyUpdated;
 use kinboard_api::{
-    AcceptInviteResponse, CreateFamilyRequest, Family, FamilyRole, Invite, InviteResponse, Member,
-    MemberResponse, Role, UpdateFamilyRequest, UpdateMemberRequest,
+    CreateFamilyRequest, Family, FamilyEvent, PinRequest, ServerInfo, UpdateFamilyRequest,
 };
 
 use crate::clock::now_ms;
-use crate::domain::access::{Access, Caller, family_access, user_of};
+use crate::domain::access::{Access, Caller, check_pin, user_of};
 use crate::error::ApiError;
-use crate::ids::{hash_secret_limited, new_id, new_invite_code};
+use crate::ids::{hash_secret_limited, new_id, verify_secret_limited};
 use crate::revision::FamilyTx;
 use crate::state::AppState;
 use crate::validate;
 
-const PALETTE: [&str; 8] = [
-    "#e4572e", "#17bebb", "#ffc914", "#76b041", "#7e5bef", "#f25f9c", "#2e86ab", "#ff8c42",
-];
-const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+/// The longest family name.
+pub const MAX_FAMILY_NAME: usize = 60;
 
 pub async fn load_family(
     conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
@@ -42,33 +40,6 @@ pub async fn load_family(
     })
 }
 
-pub async fn load_member(
-    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    member_id: &str,
-) -> Result<Member, ApiError> {
-    sqlx::query_as(
-        "SELECT id, family_id, name, color, balance, created_at FROM members WHERE id = $1",
-    )
-    .bind(member_id)
-    .fetch_optional(conn)
-    .await?
-    .ok_or(ApiError::NotFound("member"))
-}
-
-/// A member of `family_id`, read inside the family's transaction; a 404
-/// (never a leak) when the id names another family's member.
-pub async fn member_in_family(
-    conn: &mut sqlx::AnyConnection,
-    family_id: &str,
-    member_id: &str,
-) -> Result<Member, ApiError> {
-    let member = load_member(&mut *conn, member_id).await?;
-    if member.family_id != family_id {
-        return Err(ApiError::NotFound("member"));
-    }
-    Ok(member)
-}
-
 /// Creates a family; `user_id` becomes its first parent.
 pub async fn create_family(
     state: &AppState,
@@ -76,7 +47,7 @@ pub async fn create_family(
     name: &str,
     time_zone: Option<&str>,
 ) -> Result<Family, ApiError> {
-    let name = validate::text("name", name, 60)?;
+    let name = validate::text("name", name, MAX_FAMILY_NAME)?;
     let time_zone = validate::time_zone(time_zone.unwrap_or("UTC"))?;
     let family = Family {
         id: new_id("fam"),
@@ -105,24 +76,57 @@ pub async fn create_family(
     Ok(family)
 }
 
+/// The request of `POST /api/families`, checked and carried out.
+pub async fn create_family_for(
+    state: &AppState,
+    caller: &Caller,
+    req: &CreateFamilyRequest,
+) -> Result<Family, ApiError> {
+    create_family(state, user_of(caller)?, &req.name, req.time_zone.as_deref()).await
+}
+
+/// A family change and what it broadcast.
+pub struct FamilyChanged {
+    pub family: Family,
+    pub events: Vec<kinboard_api::ReplyEvent>,
+}
+
+/// Reads the family after a change inside `tx`, queues `family:updated`
+/// and commits.
+async fn commit_family(state: &AppState, mut tx: FamilyTx) -> Result<FamilyChanged, ApiError> {
+    let family_id = tx.family_id().to_owned();
+    let family = load_family(tx.conn(), &family_id).await?;
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::FamilyUpdated(FamilyUpdated {
+        family: family.clone(),
+        revision,
+    }));
+    let events = tx.events();
+    tx.commit(state).await?;
+    Ok(FamilyChanged { family, events })
+}
+
 /// Renames a family or changes its time zone (parents).
 pub async fn update_family(
     state: &AppState,
     access: &Access,
     req: &UpdateFamilyRequest,
-) -> Result<Family, ApiError> {
+) -> Result<FamilyChanged, ApiError> {
     access.require_parent()?;
     let family_id = access.family_id.as_str();
     let name = req
         .name
         .as_deref()
-        .map(|n| validate::text("name", n, 60))
+        .map(|n| validate::text("name", n, MAX_FAMILY_NAME))
         .transpose()?;
     let time_zone = req
         .time_zone
         .as_deref()
         .map(validate::time_zone)
         .transpose()?;
+    if name.is_none() && time_zone.is_none() {
+        return Err(ApiError::invalid("send a name or a timeZone to change"));
+    }
     let mut tx = FamilyTx::begin(state, family_id).await?;
     if let Some(name) = &name {
         sqlx::query("UPDATE families SET name = $1 WHERE id = $2")
@@ -138,187 +142,36 @@ pub async fn update_family(
             .execute(tx.conn())
             .await?;
     }
-    let family = load_family(tx.conn(), family_id).await?;
-    tx.commit(state).await?;
-    Ok(family)
+    commit_family(state, tx).await
 }
 
-/// Adds a child profile.
-pub async fn add_member(
+/// Sets the parent PIN kitchen screens must send for confirmations,
+/// cancellations and star changes (parents). Replacing a PIN needs the
+/// current one or the parent's own password, so that whoever finds a
+/// parent's screen unlocked cannot quietly take the kitchen over; a wrong
+/// current PIN counts against the family's PIN attempts like one typed
+/// at a kitchen screen.
+pub async fn set_pin(
     state: &AppState,
-    family_id: &str,
-    name: &str,
-    color: Option<&str>,
-) -> Result<MemberResponse, ApiError> {
-    let name = validate::text("name", name, 40)?;
-    let color = color.map(validate::color).transpose()?;
-    let mut tx = FamilyTx::begin(state, family_id).await?;
-    let color = match color {
-        Some(c) => c,
-        None => {
-            let (count,): (i64,) =
-                sqlx::query_as("SELECT COUNT(*) FROM members WHERE family_id = $1")
-                    .bind(family_id)
-                    .fetch_one(tx.conn())
-                    .await?;
-            PALETTE[usize::try_from(count).unwrap_or(0) % PALETTE.len()].to_owned()
-        }
-    };
-    let member = Member {
-        id: new_id("mem"),
-        family_id: family_id.to_owned(),
-        name,
-        color,
-        balance: 0,
-        created_at: now_ms(),
-    };
-    sqlx::query("INSERT INTO members (id, family_id, name, color, balance, created_at) VALUES ($1, $2, $3, $4, 0, $5)")
-        .bind(&member.id)
-        .bind(&member.family_id)
-        .bind(&member.name)
-        .bind(&member.color)
-        .bind(member.created_at)
-        .execute(tx.conn())
-        .await?;
-    let revision = tx.commit(state).await?;
-    Ok(MemberResponse { member, revision })
-}
-
-pub async fn members_of(
-    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
-    family_id: &str,
-) -> Result<Vec<Member>, ApiError> {
-    Ok(sqlx::query_as(
-        "SELECT id, family_id, name, color, balance, created_at FROM members \
-         WHERE family_id = $1 ORDER BY created_at, id",
-    )
-    .bind(family_id)
-    .fetch_all(conn)
-    .await?)
-}
-
-/// Renames a child profile or changes its colour (parents).
-pub async fn update_member(
-    state: &AppState,
-    caller: &Caller,
-    member_id: &str,
-    req: &UpdateMemberRequest,
-) -> Result<MemberResponse, ApiError> {
-    let member = load_member(&state.db.reader, member_id).await?;
-    family_access(state, caller, &member.family_id)
-        .await
-        .map_err(|_| ApiError::NotFound("member"))?
-        .require_parent()?;
-    let name = req
-        .name
-        .as_deref()
-        .map(|n| validate::text("name", n, 40))
-        .transpose()?;
-    let color = req.color.as_deref().map(validate::color).transpose()?;
-    let mut tx = FamilyTx::begin(state, &member.family_id).await?;
-    // Read again inside the family's transaction, which serialises the
-    // family's writers: a row read before it could be older than a PATCH
-    // that committed meanwhile, and writing it back would undo that one.
-    let member = member_in_family(tx.conn(), &member.family_id, member_id).await?;
-    sqlx::query("UPDATE members SET name = $1, color = $2 WHERE id = $3")
-        .bind(name.unwrap_or(member.name))
-        .bind(color.unwrap_or(member.color))
-        .bind(member_id)
-        .execute(tx.conn())
-        .await?;
-    let member = load_member(tx.conn(), member_id).await?;
-    let revision = tx.commit(state).await?;
-    Ok(MemberResponse { member, revision })
-}
-
-/// A one-time code another parent can accept within 7 days (parents).
-pub async fn create_invite(state: &AppState, access: &Access) -> Result<InviteResponse, ApiError> {
-    access.require_parent()?;
-    let family_id = &access.family_id;
-    let now = now_ms();
-    let invite = Invite {
-        code: new_invite_code(),
-        family_id: family_id.clone(),
-        expires_at: now + INVITE_TTL_MS,
-    };
-    // A mutation like any other: it bumps the revision in its transaction.
-    let mut tx = FamilyTx::begin(state, family_id).await?;
-    sqlx::query("INSERT INTO invites (code, family_id, created_by, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&invite.code)
-        .bind(family_id)
-        .bind(access.caller.principal())
-        .bind(now)
-        .bind(invite.expires_at)
-        .execute(tx.conn())
-        .await?;
-    let revision = tx.commit(state).await?;
-    Ok(InviteResponse { invite, revision })
-}
-
-/// Joins the invite's family as a parent. Accepting a family one already
-/// belongs to is a no-op; an unknown, used or expired code is a 404.
-pub async fn accept_invite(
-    state: &AppState,
-    caller: &Caller,
-    code: &str,
-) -> Result<AcceptInviteResponse, ApiError> {
-    let user_id = user_of(caller)?.to_owned();
-    let code = code.trim().to_ascii_uppercase();
-    let now = now_ms();
-    let invite: Option<(String,)> = sqlx::query_as(
-        "SELECT family_id FROM invites WHERE code = $1 AND accepted_at IS NULL AND expires_at > $2",
-    )
-    .bind(&code)
-    .bind(now)
-    .fetch_optional(&state.db.reader)
-    .await?;
-    let (family_id,) = invite.ok_or(ApiError::NotFound("invite"))?;
-    let mut tx = FamilyTx::begin(state, &family_id).await?;
-    // The conditional update makes a code single-use even under a race.
-    let claimed = sqlx::query(
-        "UPDATE invites SET accepted_by = $1, accepted_at = $2 WHERE code = $3 AND accepted_at IS NULL",
-    )
-    .bind(&user_id)
-    .bind(now)
-    .bind(&code)
-    .execute(tx.conn())
-    .await?;
-    if claimed.rows_affected() == 0 {
-        tx.unchanged().await?;
-        return Err(ApiError::NotFound("invite"));
-    }
-    let existing: Option<(String,)> =
-        sqlx::query_as("SELECT role FROM memberships WHERE family_id = $1 AND user_id = $2")
-            .bind(&family_id)
-            .bind(&user_id)
-            .fetch_optional(tx.conn())
-            .await?;
-    if existing.is_none() {
-        sqlx::query("INSERT INTO memberships (family_id, user_id, role, created_at) VALUES ($1, $2, 'parent', $3)")
-            .bind(&family_id)
-            .bind(&user_id)
-            .bind(now)
-            .execute(tx.conn())
-            .await?;
-    }
-    let family = load_family(tx.conn(), &family_id).await?;
-    tx.commit(state).await?;
-    Ok(AcceptInviteResponse {
-        family: FamilyRole {
-            id: family.id,
-            name: family.name,
-            role: Role::Parent,
-        },
-    })
-}
-
-/// Sets or replaces the parent PIN kitchen screens must send for
-/// confirmations, cancellations and star changes (parents).
-pub async fn set_pin(state: &AppState, access: &Access, pin: String) -> Result<Family, ApiError> {
+    access: &Access,
+    req: PinRequest,
+) -> Result<FamilyChanged, ApiError> {
     access.require_parent()?;
     let family_id = access.family_id.as_str();
-    validate::pin(&pin)?;
-    let hash = hash_secret_limited(pin).await?;
+    validate::pin(&req.pin)?;
+    let family = load_family(&state.db.reader, family_id).await?;
+    if family.has_pin {
+        match (req.current_pin, req.password) {
+            (Some(current), _) => check_pin(state, family_id, &current).await?,
+            (None, Some(password)) => check_password(state, access.user_id()?, password).await?,
+            (None, None) => {
+                return Err(ApiError::invalid(
+                    "the family has a PIN already: send currentPin or your password to change it",
+                ));
+            }
+        }
+    }
+    let hash = hash_secret_limited(req.pin).await?;
     let mut tx = FamilyTx::begin(state, family_id).await?;
     // A new PIN lifts a pause that guesses at the old one caused.
     sqlx::query("UPDATE families SET pin_hash = $1, pin_attempts = 0 WHERE id = $2")
@@ -326,16 +179,36 @@ pub async fn set_pin(state: &AppState, access: &Access, pin: String) -> Result<F
         .bind(family_id)
         .execute(tx.conn())
         .await?;
-    let family = load_family(tx.conn(), family_id).await?;
-    tx.commit(state).await?;
-    Ok(family)
+    commit_family(state, tx).await
 }
 
-/// The request of `POST /api/families`, checked and carried out.
-pub async fn create_family_for(
-    state: &AppState,
-    caller: &Caller,
-    req: &CreateFamilyRequest,
-) -> Result<Family, ApiError> {
-    create_family(state, user_of(caller)?, &req.name, req.time_zone.as_deref()).await
+/// The account's password, checked (argon2, within the hashing limit).
+async fn check_password(state: &AppState, user_id: &str, password: String) -> Result<(), ApiError> {
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&state.db.reader)
+        .await?;
+    if verify_secret_limited(password, hash).await? {
+        Ok(())
+    } else {
+        Err(ApiError::WrongPassword)
+    }
+}
+
+/// What `GET /api/info` says: the household is named after its first
+/// family (a hosted household has one; a hosted service names none).
+pub async fn server_info(state: &AppState) -> Result<ServerInfo, ApiError> {
+    let first: Vec<(String,)> =
+        sqlx::query_as("SELECT name FROM families ORDER BY created_at, id LIMIT 2")
+            .fetch_all(&state.db.reader)
+            .await?;
+    Ok(ServerInfo {
+        product: kinboard_api::PRODUCT.to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        api: kinboard_api::API_VERSION,
+        household: match first.as_slice() {
+            [(name,)] => Some(name.clone()),
+            _ => None,
+        },
+    })
 }

@@ -9,12 +9,13 @@
 //! lifetime would take about 10^12 requests a second, so claims need no
 //! rate limit of their own.
 
-use kinboard_api::{Kiosk, KioskCreated, Pairing};
+use kinboard_api::events::{KioskAdded, KioskRevoked};
+use kinboard_api::{FamilyEvent, Kiosk, KioskCreated, KioskResponse, Pairing};
 
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, KIOSK_PREFIX, family_access, forget_kiosk};
 use crate::error::ApiError;
-use crate::ids::{new_id, new_invite_code, new_token, token_hash};
+use crate::ids::{canonical_code, new_id, new_invite_code, new_token, token_hash};
 use crate::revision::FamilyTx;
 use crate::state::AppState;
 use crate::validate;
@@ -22,7 +23,7 @@ use crate::validate;
 /// How long a pairing code works.
 pub const PAIRING_TTL_MS: i64 = 10 * 60 * 1000;
 
-const COLUMNS: &str = "id, family_id, name, created_at, revoked_at";
+const COLUMNS: &str = "id, family_id, name, created_at, revoked_at, last_seen_at";
 
 /// Creates a kitchen screen's device token for the family (parents).
 pub async fn create_kiosk(
@@ -48,6 +49,7 @@ pub async fn insert_kiosk(tx: &mut FamilyTx, name: &str) -> Result<KioskCreated,
         name,
         created_at: now_ms(),
         revoked_at: None,
+        last_seen_at: None,
     };
     sqlx::query("INSERT INTO kiosks (id, family_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(&kiosk.id)
@@ -57,6 +59,11 @@ pub async fn insert_kiosk(tx: &mut FamilyTx, name: &str) -> Result<KioskCreated,
         .bind(kiosk.created_at)
         .execute(tx.conn())
         .await?;
+    let revision = tx.revision_for_event().await?;
+    tx.emit(FamilyEvent::KioskAdded(KioskAdded {
+        kiosk: kiosk.clone(),
+        revision,
+    }));
     Ok(KioskCreated { kiosk, token })
 }
 
@@ -71,13 +78,48 @@ pub async fn list_kiosks(state: &AppState, access: &Access) -> Result<Vec<Kiosk>
     .await?)
 }
 
+/// The kitchen screens still paired, for the snapshot.
+pub async fn paired_kiosks(
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    family_id: &str,
+) -> Result<Vec<Kiosk>, ApiError> {
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM kiosks WHERE family_id = $1 AND revoked_at IS NULL \
+         ORDER BY created_at, id"
+    ))
+    .bind(family_id)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Notes that a kitchen screen made a request: written at most once a
+/// [`KIOSK_SEEN_EVERY`](crate::cache::KIOSK_SEEN_EVERY) per screen and instance, after the reply, so a screen's
+/// requests do not all become writes.
+pub fn seen(state: &AppState, kiosk_id: &str) {
+    if state.kiosks_seen.get(&kiosk_id.to_owned()).is_some() {
+        return;
+    }
+    state.kiosks_seen.insert(kiosk_id.to_owned(), ());
+    let (state, kiosk_id) = (state.clone(), kiosk_id.to_owned());
+    tokio::spawn(async move {
+        let written = sqlx::query("UPDATE kiosks SET last_seen_at = $1 WHERE id = $2")
+            .bind(now_ms())
+            .bind(&kiosk_id)
+            .execute(&state.db.writer)
+            .await;
+        if let Err(e) = written {
+            tracing::warn!(kiosk = %kiosk_id, error = %e, "could not note when the kitchen screen was seen");
+        }
+    });
+}
+
 /// Revokes a kitchen screen's token; the device gets 401 from then on
 /// (parents). Revoking a revoked screen changes nothing.
 pub async fn revoke_kiosk(
     state: &AppState,
     caller: &Caller,
     kiosk_id: &str,
-) -> Result<Kiosk, ApiError> {
+) -> Result<KioskResponse, ApiError> {
     let kiosk: Kiosk = sqlx::query_as(&format!("SELECT {COLUMNS} FROM kiosks WHERE id = $1"))
         .bind(kiosk_id)
         .fetch_optional(&state.db.reader)
@@ -88,7 +130,10 @@ pub async fn revoke_kiosk(
         .map_err(|_| ApiError::NotFound("kiosk"))?
         .require_parent()?;
     if kiosk.revoked_at.is_some() {
-        return Ok(kiosk);
+        return Ok(KioskResponse {
+            kiosk,
+            events: Vec::new(),
+        });
     }
     let mut tx = FamilyTx::begin(state, &kiosk.family_id).await?;
     sqlx::query("UPDATE kiosks SET revoked_at = $1 WHERE id = $2")
@@ -100,19 +145,16 @@ pub async fn revoke_kiosk(
         .bind(kiosk_id)
         .fetch_one(tx.conn())
         .await?;
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::KioskRevoked(KioskRevoked {
+        kiosk_id: kiosk_id.to_owned(),
+        revision,
+    }));
+    let events = tx.events();
     let (cache, revoked) = (state.clone(), kiosk_id.to_owned());
     tx.after_commit(move || forget_kiosk(&cache, &revoked));
     tx.commit(state).await?;
-    Ok(kiosk)
-}
-
-/// The code as stored: upper case, without the separator or spaces a
-/// person may type.
-fn canonical(code: &str) -> String {
-    code.chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
+    Ok(KioskResponse { kiosk, events })
 }
 
 fn shown(code: &str) -> String {
@@ -156,7 +198,7 @@ pub async fn create_pairing(
 /// Trades a pairing code for a kiosk token. An unknown, used or expired
 /// code is a 404, the same for each, so an answer tells a guesser nothing.
 pub async fn claim_pairing(state: &AppState, code: &str) -> Result<KioskCreated, ApiError> {
-    let code = canonical(code);
+    let code = canonical_code(code);
     if code.is_empty() || code.len() > 32 {
         return Err(ApiError::invalid(
             "code must be the 10 letters and digits shown",
@@ -200,7 +242,7 @@ mod tests {
     #[test]
     fn codes_are_shown_in_halves_and_read_back_however_typed() {
         assert_eq!(shown("ABCDEFGHJK"), "ABCDE-FGHJK");
-        assert_eq!(canonical("abcde-fghjk"), "ABCDEFGHJK");
-        assert_eq!(canonical(" ABCDE FGHJK\n"), "ABCDEFGHJK");
+        assert_eq!(canonical_code("abcde-fghjk"), "ABCDEFGHJK");
+        assert_eq!(canonical_code(" ABCDE FGHJK\n"), "ABCDEFGHJK");
     }
 }

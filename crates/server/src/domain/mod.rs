@@ -11,6 +11,8 @@ pub mod chores;
 pub mod dashboard;
 pub mod families;
 pub mod kiosks;
+pub mod members;
+pub mod parents;
 pub mod realtime;
 pub mod stars;
 pub mod templates;

@@ -11,7 +11,8 @@ use kinboard_api::{
 
 use crate::clock::now_ms;
 use crate::domain::access::Access;
-use crate::domain::families::{load_family, load_member, member_in_family};
+use crate::domain::families::load_family;
+use crate::domain::members::{load_member, member_in_family};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::revision::{FamilyTx, IdempotencyKey, IdempotencyScope};
@@ -186,7 +187,8 @@ pub async fn weekly_stars(
     let rows: Vec<(String, i64)> = sqlx::query_as(
         "SELECT m.id, CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM members m \
          LEFT JOIN star_entries e ON e.member_id = m.id AND e.created_at >= $2 \
-         WHERE m.family_id = $1 GROUP BY m.id, m.created_at ORDER BY m.created_at, m.id",
+         WHERE m.family_id = $1 AND m.removed_at IS NULL \
+         GROUP BY m.id, m.created_at ORDER BY m.created_at, m.id",
     )
     .bind(family_id)
     .bind(week_start)

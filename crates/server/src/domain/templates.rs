@@ -1,8 +1,10 @@
 //! Timer templates ("Homework, 25 minutes, 3 stars"): parents keep them;
 //! anyone in the family starts timers from them.
 
+use kinboard_api::events::{TemplateChanged, TemplateRemoved};
 use kinboard_api::{
-    DeletedResponse, Template, TemplateRequest, TemplateResponse, UpdateTemplateRequest,
+    DeletedResponse, FamilyEvent, Template, TemplateRequest, TemplateResponse,
+    UpdateTemplateRequest,
 };
 
 use crate::clock::now_ms;
@@ -77,8 +79,18 @@ pub async fn create_template_in(
     .bind(template.updated_at)
     .execute(tx.conn())
     .await?;
-    let revision = tx.commit(state).await?;
-    Ok(TemplateResponse { template, revision })
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::TemplateAdded(TemplateChanged {
+        template: template.clone(),
+        revision,
+    }));
+    let events = tx.events();
+    tx.commit(state).await?;
+    Ok(TemplateResponse {
+        template,
+        revision,
+        events,
+    })
 }
 
 async fn template_for_parent(
@@ -114,6 +126,11 @@ pub async fn update_template(
         .map(|s| validate::duration_seconds("durationSeconds", s))
         .transpose()?;
     let stars = req.stars.map(|s| validate::stars("stars", s)).transpose()?;
+    if label.is_none() && duration_ms.is_none() && stars.is_none() {
+        return Err(ApiError::invalid(
+            "send a label, durationSeconds or stars to change",
+        ));
+    }
     let mut tx = FamilyTx::begin(state, &family_id).await?;
     // Read again inside the family's transaction, which serialises the
     // family's writers: a row read before it could be older than a PATCH
@@ -137,8 +154,18 @@ pub async fn update_template(
         .bind(&template.id)
         .execute(tx.conn())
         .await?;
-    let revision = tx.commit(state).await?;
-    Ok(TemplateResponse { template, revision })
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::TemplateUpdated(TemplateChanged {
+        template: template.clone(),
+        revision,
+    }));
+    let events = tx.events();
+    tx.commit(state).await?;
+    Ok(TemplateResponse {
+        template,
+        revision,
+        events,
+    })
 }
 
 /// Deletes a template (parents); timers started from it keep running.
@@ -158,9 +185,16 @@ pub async fn delete_template(
         .bind(&template.id)
         .execute(tx.conn())
         .await?;
-    let revision = tx.commit(state).await?;
+    let revision = tx.revision();
+    tx.emit(FamilyEvent::TemplateRemoved(TemplateRemoved {
+        template_id: template.id.clone(),
+        revision,
+    }));
+    let events = tx.events();
+    tx.commit(state).await?;
     Ok(DeletedResponse {
         deleted: template.id,
         revision,
+        events,
     })
 }

@@ -15,7 +15,7 @@ use kinboard_api::{FamilyEvent, StartTimerRequest, Timer, TimerResponse, TimerSt
 
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
-use crate::domain::families::member_in_family;
+use crate::domain::members::member_in_family;
 use crate::domain::stars::award;
 use crate::domain::templates::load_template;
 use crate::error::ApiError;

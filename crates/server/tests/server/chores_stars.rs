@@ -42,6 +42,7 @@ both! {
         assert_eq!(r.status, 201, "{}", r.body);
         let chore = r.body["chore"]["id"].as_str().unwrap().to_owned();
         let rev = r.body["revision"].as_i64().unwrap();
+        events.expect("chore:added", json!({ "chore": r.body["chore"], "revision": rev })).await;
 
         let r = s.post(&format!("/api/chores/{chore}/complete"), tok, json!({ "memberId": f.kids[1] })).await;
         let done = r.ok();
@@ -63,6 +64,7 @@ both! {
 
         let r = s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok), Some(json!({ "stars": 0, "title": "Feed the dog" }))).await;
         assert_eq!(r.ok()["chore"]["title"], "Feed the dog");
+        events.expect("chore:updated", json!({ "chore": r.body["chore"], "revision": r.body["revision"] })).await;
         // A chore worth nothing completes without a stars event.
         let r = s.post(&format!("/api/chores/{chore}/complete"), tok, json!({ "memberId": f.kids[1] })).await;
         let rev2 = r.ok()["revision"].as_i64().unwrap();
@@ -70,7 +72,7 @@ both! {
         assert_eq!((name.as_str(), &data["choreId"], &data["revision"]), ("chore:completed", &json!(chore), &json!(rev2)));
         assert_eq!(r.body["events"].as_array().map(Vec::len), Some(1), "{}", r.body);
         let r = s.call(Method::DELETE, &format!("/api/chores/{chore}"), Some(tok), None).await;
-        r.ok();
+        events.expect("chore:removed", json!({ "choreId": chore, "revision": r.ok()["revision"] })).await;
         let marker = s.post(&format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]), tok,
             json!({ "amount": 1, "reason": "marker" })).await;
         events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 1, "revision": marker.body["revision"] })).await;

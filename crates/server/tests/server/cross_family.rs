@@ -20,6 +20,8 @@ both! {
             .body["chore"]["id"].as_str().unwrap().to_owned();
         let kiosk_b = s.post(&format!("/api/families/{}/kiosks", b.id), bt, json!({ "name": "K" })).await
             .body["kiosk"]["id"].as_str().unwrap().to_owned();
+        let invite_b = s.post(&format!("/api/families/{}/invites", b.id), bt, json!({})).await
+            .body["invite"]["id"].as_str().unwrap().to_owned();
         let a_chore = s.post(&format!("/api/families/{}/chores", a.id), &a.parent.token, json!({ "title": "C" })).await
             .body["chore"]["id"].as_str().unwrap().to_owned();
         let kiosk_a = s.post(&format!("/api/families/{}/kiosks", a.id), &a.parent.token, json!({ "name": "K" })).await
@@ -35,6 +37,12 @@ both! {
             (Method::PATCH, format!("/api/members/{kid}"), json!({ "name": "Spy" })),
             (Method::POST, format!("/api/families/{fam}/invites"), json!({})),
             (Method::PUT, format!("/api/families/{fam}/pin"), json!({ "pin": "1111" })),
+            (Method::PUT, format!("/api/families/{fam}/pin"), json!({ "pin": "1111", "currentPin": "2222" })),
+            (Method::GET, format!("/api/families/{fam}/parents"), Value::Null),
+            (Method::DELETE, format!("/api/families/{fam}/parents/{}", b.parent.user_id), Value::Null),
+            (Method::GET, format!("/api/families/{fam}/invites"), Value::Null),
+            (Method::DELETE, format!("/api/invites/{invite_b}"), Value::Null),
+            (Method::DELETE, format!("/api/members/{kid}"), Value::Null),
             (Method::GET, format!("/api/families/{fam}/kiosks"), Value::Null),
             (Method::POST, format!("/api/families/{fam}/kiosks"), json!({ "name": "Spy" })),
             (Method::DELETE, format!("/api/kiosks/{kiosk_b}"), Value::Null),
@@ -86,6 +94,9 @@ both! {
         assert_eq!(s.revision(&b.id).await, b_revision, "nothing of B changed");
         assert_eq!(s.revision(&a.id).await, a_revision, "nothing of A changed");
         assert_eq!(s.count(&format!("SELECT balance FROM members WHERE id = '{kid}'")).await, 0);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM members WHERE id = '{kid}' AND removed_at IS NULL")).await, 1);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM invites WHERE id = '{invite_b}' AND revoked_at IS NULL")).await, 1);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM memberships WHERE family_id = '{}'", b.id)).await, 1);
 
         // B's channel: 403 for A's parent and A's kiosk.
         for token in [&a.parent.token, &kiosk_a] {

@@ -41,6 +41,18 @@ both! {
         s.post(&format!("/api/families/{}/chores", f.id), &kiosk, json!({ "title": "X" })).await.err(403);
         s.post(&format!("/api/families/{}/kiosks", f.id), &kiosk, json!({ "name": "X" })).await.err(403);
         s.post(&format!("/api/families/{}/invites", f.id), &kiosk, json!({})).await.err(403);
+        for (method, path, body) in [
+            (Method::GET, format!("/api/families/{}/parents", f.id), None),
+            (Method::DELETE, format!("/api/families/{}/parents/{}", f.id, f.parent.user_id), None),
+            (Method::GET, format!("/api/families/{}/invites", f.id), None),
+            (Method::DELETE, format!("/api/members/{}", f.kids[0]), None),
+            (Method::PATCH, format!("/api/members/{}", f.kids[0]), Some(json!({ "name": "X" }))),
+            (Method::PATCH, format!("/api/families/{}", f.id), Some(json!({ "name": "X" }))),
+            (Method::PUT, format!("/api/families/{}/pin", f.id), Some(json!({ "pin": "4321" }))),
+            (Method::GET, format!("/api/families/{}/kiosks", f.id), None),
+        ] {
+            s.call(method.clone(), &path, Some(&kiosk), body).await.refused(403, "forbidden");
+        }
         s.post("/api/families", &kiosk, json!({ "name": "X" })).await.err(403);
 
         // Confirm, cancel and stars need the PIN; none is set yet.

@@ -15,5 +15,6 @@ mod layering;
 mod ops;
 mod pairing;
 mod pusher_auth;
+mod settings;
 mod sqlite_wal;
 mod timers;

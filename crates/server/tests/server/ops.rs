@@ -19,8 +19,11 @@ async fn healthz_and_openapi_describe_every_route() {
         ("/api/families", &["post"]),
         ("/api/families/{familyId}", &["get", "patch"]),
         ("/api/families/{familyId}/members", &["get", "post"]),
-        ("/api/members/{memberId}", &["patch"]),
-        ("/api/families/{familyId}/invites", &["post"]),
+        ("/api/members/{memberId}", &["patch", "delete"]),
+        ("/api/families/{familyId}/parents", &["get"]),
+        ("/api/families/{familyId}/parents/{userId}", &["delete"]),
+        ("/api/families/{familyId}/invites", &["get", "post"]),
+        ("/api/invites/{inviteId}", &["delete"]),
         ("/api/invites/{code}/accept", &["post"]),
         ("/api/families/{familyId}/pin", &["put"]),
         ("/api/families/{familyId}/kiosks", &["get", "post"]),
@@ -47,6 +50,7 @@ async fn healthz_and_openapi_describe_every_route() {
         ("/api/pusher/auth", &["post"]),
         ("/api/realtime", &["get"]),
         ("/healthz", &["get"]),
+        ("/api/info", &["get"]),
         ("/api/openapi.json", &["get"]),
     ];
     for (path, methods) in expected {

@@ -21,6 +21,7 @@ both! {
             json!({ "label": "Reading", "durationSeconds": 1200, "stars": 3 })).await;
         assert_eq!(t.status, 201, "{}", t.body);
         let template_id = t.body["template"]["id"].as_str().unwrap().to_owned();
+        events.expect("template:added", json!({ "template": t.body["template"], "revision": t.body["revision"] })).await;
         let rev0 = s.revision(&f.id).await;
         let r = s.post(&format!("/api/families/{}/timers", f.id), tok,
             json!({ "templateId": template_id, "memberId": f.kids[1] })).await;

@@ -45,6 +45,7 @@ fn family() -> FamilyState {
         id: "fam_1".into(),
         name: "Parkers".into(),
         time_zone: "UTC".into(),
+        has_pin: false,
     }
 }
 
@@ -489,4 +490,49 @@ fn retry_delays_double_to_thirty_seconds() {
     assert_eq!(retry_delay(5), Duration::from_secs(16));
     assert_eq!(retry_delay(6), Duration::from_secs(30));
     assert_eq!(retry_delay(40), Duration::from_secs(30));
+}
+
+#[test]
+fn a_removed_parent_or_revoked_screen_asks_the_server_about_this_device() {
+    let c = Clock::new();
+    let mut e = live(&c, 5);
+    let removed = FamilyEvent::ParentRemoved(kinboard_api::events::ParentRemoved {
+        user_id: "u_2".into(),
+        revision: 6,
+    });
+    e.handle_event(c.at(20), removed.name(), &removed.data());
+    assert_eq!(outputs(&mut e), [Output::FetchSnapshot]);
+    // The server no longer takes this session: the banner says so, and
+    // nothing retries (the supervisor ends the session).
+    e.handle_snapshot(
+        c.at(30),
+        Err(CoreError::Api {
+            status: 401,
+            code: ErrorCode::Unauthorized,
+            message: "a valid bearer token is required".into(),
+            retry_after: None,
+        }),
+    );
+    assert_eq!(
+        e.view().last_error.as_ref().map(|e| e.code),
+        Some(ErrorCode::Unauthorized)
+    );
+    assert!(outputs(&mut e).is_empty());
+    e.handle_timeout(c.at(60_000));
+    assert!(
+        !outputs(&mut e).contains(&Output::FetchSnapshot),
+        "a refused session is not asked again"
+    );
+
+    // Another parent's removal: the reload comes back, and all is well.
+    let mut e = live(&c, 5);
+    let revoked = FamilyEvent::KioskRevoked(kinboard_api::events::KioskRevoked {
+        kiosk_id: "k_1".into(),
+        revision: 6,
+    });
+    e.handle_event(c.at(40), revoked.name(), &revoked.data());
+    assert_eq!(outputs(&mut e), [Output::FetchSnapshot]);
+    e.handle_snapshot(c.at(50), Ok(snapshot(6)));
+    assert_eq!(e.view().last_error, None);
+    assert!(outputs(&mut e).is_empty());
 }
