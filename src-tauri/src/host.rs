@@ -1,6 +1,7 @@
 //! Hosting a household in this process: the core's [`HouseholdHost`],
 //! implemented with `kinboard-server` (SQLite in the profile's data
-//! directory, the embedded relay on the same port).
+//! directory, the embedded relay on the same port, announced on the
+//! network when it listens beyond loopback).
 
 use std::net::SocketAddr;
 
@@ -20,6 +21,9 @@ impl HouseholdHost for EmbeddedHost {
     ) -> BoxFuture<'static, Result<Box<dyn HostedServer>, String>> {
         let mut config = ServerConfig::new(bind).with_database(database_url);
         config.demo = demo;
+        // A household the other screens reach tells them it is here; the
+        // demo, on loopback, has none.
+        config.announce = !bind.ip().is_loopback() && !demo;
         Box::pin(async move {
             let server = Server::start(config).await.map_err(|e| e.to_string())?;
             Ok(Box::new(Embedded(server)) as Box<dyn HostedServer>)

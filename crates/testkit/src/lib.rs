@@ -11,6 +11,7 @@
 //!   session bus with the services it needs.
 
 pub mod bus;
+pub mod netns;
 mod proxy;
 
 pub use proxy::{FaultProxy, LinkMode};
