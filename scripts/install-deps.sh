@@ -16,6 +16,8 @@ packages=(
   # GUI and OS-service tests
   xvfb xauth dbus dbus-x11 webkit2gtk-driver imagemagick gnome-keyring python3-dbusmock
   libglib2.0-bin libsecret-tools
+  # network namespaces for the tests that go beyond loopback (DNS-SD)
+  iproute2
   # a throwaway PostgreSQL when none is running
   postgresql
 )

@@ -32,6 +32,11 @@ function view(over = {}) {
 }
 
 /** A bridge that records every command and answers as told. */
+const households = [
+  { name: 'Kinboard on kitchen-pc', serverUrl: 'http://10.0.0.5:8080', household: 'The Parkers', problem: null },
+  { name: 'Printer', serverUrl: 'http://10.0.0.9:80', household: null, problem: { code: 'not_kinboard', message: 'not a Kinboard household server' } },
+];
+
 function fakeBridge({ session, view: initial, fail = {} }) {
   const calls = [];
   const handlers = {};
@@ -49,14 +54,29 @@ function fakeBridge({ session, view: initial, fail = {} }) {
     getSession: command('getSession', () => bridge.session),
     getView: command('getView', () => initial),
     onView: (cb) => { handlers.view = cb; return Promise.resolve(() => {}); },
+    onSession: (cb) => { handlers.session = cb; return Promise.resolve(() => {}); },
+    emitSession: (s) => { bridge.session = s; handlers.session(s); },
     onDesktop: () => Promise.resolve(() => {}),
     onActionError: () => Promise.resolve(() => {}),
     heartbeat: () => Promise.resolve(),
   };
   for (const name of ['signIn', 'signOut', 'hostHousehold', 'pairKiosk', 'startTimerFromTemplate', 'startTimer', 'pauseTimer',
-    'resumeTimer', 'extendTimer', 'cancelTimer', 'confirmTimer', 'completeChore', 'addStars', 'removeStars', 'refresh']) {
+    'resumeTimer', 'extendTimer', 'cancelTimer', 'confirmTimer', 'completeChore', 'addStars', 'removeStars', 'refresh',
+    'joinHousehold', 'switchFamily', 'updateFamily', 'setPin', 'updateChild', 'removeChild', 'updateChore', 'removeChore',
+    'updateTemplate', 'removeTemplate', 'revokeInvite', 'removeParent', 'revokeKiosk']) {
     bridge[name] = command(name, undefined);
   }
+  bridge.findHouseholds = command('findHouseholds', () => households);
+  bridge.checkServer = command('checkServer', () => ({ product: 'kinboard', version: '0.1.0', api: 1, household: 'The Parkers' }));
+  bridge.hostDefaults = command('hostDefaults', () => ({
+    timeZone: 'Europe/Madrid', timeZones: ['Europe/Madrid', 'UTC'],
+    starters: { chores: [{ title: 'Make the bed', stars: 1 }, { title: 'Feed the pet', stars: 1 }], templates: [{ label: 'Reading', durationSeconds: 1200, stars: 2 }] },
+  }));
+  bridge.addChild = command('addChild', 'm_new');
+  bridge.addChore = command('addChore', 'c_new');
+  bridge.addTemplate = command('addTemplate', 'tp_new');
+  bridge.createInvite = command('createInvite', () => ({ code: 'ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345', expiresAt: NOW + 48 * 60 * MIN, serverUrl: 'http://10.0.0.5:8080' }));
+  bridge.listKiosks = command('listKiosks', () => [{ id: 'k_1', name: 'Kitchen', pairedAt: NOW - 60 * MIN, lastSeenAt: NOW - MIN }]);
   bridge.createKioskPairing = command('createKioskPairing', () => ({
     code: 'ABCDE-FGHJK', name: 'Kitchen', expiresAt: NOW + 10 * MIN, serverUrl: 'http://192.168.1.20:8080',
   }));
@@ -209,36 +229,198 @@ test('a failed action shows its sentence in its card, and a live view clears a n
   assert.ok(!isVisible(page.find('error-banner', '[data-scope="timer:t_run"]')));
 });
 
-test('signing in sends the form, then loads the session and the board', async (t) => {
-  const page = await boot({ session: { signedIn: false, serverUrl: null, email: null, mode: 'client', kiosk: false, desktop: null }, view: view() });
+const signedOut = { signedIn: false, serverUrl: null, email: null, mode: 'client', kiosk: false, families: [], familyId: null, desktop: null };
+const submit = async (page, id) => {
+  page.find(id).dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
+  await settle();
+};
+
+test('signing in: the address typed is checked, then the form is sent and the board loads', async (t) => {
+  const page = await boot({ session: signedOut, view: view() });
   t.after(page.done);
-  assert.ok(isVisible(page.find('signin-form')));
+  await page.click(page.find('way-join'));
+  await page.click(page.find('join-as-signin'));
+  assert.ok(isVisible(page.find('signin-email')));
   page.find('signin-server').value = '192.168.1.20:8080';
   page.find('signin-email').value = ' ana@x.org ';
   page.find('signin-password').value = 'correct horse';
   page.bridge.session = signedIn;
-  page.find('signin-form').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
-  await settle();
-  assert.deepEqual(commands(page.bridge), [['signIn', 'http://192.168.1.20:8080', 'ana@x.org', 'correct horse']]);
+  await submit(page, 'join-form');
+  assert.deepEqual(commands(page.bridge), [
+    ['findHouseholds'],
+    ['checkServer', 'http://192.168.1.20:8080'],
+    ['signIn', 'http://192.168.1.20:8080', 'ana@x.org', 'correct horse'],
+  ]);
   assert.equal(page.find('signin-password'), null, 'the welcome is gone');
   assert.ok(isVisible(page.find('dashboard')));
 });
 
-test('a kitchen screen is only ever paired, never signed in', async (t) => {
-  const page = await boot({ session: { signedIn: false, serverUrl: null, email: null, mode: 'client', kiosk: true, desktop: null }, view: view() });
+test('a server that is not Kinboard is refused before anything is sent to it, in words', async (t) => {
+  const page = await boot({
+    session: signedOut, view: view(),
+    fail: { checkServer: { code: 'not_kinboard', message: 'something answers at http://10.0.0.9:80, but it is not a Kinboard household server' } },
+  });
+  t.after(page.done);
+  await page.click(page.find('way-pair'));
+  page.find('pair-server').value = '10.0.0.9:80';
+  page.find('pair-code-input').value = 'ABCDE-FGHJK';
+  await submit(page, 'pair-form');
+  assert.ok(!commands(page.bridge).some(([c]) => c === 'pairKiosk'));
+  assert.match(page.find('error-banner', '[data-scope="pair"]').textContent,
+    /Couldn't reach that server: something answers at http:\/\/10\.0\.0\.9:80, but it is not a Kinboard household server\./);
+});
+
+test('hosting: family and zone, the account, children, the PIN and the starters, then the board', async (t) => {
+  const page = await boot({ session: signedOut, view: view({ members: [], settings: { parents: [], kiosks: [], invites: [], colors: [{ name: 'teal', hex: '#17bebb' }] } }) });
+  t.after(page.done);
+  await page.click(page.find('way-host'));
+  assert.equal(page.find('host-zone').value, 'Europe/Madrid', 'this computer’s zone');
+  await submit(page, 'host-family-form');
+  assert.match(page.find('error-banner', '[data-scope="host"]').textContent, /Give the family a name/);
+  page.find('host-family').value = 'The Parkers';
+  await submit(page, 'host-family-form');
+  page.find('host-name').value = 'Ana';
+  page.find('host-email').value = 'ana@x.org';
+  page.find('host-password').value = 'short';
+  await submit(page, 'host-form');
+  assert.match(page.find('error-banner', '[data-scope="host"]').textContent, /at least 8 characters/);
+  page.find('host-password').value = 'correct horse';
+  page.bridge.session = signedIn;
+  await submit(page, 'host-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['hostHousehold', 'The Parkers', 'Europe/Madrid', 'Ana', 'ana@x.org', 'correct horse']);
+  // Signed in, but the flow goes on: the children next.
+  assert.ok(isVisible(page.find('host-child-form')));
+  assert.equal(page.find('dashboard'), null);
+  page.find('host-child-name').value = 'Mia';
+  await page.click(page.find('swatch', '[data-color="#17bebb"]'));
+  await submit(page, 'host-child-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['addChild', 'Mia', '#17bebb']);
+  await page.click(page.find('host-next'));
+  page.find('host-pin').value = '2468';
+  page.find('host-pin-again').value = '2469';
+  await submit(page, 'host-pin-form');
+  assert.match(page.find('error-banner', '[data-scope="host"]').textContent, /not the same/);
+  page.find('host-pin-again').value = '2468';
+  await submit(page, 'host-pin-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['setPin', '2468']);
+  // Drop one chore, rename the other, keep the timer.
+  const keeps = page.root.querySelectorAll('[data-testid="starter-keep"]');
+  keeps[0].checked = false;
+  page.root.querySelectorAll('[data-testid="starter-chore-title"]')[1].value = 'Feed the cat';
+  await submit(page, 'host-starters-form');
+  assert.deepEqual(commands(page.bridge).slice(-2), [['addChore', 'Feed the cat', 1, null], ['addTemplate', 'Reading', 1200, 2]]);
+  assert.ok(isVisible(page.find('dashboard')), 'the board is ready');
+});
+
+test('joining with an invite: a household picked from the list, checked, then joined', async (t) => {
+  const page = await boot({ session: signedOut, view: view() });
+  t.after(page.done);
+  await page.click(page.find('way-join'));
+  // The one usable household found is picked already; the printer cannot be.
+  assert.equal(page.find('join-server').value, 'http://10.0.0.5:8080');
+  assert.ok(page.find('household', '[data-usable="false"]').disabled);
+  page.find('join-code').value = 'abcd-efgh';
+  page.find('join-name').value = 'Ben';
+  page.find('join-email').value = 'ben@x.org';
+  page.find('join-password').value = 'correct horse';
+  page.bridge.session = signedIn;
+  await submit(page, 'join-form');
+  assert.deepEqual(commands(page.bridge).slice(-2), [
+    ['checkServer', 'http://10.0.0.5:8080'],
+    ['joinHousehold', 'http://10.0.0.5:8080', 'abcd-efgh', 'Ben', 'ben@x.org', 'correct horse'],
+  ]);
+  assert.ok(isVisible(page.find('dashboard')));
+});
+
+test('settings: each change is its command; the PIN needs the current one; removing asks first', async (t) => {
+  const settings = { parents: [{ id: 'u_1', name: 'Ana', joinedAt: NOW, you: true }, { id: 'u_2', name: 'Ben', joinedAt: NOW, you: false }],
+    kiosks: [{ id: 'k_1', name: 'Kitchen', pairedAt: NOW, lastSeenAt: null }], invites: [], colors: [{ name: 'teal', hex: '#17bebb' }] };
+  const page = await boot({ session: signedIn, view: view({ family: { id: 'f_1', name: 'The Parkers', timeZone: 'UTC', hasPin: true }, settings }) });
+  t.after(page.done);
+  await page.click(page.find('settings-open'));
+  assert.ok(isVisible(page.find('settings')));
+  page.find('settings-family-name').value = 'The Riveras';
+  await submit(page, 'settings-family-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['updateFamily', 'The Riveras', 'UTC']);
+  assert.match(page.find('settings-notice').textContent, /saved/);
+
+  await page.click(page.find('settings-nav-chores'));
+  await page.click(page.find('settings-chore-edit'));
+  page.find('settings-chore-edit-member').value = '';
+  page.find('settings-chore-edit-stars').value = '3';
+  page.root.querySelector('form[data-form="settings-chore-edit"]').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
+  await settle();
+  assert.deepEqual(commands(page.bridge).at(-1), ['updateChore', 'c_1', 'Feed the cat', 3, null], 'no child: any child');
+
+  await page.click(page.find('settings-nav-pin'));
+  page.find('settings-pin-new').value = '1357';
+  page.find('settings-pin-again').value = '1357';
+  await submit(page, 'settings-pin-form');
+  assert.match(page.find('error-banner', '[data-scope="settings"]').textContent, /current PIN, or your password/);
+  page.find('settings-pin-new').value = '1357';
+  page.find('settings-pin-again').value = '1357';
+  page.find('settings-pin-password').value = 'correct horse';
+  await submit(page, 'settings-pin-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['setPin', '1357', undefined, 'correct horse']);
+
+  await page.click(page.find('settings-nav-parents'));
+  await page.click(page.find('settings-parent-remove'));
+  assert.ok(!commands(page.bridge).some(([c]) => c === 'removeParent'), 'asked first');
+  await page.click(page.find('settings-confirm-yes'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['removeParent', 'u_2']);
+  await page.click(page.find('settings-invite'));
+  assert.equal(page.find('invite-code').textContent, 'ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345');
+
+  // The screens' last-seen times are asked fresh.
+  await page.click(page.find('settings-nav-screens'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['listKiosks']);
+  assert.match(page.find('settings-kiosk-seen').textContent, /last seen 1 min ago/);
+  await page.click(page.find('settings-close'));
+  assert.ok(isVisible(page.find('dashboard')));
+});
+
+test('a session the server ends goes back to the start; a window paired as a kiosk becomes one', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('settings-open'));
+  page.bridge.emitSession(signedOut);
+  await settle();
+  assert.ok(isVisible(page.find('way-host')), 'the welcome, with its three ways in');
+  assert.equal(page.app.state.ui.settings, null);
+
+  await page.click(page.find('way-pair'));
+  page.find('pair-code-input').value = 'ABCDE-FGHJK';
+  const kiosk = { ...signedIn, email: null, kiosk: true };
+  page.bridge.session = kiosk;
+  await submit(page, 'pair-form');
+  page.bridge.emitSession(kiosk);
+  await settle();
+  assert.ok(page.doc.documentElement.classList.contains('kiosk'), 'the kiosk layout, without a relaunch');
+  assert.ok(isVisible(page.find('dashboard')));
+  // Revoked: back to pairing, still a kitchen screen.
+  page.bridge.emitSession({ ...signedOut, kiosk: true });
+  await settle();
+  assert.ok(isVisible(page.find('pair-form')));
+  assert.equal(page.find('way-host'), null);
+});
+
+test('a kitchen screen is only ever paired, never signed in, and lists the households at once', async (t) => {
+  const page = await boot({ session: { ...signedOut, kiosk: true }, view: view() });
   t.after(page.done);
   assert.equal(page.find('signin-form'), null);
   assert.ok(isVisible(page.find('pair-form')));
+  assert.equal(page.find('pair-server').value, 'http://10.0.0.5:8080', 'the household found');
   page.find('pair-server').value = 'http://h:8080';
   page.find('pair-code-input').value = 'abcde-fghjk';
-  page.find('pair-form').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
-  await settle();
-  assert.deepEqual(commands(page.bridge), [['pairKiosk', 'http://h:8080', 'abcde-fghjk']]);
+  await submit(page, 'pair-form');
+  assert.deepEqual(commands(page.bridge), [['findHouseholds'], ['checkServer', 'http://h:8080'], ['pairKiosk', 'http://h:8080', 'abcde-fghjk']]);
 });
 
 test('pairing a screen: a name, then the code, the address, and Done where the button was', async (t) => {
-  const page = await boot({ session: signedIn, view: view() });
+  const page = await boot({ session: signedIn, view: view({ settings: { parents: [], kiosks: [], invites: [], colors: [] } }) });
   t.after(page.done);
+  await page.click(page.find('settings-open'));
+  await page.click(page.find('settings-nav-screens'));
   await page.click(page.find('pair-open'));
   assert.ok(page.find('pair-dialog').open);
   const input = page.find('pair-name');
@@ -248,7 +430,7 @@ test('pairing a screen: a name, then the code, the address, and Done where the b
   const button = page.find('pair-create');
   assert.equal(button.textContent, 'Make a code');
   await page.click(button);
-  assert.deepEqual(commands(page.bridge), [['createKioskPairing', 'Hall']]);
+  assert.deepEqual(commands(page.bridge).filter(([c]) => c === 'createKioskPairing'), [['createKioskPairing', 'Hall']]);
   assert.equal(page.find('pair-code').textContent, 'ABCDE-FGHJK');
   assert.match(page.find('pair-server-url').textContent, /192\.168\.1\.20:8080/);
   assert.equal(page.find('dialog-cancel'), null, 'nothing to cancel once made');

@@ -55,12 +55,13 @@ function draw(m) {
 const one = (root, id) => byTestId(root, id)[0];
 const card = (root, id) => root.querySelector(`[data-testid="timer-card"][data-timer-id="${id}"]`);
 
-test('signed out shows the welcome with the sign-in form, not the dashboard', () => {
+test('signed out shows the three ways in, not the dashboard', () => {
   const { root } = draw(model({ session: session({ signedIn: false }), view: null }));
-  assert.ok(isVisible(one(root, 'signin-form')));
-  assert.ok(isVisible(one(root, 'host-form')));
+  for (const way of ['way-host', 'way-join', 'way-pair']) assert.ok(isVisible(one(root, way)), way);
+  assert.match(one(root, 'way-host').textContent, /Host a household on this computer/);
+  assert.match(one(root, 'way-join').textContent, /Join a household/);
+  assert.match(one(root, 'way-pair').textContent, /kitchen screen/);
   assert.ok(!isVisible(one(root, 'dashboard')));
-  assert.equal(root.querySelector('[data-testid="signin-server"]').value, 'http://x');
 });
 
 test('no session yet shows the loading screen', () => {
@@ -342,7 +343,9 @@ test('empty states say what to do', () => {
   assert.ok(isVisible(one(none, 'members-empty')));
   assert.ok(isVisible(one(none, 'start-empty')));
   assert.ok(!isVisible(one(none, 'oneoff-form')));
-  assert.match(one(none, 'timers-empty').textContent, /Add a child profile/);
+  assert.match(one(none, 'timers-empty').textContent, /Add your children in Settings/);
+  const kiosk = draw(model({ kiosk: true, view: view({ role: 'kiosk', members: [], timers: [], templates: [], chores: [] }) })).root;
+  assert.match(one(kiosk, 'timers-empty').textContent, /A parent adds the children from their own screen/);
 });
 
 test('every button has an accessible name', () => {
@@ -391,11 +394,15 @@ test('working, unknown or unused services show no notice', () => {
   }
 });
 
-test('a parent can open “Pair a screen”; a kiosk cannot', () => {
+test('a parent can open the settings; a kitchen screen never shows them', () => {
   const { root } = draw(model());
-  assert.ok(isVisible(one(root, 'pair-open')));
-  const kiosk = draw(model({ view: view({ role: 'kiosk' }) })).root;
-  assert.ok(!isVisible(one(kiosk, 'pair-open')));
+  assert.ok(isVisible(one(root, 'settings-open')));
+  const kiosk = draw(model({ kiosk: true, view: view({ role: 'kiosk' }) })).root;
+  assert.ok(!isVisible(one(kiosk, 'settings-open')));
+  // Even with settings asked for, a kitchen screen draws the board.
+  const asked = draw(model({ kiosk: true, view: view({ role: 'kiosk' }), ui: ui({ settings: { section: 'children' } }) })).root;
+  assert.ok(isVisible(one(asked, 'dashboard')));
+  assert.equal(one(asked, 'settings'), undefined);
 });
 
 test('the pairing dialog asks for a name, then shows the code, the server and until when it works', () => {
@@ -416,7 +423,110 @@ test('a kiosk’s welcome only pairs: no parent password is typed there', () => 
   const signedOut = { session: session({ signedIn: false, kiosk: true }), view: null };
   const kiosk = draw(model({ ...signedOut, kiosk: true })).root;
   assert.ok(isVisible(one(kiosk, 'pair-form')));
-  assert.ok(!isVisible(one(kiosk, 'signin-form')) && !isVisible(one(kiosk, 'host-form')));
-  const laptop = draw(model({ session: session({ signedIn: false }), view: null })).root;
-  assert.ok(isVisible(one(laptop, 'pair-form')) && isVisible(one(laptop, 'signin-form')));
+  assert.equal(root(kiosk).querySelectorAll('input[type="password"]').length, 0);
+  assert.ok(!one(kiosk, 'way-host') && !one(kiosk, 'way-join'));
+  const joining = draw(model({ session: session({ signedIn: false }), view: null, ui: ui({ setup: { way: 'join', joinAs: 'signin' } }) })).root;
+  assert.ok(isVisible(one(joining, 'signin-email')) && isVisible(one(joining, 'signin-server')));
+  assert.equal(one(joining, 'join-code'), undefined, 'signing in needs no invite code');
+});
+
+const root = (r) => r;
+const household = (over = {}) => ({ name: 'Kinboard on kitchen-pc', serverUrl: 'http://10.0.0.5:8080', household: 'The Parkers', problem: null, ...over });
+
+test('the households found are listed by name; one that cannot be used says why and cannot be picked', () => {
+  const households = [
+    household(),
+    household({ name: 'Printer', serverUrl: 'http://10.0.0.9:80', household: null, problem: { code: 'not_kinboard', message: 'something answers at http://10.0.0.9:80, but it is not a Kinboard household server' } }),
+    household({ name: 'Old', serverUrl: 'http://10.0.0.7:8080', household: null, problem: { code: 'incompatible_server', message: 'Old runs a Kinboard of API 2, which this app (API 1) cannot talk to' } }),
+    household({ name: 'Off', serverUrl: 'http://10.0.0.8:8080', household: null, problem: { code: 'network', message: 'the server is unreachable' } }),
+  ];
+  const setup = { way: 'pair', households, serverUrl: 'http://10.0.0.5:8080' };
+  const r = draw(model({ session: session({ signedIn: false }), view: null, ui: ui({ setup }) })).root;
+  const rows = byTestId(r, 'household');
+  assert.equal(rows.length, 4);
+  assert.match(rows[0].textContent, /The Parkers/);
+  assert.equal(rows[0].getAttribute('aria-pressed'), 'true', 'the picked one');
+  assert.ok(!rows[0].disabled);
+  const problems = byTestId(r, 'household-problem').map((p) => p.textContent);
+  assert.match(problems[0], /not a Kinboard household server/);
+  assert.match(problems[1], /cannot talk to.*Update Kinboard on both/);
+  assert.match(problems[2], /nothing answers at that address/);
+  assert.ok(rows.slice(1).every((b) => b.disabled));
+  assert.equal(one(r, 'pair-server').value, 'http://10.0.0.5:8080');
+  const none = draw(model({ session: session({ signedIn: false }), view: null, ui: ui({ setup: { way: 'pair', households: [] } }) })).root;
+  assert.match(one(none, 'pair-households').textContent, /No household found on this network/);
+});
+
+test('hosting starts from this computer’s time zone and says where it is in the flow', () => {
+  const defaults = { timeZone: 'Europe/Madrid', timeZones: ['America/New_York', 'Europe/Madrid', 'UTC'], starters: { chores: [], templates: [] } };
+  const r = draw(model({ session: session({ signedIn: false }), view: null, ui: ui({ setup: { way: 'host', step: 'family', defaults } }) })).root;
+  assert.equal(one(r, 'host-zone').value, 'Europe/Madrid');
+  const current = r.querySelector('[data-testid="host-progress"] [aria-current="step"]');
+  assert.equal(current.textContent, 'Family');
+  // Once the household exists, the rest of the flow shows instead of the board.
+  const withBoard = view({ settings: { parents: [], kiosks: [], invites: [], colors: [{ name: 'tomato', hex: '#e4572e' }, { name: 'teal', hex: '#17bebb' }] } });
+  const kids = draw(model({ view: withBoard, ui: ui({ setup: { way: 'host', step: 'children', color: '#17bebb' } }) })).root;
+  assert.ok(isVisible(one(kids, 'host-child-form')));
+  assert.ok(!one(kids, 'dashboard'));
+  assert.deepEqual(byTestId(kids, 'host-child').map((li) => li.textContent), ['Ada', 'Ben', 'Cleo']);
+  const pressed = byTestId(kids, 'swatch').filter((b) => b.getAttribute('aria-pressed') === 'true');
+  assert.deepEqual(pressed.map((b) => b.getAttribute('aria-label')), ['teal']);
+});
+
+function settingsView(over = {}) {
+  return view({
+    family: { id: 'f_1', name: 'The Parkers', timeZone: 'Europe/Madrid', hasPin: true },
+    settings: {
+      parents: [{ id: 'u_1', name: 'Ana', joinedAt: NOW - 86_400_000, you: true }, { id: 'u_2', name: 'Ben', joinedAt: NOW - MIN, you: false }],
+      kiosks: [{ id: 'k_1', name: 'Kitchen', pairedAt: NOW - 3_600_000, lastSeenAt: NOW - 5 * MIN }, { id: 'k_2', name: 'Hall', pairedAt: NOW - MIN, lastSeenAt: null }],
+      invites: [{ id: 'i_1', madeBy: 'Ben', createdAt: NOW - 2 * MIN, expiresAt: NOW + 86_400_000 }],
+      colors: [{ name: 'tomato', hex: '#e4572e' }, { name: 'teal', hex: '#17bebb' }],
+    },
+    ...over,
+  });
+}
+const settingsModel = (section, over = {}) => model({ view: settingsView(), ui: ui({ settings: { section, ...over } }) });
+
+test('the settings show what the view holds, section by section', () => {
+  const children = draw(settingsModel('children')).root;
+  assert.equal(one(children, 'settings').getAttribute('data-section'), 'children');
+  assert.equal(byTestId(children, 'settings-child').length, 3);
+  assert.equal(one(children, 'settings-nav-children').getAttribute('aria-current'), 'page');
+
+  const chores = draw(settingsModel('chores')).root;
+  const rows = byTestId(chores, 'settings-chore').map((r) => r.textContent);
+  assert.match(rows[0], /Feed the cat.*1 star.*Ada/);
+  const options = Array.from(one(chores, 'settings-chore-member').querySelectorAll('option')).map((o) => o.textContent);
+  assert.deepEqual(options, ['Any child', 'Ada', 'Ben', 'Cleo']);
+
+  const pin = draw(settingsModel('pin')).root;
+  assert.ok(isVisible(one(pin, 'settings-pin-current')) && isVisible(one(pin, 'settings-pin-password')), 'a set PIN is changed with the current one or the password');
+  const noPin = draw(model({ view: settingsView({ family: { id: 'f_1', name: 'P', timeZone: 'UTC', hasPin: false } }), ui: ui({ settings: { section: 'pin' } }) })).root;
+  assert.equal(one(noPin, 'settings-pin-current'), undefined);
+  assert.match(one(noPin, 'settings-pin-state').textContent, /No PIN yet/);
+
+  const parents = draw(settingsModel('parents')).root;
+  const [you, ben] = byTestId(parents, 'settings-parent');
+  assert.match(you.textContent, /Ana \(you\)/);
+  assert.equal(you.querySelector('[data-testid="settings-parent-remove"]'), null, 'one does not remove oneself here');
+  assert.ok(ben.querySelector('[data-testid="settings-parent-remove"]'));
+  assert.match(one(parents, 'settings-invite-row').textContent, /Made by Ben/);
+
+  const screens = draw(settingsModel('screens')).root;
+  const seen = byTestId(screens, 'settings-kiosk-seen').map((s) => s.textContent);
+  assert.match(seen[0], /last seen 5 min ago/);
+  assert.match(seen[1], /not seen yet/);
+});
+
+test('removing asks first, in place, and an edit form keeps the row’s values', () => {
+  const r = draw(settingsModel('parents', { confirm: { kind: 'parent', id: 'u_2' } })).root;
+  const confirm = one(r, 'settings-confirm');
+  assert.match(confirm.textContent, /Remove Ben\? Their sessions end on every device/);
+  assert.equal(one(r, 'settings-confirm-yes').getAttribute('data-id'), 'u_2');
+  const edit = draw(settingsModel('chores', { editing: { kind: 'chore', id: 'c_1' } })).root;
+  assert.equal(one(edit, 'settings-chore-edit-title').value, 'Feed the cat');
+  assert.equal(one(edit, 'settings-chore-edit-member').value, 'm_1');
+  const child = draw(settingsModel('children', { editing: { kind: 'child', id: 'm_1', color: '#17bebb' } })).root;
+  const picked = byTestId(child, 'swatch').filter((b) => b.closest('[data-testid="settings-child-edit-colors"]') && b.getAttribute('aria-pressed') === 'true');
+  assert.deepEqual(picked.map((b) => b.getAttribute('aria-label')), ['teal']);
 });

@@ -10,6 +10,8 @@ import { createBridge } from './bridge.js';
 import { nextChangeIn } from './countdown.js';
 import { errorSentence, normalizeError } from './errors.js';
 import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, renderTick, screenOf } from './render.js';
+import { createSettingsActions } from './settings-actions.js';
+import { createSetupActions } from './setup-actions.js';
 
 const ERROR_TTL_MS = 15000;
 /** How often a kiosk tells the shell's watchdog the page is alive. */
@@ -32,7 +34,10 @@ export function startApp({
     desktop: null,
     kiosk: urlKiosk,
     now: Date.now(),
-    ui: { pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null },
+    ui: {
+      pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null,
+      setup: { way: null }, settings: null,
+    },
   };
   let gotViewEvent = false;
   const errorTimers = new Map();
@@ -143,7 +148,8 @@ export function startApp({
   function applyView(view, fromEvent) {
     if (!view || typeof view !== 'object') return;
     if (fromEvent) gotViewEvent = true;
-    else if (gotViewEvent && state.view && !(view.revision > state.view.revision)) return;
+    else if (gotViewEvent && state.view && view.family?.id === state.view.family?.id
+      && !(view.revision > state.view.revision)) return;
     const wasLive = state.view?.connection?.state === 'live';
     state.view = view;
     if (!wasLive && view.connection?.state === 'live') {
@@ -190,9 +196,23 @@ export function startApp({
       await bridge.onDesktop((desktop) => { if (desktop) state.desktop = desktop; paint(); });
       await bridge.onSession((session) => {
         if (!session) return;
+        const wasSignedIn = state.session?.signedIn;
         state.session = session;
         if (session.desktop) state.desktop = session.desktop;
-        if (!session.signedIn) state.view = null;
+        if (!session.signedIn) {
+          // Signed out (here, or by the server: a parent removed, a kitchen
+          // screen revoked): back to the start.
+          state.view = null;
+          gotViewEvent = false;
+          state.ui.settings = null;
+          state.ui.dialog = null;
+          if (wasSignedIn) state.ui.setup = { way: null };
+          if (session.kiosk) setupActions.findHouseholds().then(paint);
+        } else if (session.kiosk) {
+          // Paired just now: the kitchen screen shows the board, nothing else.
+          state.ui.setup = null;
+          state.ui.settings = null;
+        }
         paint();
       });
       await bridge.onActionError((err) => {
@@ -206,6 +226,11 @@ export function startApp({
     await loadSession();
     await loadView();
     paint();
+    // A kitchen screen waiting to be paired lists the households at once.
+    if (state.session && !state.session.signedIn && Boolean(urlKiosk || state.session.kiosk)) {
+      await setupActions.findHouseholds();
+      paint();
+    }
   }
 
   // ------------------------------------------------------------ dialogs
@@ -326,6 +351,8 @@ export function startApp({
       case 'pair-open':
         openDialog({ kind: 'pair', name: 'Kitchen', pairing: null });
         return;
+      case 'switch-family':
+        return;
       case 'stars-add':
       case 'stars-remove':
         openDialog({ kind: 'stars', memberId, sign: action === 'stars-add' ? 1 : -1, amount: 1, reason: '', pin: '' });
@@ -354,6 +381,8 @@ export function startApp({
       case 'dialog-submit':
         return submitDialog();
       default:
+        if (await setupActions.action(action, b)) return;
+        await settingsActions.action(action, b);
     }
   }
 
@@ -363,43 +392,9 @@ export function startApp({
   }
 
   async function onSubmit(kind, form) {
-    if (kind === 'signin') {
-      let serverUrl = formValue(form, 'serverUrl');
-      const email = formValue(form, 'email');
-      const password = form.elements.namedItem('password').value;
-      if (!serverUrl || !email || !password) {
-        setError('signin', 'Enter the server address, your email and your password.');
-        return;
-      }
-      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(serverUrl)) serverUrl = `http://${serverUrl}`;
-      const ok = await run('signin', 'signin', 'sign_in', () => bridge.signIn(serverUrl, email, password));
-      if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
-    } else if (kind === 'pair') {
-      let serverUrl = formValue(form, 'serverUrl');
-      const code = formValue(form, 'code');
-      if (!serverUrl || !code) {
-        setError('pair', 'Enter the server address and the pairing code a parent’s device shows.');
-        return;
-      }
-      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(serverUrl)) serverUrl = `http://${serverUrl}`;
-      const ok = await run('pair', 'pair', 'pair_kiosk', () => bridge.pairKiosk(serverUrl, code));
-      if (ok) { form.elements.namedItem('code').value = ''; await afterSignIn(); }
-    } else if (kind === 'host') {
-      const familyName = formValue(form, 'familyName');
-      const name = formValue(form, 'name');
-      const email = formValue(form, 'email');
-      const password = form.elements.namedItem('password').value;
-      if (!familyName || !name || !email || !password) {
-        setError('host', 'Fill in the family name, your name, email and a password.');
-        return;
-      }
-      if (password.length < 8) {
-        setError('host', 'Choose a password of at least 8 characters.');
-        return;
-      }
-      const ok = await run('host', 'host', 'host_household', () => bridge.hostHousehold(familyName, undefined, name, email, password));
-      if (ok) { form.elements.namedItem('password').value = ''; await afterSignIn(); }
-    } else if (kind === 'oneoff') {
+    if (await setupActions.submit(kind, form)) return;
+    if (await settingsActions.submit(kind, form)) return;
+    if (kind === 'oneoff') {
       const label = formValue(form, 'label');
       const minutes = Number(formValue(form, 'minutes'));
       const stars = Number(formValue(form, 'stars') || 0);
@@ -419,6 +414,10 @@ export function startApp({
     await loadSession();
     await loadView();
   }
+
+  const context = { state, bridge, run, setError, clearError, paint: () => paint(), afterSignIn };
+  const setupActions = createSetupActions(context);
+  const settingsActions = createSettingsActions(context);
 
   // ------------------------------------------------------------ listeners
   root.addEventListener('click', async (e) => {
@@ -447,8 +446,19 @@ export function startApp({
     paint();
   });
 
+  root.addEventListener('change', async (e) => {
+    const t = e.target;
+    if (t.getAttribute && t.getAttribute('data-change') === 'switch-family') {
+      const familyId = t.value;
+      const ok = await run('switch', 'global', 'switch_family', () => bridge.switchFamily(familyId));
+      if (ok) { state.ui.settings = null; gotViewEvent = false; await loadSession(); await loadView(); }
+      paint();
+    }
+  });
+
   root.addEventListener('input', (e) => {
     const t = e.target;
+    if (t.getAttribute && setupActions.input(t)) return;
     if (t.getAttribute && t.getAttribute('data-input') === 'reason' && state.ui.dialog) {
       state.ui.dialog.reason = t.value;
       paint();

@@ -44,10 +44,13 @@ function matches(node, v) {
   return node.nodeType === 1 && node.localName === v.tag;
 }
 
+/** Nodes made by this patch, whose `defaultValue` is still to be set. */
+const fresh = new WeakSet();
+
 function create(doc, v) {
   if (v.text != null) return doc.createTextNode(v.text);
   const node = doc.createElement(v.tag);
-  if (v.props.defaultValue != null) node.value = String(v.props.defaultValue);
+  if (v.props.defaultValue != null) fresh.add(node);
   return node;
 }
 
@@ -127,6 +130,10 @@ function update(node, v) {
   owned.set(node, mine);
   patch(node, v.children);
   // After the children: a <select>'s value needs its options.
+  if (fresh.has(node)) {
+    fresh.delete(node);
+    node.value = String(v.props.defaultValue);
+  }
   if (value !== undefined) {
     const text = value == null ? '' : String(value);
     const focused = node.ownerDocument.activeElement === node;

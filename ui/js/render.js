@@ -25,6 +25,8 @@ import {
   formatMinutes, formatStars, starsLabel,
 } from './format.js';
 import { errorSentence } from './errors.js';
+import { AFTER_HOSTING, HostStep, Welcome } from './setup.js';
+import { Settings } from './settings.js';
 
 export const PIN_MIN = 4;
 export const PIN_MAX = 8;
@@ -64,10 +66,18 @@ function Field(label, input) {
   return h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input);
 }
 
+/** Which screen shows: loading, the welcome (nobody signed in, or a
+ *  kitchen screen to pair), the rest of the hosting flow once the
+ *  household exists, a parent's settings, or the dashboard. */
 export function screenOf(model) {
   if (!model.session) return 'loading';
+  const setup = model.ui?.setup;
+  const hosting = setup?.way === 'host' && AFTER_HOSTING.has(setup.step);
   if (!model.session.signedIn) return 'welcome';
-  return model.view ? 'dashboard' : 'loading';
+  if (!model.view) return 'loading';
+  if (hosting && model.view.role === 'parent') return 'setup';
+  if (model.ui?.settings && !model.kiosk && model.view.role === 'parent') return 'settings';
+  return 'dashboard';
 }
 
 /** Does this action need the parent PIN? Only on a kiosk (role from the view). */
@@ -85,8 +95,10 @@ export function render(root, model) {
     DesktopNotices(screen === 'loading' ? null : model.desktop),
     screen === 'loading' && Loading(model),
     screen === 'welcome' && Welcome(model),
+    screen === 'setup' && h('div', { key: 'setup', class: 'welcome', 'data-testid': 'setup' }, HostStep(model)),
+    screen === 'settings' && Settings(model),
     screen === 'dashboard' && Dashboard(model),
-    Dialog(screen === 'dashboard' ? model.ui?.dialog : null, model),
+    Dialog(screen === 'dashboard' || screen === 'settings' ? model.ui?.dialog : null, model),
     Announcer(root, model, screen),
   ]);
 }
@@ -103,56 +115,6 @@ function Loading(model) {
     h('button', {
       type: 'button', class: 'btn btn-primary', 'data-action': 'retry-load', 'data-testid': 'retry-load', hidden: !loadError,
     }, 'Try again'));
-}
-
-// ---------------------------------------------------------------- welcome
-
-function Welcome(model) {
-  const errors = model.ui?.errors || {};
-  const serverUrl = model.session?.serverUrl || '';
-  const kiosk = Boolean(model.kiosk);
-  const pending = (k) => isPending(model, k);
-  const signin = h('form', {
-    key: 'signin', class: 'card welcome-card', 'data-testid': 'signin-form', 'data-form': 'signin', 'aria-labelledby': 'signin-title', novalidate: true,
-  },
-  h('h2', { id: 'signin-title' }, 'Join your household'),
-  h('p', { class: 'muted' }, 'Sign in to the household server a parent already runs.'),
-  Field('Server address', h('input', { name: 'serverUrl', type: 'url', required: true, autocomplete: 'url', placeholder: 'http://192.168.1.20:8080', defaultValue: serverUrl, 'data-testid': 'signin-server' })),
-  Field('Email', h('input', { name: 'email', type: 'email', required: true, autocomplete: 'username', defaultValue: model.session?.email || '', 'data-testid': 'signin-email' })),
-  Field('Password', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'current-password', 'data-testid': 'signin-password' })),
-  ErrorSlot('signin', errors.signin),
-  h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'signin-submit', ...busy(pending('signin')) },
-    pending('signin') ? 'Signing in…' : 'Sign in'));
-  const host = h('form', {
-    key: 'host', class: 'card welcome-card', 'data-testid': 'host-form', 'data-form': 'host', 'aria-labelledby': 'host-title', novalidate: true,
-  },
-  h('h2', { id: 'host-title' }, 'Host a household here'),
-  h('p', { class: 'muted' }, 'Run the household server on this computer and create the first parent.'),
-  Field('Family name', h('input', { name: 'familyName', type: 'text', required: true, placeholder: 'The Parkers', 'data-testid': 'host-family' })),
-  Field('Your name', h('input', { name: 'name', type: 'text', required: true, autocomplete: 'name', 'data-testid': 'host-name' })),
-  Field('Email', h('input', { name: 'email', type: 'email', required: true, autocomplete: 'email', 'data-testid': 'host-email' })),
-  Field('Password', h('input', { name: 'password', type: 'password', required: true, autocomplete: 'new-password', minlength: '8', 'data-testid': 'host-password' })),
-  ErrorSlot('host', errors.host),
-  h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'host-submit', ...busy(pending('host')) },
-    pending('host') ? 'Creating…' : 'Create household'));
-  const pair = h('form', {
-    key: 'pair', class: 'card welcome-card', 'data-testid': 'pair-form', 'data-form': 'pair', 'aria-labelledby': 'pair-title', novalidate: true,
-  },
-  h('h2', { id: 'pair-title' }, 'Pair this screen'),
-  h('p', { class: 'muted' }, 'For a kitchen screen: on a parent’s device choose “Pair a screen”, then type the code it shows.'),
-  Field('Server address', h('input', { name: 'serverUrl', type: 'url', required: true, autocomplete: 'url', placeholder: 'http://192.168.1.20:8080', defaultValue: serverUrl, 'data-testid': 'pair-server' })),
-  Field('Pairing code', h('input', { name: 'code', type: 'text', required: true, autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', placeholder: 'ABCDE-FGHJK', 'data-testid': 'pair-code-input' })),
-  ErrorSlot('pair', errors.pair),
-  h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'pair-submit', ...busy(pending('pair')) },
-    pending('pair') ? 'Pairing…' : 'Pair this screen'));
-  return h('div', { key: 'welcome', class: 'welcome', 'data-testid': 'welcome' },
-    h('div', { class: 'welcome-intro' },
-      h('h1', { class: 'welcome-title' }, 'Kinboard'),
-      h('p', { class: 'welcome-lead' }, 'Timers, chores and stars for the whole family — on every screen, in real time.')),
-    // A kitchen screen is only ever paired: no parent's password typed there.
-    h('div', { class: 'welcome-forms' }, !kiosk && signin, !kiosk && host, pair),
-    !kiosk && h('p', { class: 'welcome-note muted' },
-      'Setting up the kitchen screen? Pair it from a parent’s device — never type a parent’s password on a shared screen.'));
 }
 
 // ---------------------------------------------------------------- dashboard
@@ -176,6 +138,16 @@ export function connectionText(connection, now) {
   return `Offline · ${ago}`;
 }
 
+/** A parent in several families picks the one shown. */
+function FamilySwitch(model) {
+  const families = model.session?.families || [];
+  if (families.length < 2 || model.kiosk) return null;
+  return h('label', { class: 'family-switch' },
+    h('span', { class: 'sr-only' }, 'Family shown'),
+    h('select', { 'data-change': 'switch-family', 'data-testid': 'family-switch', value: model.session.familyId || '' },
+      families.map((f) => h('option', { key: f.id, value: f.id }, f.name))));
+}
+
 function Header(model) {
   const { view, now } = model;
   const offset = Number.isFinite(view.serverOffsetMs) ? view.serverOffsetMs : 0;
@@ -189,6 +161,7 @@ function Header(model) {
   return h('header', { class: 'topbar' },
     h('div', { class: 'topbar-left' },
       h('h1', { class: 'family-name', 'data-testid': 'family-name' }, view.family?.name || 'Kinboard'),
+      FamilySwitch(model),
       h('span', { class: 'mode-badge', hidden: mode !== 'demo' && view.role !== 'kiosk' }, mode === 'demo' ? 'Demo' : 'Kitchen screen')),
     h('div', { class: 'topbar-right' },
       h('span', { class: `chip chip-${state}`, 'data-testid': 'connection-chip', 'data-state': state, role: 'status' },
@@ -201,9 +174,9 @@ function Header(model) {
       }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '↻'), h('span', { class: 'btn-text' }, 'Refresh')),
       h('time', { class: 'clock', 'data-testid': 'clock' }, formatClock(now + offset, view.family?.timeZone)),
       h('button', {
-        type: 'button', class: 'btn btn-quiet', 'data-testid': 'pair-open', 'data-action': 'pair-open',
-        'aria-label': 'Pair a kitchen screen with this family', hidden: kioskLike || view.role !== 'parent',
-      }, 'Pair a screen'),
+        type: 'button', class: 'btn btn-quiet', 'data-testid': 'settings-open', 'data-action': 'settings-open',
+        'aria-label': 'Family settings', hidden: kioskLike || view.role !== 'parent',
+      }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), h('span', { class: 'btn-text' }, 'Settings')),
       h('button', { type: 'button', class: 'btn btn-quiet', 'data-testid': 'sign-out', 'data-action': 'sign-out', hidden: kioskLike }, 'Sign out')));
 }
 
@@ -268,7 +241,8 @@ function Timers(model) {
   const timers = orderTimers(view.timers, offset, now);
   const emptyText = (view.members || []).length
     ? 'No timers running — start one below.'
-    : 'No timers yet. Add a child profile from a parent’s account, then start a timer here.';
+    : (view.role === 'parent' ? 'No timers yet. Add your children in Settings, then start a timer here.'
+      : 'No timers yet. A parent adds the children from their own screen.');
   return h('section', { class: 'panel timers-area', 'aria-labelledby': 'timers-title' },
     h('h2', { class: 'panel-title', id: 'timers-title' },
       h('span', null, 'Timers'),
@@ -398,12 +372,13 @@ function Start(model) {
   return h('section', { class: 'panel start-area', 'aria-labelledby': 'start-title' },
     h('h2', { class: 'panel-title', id: 'start-title' }, 'Start a timer'),
     h('p', { class: 'empty-inline muted', 'data-testid': 'start-empty', hidden: members.length > 0 },
-      'Add a child profile from a parent’s account to start timers.'),
+      model.view.role === 'parent' ? 'Add your children in Settings to start timers.' : 'A parent adds the children from their own screen.'),
     h('div', { class: 'start-body', hidden: members.length === 0 },
       h('div', { class: 'tpl-rows', 'data-testid': 'template-list' },
         templates.length ? members.map((m, i) => TemplateRow(m, templates, model, accentOf(m, i))) : []),
       h('p', { class: 'empty-inline muted', 'data-testid': 'templates-empty', hidden: templates.length > 0 },
-        'No timer templates yet — use the one-off timer below.'),
+        model.view.role === 'parent' ? 'No timer templates yet — add some in Settings, or use the one-off timer below.'
+          : 'No timer templates yet — use the one-off timer below.'),
       OneOffForm(members, model)),
     ErrorSlot('start', model.ui?.errors?.start));
 }
@@ -454,7 +429,8 @@ function Members(model) {
     h('div', { class: 'member-list', 'data-testid': 'member-list' },
       members.map((m, i) => MemberCard(m, model, names, accentOf(m, i)))),
     h('div', { class: 'empty', 'data-testid': 'members-empty', hidden: members.length > 0 },
-      h('p', { class: 'empty-text' }, 'No children yet — add a child profile from a parent’s account.')));
+      h('p', { class: 'empty-text' }, model.view.role === 'parent' ? 'No children yet — add them in Settings.'
+        : 'No children yet — a parent adds them from their own screen.')));
 }
 
 function MemberCard(m, model, names, accent) {
@@ -553,7 +529,7 @@ function DialogContents(d, model, pin) {
     const made = d.pairing;
     title = made ? `Pair “${made.name}”` : 'Pair a kitchen screen';
     sub = made
-      ? 'On the kitchen screen, start Kinboard with --kiosk, then type this code and the server address.'
+      ? 'On the kitchen screen choose “Set this computer up as a kitchen screen”, pick this household (or type the address below) and type this code.'
       : 'Make a one-time code for the kitchen screen. It pairs as a kiosk: the parent PIN guards stars and confirmations.';
     main = made
       ? [h('div', { class: 'pair-result' },

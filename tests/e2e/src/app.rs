@@ -193,6 +193,18 @@ impl Window {
         dir: &Path,
         artifacts: &Path,
     ) -> Result<Self> {
+        Self::start_with_env(name, app, args, &[], dir, artifacts).await
+    }
+
+    /// [`Self::start`], with `env` set for the app (its time zone, say).
+    pub async fn start_with_env(
+        name: &'static str,
+        app: &Path,
+        args: &[&str],
+        env: &[(&str, &str)],
+        dir: &Path,
+        artifacts: &Path,
+    ) -> Result<Self> {
         let driver_bin = process::tool("tauri-driver").context(
             "tauri-driver not found: cargo install tauri-driver --version 2.1.0 --locked",
         )?;
@@ -206,6 +218,7 @@ impl Window {
         ]);
         // The environment flows through WebKitWebDriver to the app.
         cmd.envs(profile_env(dir, name)?);
+        cmd.envs(env.iter().copied());
         cmd.env("RUST_LOG", "info,sqlx=warn,tao=warn,wry=warn");
         let mut driver = Guard::spawn(
             &format!("tauri-driver {name}"),
@@ -246,13 +259,17 @@ impl Window {
         Ok(())
     }
 
-    /// Signs in to `server` as the demo family's first parent.
+    /// Signs in to `server` as the demo family's first parent: "Join a
+    /// household", then "I have an account there".
     pub async fn sign_in(&self, server: &str) -> Result<()> {
         let s = &self.session;
-        self.wait("the sign-in form", START, || async {
-            Ok(s.find("[data-testid=signin-form]").await?.map(drop))
-        })
-        .await?;
+        self.wait_visible("[data-testid=way-join]", START).await?;
+        s.click_css("[data-testid=way-join]").await?;
+        self.wait_visible("[data-testid=join-as-signin]", SYNC)
+            .await?;
+        s.click_css("[data-testid=join-as-signin]").await?;
+        self.wait_visible("[data-testid=signin-email]", SYNC)
+            .await?;
         s.fill("[data-testid=signin-server]", server).await?;
         s.fill("[data-testid=signin-email]", EMAIL).await?;
         s.fill("[data-testid=signin-password]", PASSWORD).await?;
@@ -276,6 +293,26 @@ impl Window {
         Fut: std::future::Future<Output = Result<Option<T>>>,
     {
         until(&format!("{} in window {}", what, self.name), timeout, check).await
+    }
+
+    /// Waits until the element matching `css` is shown.
+    pub async fn wait_visible(&self, css: &str, timeout: Duration) -> Result<()> {
+        self.wait(css, timeout, || async {
+            Ok(self.visible(css).await?.then_some(()))
+        })
+        .await
+    }
+
+    /// Waits for `css` to show, then clicks it.
+    pub async fn click(&self, css: &str) -> Result<()> {
+        self.wait_visible(css, SYNC).await?;
+        self.session.click_css(css).await
+    }
+
+    /// The text of the element matching `css`, once it shows.
+    pub async fn text(&self, css: &str) -> Result<String> {
+        self.wait_visible(css, SYNC).await?;
+        Ok(self.session.text_of(css).await?.unwrap_or_default())
     }
 
     /// Whether the element matching `css` is there and shown.

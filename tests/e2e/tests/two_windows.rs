@@ -247,7 +247,7 @@ async fn scenario(a: &mut Window, b: &Window, server: &mut Server, artifacts: &P
     a.relaunch().await?;
     a.wait_dashboard(RECOVER).await?;
     ensure!(
-        !a.visible("[data-testid=signin-form]").await?,
+        !a.visible("[data-testid=welcome]").await?,
         "A asked to sign in again"
     );
     eprintln!("A restarted: signed in from the keyring");
@@ -255,8 +255,8 @@ async fn scenario(a: &mut Window, b: &Window, server: &mut Server, artifacts: &P
     // 10. Signing out in B removes its token from the keyring and revokes
     //     it at the server; A stays signed in.
     b.session.click_css("[data-testid=sign-out]").await?;
-    b.wait("the sign-in form after signing out", SYNC, || async {
-        Ok(b.visible("[data-testid=signin-form]").await?.then_some(()))
+    b.wait("the welcome after signing out", SYNC, || async {
+        Ok(b.visible("[data-testid=way-join]").await?.then_some(()))
     })
     .await?;
     ensure!(

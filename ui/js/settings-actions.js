@@ -1,0 +1,207 @@
+// settings-actions.js — what the family settings do (settings.js draws
+// them): each save, add, edit and removal turned into the bridge's
+// command, with the form's checks in plain words first. What a change
+// does shows by itself: the core applies its events to the view, and the
+// view redraws the settings, here and on every other screen.
+
+import { errorSentence, normalizeError } from './errors.js';
+
+const PIN_RE = /^[0-9]{4,8}$/;
+
+const REMOVALS = {
+  child: ['remove_child', (b, id) => b.removeChild(id)],
+  chore: ['remove_chore', (b, id) => b.removeChore(id)],
+  template: ['remove_template', (b, id) => b.removeTemplate(id)],
+  parent: ['remove_parent', (b, id) => b.removeParent(id)],
+  kiosk: ['revoke_kiosk', (b, id) => b.revokeKiosk(id)],
+  invite: ['revoke_invite', (b, id) => b.revokeInvite(id)],
+};
+
+export function createSettingsActions({ state, bridge, run, setError, clearError }) {
+  const settings = () => state.ui.settings;
+  const value = (form, name) => {
+    const input = form.elements.namedItem(name);
+    return input ? String(input.value || '').trim() : '';
+  };
+  const whole = (text, min, max) => {
+    const n = Number(text);
+    return Number.isInteger(n) && n >= min && n <= max ? n : null;
+  };
+  /** Runs a settings change; on success says `notice` and closes what was open. */
+  async function change(key, command, fn, notice) {
+    const s = settings();
+    if (s) s.notice = null;
+    const ok = await run(key, 'settings', command, fn);
+    if (ok && settings()) {
+      settings().notice = notice;
+      settings().editing = null;
+      settings().confirm = null;
+    }
+    return ok;
+  }
+
+  async function loadKiosks() {
+    try {
+      const kiosks = await bridge.listKiosks();
+      if (settings()) settings().kiosks = kiosks;
+    } catch (raw) {
+      const err = normalizeError(raw);
+      setError('settings', errorSentence(err, 'list_kiosks'), err.code);
+    }
+  }
+
+  async function action(name, el) {
+    const s = settings();
+    const kind = el.getAttribute('data-kind');
+    const id = el.getAttribute('data-id');
+    switch (name) {
+      case 'settings-open': {
+        state.ui.settings = { section: 'family', editing: null, confirm: null, notice: null, invite: null, kiosks: null, timeZones: null };
+        clearError('settings');
+        try {
+          const defaults = await bridge.hostDefaults();
+          if (settings()) settings().timeZones = defaults.timeZones;
+        } catch (raw) {
+          setError('settings', errorSentence(raw, 'host_defaults'));
+        }
+        return true;
+      }
+      case 'settings-close':
+        state.ui.settings = null;
+        clearError('settings');
+        return true;
+      default:
+    }
+    if (!s) return false;
+    switch (name) {
+      case 'settings-section':
+        s.section = el.getAttribute('data-section');
+        s.editing = null;
+        s.confirm = null;
+        s.notice = null;
+        clearError('settings');
+        if (s.section === 'screens') await loadKiosks();
+        return true;
+      case 'settings-edit':
+        s.editing = { kind, id };
+        s.confirm = null;
+        return true;
+      case 'settings-edit-cancel':
+        s.editing = null;
+        return true;
+      case 'edit-color':
+        if (s.editing) s.editing.color = el.getAttribute('data-color');
+        return true;
+      case 'settings-pick-color':
+        s.color = el.getAttribute('data-color');
+        return true;
+      case 'settings-confirm':
+        s.confirm = { kind, id };
+        s.editing = null;
+        return true;
+      case 'settings-confirm-keep':
+        s.confirm = null;
+        return true;
+      case 'settings-confirm-yes': {
+        const removal = REMOVALS[kind];
+        if (!removal) return true;
+        const [command, fn] = removal;
+        const ok = await change(`settings:${kind}:${id}`, command, () => fn(bridge, id), 'Done.');
+        if (ok && kind === 'kiosk') await loadKiosks();
+        return true;
+      }
+      case 'settings-invite': {
+        s.notice = null;
+        await run('settings-invite', 'settings', 'create_invite', async () => {
+          const invite = await bridge.createInvite();
+          if (settings()) settings().invite = invite;
+        });
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  async function submit(kind, form) {
+    const s = settings();
+    if (!s || !kind.startsWith('settings-')) return false;
+    const id = form.getAttribute('data-id');
+    const members = state.view?.members || [];
+    switch (kind) {
+      case 'settings-family': {
+        const name = value(form, 'name');
+        const timeZone = value(form, 'timeZone');
+        if (!name) { setError('settings', 'Give the family a name.'); return true; }
+        await change('settings-family', 'update_family', () => bridge.updateFamily(name, timeZone || undefined), 'The family is saved.');
+        return true;
+      }
+      case 'settings-child-add': {
+        const name = value(form, 'name');
+        if (!name) { setError('settings', 'Type the child’s name.'); return true; }
+        const ok = await change('settings-child-add', 'add_child', () => bridge.addChild(name, s.color || undefined), `${name} is on the board.`);
+        if (ok) { form.elements.namedItem('name').value = ''; s.color = null; }
+        return true;
+      }
+      case 'settings-child-edit': {
+        const name = value(form, 'name');
+        const color = s.editing?.color || members.find((m) => m.id === id)?.color;
+        if (!name) { setError('settings', 'Type the child’s name.'); return true; }
+        await change(`settings:child:${id}`, 'update_child', () => bridge.updateChild(id, name, color), 'Saved.');
+        return true;
+      }
+      case 'settings-chore-add':
+      case 'settings-chore-edit': {
+        const title = value(form, 'title');
+        const stars = whole(value(form, 'stars') || '0', 0, 100);
+        const memberId = value(form, 'memberId') || null;
+        if (!title) { setError('settings', 'Give the chore a name, like “Feed the cat”.'); return true; }
+        if (stars === null) { setError('settings', 'Stars are a whole number from 0 to 100.'); return true; }
+        if (kind === 'settings-chore-add') {
+          const ok = await change('settings-chore-add', 'add_chore', () => bridge.addChore(title, stars, memberId), `“${title}” is added.`);
+          if (ok) form.elements.namedItem('title').value = '';
+        } else {
+          await change(`settings:chore:${id}`, 'update_chore', () => bridge.updateChore(id, title, stars, memberId), 'Saved.');
+        }
+        return true;
+      }
+      case 'settings-template-add':
+      case 'settings-template-edit': {
+        const label = value(form, 'label');
+        const minutes = whole(value(form, 'minutes'), 1, 600);
+        const stars = whole(value(form, 'stars') || '0', 0, 100);
+        if (!label) { setError('settings', 'Give the timer a label, like “Reading”.'); return true; }
+        if (minutes === null) { setError('settings', 'Minutes are a whole number from 1 to 600.'); return true; }
+        if (stars === null) { setError('settings', 'Stars are a whole number from 0 to 100.'); return true; }
+        if (kind === 'settings-template-add') {
+          const ok = await change('settings-template-add', 'add_template', () => bridge.addTemplate(label, minutes * 60, stars), `“${label}” is added.`);
+          if (ok) form.elements.namedItem('label').value = '';
+        } else {
+          await change(`settings:template:${id}`, 'update_template', () => bridge.updateTemplate(id, label, minutes * 60, stars), 'Saved.');
+        }
+        return true;
+      }
+      case 'settings-pin': {
+        const field = (n) => form.elements.namedItem(n);
+        const pin = field('pin').value;
+        const again = field('again').value;
+        const currentPin = field('currentPin')?.value || '';
+        const password = field('password')?.value || '';
+        if (!PIN_RE.test(pin)) { setError('settings', 'The PIN is 4 to 8 digits.'); return true; }
+        if (pin !== again) { setError('settings', 'The two new PINs are not the same. Type them again.'); return true; }
+        if (state.view?.family?.hasPin && !currentPin && !password) {
+          setError('settings', 'Type the current PIN, or your password, to change it.');
+          return true;
+        }
+        const ok = await change('settings-pin', 'set_pin',
+          () => bridge.setPin(pin, currentPin || undefined, password || undefined), 'The PIN is set.');
+        for (const n of ['pin', 'again', 'currentPin', 'password']) if (field(n)) field(n).value = '';
+        return ok || true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  return { action, submit };
+}
