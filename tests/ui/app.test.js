@@ -285,8 +285,19 @@ test('hosting: family and zone, the account, children, the PIN and the starters,
   await submit(page, 'host-form');
   assert.match(page.find('error-banner', '[data-scope="host"]').textContent, /at least 8 characters/);
   page.find('host-password').value = 'correct horse';
-  page.bridge.session = signedIn;
+  // As in the app, the new session reaches the page before the command's
+  // reply: the board must not show in between.
+  let screenWhileHosting = null;
+  page.bridge.hostHousehold = (...args) => {
+    page.bridge.calls.push(['hostHousehold', ...args]);
+    page.bridge.emitSession(signedIn);
+    return new Promise((resolve) => setTimeout(() => {
+      screenWhileHosting = page.root.getAttribute('data-screen');
+      resolve(undefined);
+    }, 0));
+  };
   await submit(page, 'host-form');
+  assert.equal(screenWhileHosting, 'setup', 'the hosting flow stays while the household is being made');
   assert.deepEqual(commands(page.bridge).at(-1), ['hostHousehold', 'The Parkers', 'Europe/Madrid', 'Ana', 'ana@x.org', 'correct horse']);
   // Signed in, but the flow goes on: the children next.
   assert.ok(isVisible(page.find('host-child-form')));

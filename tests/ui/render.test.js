@@ -272,6 +272,19 @@ test('members: colour, name, balance, weekly stars, chores with Done', () => {
   assert.ok(isVisible(cards[2].querySelector('.empty-inline')), 'Cleo: "No chores today."');
 });
 
+test('a chore for any child shows on every card, and who did it on the others', () => {
+  const anyone = { id: 'c_any', memberId: null, label: 'Water the plants', stars: 2, completedAt: null, completedBy: null };
+  let { root } = draw(model({ view: view({ chores: [anyone] }) }));
+  for (const c of byTestId(root, 'member-card')) {
+    const done = one(c, 'chore-done');
+    assert.equal(done.getAttribute('data-chore-id'), 'c_any');
+    assert.equal(done.getAttribute('data-member-id'), c.getAttribute('data-member-id'));
+  }
+  ({ root } = draw(model({ view: view({ chores: [{ ...anyone, completedAt: NOW, completedBy: 'm_2' }] }) })));
+  const marks = byTestId(root, 'member-card').map((c) => c.querySelector('.chore-done-mark').textContent);
+  assert.deepEqual(marks, ['Done by Ben', 'Done', 'Done by Ben']);
+});
+
 test('completing a chore swaps its Done button for a mark in place', () => {
   const { doc, root } = draw(model());
   const item = root.querySelector('[data-testid="chore-item"][data-chore-id="c_2"]');

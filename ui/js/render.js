@@ -74,6 +74,8 @@ export function screenOf(model) {
   const setup = model.ui?.setup;
   const hosting = setup?.way === 'host' && AFTER_HOSTING.has(setup.step);
   if (!model.session.signedIn) return 'welcome';
+  // Signed in while the household is still being made: its account step stays.
+  if (setup?.way === 'host' && setup.hosting) return 'setup';
   if (!model.view) return 'loading';
   if (hosting && model.view.role === 'parent') return 'setup';
   if (model.ui?.settings && !model.kiosk && model.view.role === 'parent') return 'settings';
@@ -436,7 +438,8 @@ function Members(model) {
 function MemberCard(m, model, names, accent) {
   const { view, ui = {} } = model;
   const pin = needsPin(view);
-  const chores = (view.chores || []).filter((c) => c.memberId === m.id);
+  // A chore with no child is anyone's: it shows on every child's card.
+  const chores = (view.chores || []).filter((c) => c.memberId === m.id || c.memberId == null);
   const starButton = (testid, action, sign, verb) => h('button', {
     type: 'button', class: 'btn m-star-btn', 'data-testid': testid, 'data-action': action,
     'data-member-id': m.id, 'aria-label': `${verb} ${m.name}${pin ? ' (parent PIN)' : ''}`,

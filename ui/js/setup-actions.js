@@ -142,8 +142,12 @@ export function createSetupActions({ state, bridge, run, setError, clearError, p
         const password = form.elements.namedItem('password').value;
         if (!name || !email || !password) { setError('host', 'Fill in your name, email and a password.'); return true; }
         if (password.length < PASSWORD_MIN) { setError('host', `Choose a password of at least ${PASSWORD_MIN} characters.`); return true; }
+        // The session arrives before the reply: while `hosting` holds, the
+        // page stays on this flow instead of showing the board for a moment.
+        s.hosting = true;
         const ok = await run('host', 'host', 'host_household',
           () => bridge.hostHousehold(s.familyName, s.timeZone, name, email, password));
+        s.hosting = false;
         if (ok) {
           form.elements.namedItem('password').value = '';
           s.step = 'children';

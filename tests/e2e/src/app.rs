@@ -433,7 +433,28 @@ impl Window {
     }
 
     pub async fn screenshot(&self, path: &Path) -> Result<()> {
-        let png = self.session.screenshot().await?;
+        // WebKit answers a screenshot after the page's next paint, and a
+        // page that is still (no caret, no ticking timer) never paints
+        // again: a one-pixel element changing every frame keeps it
+        // painting while the screenshot is taken.
+        self.session
+            .execute(
+                "const dot = document.createElement('div'); dot.id = '__kinboard_shot'; \
+                 dot.style.cssText = 'position:fixed;left:0;bottom:0;width:1px;height:1px;pointer-events:none;opacity:0.01'; \
+                 document.body.appendChild(dot); let n = 0; \
+                 const tick = () => { if (!dot.isConnected) return; dot.style.background = (n++ % 2) ? '#000' : '#fff'; requestAnimationFrame(tick); }; \
+                 requestAnimationFrame(tick); return true;",
+                vec![],
+            )
+            .await?;
+        let png = self.session.screenshot().await;
+        self.session
+            .execute(
+                "const dot = document.getElementById('__kinboard_shot'); if (dot) dot.remove(); return true;",
+                vec![],
+            )
+            .await?;
+        let png = png?;
         std::fs::write(path, png).with_context(|| format!("writing {}", path.display()))?;
         eprintln!("screenshot of window {}: {}", self.name, path.display());
         Ok(())

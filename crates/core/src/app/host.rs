@@ -41,11 +41,27 @@ pub trait HouseholdHost: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Box<dyn HostedServer>, String>>;
 }
 
-/// This computer's address on the network it would reach the internet
-/// through (no packet is sent: connecting a UDP socket only picks a route).
+/// This computer's address for the other screens of the household: the
+/// one on the network it would reach the internet through (no packet is
+/// sent: connecting a UDP socket only picks a route), or, on a home network
+/// with no way out, the first private IPv4 address of its interfaces.
 pub fn lan_address() -> Option<std::net::IpAddr> {
-    let socket = std::net::UdpSocket::bind(("0.0.0.0", 0)).ok()?;
-    socket.connect(("192.0.2.1", 9)).ok()?;
-    let ip = socket.local_addr().ok()?.ip();
-    (!ip.is_unspecified() && !ip.is_loopback()).then_some(ip)
+    let routed = std::net::UdpSocket::bind(("0.0.0.0", 0))
+        .and_then(|socket| {
+            socket.connect(("192.0.2.1", 9))?;
+            socket.local_addr()
+        })
+        .map(|local| local.ip())
+        .ok()
+        .filter(|ip| !ip.is_unspecified() && !ip.is_loopback());
+    routed.or_else(|| {
+        let interfaces = if_addrs::get_if_addrs().ok()?;
+        interfaces
+            .iter()
+            .filter(|i| !i.is_loopback())
+            .find_map(|i| match i.ip() {
+                std::net::IpAddr::V4(v4) if v4.is_private() => Some(v4.into()),
+                _ => None,
+            })
+    })
 }
