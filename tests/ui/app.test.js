@@ -343,6 +343,28 @@ test('joining with an invite: a household picked from the list, checked, then jo
   assert.ok(isVisible(page.find('dashboard')));
 });
 
+test('a parent of two families switches between them and joins another with a code', async (t) => {
+  const families = [{ id: 'f_1', name: 'The Parkers', role: 'parent' }, { id: 'f_2', name: 'The Riveras', role: 'parent' }];
+  const settings = { parents: [{ id: 'u_1', name: 'Ana', joinedAt: NOW, you: true }], kiosks: [], invites: [], colors: [] };
+  const page = await boot({ session: { ...signedIn, families, familyId: 'f_1' }, view: view({ settings }) });
+  t.after(page.done);
+  const pick = page.find('family-switch');
+  assert.deepEqual([...pick.querySelectorAll('option')].map((o) => o.textContent), ['The Parkers', 'The Riveras']);
+  pick.value = 'f_2';
+  pick.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+  await settle();
+  assert.deepEqual(commands(page.bridge).find((c) => c[0] === 'switchFamily'), ['switchFamily', 'f_2']);
+
+  await page.click(page.find('settings-open'));
+  await page.click(page.find('settings-nav-parents'));
+  await submit(page, 'settings-join-form');
+  assert.match(page.find('error-banner', '[data-scope="settings"]').textContent, /Type the invite code/);
+  page.find('settings-join-code').value = ' wxyz-2345 ';
+  await submit(page, 'settings-join-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['joinHousehold', 'http://h', 'wxyz-2345', null, '', ''], 'with this session: no account, no password');
+  assert.match(page.find('settings-notice').textContent, /joined the family/);
+});
+
 test('settings: each change is its command; the PIN needs the current one; removing asks first', async (t) => {
   const settings = { parents: [{ id: 'u_1', name: 'Ana', joinedAt: NOW, you: true }, { id: 'u_2', name: 'Ben', joinedAt: NOW, you: false }],
     kiosks: [{ id: 'k_1', name: 'Kitchen', pairedAt: NOW, lastSeenAt: null }], invites: [], colors: [{ name: 'teal', hex: '#17bebb' }] };

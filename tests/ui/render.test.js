@@ -534,7 +534,7 @@ test('the settings show what the view holds, section by section', () => {
 test('removing asks first, in place, and an edit form keeps the row’s values', () => {
   const r = draw(settingsModel('parents', { confirm: { kind: 'parent', id: 'u_2' } })).root;
   const confirm = one(r, 'settings-confirm');
-  assert.match(confirm.textContent, /Remove Ben\? Their sessions end on every device/);
+  assert.match(confirm.textContent, /Remove Ben\? This family leaves their screens, and their invites and pairing codes stop working/);
   assert.equal(one(r, 'settings-confirm-yes').getAttribute('data-id'), 'u_2');
   const edit = draw(settingsModel('chores', { editing: { kind: 'chore', id: 'c_1' } })).root;
   assert.equal(one(edit, 'settings-chore-edit-title').value, 'Feed the cat');

@@ -129,6 +129,15 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
     const id = form.getAttribute('data-id');
     const members = state.view?.members || [];
     switch (kind) {
+      case 'settings-join': {
+        const code = value(form, 'code');
+        if (!code) { setError('settings', 'Type the invite code you were given.'); return true; }
+        // Joined with this session: no account to make, no password.
+        const ok = await change('settings-join', 'join_household',
+          () => bridge.joinHousehold(state.session?.serverUrl ?? null, code, null, '', ''), 'You joined the family: pick it at the top of the board.');
+        if (ok) form.elements.namedItem('code').value = '';
+        return true;
+      }
       case 'settings-family': {
         const name = value(form, 'name');
         const timeZone = value(form, 'timeZone');

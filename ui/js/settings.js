@@ -251,7 +251,7 @@ function ParentsSection(model, s) {
       h('span', { class: 'row-title' }, p.you ? `${p.name} (you)` : p.name),
       h('span', { class: 'muted' }, `joined ${formatAgo(p.joinedAt, model.now)}`)),
     p.you ? null : confirming(model, 'parent', p.id)
-      ? Confirming(`Remove ${p.name}? Their sessions end on every device, and their invites stop working.`, 'parent', p.id, 'Remove', model)
+      ? Confirming(`Remove ${p.name}? This family leaves their screens, and their invites and pairing codes stop working.`, 'parent', p.id, 'Remove', model)
       : h('span', { class: 'row-actions' },
         button('settings-parent-remove', 'settings-confirm', 'Remove', { 'data-kind': 'parent', 'data-id': p.id, 'aria-label': `Remove ${p.name}` }))))),
     h('div', { key: 'invite', class: 'invite-box' },
@@ -275,6 +275,13 @@ function ParentsSection(model, s) {
         ? Confirming('Revoke this invite? Its code stops working.', 'invite', i.id, 'Revoke', model)
         : h('span', { class: 'row-actions' },
           button('settings-invite-revoke', 'settings-confirm', 'Revoke', { 'data-kind': 'invite', 'data-id': i.id })))))),
+    h('form', { key: 'join', class: 'invite-box', 'data-form': 'settings-join', 'data-testid': 'settings-join-form', novalidate: true },
+      h('h3', null, 'Join another family'),
+      h('p', { class: 'muted' }, 'A parent of another family on this household server gave you an invite code? Type it here; then pick the family at the top of the board.'),
+      Field('Invite code', h('input', {
+        name: 'code', type: 'text', autocomplete: 'off', spellcheck: 'false', placeholder: 'ABCD-EFGH-…', 'data-testid': 'settings-join-code',
+      })),
+      h('button', { type: 'submit', class: 'btn', 'data-testid': 'settings-join-submit', ...busy(isPending(model, 'settings-join')) }, 'Join')),
   ];
 }
 

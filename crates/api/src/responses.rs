@@ -83,6 +83,9 @@ pub struct AcceptInviteResponse {
 pub struct KioskCreated {
     pub kiosk: Kiosk,
     pub token: String,
+    /// `kiosk:added`.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -452,6 +452,28 @@ async fn with_ben(
         .await?;
     ana.click("[data-testid=settings-child-save]").await?;
     wait_text(ben, "[data-testid=member-card]", "Leonardo").await?;
+    // A chore added, then deleted: on Ben's board, then gone from it.
+    settings(ana, "chores").await?;
+    ana.session
+        .fill("[data-testid=settings-chore-title]", "Feed the fish")
+        .await?;
+    ana.click("[data-testid=settings-chore-add]").await?;
+    wait_text(ben, "[data-testid=chore-item]", "Feed the fish").await?;
+    let fish = id_of(&rest.dashboard().await?["chores"], "title", "Feed the fish")?;
+    let row = format!("[data-testid=settings-chore][data-chore-id=\"{fish}\"]");
+    ana.click(&format!("{row} [data-testid=settings-chore-remove]"))
+        .await?;
+    ana.click(&format!("{row} [data-testid=settings-confirm-yes]"))
+        .await?;
+    ben.wait("the deleted chore to leave Ben's board", SYNC, || async {
+        Ok((!ben
+            .visible(&format!(
+                "[data-testid=chore-item][data-chore-id=\"{fish}\"]"
+            ))
+            .await?)
+            .then_some(()))
+    })
+    .await?;
     still_marked(ben).await?;
 
     // 5. The kitchen screen, paired with a code and the household found

@@ -14,7 +14,7 @@ use kinboard_core::app::{
     Profile, ServiceStatus, SessionView, Setup, Supervisor, ViewSink,
 };
 use kinboard_core::kinboard_api::{
-    ChoreRequest, ErrorCode, MemberRequest, PinRequest, TemplateRequest, UpdateChoreRequest,
+    ChoreRequest, ErrorCode, MemberRequest, PinRequest, Role, TemplateRequest, UpdateChoreRequest,
     UpdateFamilyRequest, UpdateMemberRequest,
 };
 use kinboard_core::{ApiClient, CredentialStore, DashboardView, MemoryStore, NoNotifier};
@@ -68,14 +68,18 @@ async fn settings_converged(server: &TestServer, home: &Household, devices: &[&D
     server.converged(home, devices, CONVERGE).await;
     eventually("the settings to match the database", CONVERGE, || async {
         let truth = settings_in_database(server, home).await;
-        let parents: Vec<Value> = devices
-            .iter()
-            .filter(|d| d.view().settings.is_some())
-            .map(|d| settings_of(&d.view()))
-            .collect();
-        parents
-            .iter()
-            .all(|s| *s == truth)
+        // A parent's screen has the settings, a kitchen screen never.
+        let mut parents = Vec::new();
+        for d in devices {
+            let view = d.view();
+            match (view.role, &view.settings) {
+                (Role::Parent, Some(_)) => parents.push(settings_of(&view)),
+                (Role::Parent, None) => return Err("a parent's screen without settings".to_owned()),
+                (Role::Kiosk, Some(_)) => panic!("a kitchen screen shows the settings"),
+                (Role::Kiosk, None) => {}
+            }
+        }
+        (!parents.is_empty() && parents.iter().all(|s| *s == truth))
             .then_some(())
             .ok_or(format!("truth {truth}, devices {parents:?}"))
     })

@@ -29,7 +29,7 @@ mod tests;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use kinboard_api::{ErrorCode, FamilyRole};
@@ -246,6 +246,14 @@ pub struct Supervisor<B: Backend> {
     /// behind.
     lifecycle: Mutex<()>,
     signed: Mutex<Signed<B::Board>>,
+    /// Which forwarding task may hand views to the sink: each new one (a
+    /// family switched to, boards ended) takes the next number, and an
+    /// older one, still finishing a view, finds its number stale and
+    /// drops it (checked and emitted under this lock).
+    shown: std::sync::Mutex<u64>,
+    /// Counts the sets of boards: a watcher acts for its own set only,
+    /// never for a session begun after it saw the error.
+    epoch: AtomicU64,
     /// False until the start-up sign-in (or restore) has been tried.
     ready: watch::Sender<bool>,
 }
@@ -267,6 +275,8 @@ impl<B: Backend> Supervisor<B> {
             hosted: Mutex::new(None),
             lifecycle: Mutex::new(()),
             signed: Mutex::new(Signed::default()),
+            shown: std::sync::Mutex::new(0),
+            epoch: AtomicU64::new(0),
             ready: watch::channel(false).0,
         })
     }
@@ -278,6 +288,22 @@ impl<B: Backend> Supervisor<B> {
     /// Whether this instance is a kitchen screen.
     pub fn is_kiosk(&self) -> bool {
         self.kiosk.load(Ordering::SeqCst)
+    }
+
+    /// A kitchen screen only pairs: signing in as a parent, hosting,
+    /// joining or pairing another screen are a parent's computer's. The
+    /// window's command permissions say so from the next start; this says
+    /// so at once, for a window set up as a kitchen screen in place.
+    fn refuse_on_kitchen_screen(&self) -> Result<(), CoreError> {
+        if self.is_kiosk() {
+            return Err(CoreError::Api {
+                status: 403,
+                code: ErrorCode::Forbidden,
+                message: "a kitchen screen may not do this".into(),
+                retry_after: None,
+            });
+        }
+        Ok(())
     }
 
     /// Changes the desktop status (the shell reports the notification
@@ -532,7 +558,11 @@ impl<B: Backend> Supervisor<B> {
             .find(|f| Some(&f.id) == last.as_ref())
             .or(families.first())
             .map(|f| f.id.clone());
-        signed.watchers = boards.iter().map(|b| self.watch(b.clone())).collect();
+        let epoch = self.epoch.load(Ordering::SeqCst);
+        signed.watchers = boards
+            .iter()
+            .map(|b| self.watch(b.clone(), epoch))
+            .collect();
         signed.families = families;
         signed.boards = boards;
         signed.current = current;
@@ -572,13 +602,21 @@ impl<B: Backend> Supervisor<B> {
         })
     }
 
+    /// Hands `board`'s views to the sink from now on, and no other's.
     fn forward(self: &Arc<Self>, board: B::Board) -> JoinHandle<()> {
         let this = self.clone();
+        let turn = self.next_shown();
         tokio::spawn(async move {
             let mut views = board.views();
             loop {
                 let view = views.borrow_and_update().clone();
-                this.sink.view(Some(&view));
+                {
+                    let shown = this.shown.lock().unwrap_or_else(|e| e.into_inner());
+                    if *shown != turn {
+                        return;
+                    }
+                    this.sink.view(Some(&view));
+                }
                 if views.changed().await.is_err() {
                     return;
                 }
@@ -586,10 +624,17 @@ impl<B: Backend> Supervisor<B> {
         })
     }
 
+    /// Makes every forwarding task so far stale; the number for the next.
+    fn next_shown(&self) -> u64 {
+        let mut shown = self.shown.lock().unwrap_or_else(|e| e.into_inner());
+        *shown += 1;
+        *shown
+    }
+
     /// Follows one board for what only the server can say: the session is
     /// no longer valid (a parent removed, a kitchen screen revoked, signed
     /// out elsewhere), or this account is no longer in the family.
-    fn watch(self: &Arc<Self>, board: B::Board) -> JoinHandle<()> {
+    fn watch(self: &Arc<Self>, board: B::Board, epoch: u64) -> JoinHandle<()> {
         let this = self.clone();
         tokio::spawn(async move {
             let mut views = board.views();
@@ -603,12 +648,12 @@ impl<B: Backend> Supervisor<B> {
                     Some(ErrorCode::Unauthorized) => {
                         // Handled apart: ending the session stops this task.
                         let ended = this.clone();
-                        tokio::spawn(async move { ended.access_ended().await });
+                        tokio::spawn(async move { ended.access_ended(epoch).await });
                         return;
                     }
                     Some(ErrorCode::NotFound | ErrorCode::Forbidden) => {
                         let (gone, family) = (this.clone(), board.family_id().to_owned());
-                        tokio::spawn(async move { gone.family_gone(&family).await });
+                        tokio::spawn(async move { gone.family_gone(&family, epoch).await });
                         return;
                     }
                     _ => {}
@@ -622,8 +667,11 @@ impl<B: Backend> Supervisor<B> {
 
     /// The server no longer takes this session: forget it, here too, and
     /// go back to the start (a kitchen screen to pairing).
-    async fn access_ended(self: &Arc<Self>) {
+    async fn access_ended(self: &Arc<Self>, epoch: u64) {
         let _changing = self.lifecycle.lock().await;
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return; // another session began meanwhile: not this one's error
+        }
         self.end_boards().await;
         let session = self.signed.lock().await.session.take();
         if session.is_none() {
@@ -636,8 +684,11 @@ impl<B: Backend> Supervisor<B> {
 
     /// This account left (or was taken out of) one family: its board goes;
     /// another family is shown; with none left the session ends.
-    async fn family_gone(self: &Arc<Self>, family_id: &str) {
+    async fn family_gone(self: &Arc<Self>, family_id: &str, epoch: u64) {
         let _changing = self.lifecycle.lock().await;
+        if self.epoch.load(Ordering::SeqCst) != epoch {
+            return;
+        }
         let mut signed = self.signed.lock().await;
         let Some(index) = signed
             .boards
@@ -659,13 +710,16 @@ impl<B: Backend> Supervisor<B> {
             signed.current = signed.families.first().map(|f| f.id.clone());
             match signed.current_board().cloned() {
                 Some(board) => signed.forward = Some(self.forward(board)),
-                None => self.sink.view(None),
+                None => {
+                    self.next_shown();
+                    self.sink.view(None);
+                }
             }
         }
         drop(signed);
         drop(_changing);
         if none_left {
-            self.access_ended().await;
+            self.access_ended(epoch).await;
         } else {
             self.publish_session().await;
         }
@@ -683,6 +737,8 @@ impl<B: Backend> Supervisor<B> {
         }
         signed.families.clear();
         signed.current = None;
+        self.epoch.fetch_add(1, Ordering::SeqCst);
+        self.next_shown();
         self.sink.view(None);
     }
 
@@ -771,6 +827,7 @@ impl<B: Backend> Supervisor<B> {
     /// subscription meanwhile).
     pub async fn switch_family(self: &Arc<Self>, family_id: &str) -> Result<(), CoreError> {
         self.wait_ready().await;
+        self.refuse_on_kitchen_screen()?;
         let mut signed = self.signed.lock().await;
         let board = signed
             .boards
@@ -822,6 +879,7 @@ impl<B: Backend> Supervisor<B> {
         password: &str,
     ) -> Result<(), CoreError> {
         self.wait_ready().await;
+        self.refuse_on_kitchen_screen()?;
         let url = self.server_or_hosted(server_url).await?;
         let session = self.backend.sign_in(&url, email.trim(), password).await?;
         self.keep(&session).await?;
@@ -859,6 +917,7 @@ impl<B: Backend> Supervisor<B> {
         password: &str,
     ) -> Result<(), CoreError> {
         self.wait_ready().await;
+        self.refuse_on_kitchen_screen()?;
         let bind = match self.mode {
             Mode::Host { bind } | Mode::Demo { bind } => bind,
             Mode::Client { .. } => self
@@ -898,6 +957,7 @@ impl<B: Backend> Supervisor<B> {
         password: &str,
     ) -> Result<(), CoreError> {
         self.wait_ready().await;
+        self.refuse_on_kitchen_screen()?;
         let url = self.server_or_hosted(server_url).await?;
         let url = normalize_base_url(&url)?;
         let signed_in = self
@@ -921,7 +981,9 @@ impl<B: Backend> Supervisor<B> {
             tracing::warn!(error = %e, "could not remember the family shown");
         }
         self.keep(&session).await?;
-        self.begin(session, false).await
+        // The invite is used up: a server that fails to answer now is
+        // tried again in the background, not given up.
+        self.begin(session, true).await
     }
 
     pub async fn sign_out(self: &Arc<Self>) -> Result<(), CoreError> {
@@ -936,6 +998,7 @@ impl<B: Backend> Supervisor<B> {
 
     /// A one-time code for pairing a kitchen screen with this family.
     pub async fn create_kiosk_pairing(&self, name: &str) -> Result<PairingView, CoreError> {
+        self.refuse_on_kitchen_screen()?;
         let board = self.board().await?;
         let pairing = self.backend.create_pairing(&board, name.trim()).await?;
         let used = self
@@ -1002,7 +1065,8 @@ impl<B: Backend> Supervisor<B> {
         if let Err(e) = self.profile.set_kiosk(true) {
             tracing::warn!(error = %e, "could not remember being a kitchen screen");
         }
-        self.begin(session, false).await
+        // The code is used up: keep the token whatever happens next.
+        self.begin(session, true).await
     }
 
     /// Closes the board and stops the embedded server (at exit).

@@ -832,6 +832,27 @@ async fn pairing_makes_this_screen_a_kitchen_screen() {
     assert!(told.signed_in && told.kiosk);
     assert_eq!(told.families[0].role, Role::Kiosk);
     assert!(w.profile.is_kiosk());
+    // From now on it only pairs: a parent's sign-in, hosting, joining,
+    // pairing another screen are refused at once (the window still has
+    // the command permissions it started with until the next start).
+    let url = Some("http://10.0.0.2:8080");
+    let refusals = [
+        sup.sign_in(url, "ana@x.org", "pw").await,
+        sup.host_household("Riveras", None, "Ana", "ana@x.org", "pw")
+            .await,
+        sup.join_household(url, "CODE", Joining::SignIn, "ana@x.org", "pw")
+            .await,
+        sup.create_kiosk_pairing("Hall").await.map(drop),
+        sup.switch_family("fam_1").await,
+    ];
+    for refused in refusals {
+        assert_eq!(refused.unwrap_err().code(), ErrorCode::Forbidden);
+    }
+    assert_eq!(
+        w.profile.load_session().unwrap().kind,
+        SessionKind::Kiosk,
+        "still the kitchen screen's session"
+    );
     sup.shutdown().await;
     let next = w.supervisor(client(None), false);
     assert!(next.is_kiosk());

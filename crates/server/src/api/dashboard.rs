@@ -25,6 +25,6 @@ pub async fn dashboard(
     caller: Caller,
     Path(family_id): Path<String>,
 ) -> Result<Reply, ApiError> {
-    family_access(&state, &caller, &family_id).await?;
-    Reply::ok(snapshot(&state, &family_id).await?)
+    let access = family_access(&state, &caller, &family_id).await?;
+    Reply::ok(snapshot(&state, &family_id, access.role).await?)
 }

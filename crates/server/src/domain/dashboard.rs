@@ -3,7 +3,7 @@
 //! one transaction so the revision and the data agree (a WAL snapshot on
 //! SQLite, REPEATABLE READ on PostgreSQL).
 
-use kinboard_api::Dashboard;
+use kinboard_api::{Dashboard, Role};
 
 use crate::clock::now_ms;
 use crate::db::Backend;
@@ -18,7 +18,14 @@ use crate::domain::timers::active_timers;
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub async fn snapshot(state: &AppState, family_id: &str) -> Result<Dashboard, ApiError> {
+/// The family as `role` may see it: a kitchen screen gets no settings
+/// (who the parents are, the open invites, the other kitchen screens),
+/// which its token cannot read through their own routes either.
+pub async fn snapshot(
+    state: &AppState,
+    family_id: &str,
+    role: Role,
+) -> Result<Dashboard, ApiError> {
     let mut tx = state.db.reader.begin().await?;
     if state.db.backend == Backend::Postgres {
         sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -33,9 +40,14 @@ pub async fn snapshot(state: &AppState, family_id: &str) -> Result<Dashboard, Ap
     let now = now_ms();
     let weekly_stars =
         weekly_stars(&mut *tx, family_id, week_start(&family.time_zone, now)).await?;
-    let parents = parents_of(&mut *tx, family_id).await?;
-    let kiosks = paired_kiosks(&mut *tx, family_id).await?;
-    let invites = open_invites(&mut *tx, family_id, now).await?;
+    let (parents, kiosks, invites) = match role {
+        Role::Parent => (
+            parents_of(&mut *tx, family_id).await?,
+            paired_kiosks(&mut *tx, family_id).await?,
+            open_invites(&mut *tx, family_id, now).await?,
+        ),
+        Role::Kiosk => Default::default(),
+    };
     tx.commit().await?;
     Ok(Dashboard {
         revision: family.revision,

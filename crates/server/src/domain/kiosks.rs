@@ -33,7 +33,8 @@ pub async fn create_kiosk(
 ) -> Result<KioskCreated, ApiError> {
     access.require_parent()?;
     let mut tx = FamilyTx::begin(state, &access.family_id).await?;
-    let made = insert_kiosk(&mut tx, name).await?;
+    let mut made = insert_kiosk(&mut tx, name).await?;
+    made.events = tx.events();
     tx.commit(state).await?;
     Ok(made)
 }
@@ -64,7 +65,11 @@ pub async fn insert_kiosk(tx: &mut FamilyTx, name: &str) -> Result<KioskCreated,
         kiosk: kiosk.clone(),
         revision,
     }));
-    Ok(KioskCreated { kiosk, token })
+    Ok(KioskCreated {
+        kiosk,
+        token,
+        events: Vec::new(),
+    })
 }
 
 /// The family's kitchen screens, revoked ones included (parents).
@@ -178,7 +183,8 @@ pub async fn create_pairing(
         name,
         expires_at: now + PAIRING_TTL_MS,
     };
-    let mut tx = FamilyTx::begin(state, &access.family_id).await?;
+    // Nothing any screen shows changes until the code is claimed: no
+    // family transaction, no revision (the claim has both).
     sqlx::query(
         "INSERT INTO kiosk_pairings (code_hash, family_id, name, created_by, created_at, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -189,9 +195,8 @@ pub async fn create_pairing(
     .bind(access.caller.principal())
     .bind(now)
     .bind(pairing.expires_at)
-    .execute(tx.conn())
+    .execute(&state.db.writer)
     .await?;
-    tx.commit(state).await?;
     Ok(pairing)
 }
 
@@ -215,7 +220,7 @@ pub async fn claim_pairing(state: &AppState, code: &str) -> Result<KioskCreated,
     .await?;
     let (family_id, name) = found.ok_or(ApiError::NotFound("pairing code"))?;
     let mut tx = FamilyTx::begin(state, &family_id).await?;
-    let made = insert_kiosk(&mut tx, &name).await?;
+    let mut made = insert_kiosk(&mut tx, &name).await?;
     // The conditional update makes a code single-use even when two screens
     // race with it: the loser rolls back, its kiosk with it.
     let claimed = sqlx::query(
@@ -230,6 +235,7 @@ pub async fn claim_pairing(state: &AppState, code: &str) -> Result<KioskCreated,
         tx.unchanged().await?;
         return Err(ApiError::NotFound("pairing code"));
     }
+    made.events = tx.events();
     tx.commit(state).await?;
     tracing::info!(kiosk = %made.kiosk.id, family = %family_id, "kitchen screen paired");
     Ok(made)

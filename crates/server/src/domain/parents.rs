@@ -250,9 +250,11 @@ pub async fn accept_invite(
 }
 
 /// Removes a parent from the family (parents). Removing another parent
-/// ends every session of theirs and revokes the invites they made here,
-/// so a parent who is no longer trusted keeps no way back in; leaving
-/// oneself keeps one's sessions (other families). The last parent stays.
+/// revokes the invites and the unclaimed kitchen-screen pairing codes
+/// they made here, so a parent who is no longer trusted keeps no way back
+/// in, and ends their sessions when this was their last family (in
+/// others they stay signed in: this family answers them 404 from now
+/// on). Leaving oneself keeps one's sessions. The last parent stays.
 pub async fn remove_parent(
     state: &AppState,
     access: &Access,
@@ -286,7 +288,23 @@ pub async fn remove_parent(
     .bind(user_id)
     .fetch_all(tx.conn())
     .await?;
-    if !leaving {
+    // Claimable for minutes yet, each would mint a kitchen screen.
+    sqlx::query(
+        "UPDATE kiosk_pairings SET expires_at = $1 WHERE family_id = $2 AND created_by = $3 \
+         AND kiosk_id IS NULL AND expires_at > $1",
+    )
+    .bind(now)
+    .bind(family_id)
+    .bind(user_id)
+    .execute(tx.conn())
+    .await?;
+    let (families_left,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM memberships WHERE user_id = $1")
+            .bind(user_id)
+            .fetch_one(tx.conn())
+            .await?;
+    let end_sessions = !leaving && families_left == 0;
+    if end_sessions {
         sqlx::query(
             "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
         )
@@ -310,7 +328,7 @@ pub async fn remove_parent(
     let (cache, removed, family) = (state.clone(), user_id.to_owned(), family_id.to_owned());
     tx.after_commit(move || {
         cache.roles.remove(&(removed.clone(), family));
-        if !leaving {
+        if end_sessions {
             cache.sessions.retain(
                 |_, (caller, _)| !matches!(caller, Principal::User { user_id } if *user_id == removed),
             );

@@ -77,6 +77,15 @@ both! {
             .refused(403, "pin_required");
         s.call_with(Method::POST, &stars, Some(&kiosk), Some(json!({ "amount": 1, "reason": "x" })), &[("x-kinboard-pin", "0000")]).await
             .refused(403, "wrong_pin");
+        // Knowing the PIN does not make a kitchen screen a parent: it cannot
+        // change it, nor touch the invites.
+        s.call(Method::PUT, &format!("/api/families/{}/pin", f.id), Some(&kiosk), Some(json!({ "pin": "1111", "currentPin": "2468" })))
+            .await.refused(403, "forbidden");
+        assert_eq!(s.revision(&f.id).await, after_pin, "refused actions wrote nothing");
+        let invite = s.post(&format!("/api/families/{}/invites", f.id), tok, json!({})).await;
+        let invite_id = invite.ok()["invite"]["id"].as_str().unwrap().to_owned();
+        let after_pin = s.revision(&f.id).await;
+        s.call(Method::DELETE, &format!("/api/invites/{invite_id}"), Some(&kiosk), None).await.refused(403, "forbidden");
         assert_eq!(s.revision(&f.id).await, after_pin, "refused actions wrote nothing");
 
         let r = s.call_with(Method::POST, &confirm, Some(&kiosk), Some(json!({})), &[("x-kinboard-pin", "2468")]).await;

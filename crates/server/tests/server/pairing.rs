@@ -20,6 +20,8 @@ both! {
         let now = r.body["serverTime"].as_i64().unwrap();
         assert!((9 * 60_000..=10 * 60_000).contains(&(expires - now)), "{}", expires - now);
         let revision = s.get(&format!("/api/families/{}", f.id), &f.parent.token).await.ok()["family"]["revision"].as_i64().unwrap();
+        assert_eq!(revision, s.revision(&f.id).await);
+        let mut events = s.subscribe(&f.parent.token, &f.id).await;
 
         // Typed however the person types it: lower case, a space for the dash.
         let typed = code.to_lowercase().replace('-', " ");
@@ -31,7 +33,11 @@ both! {
         let me = s.get("/api/me", &token).await;
         assert_eq!(me.ok()["families"], json!([{ "id": f.id, "name": "Ana's family", "role": "kiosk" }]));
         let after = s.get(&format!("/api/families/{}", f.id), &f.parent.token).await.ok()["family"]["revision"].as_i64().unwrap();
-        assert_eq!(after, revision + 1, "pairing a kiosk is a change of the family");
+        assert_eq!(after, revision + 1, "pairing a kiosk is a change of the family, making the code is not");
+        // The reply lists what the family's screens hear.
+        let (name, data) = events.next().await;
+        assert_eq!(r.body["events"], json!([{ "event": name, "data": data }]));
+        assert_eq!(name, "kiosk:added");
         let kiosks = s.get(&format!("/api/families/{}/kiosks", f.id), &f.parent.token).await;
         assert_eq!(kiosks.ok()["kiosks"].as_array().unwrap().len(), 1);
 

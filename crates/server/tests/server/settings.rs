@@ -238,6 +238,47 @@ both! {
         s.get("/api/me", tok).await.ok();
     }
 
+    async fn a_removed_parent_keeps_other_families_and_no_way_back_into_this_one(s) {
+        let f = s.family("Ana").await;
+        let bens = s.family("Ben").await;
+        let fam = format!("/api/families/{}", f.id);
+        let code = call(s, Method::POST, &format!("{fam}/invites"), &f.parent.token, None).await
+            ["invite"]["code"].as_str().unwrap().to_owned();
+        s.post(&format!("/api/invites/{code}/accept"), &bens.parent.token, json!({})).await.ok();
+        // Before he goes, Ben makes a pairing code and a kitchen screen token.
+        let pairing = s.post(&format!("{fam}/kiosk-pairings"), &bens.parent.token, json!({ "name": "Garage" })).await;
+        let pairing = pairing.ok()["pairing"]["code"].as_str().unwrap().to_owned();
+
+        call(s, Method::DELETE, &format!("{fam}/parents/{}", bens.parent.user_id), &f.parent.token, None).await;
+        // Still signed in, in his own family only.
+        let me = s.get("/api/me", &bens.parent.token).await;
+        assert_eq!(me.ok()["families"].as_array().unwrap().len(), 1, "{}", me.body);
+        s.get(&format!("/api/families/{}/dashboard", bens.id), &bens.parent.token).await.ok();
+        s.get(&format!("{fam}/dashboard"), &bens.parent.token).await.refused(404, "not_found");
+        // His unclaimed code pairs nothing now.
+        let claim = s.call(Method::POST, "/api/kiosk-pairings/claim", None, Some(json!({ "code": pairing }))).await;
+        claim.err(404);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM kiosks WHERE family_id = '{}'", f.id)).await, 0);
+    }
+
+    async fn a_kitchen_screen_gets_the_board_without_the_settings(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let fam = format!("/api/families/{}", f.id);
+        call(s, Method::POST, &format!("{fam}/invites"), tok, None).await;
+        let kiosk = call(s, Method::POST, &format!("{fam}/kiosks"), tok, Some(json!({ "name": "Kitchen" }))).await
+            ["token"].as_str().unwrap().to_owned();
+        let parents_view = s.get(&format!("{fam}/dashboard"), tok).await.ok().clone();
+        assert_eq!(parents_view["parents"].as_array().unwrap().len(), 1);
+        assert_eq!(parents_view["kiosks"].as_array().unwrap().len(), 1);
+        assert_eq!(parents_view["invites"].as_array().unwrap().len(), 1);
+        let kitchens = s.get(&format!("{fam}/dashboard"), &kiosk).await.ok().clone();
+        assert_eq!(kitchens["members"], parents_view["members"]);
+        for settings in ["parents", "kiosks", "invites"] {
+            assert_eq!(kitchens[settings], json!([]), "{settings} on a kitchen screen");
+        }
+    }
+
     async fn an_invite_stops_working_when_it_expires(s) {
         let f = s.family("Ana").await;
         let r = call(s, Method::POST, &format!("/api/families/{}/invites", f.id), &f.parent.token, None).await;
