@@ -35,6 +35,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.confirmTimer('t_1');
   await b.confirmTimer('t_1', '1234');
   await b.completeChore('c_1', 'm_1');
+  await b.undoCompletion('cmp_1');
   await b.addStars('m_1', 2, 'Kindness');
   await b.removeStars('m_1', 1, 'Rude', '9999');
   await b.signIn('http://h', 'e', 'p');
@@ -59,7 +60,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.updateChild('m_1', 'Zoë', '#17bebb');
   await b.removeChild('m_1');
   await b.addChore('Dishes', 1, null);
-  await b.updateChore('c_1', 'Dishes', 2, 'm_2');
+  await b.updateChore('c_1', 'Dishes', 2, 'm_2', [1, 3, 5]);
   await b.removeChore('c_1');
   await b.addTemplate('Reading', 900, 2);
   await b.updateTemplate('tp_1', 'Reading', 1200, 3);
@@ -80,6 +81,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['confirm_timer', { timerId: 't_1' }],
     ['confirm_timer', { timerId: 't_1', pin: '1234' }],
     ['complete_chore', { choreId: 'c_1', memberId: 'm_1' }],
+    ['undo_completion', { completionId: 'cmp_1' }],
     ['add_stars', { memberId: 'm_1', amount: 2, reason: 'Kindness' }],
     ['remove_stars', { memberId: 'm_1', amount: 1, reason: 'Rude', pin: '9999' }],
     ['sign_in', { serverUrl: 'http://h', email: 'e', password: 'p' }],
@@ -105,7 +107,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['remove_child', { memberId: 'm_1' }],
     // `null` is "any child": it travels as such.
     ['add_chore', { title: 'Dishes', stars: 1, memberId: null }],
-    ['update_chore', { choreId: 'c_1', title: 'Dishes', stars: 2, memberId: 'm_2' }],
+    ['update_chore', { choreId: 'c_1', title: 'Dishes', stars: 2, memberId: 'm_2', days: [1, 3, 5] }],
     ['remove_chore', { choreId: 'c_1' }],
     ['add_template', { label: 'Reading', durationSeconds: 900, stars: 2 }],
     ['update_template', { templateId: 'tp_1', label: 'Reading', durationSeconds: 1200, stars: 3 }],

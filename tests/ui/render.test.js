@@ -285,6 +285,23 @@ test('a chore for any child shows on every card, and who did it on the others', 
   assert.deepEqual(marks, ['Done by Ben', 'Done', 'Done by Ben']);
 });
 
+test('the board shows the chores due today; a done one can be undone on its child\'s card', () => {
+  const chores = [
+    { id: 'c_due', memberId: 'm_1', label: 'Bins', stars: 1, days: [1, 4], dueToday: true, completedAt: NOW - 5_000, completedBy: 'm_1', completionId: 'cmp_1' },
+    { id: 'c_not', memberId: 'm_1', label: 'Laundry', stars: 1, days: [6], dueToday: false, completedAt: null, completedBy: null, completionId: null },
+  ];
+  let { root } = draw(model({ view: view({ chores }) }));
+  const ada = byTestId(root, 'member-card')[0];
+  assert.deepEqual(byTestId(ada, 'chore-item').map((i) => i.getAttribute('data-chore-id')), ['c_due']);
+  const undo = one(ada, 'chore-undo');
+  assert.equal(undo.getAttribute('data-completion-id'), 'cmp_1');
+  // A kitchen screen: only in the first seconds.
+  ({ root } = draw(model({ view: view({ chores, role: 'kiosk' }) })));
+  assert.ok(one(root, 'chore-undo'), 'within the window');
+  ({ root } = draw(model({ now: NOW + 6_000, view: view({ chores, role: 'kiosk' }) })));
+  assert.equal(byTestId(root, 'chore-undo').length, 0, 'past the window');
+});
+
 test('completing a chore swaps its Done button for a mark in place', () => {
   const { doc, root } = draw(model());
   const item = root.querySelector('[data-testid="chore-item"][data-chore-id="c_2"]');

@@ -348,6 +348,11 @@ export function startApp({
         const choreId = b.getAttribute('data-chore-id');
         return run(`chore:${choreId}`, `member:${memberId}`, 'complete_chore', () => bridge.completeChore(choreId, memberId));
       }
+      case 'chore-undo': {
+        const choreId = b.getAttribute('data-chore-id');
+        const completionId = b.getAttribute('data-completion-id');
+        return run(`chore:${choreId}`, `member:${memberId}`, 'undo_completion', () => bridge.undoCompletion(completionId));
+      }
       case 'pair-open':
         openDialog({ kind: 'pair', name: 'Kitchen', pairing: null });
         return;

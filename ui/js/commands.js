@@ -22,6 +22,9 @@
  * @typedef {Object} ChoreView
  * @property {number|null} [completedAt] - When it was done today (family time zone); `null` when not yet.
  * @property {string|null} [completedBy]
+ * @property {string|null} [completionId] - Today's completion, for undoing it.
+ * @property {Array<number>} days - ISO days of the week it is due (1 = Monday); empty, every day.
+ * @property {boolean} dueToday - Whether today (family time zone) is one of them: the board shows only those, the settings all.
  * @property {string} id
  * @property {string} label
  * @property {string|null} [memberId]
@@ -71,7 +74,7 @@
 
 /**
  * Why something failed.
- * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'} ErrorCode
+ * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'} ErrorCode
  */
 
 /**
@@ -291,6 +294,10 @@ export const ERROR_CODES = Object.freeze([
   'email_taken',
   'insufficient_stars',
   'last_parent',
+  'not_due_today',
+  'already_done_today',
+  'undo_expired',
+  'already_undone',
   'idempotency_key_reused',
   'unsupported_media_type',
   'payload_too_large',
@@ -331,6 +338,7 @@ export const COMMANDS = Object.freeze({
   cancel_timer: 'every',
   confirm_timer: 'every',
   complete_chore: 'every',
+  undo_completion: 'every',
   add_stars: 'every',
   remove_stars: 'every',
   refresh: 'every',
@@ -442,6 +450,13 @@ export function bindCommands(invoke) {
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
     completeChore: (choreId, memberId) => invoke('complete_chore', { choreId, memberId }),
+    /**
+     * Takes a chore completion back: on the screen that marked it, for a few
+     * seconds; on a parent's, at any time.
+     * @param {string} completionId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    undoCompletion: (completionId) => invoke('undo_completion', { completionId }),
     /**
      * Gives a child stars (a kitchen screen sends the parent PIN).
      * @param {string} memberId
@@ -585,24 +600,26 @@ export function bindCommands(invoke) {
      */
     removeChild: (memberId) => invoke('remove_child', { memberId }),
     /**
-     * Adds a chore, for one child or (without `member_id`) any; resolves to
-     * its id.
+     * Adds a chore, for one child or (without `member_id`) any, due on
+     * `days` (ISO weekdays; none or empty, every day); resolves to its id.
      * @param {string} title
      * @param {number} stars
      * @param {string} [memberId]
+     * @param {Array<number>} [days]
      * @returns {Promise<string>} rejects with a {@link CommandError}
      */
-    addChore: (title, stars, memberId) => invoke('add_chore', { title, stars, memberId }),
+    addChore: (title, stars, memberId, days) => invoke('add_chore', { title, stars, memberId, days }),
     /**
-     * Changes a chore: its title, its stars, and whose it is (none: any
-     * child's).
+     * Changes a chore: its title, its stars, whose it is (none: any
+     * child's) and, when given, the days it is due (empty: every day).
      * @param {string} choreId
      * @param {string} title
      * @param {number} stars
      * @param {string} [memberId]
+     * @param {Array<number>} [days]
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
-    updateChore: (choreId, title, stars, memberId) => invoke('update_chore', { choreId, title, stars, memberId }),
+    updateChore: (choreId, title, stars, memberId, days) => invoke('update_chore', { choreId, title, stars, memberId, days }),
     /**
      * Deletes a chore (its completions go with it; stars earned stay).
      * @param {string} choreId

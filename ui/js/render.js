@@ -439,7 +439,8 @@ function MemberCard(m, model, names, accent) {
   const { view, ui = {} } = model;
   const pin = needsPin(view);
   // A chore with no child is anyone's: it shows on every child's card.
-  const chores = (view.chores || []).filter((c) => c.memberId === m.id || c.memberId == null);
+  // Today's chores only (the family's days); the settings list them all.
+  const chores = (view.chores || []).filter((c) => (c.memberId === m.id || c.memberId == null) && c.dueToday !== false);
   const starButton = (testid, action, sign, verb) => h('button', {
     type: 'button', class: 'btn m-star-btn', 'data-testid': testid, 'data-action': action,
     'data-member-id': m.id, 'aria-label': `${verb} ${m.name}${pin ? ' (parent PIN)' : ''}`,
@@ -479,12 +480,27 @@ function ChoreItem(c, member, model, names) {
     h('span', { class: 'chore-label' }, c.label),
     h('span', { class: 'chore-stars', 'aria-label': c.stars > 0 ? starsLabel(c.stars) : null }, c.stars > 0 ? `★${c.stars}` : '')),
   h('span', { class: 'chore-slot' }, done
-    ? h('span', { key: 'mark', class: 'chore-done-mark' }, by ? `Done by ${by}` : 'Done')
+    ? [h('span', { key: 'mark', class: 'chore-done-mark' }, by ? `Done by ${by}` : 'Done'),
+      canUndo(c, member, model) && h('button', {
+        key: 'undo', type: 'button', class: 'btn btn-quiet chore-undo', 'data-testid': 'chore-undo', 'data-action': 'chore-undo',
+        'data-completion-id': c.completionId, 'data-chore-id': c.id, 'data-member-id': member.id,
+        'aria-label': `Undo “${c.label}” for ${member.name}`, ...busy(isPending(model, `chore:${c.id}`)),
+      }, 'Undo')]
     : h('button', {
       key: 'done', type: 'button', class: 'btn btn-primary chore-done', 'data-testid': 'chore-done', 'data-action': 'chore-done',
       'data-chore-id': c.id, 'data-member-id': member.id, 'aria-label': `Mark “${c.label}” done for ${member.name}`,
       ...busy(isPending(model, `chore:${c.id}`)),
     }, 'Done')));
+}
+
+/** A completion can be taken back on its child's card: by a parent at any
+ *  time, on a kitchen screen in the first seconds (the server judges). */
+export const UNDO_WINDOW_MS = 10_000;
+function canUndo(c, member, model) {
+  if (!c.completionId || c.completedBy !== member.id) return false;
+  if (!needsPin(model.view)) return true;
+  const offset = Number.isFinite(model.view.serverOffsetMs) ? model.view.serverOffsetMs : 0;
+  return model.now + offset - c.completedAt < UNDO_WINDOW_MS;
 }
 
 // ---------------------------------------------------------------- dialogs

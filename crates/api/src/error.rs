@@ -51,6 +51,14 @@ pub enum ErrorCode {
     InsufficientStars,
     /// The family's only parent cannot be removed (409).
     LastParent,
+    /// The chore is not on today's schedule in the family's time zone (409).
+    NotDueToday,
+    /// This child has done this chore today already (409).
+    AlreadyDoneToday,
+    /// The undo window for this screen has passed; a parent can still undo (403).
+    UndoExpired,
+    /// Already undone (or never counted: rejected) (409).
+    AlreadyUndone,
     /// This `Idempotency-Key` was sent before with a different request (422).
     IdempotencyKeyReused,
     /// The body's content type is not JSON (or a form, where one is taken) (415).
@@ -109,6 +117,10 @@ impl ErrorCode {
             Self::EmailTaken => "email_taken",
             Self::InsufficientStars => "insufficient_stars",
             Self::LastParent => "last_parent",
+            Self::NotDueToday => "not_due_today",
+            Self::AlreadyDoneToday => "already_done_today",
+            Self::UndoExpired => "undo_expired",
+            Self::AlreadyUndone => "already_undone",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
@@ -130,13 +142,23 @@ impl ErrorCode {
     pub fn http_status(self) -> Option<u16> {
         Some(match self {
             Self::Unauthorized | Self::InvalidCredentials => 401,
-            Self::Forbidden | Self::PinRequired | Self::WrongPin | Self::NoPinSet => 403,
+            Self::Forbidden
+            | Self::PinRequired
+            | Self::WrongPin
+            | Self::NoPinSet
+            | Self::UndoExpired => 403,
             Self::TooManyAttempts => 429,
             Self::NotFound => 404,
             Self::MethodNotAllowed => 405,
             Self::BadRequest => 400,
             Self::Invalid | Self::IdempotencyKeyReused => 422,
-            Self::Conflict | Self::EmailTaken | Self::InsufficientStars | Self::LastParent => 409,
+            Self::Conflict
+            | Self::EmailTaken
+            | Self::InsufficientStars
+            | Self::LastParent
+            | Self::NotDueToday
+            | Self::AlreadyDoneToday
+            | Self::AlreadyUndone => 409,
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::Internal => 500,

@@ -10,7 +10,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use crate::model::{Chore, Family, Kiosk, Member, Parent, PendingInvite, Template, Timer};
+use crate::model::{
+    Chore, CompletionStatus, Family, Kiosk, Member, Parent, PendingInvite, Template, Timer,
+};
 
 /// The prefix of a family's private channel; the family id follows.
 pub const FAMILY_CHANNEL_PREFIX: &str = "private-family-";
@@ -51,7 +53,40 @@ pub struct ChoreCompleted {
     /// The child who did it.
     pub completed_by: String,
     pub completed_at: i64,
+    #[serde(default)]
+    pub completion_id: String,
+    /// `approved` (stars awarded) or `pending` (waiting for a parent).
+    #[serde(default = "approved")]
+    pub status: CompletionStatus,
     pub revision: i64,
+}
+
+fn approved() -> CompletionStatus {
+    CompletionStatus::Approved
+}
+
+/// `chore:undone`: a completion taken back, its stars reversed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoreUndone {
+    pub completion_id: String,
+    pub chore_id: String,
+    pub member_id: String,
+    /// The child's balance afterwards.
+    pub new_balance: i64,
+    /// The chore's latest completion that still counts, if any: what the
+    /// board shows now.
+    pub last_completion: Option<LastCompletion>,
+    pub revision: i64,
+}
+
+/// A chore's latest completion that counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LastCompletion {
+    pub completion_id: String,
+    pub completed_by: String,
+    pub completed_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -174,6 +209,8 @@ pub enum FamilyEvent {
     TimerCompleted(TimerCompleted),
     #[serde(rename = "chore:completed")]
     ChoreCompleted(ChoreCompleted),
+    #[serde(rename = "chore:undone")]
+    ChoreUndone(ChoreUndone),
     #[serde(rename = "stars:updated")]
     StarsUpdated(StarsUpdated),
     #[serde(rename = "family:updated")]
@@ -280,13 +317,14 @@ impl std::error::Error for EventError {}
 
 impl FamilyEvent {
     /// Every event name, as on the channel.
-    pub const NAMES: [&'static str; 23] = [
+    pub const NAMES: [&'static str; 24] = [
         "timer:started",
         "timer:updated",
         "timer:expired",
         "timer:cancelled",
         "timer:completed",
         "chore:completed",
+        "chore:undone",
         "stars:updated",
         "family:updated",
         "member:added",
@@ -315,6 +353,7 @@ impl FamilyEvent {
             Self::TimerCancelled(_) => "timer:cancelled",
             Self::TimerCompleted(_) => "timer:completed",
             Self::ChoreCompleted(_) => "chore:completed",
+            Self::ChoreUndone(_) => "chore:undone",
             Self::StarsUpdated(_) => "stars:updated",
             Self::FamilyUpdated(_) => "family:updated",
             Self::MemberAdded(_) => "member:added",
@@ -342,6 +381,7 @@ impl FamilyEvent {
             Self::TimerCancelled(e) => e.revision,
             Self::TimerCompleted(e) => e.revision,
             Self::ChoreCompleted(e) => e.revision,
+            Self::ChoreUndone(e) => e.revision,
             Self::StarsUpdated(e) => e.revision,
             Self::FamilyUpdated(e) => e.revision,
             Self::MemberAdded(e) | Self::MemberUpdated(e) => e.revision,
@@ -370,6 +410,7 @@ impl FamilyEvent {
             Self::TimerCancelled(e) => serde_json::to_string(e),
             Self::TimerCompleted(e) => serde_json::to_string(e),
             Self::ChoreCompleted(e) => serde_json::to_string(e),
+            Self::ChoreUndone(e) => serde_json::to_string(e),
             Self::StarsUpdated(e) => serde_json::to_string(e),
             Self::FamilyUpdated(e) => serde_json::to_string(e),
             Self::MemberAdded(e) | Self::MemberUpdated(e) => serde_json::to_string(e),
@@ -408,6 +449,7 @@ impl FamilyEvent {
             "timer:cancelled" => Self::TimerCancelled(payload(name, data)?),
             "timer:completed" => Self::TimerCompleted(payload(name, data)?),
             "chore:completed" => Self::ChoreCompleted(payload(name, data)?),
+            "chore:undone" => Self::ChoreUndone(payload(name, data)?),
             "stars:updated" => Self::StarsUpdated(payload(name, data)?),
             "family:updated" => Self::FamilyUpdated(payload(name, data)?),
             "member:added" => Self::MemberAdded(payload(name, data)?),
@@ -441,7 +483,7 @@ impl FamilyEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::TimerState;
+    use crate::model::{TimerState, Weekdays};
 
     fn timer() -> Timer {
         Timer {
@@ -482,7 +524,21 @@ mod tests {
                 chore_id: "chr_1".into(),
                 completed_by: "mem_1".into(),
                 completed_at: 9,
+                completion_id: "cmp_1".into(),
+                status: CompletionStatus::Approved,
                 revision: 7,
+            }),
+            FamilyEvent::ChoreUndone(ChoreUndone {
+                completion_id: "cmp_1".into(),
+                chore_id: "chr_1".into(),
+                member_id: "mem_1".into(),
+                new_balance: 2,
+                last_completion: Some(LastCompletion {
+                    completion_id: "cmp_0".into(),
+                    completed_by: "mem_2".into(),
+                    completed_at: 5,
+                }),
+                revision: 8,
             }),
             FamilyEvent::StarsUpdated(StarsUpdated {
                 member_id: "mem_1".into(),
@@ -527,6 +583,9 @@ mod tests {
             title: "Feed the cat".into(),
             stars: 1,
             member_id: Some("mem_2".into()),
+            days: Weekdays::from_iso(&[1, 3, 5]).unwrap(),
+            due_today: true,
+            last_completion_id: None,
             last_completed_at: None,
             last_completed_by: None,
             created_at: 4,

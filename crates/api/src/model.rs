@@ -261,10 +261,116 @@ pub struct Chore {
     pub stars: i64,
     /// The child it is usually for, if any; anyone may complete it.
     pub member_id: Option<String>,
+    /// The days of the week it is due; empty, every day.
+    #[serde(default)]
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "Option<String>"))]
+    pub days: Weekdays,
+    /// Whether it is due today in the family's time zone, when the server
+    /// answered (a client judges later days from `days` itself).
+    #[serde(default)]
+    #[cfg_attr(feature = "sqlx", sqlx(skip))]
+    pub due_today: bool,
+    /// The latest completion that counts (not undone, not rejected).
+    #[serde(default)]
+    pub last_completion_id: Option<String>,
     pub last_completed_at: Option<i64>,
     pub last_completed_by: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
+}
+
+/// Days of the week as ISO numbers (1 = Monday … 7 = Sunday), ascending
+/// and without repeats; none means every day.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(transparent)]
+pub struct Weekdays(Vec<u8>);
+
+impl Weekdays {
+    /// Every day of the week.
+    pub const EVERY_DAY: Self = Self(Vec::new());
+
+    /// Checks days as a client sent them: each 1 to 7.
+    pub fn from_iso(days: &[i64]) -> Result<Self, String> {
+        let mut out = Vec::with_capacity(days.len());
+        for &day in days {
+            match u8::try_from(day) {
+                Ok(d @ 1..=7) => out.push(d),
+                _ => {
+                    return Err(format!(
+                        "{day} is not a day of the week (1 = Monday … 7 = Sunday)"
+                    ));
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        // All seven is every day: one way to say it.
+        if out.len() == 7 {
+            out.clear();
+        }
+        Ok(Self(out))
+    }
+
+    /// Whether a chore with these days is due on ISO weekday `iso`.
+    pub fn includes(&self, iso: u8) -> bool {
+        self.0.is_empty() || self.0.contains(&iso)
+    }
+
+    /// The days, ascending; empty for every day.
+    pub fn days(&self) -> &[u8] {
+        &self.0
+    }
+
+    /// The column the server keeps them in: `"1,3,5"`, or none.
+    pub fn to_column(&self) -> Option<String> {
+        (!self.0.is_empty()).then(|| {
+            self.0
+                .iter()
+                .map(u8::to_string)
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+    }
+}
+
+impl TryFrom<Option<String>> for Weekdays {
+    type Error = String;
+
+    fn try_from(column: Option<String>) -> Result<Self, String> {
+        let Some(column) = column.filter(|c| !c.trim().is_empty()) else {
+            return Ok(Self::EVERY_DAY);
+        };
+        let days = column
+            .split(',')
+            .map(|d| d.trim().parse::<i64>().map_err(|e| format!("{d:?}: {e}")))
+            .collect::<Result<Vec<_>, _>>()?;
+        Self::from_iso(&days)
+    }
+}
+
+/// Where a chore completion stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CompletionStatus {
+    /// Counted, its stars awarded.
+    Approved,
+    /// Waiting for a parent.
+    Pending,
+    /// Turned down by a parent: nothing awarded.
+    Rejected,
+    /// Taken back: its stars reversed in the ledger.
+    Undone,
+}
+
+impl CompletionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Approved => "approved",
+            Self::Pending => "pending",
+            Self::Rejected => "rejected",
+            Self::Undone => "undone",
+        }
+    }
 }
 
 /// One line of a child's star ledger.

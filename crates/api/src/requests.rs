@@ -126,6 +126,10 @@ pub struct ChoreRequest {
     pub stars: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub member_id: Option<String>,
+    /// ISO days of the week it is due (1 = Monday … 7 = Sunday); left out
+    /// or empty, every day.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<Vec<i64>>,
 }
 
 /// `PATCH /api/chores/{choreId}`.
@@ -144,6 +148,9 @@ pub struct UpdateChoreRequest {
     )]
     #[schema(value_type = Option<String>)]
     pub member_id: Option<Option<String>>,
+    /// The days it is due (`[]` for every day); left out, they stay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub days: Option<Vec<i64>>,
 }
 
 /// A field that may be left out (`None`), or sent as `null`

@@ -193,11 +193,37 @@ pub struct ChoresResponse {
 pub struct ChoreCompletedResponse {
     pub chore_id: String,
     pub completed_by: String,
+    /// The completion, for undoing it.
+    #[serde(default)]
+    pub completion_id: String,
+    /// `approved`, or `pending` while it waits for a parent.
+    #[serde(default = "crate::responses::approved")]
+    pub status: crate::CompletionStatus,
     pub stars_awarded: i64,
     /// The child's balance afterwards.
     pub new_balance: i64,
     pub revision: i64,
     /// `chore:completed`, then `stars:updated` when stars were awarded.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
+}
+
+fn approved() -> crate::CompletionStatus {
+    crate::CompletionStatus::Approved
+}
+
+/// `POST /api/completions/{completionId}/undo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionUndone {
+    pub completion_id: String,
+    pub chore_id: String,
+    pub member_id: String,
+    pub status: crate::CompletionStatus,
+    /// The child's balance afterwards.
+    pub new_balance: i64,
+    pub revision: i64,
+    /// `chore:undone`, then `stars:updated` when stars moved back.
     #[serde(default)]
     pub events: Vec<ReplyEvent>,
 }

@@ -30,6 +30,14 @@ fn local_date(tz: Tz, at_ms: i64) -> Option<NaiveDate> {
         .map(|t| t.date_naive())
 }
 
+/// The ISO weekday (1 = Monday … 7 = Sunday) of `at_ms` in the zone: the
+/// days a chore is due are judged by it.
+pub fn weekday(time_zone: &str, at_ms: i64) -> u8 {
+    local_date(zone(time_zone), at_ms)
+        .and_then(|d| u8::try_from(d.weekday().number_from_monday()).ok())
+        .unwrap_or(1)
+}
+
 /// 00:00 of the day containing `at_ms`.
 pub fn day_start(time_zone: &str, at_ms: i64) -> i64 {
     let tz = zone(time_zone);

@@ -453,6 +453,13 @@ impl Dashboard {
         self.apply(reply.events, reply.revision).await
     }
 
+    /// Takes a chore completion back (this screen's within seconds, a
+    /// parent's at any time: the server judges); its stars go back.
+    pub async fn undo_completion(&self, completion_id: &str) -> Result<(), CoreError> {
+        let reply = self.api().undo_completion(completion_id).await?;
+        self.apply(reply.events, reply.revision).await
+    }
+
     async fn change_stars(
         &self,
         member_id: &str,

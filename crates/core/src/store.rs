@@ -21,12 +21,16 @@ use std::collections::BTreeMap;
 
 use kinboard_api::events::EventError;
 use kinboard_api::{
-    Chore, Dashboard, FamilyEvent, Kiosk, Member, Parent, PendingInvite, Template, Timer,
+    Chore, Dashboard, FamilyEvent, Kiosk, Member, Parent, PendingInvite, Template, Timer, Weekdays,
 };
 
 /// One change to the dashboard: an event from the channel, or one listed
 /// in the reply to this device's own action.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "an event is moved once, from the channel into the store; boxing each costs an allocation for nothing"
+)]
 pub enum Change {
     /// An event this client knows.
     Event(FamilyEvent),
@@ -111,6 +115,8 @@ pub struct ChoreState {
     pub title: String,
     pub stars: i64,
     pub member_id: Option<String>,
+    pub days: Weekdays,
+    pub last_completion_id: Option<String>,
     pub last_completed_at: Option<i64>,
     pub last_completed_by: Option<String>,
 }
@@ -122,6 +128,8 @@ impl From<Chore> for ChoreState {
             title: c.title,
             stars: c.stars,
             member_id: c.member_id,
+            days: c.days,
+            last_completion_id: c.last_completion_id,
             last_completed_at: c.last_completed_at,
             last_completed_by: c.last_completed_by,
         }
@@ -427,8 +435,19 @@ impl Store {
             FamilyEvent::TimerCancelled(e) => self.timers.retain(|t| t.id != e.timer_id),
             FamilyEvent::ChoreCompleted(e) => {
                 if let Some(chore) = self.chores.iter_mut().find(|c| c.id == e.chore_id) {
+                    chore.last_completion_id = Some(e.completion_id);
                     chore.last_completed_at = Some(e.completed_at);
                     chore.last_completed_by = Some(e.completed_by);
+                }
+            }
+            FamilyEvent::ChoreUndone(e) => {
+                // The server names what the chore's latest completion is
+                // now; the balance follows in `stars:updated`.
+                if let Some(chore) = self.chores.iter_mut().find(|c| c.id == e.chore_id) {
+                    let last = e.last_completion;
+                    chore.last_completion_id = last.as_ref().map(|l| l.completion_id.clone());
+                    chore.last_completed_at = last.as_ref().map(|l| l.completed_at);
+                    chore.last_completed_by = last.map(|l| l.completed_by);
                 }
             }
             FamilyEvent::StarsUpdated(e) => {

@@ -138,9 +138,16 @@ pub struct ChoreView {
     pub member_id: Option<String>,
     pub label: String,
     pub stars: i64,
+    /// ISO days of the week it is due (1 = Monday); empty, every day.
+    pub days: Vec<u8>,
+    /// Whether today (family time zone) is one of them: the board shows
+    /// only those, the settings all.
+    pub due_today: bool,
     /// When it was done today (family time zone); `null` when not yet.
     pub completed_at: Option<i64>,
     pub completed_by: Option<String>,
+    /// Today's completion, for undoing it.
+    pub completion_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -202,6 +209,7 @@ impl DashboardView {
         let family = store.family().or(cx.family);
         let time_zone = family.map_or("UTC", |f| f.time_zone.as_str());
         let today = calendar::day_start(time_zone, cx.server_now_ms);
+        let weekday = calendar::weekday(time_zone, cx.server_now_ms);
         let new_week = store
             .week_start()
             .is_some_and(|w| calendar::week_start(time_zone, cx.server_now_ms) > w);
@@ -262,8 +270,11 @@ impl DashboardView {
                         member_id: c.member_id.clone(),
                         label: c.title.clone(),
                         stars: c.stars,
+                        days: c.days.days().to_vec(),
+                        due_today: c.days.includes(weekday),
                         completed_at: done_today,
                         completed_by: done_today.and(c.last_completed_by.clone()),
+                        completion_id: done_today.and(c.last_completion_id.clone()),
                     }
                 })
                 .collect(),
@@ -395,7 +406,8 @@ mod tests {
                             "endsAt": 900_000, "remainingMs": null, "durationMs": 60_000, "stars": 2, "templateId": null}],
                 "templates": [{"id": "tp_1", "label": "Reading", "durationSeconds": 1200, "stars": 1}],
                 "chores": [{"id": "c_1", "memberId": "m_1", "label": "Feed the cat", "stars": 1,
-                            "completedAt": 1_767_787_000_000_i64, "completedBy": "m_2"}],
+                            "completedAt": 1_767_787_000_000_i64, "completedBy": "m_2",
+                            "days": [], "dueToday": true, "completionId": null}],
                 "connection": {"state": "live", "lastSyncedAt": 1_767_787_100_000_i64},
                 "serverOffsetMs": 12,
                 "lastError": null,
@@ -501,6 +513,8 @@ mod tests {
                 chore_id: "c_1".into(),
                 completed_by: "m_1".into(),
                 completed_at: wed_noon,
+                completion_id: "cmp_1".into(),
+                status: kinboard_api::CompletionStatus::Approved,
                 revision: 2,
             })
             .into(),

@@ -126,6 +126,7 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
             title: title.into(),
             stars,
             member_id: member.cloned(),
+            days: None,
         };
         create_chore_in(state, &family.id, &req).await?;
     }

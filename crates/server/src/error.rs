@@ -26,6 +26,14 @@ pub enum ApiError {
     WrongPassword,
     #[error("the family's only parent cannot be removed; invite another parent first")]
     LastParent,
+    #[error("this chore is not on today's schedule")]
+    NotDueToday,
+    #[error("this child has done this chore today already")]
+    AlreadyDoneToday,
+    #[error("it is too late to undo this from this screen; a parent can still undo it")]
+    UndoExpired,
+    #[error("this was undone already")]
+    AlreadyUndone,
     #[error("{0}")]
     Forbidden(String),
     #[error("this action needs the parent PIN (X-Kinboard-Pin header)")]
@@ -91,6 +99,10 @@ impl ApiError {
             Self::Unauthorized => ErrorCode::Unauthorized,
             Self::InvalidCredentials | Self::WrongPassword => ErrorCode::InvalidCredentials,
             Self::LastParent => ErrorCode::LastParent,
+            Self::NotDueToday => ErrorCode::NotDueToday,
+            Self::AlreadyDoneToday => ErrorCode::AlreadyDoneToday,
+            Self::UndoExpired => ErrorCode::UndoExpired,
+            Self::AlreadyUndone => ErrorCode::AlreadyUndone,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::PinRequired => ErrorCode::PinRequired,
             Self::WrongPin => ErrorCode::WrongPin,

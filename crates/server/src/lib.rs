@@ -32,6 +32,7 @@ pub mod announce;
 pub mod api;
 pub mod broadcast;
 pub mod cache;
+pub mod calendar;
 pub mod clock;
 pub mod config;
 pub mod db;

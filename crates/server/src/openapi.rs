@@ -31,7 +31,7 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
         dashboard::dashboard,
         templates::list_templates, templates::create_template, templates::update_template, templates::delete_template,
         timers::start_timer, timers::pause, timers::resume, timers::extend, timers::cancel, timers::sync, timers::confirm,
-        chores::list_chores, chores::create_chore, chores::update_chore, chores::delete_chore, chores::complete_chore,
+        chores::list_chores, chores::create_chore, chores::update_chore, chores::delete_chore, chores::complete_chore, chores::undo_completion,
         stars::change_stars, stars::get_stars,
         realtime::pusher_auth, realtime::realtime,
         ops::healthz, ops::info, ops::openapi,

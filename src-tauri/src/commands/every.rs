@@ -151,6 +151,16 @@ pub(crate) async fn complete_chore(
     board.complete_chore(&chore_id, &member_id).await
 }
 
+/// Takes a chore completion back: on the screen that marked it, for a few
+/// seconds; on a parent's, at any time.
+#[tauri::command]
+pub(crate) async fn undo_completion(
+    desktop: State<'_, Desktop>,
+    completion_id: String,
+) -> Result<(), CoreError> {
+    desktop.board().await?.undo_completion(&completion_id).await
+}
+
 /// Gives a child stars (a kitchen screen sends the parent PIN).
 #[tauri::command]
 pub(crate) async fn add_stars(

@@ -199,25 +199,27 @@ pub(crate) async fn remove_child(
     desktop.board().await?.remove_child(&member_id).await
 }
 
-/// Adds a chore, for one child or (without `member_id`) any; resolves to
-/// its id.
+/// Adds a chore, for one child or (without `member_id`) any, due on
+/// `days` (ISO weekdays; none or empty, every day); resolves to its id.
 #[tauri::command]
 pub(crate) async fn add_chore(
     desktop: State<'_, Desktop>,
     title: String,
     stars: i64,
     member_id: Option<String>,
+    days: Option<Vec<i64>>,
 ) -> Result<String, CoreError> {
     let chore = ChoreRequest {
         title,
         stars,
         member_id,
+        days,
     };
     desktop.board().await?.add_chore(&chore).await
 }
 
-/// Changes a chore: its title, its stars, and whose it is (none: any
-/// child's).
+/// Changes a chore: its title, its stars, whose it is (none: any
+/// child's) and, when given, the days it is due (empty: every day).
 #[tauri::command]
 pub(crate) async fn update_chore(
     desktop: State<'_, Desktop>,
@@ -225,11 +227,13 @@ pub(crate) async fn update_chore(
     title: String,
     stars: i64,
     member_id: Option<String>,
+    days: Option<Vec<i64>>,
 ) -> Result<(), CoreError> {
     let change = UpdateChoreRequest {
         title: Some(title),
         stars: Some(stars),
         member_id: Some(member_id),
+        days,
     };
     desktop
         .board()

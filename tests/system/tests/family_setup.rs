@@ -129,6 +129,7 @@ async fn every_settings_change_shows_on_every_screen_as_the_database_has_it() {
             title: "Walk the dog".into(),
             stars: 2,
             member_id: Some(zoe.clone()),
+            days: Some(vec![6, 7]),
         })
         .await
         .unwrap();
@@ -139,6 +140,7 @@ async fn every_settings_change_shows_on_every_screen_as_the_database_has_it() {
                 title: Some("Walk the dog twice".into()),
                 stars: None,
                 member_id: Some(None),
+                days: Some(vec![1, 3, 5]),
             },
         )
         .await

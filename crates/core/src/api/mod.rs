@@ -19,13 +19,14 @@ use serde::de::DeserializeOwned;
 
 use kinboard_api::{
     AcceptInviteResponse, Chore, ChoreCompletedResponse, ChoreRequest, ChoreResponse, ClaimRequest,
-    CompleteChoreRequest, CreateFamilyRequest, Dashboard, DeletedResponse, ErrorCode, ErrorReply,
-    ExtendRequest, Family, FamilyResponse, IDEMPOTENCY_HEADER, InviteResponse, KioskCreated,
-    KioskRequest, KioskResponse, KiosksResponse, MeResponse, Member, MemberRequest, MemberResponse,
-    PIN_HEADER, Pairing, PairingResponse, PinRequest, RealtimeResponse, ServerInfo,
-    SessionResponse, SignInRequest, SignUpRequest, SignedOut, StarsChanged, StarsRequest,
-    StartTimerRequest, Template, TemplateRequest, TemplateResponse, TimerResponse,
-    UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest, UpdateTemplateRequest,
+    CompleteChoreRequest, CompletionUndone, CreateFamilyRequest, Dashboard, DeletedResponse,
+    ErrorCode, ErrorReply, ExtendRequest, Family, FamilyResponse, IDEMPOTENCY_HEADER,
+    InviteResponse, KioskCreated, KioskRequest, KioskResponse, KiosksResponse, MeResponse, Member,
+    MemberRequest, MemberResponse, PIN_HEADER, Pairing, PairingResponse, PinRequest,
+    RealtimeResponse, ServerInfo, SessionResponse, SignInRequest, SignUpRequest, SignedOut,
+    StarsChanged, StarsRequest, StartTimerRequest, Template, TemplateRequest, TemplateResponse,
+    TimerResponse, UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest,
+    UpdateTemplateRequest,
 };
 
 use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
@@ -403,6 +404,19 @@ impl ApiClient {
         .await
     }
 
+    /// Takes a chore completion back.
+    pub async fn undo_completion(
+        &self,
+        completion_id: &str,
+    ) -> Result<CompletionUndone, CoreError> {
+        self.post(
+            &format!("/api/completions/{}/undo", seg(completion_id)),
+            &serde_json::json!({}),
+            CallOptions::default(),
+        )
+        .await
+    }
+
     /// Adds (`amount > 0`) or removes (`amount < 0`) stars.
     pub async fn change_stars(
         &self,
@@ -476,6 +490,7 @@ impl ApiClient {
             title: title.to_owned(),
             stars,
             member_id: member_id.map(str::to_owned),
+            days: None,
         };
         Ok(self.add_chore(family_id, &body).await?.chore)
     }

@@ -1,10 +1,11 @@
 //! The revision rules, events out of order, gaps, snapshots racing with
 //! events, and reloads that cannot settle what was heard before them.
 
-use kinboard_api::TimerState;
 use kinboard_api::events::{
-    ChoreCompleted, StarsUpdated, TimerCancelled, TimerChanged, TimerCompleted,
+    ChoreCompleted, ChoreUndone, LastCompletion, StarsUpdated, TimerCancelled, TimerChanged,
+    TimerCompleted,
 };
+use kinboard_api::{CompletionStatus, TimerState};
 use serde_json::json;
 
 use super::*;
@@ -289,12 +290,65 @@ fn chore_completion_records_who_and_when() {
             chore_id: "c_1".into(),
             completed_by: "m_2".into(),
             completed_at: 7_000,
+            completion_id: "cmp_1".into(),
+            status: CompletionStatus::Approved,
             revision: 2,
         })
         .into(),
     );
     assert_eq!(s.chores()[0].last_completed_at, Some(7_000));
     assert_eq!(s.chores()[0].last_completed_by.as_deref(), Some("m_2"));
+    assert_eq!(s.chores()[0].last_completion_id.as_deref(), Some("cmp_1"));
+}
+
+#[test]
+fn an_undone_completion_leaves_the_one_the_server_names() {
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(1));
+    let completed = |id: &str, by: &str, at: i64, revision: i64| {
+        FamilyEvent::ChoreCompleted(ChoreCompleted {
+            chore_id: "c_1".into(),
+            completed_by: by.into(),
+            completed_at: at,
+            completion_id: id.into(),
+            status: CompletionStatus::Approved,
+            revision,
+        })
+    };
+    s.offer(completed("cmp_1", "m_1", 7_000, 2).into());
+    s.offer(completed("cmp_2", "m_2", 8_000, 3).into());
+    let undone = |id: &str, last: Option<LastCompletion>, revision: i64| {
+        FamilyEvent::ChoreUndone(ChoreUndone {
+            completion_id: id.into(),
+            chore_id: "c_1".into(),
+            member_id: "m_2".into(),
+            new_balance: 0,
+            last_completion: last,
+            revision,
+        })
+    };
+    let first = LastCompletion {
+        completion_id: "cmp_1".into(),
+        completed_by: "m_1".into(),
+        completed_at: 7_000,
+    };
+    s.offer(undone("cmp_2", Some(first), 4).into());
+    assert_eq!(s.revision(), 4);
+    let chore = &s.chores()[0];
+    assert_eq!(
+        (
+            chore.last_completion_id.as_deref(),
+            chore.last_completed_by.as_deref(),
+            chore.last_completed_at
+        ),
+        (Some("cmp_1"), Some("m_1"), Some(7_000))
+    );
+    s.offer(undone("cmp_1", None, 5).into());
+    let chore = &s.chores()[0];
+    assert_eq!(
+        (chore.last_completion_id.as_deref(), chore.last_completed_at),
+        (None, None)
+    );
 }
 
 #[test]

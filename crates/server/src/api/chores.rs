@@ -6,11 +6,13 @@ use axum::extract::{Path, State};
 use axum::routing::{get, patch, post};
 use kinboard_api::{
     ChoreCompletedResponse, ChoreRequest, ChoreResponse, ChoresResponse, CompleteChoreRequest,
-    DeletedResponse, ErrorReply, UpdateChoreRequest,
+    CompletionUndone, DeletedResponse, ErrorReply, UpdateChoreRequest,
 };
 
+use crate::clock::now_ms;
 use crate::domain::access::{Caller, family_access};
 use crate::domain::chores;
+use crate::domain::families::load_family;
 use crate::error::ApiError;
 use crate::http::{ApiJson, IdempotentJson, Reply};
 use crate::state::AppState;
@@ -26,6 +28,10 @@ pub fn router() -> Router<AppState> {
             patch(update_chore).delete(delete_chore),
         )
         .route("/api/chores/{chore_id}/complete", post(complete_chore))
+        .route(
+            "/api/completions/{completion_id}/undo",
+            post(undo_completion),
+        )
 }
 
 #[utoipa::path(get, path = "/api/families/{familyId}/chores", tag = "chores",
@@ -37,9 +43,10 @@ pub async fn list_chores(
     Path(family_id): Path<String>,
 ) -> Result<Reply, ApiError> {
     family_access(&state, &caller, &family_id).await?;
-    Reply::ok(ChoresResponse {
-        chores: chores::chores_of(&state.db.reader, &family_id).await?,
-    })
+    let zone = load_family(&state.db.reader, &family_id).await?.time_zone;
+    let mut chores = chores::chores_of(&state.db.reader, &family_id).await?;
+    chores::mark_due(&mut chores, &zone, now_ms());
+    Reply::ok(ChoresResponse { chores })
 }
 
 #[utoipa::path(post, path = "/api/families/{familyId}/chores", tag = "chores",
@@ -85,7 +92,8 @@ pub async fn delete_chore(
 #[utoipa::path(post, path = "/api/chores/{choreId}/complete", tag = "chores",
     params(("choreId" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key replays the first reply")),
     request_body = CompleteChoreRequest,
-    responses((status = 200, body = ChoreCompletedResponse), (status = 404, body = ErrorReply), (status = 422, body = ErrorReply)),
+    responses((status = 200, body = ChoreCompletedResponse), (status = 404, body = ErrorReply),
+        (status = 409, description = "not due today, or done today already by this child", body = ErrorReply), (status = 422, body = ErrorReply)),
     security(("bearer" = [])))]
 pub async fn complete_chore(
     State(state): State<AppState>,
@@ -102,4 +110,19 @@ pub async fn complete_chore(
     )
     .await?;
     Reply::ok(reply)
+}
+
+/// Takes a chore completion back: its stars leave the balance again.
+#[utoipa::path(post, path = "/api/completions/{completionId}/undo", tag = "chores",
+    params(("completionId" = String, Path)),
+    responses((status = 200, body = CompletionUndone),
+        (status = 403, description = "a kitchen screen past its undo window, or not the one that marked it", body = ErrorReply),
+        (status = 404, body = ErrorReply), (status = 409, description = "undone already, or its stars were spent", body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn undo_completion(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(completion_id): Path<String>,
+) -> Result<Reply, ApiError> {
+    Reply::ok(chores::undo_completion(&state, &caller, &completion_id).await?)
 }

@@ -7,7 +7,7 @@ use kinboard_api::{Dashboard, Role};
 
 use crate::clock::now_ms;
 use crate::db::Backend;
-use crate::domain::chores::chores_of;
+use crate::domain::chores::{chores_of, mark_due};
 use crate::domain::families::load_family;
 use crate::domain::kiosks::paired_kiosks;
 use crate::domain::members::members_of;
@@ -36,8 +36,9 @@ pub async fn snapshot(
     let members = members_of(&mut *tx, family_id).await?;
     let templates = templates_of(&mut *tx, family_id).await?;
     let active_timers = active_timers(&mut *tx, family_id).await?;
-    let chores = chores_of(&mut *tx, family_id).await?;
+    let mut chores = chores_of(&mut *tx, family_id).await?;
     let now = now_ms();
+    mark_due(&mut chores, &family.time_zone, now);
     let weekly_stars =
         weekly_stars(&mut *tx, family_id, week_start(&family.time_zone, now)).await?;
     let (parents, kiosks, invites) = match role {

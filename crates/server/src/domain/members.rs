@@ -255,9 +255,13 @@ pub async fn remove_member(
             revision,
         }));
     }
+    let zone = crate::domain::families::load_family(tx.conn(), &family_id)
+        .await?
+        .time_zone;
     for (chore_id,) in unassigned {
         let revision = tx.revision_for_event().await?;
-        let chore = load_chore(tx.conn(), &chore_id).await?;
+        let mut chore = load_chore(tx.conn(), &chore_id).await?;
+        crate::domain::chores::mark_due([&mut chore], &zone, now_ms());
         tx.emit(FamilyEvent::ChoreUpdated(ChoreChanged { chore, revision }));
     }
     let revision = tx.revision_for_event().await?;

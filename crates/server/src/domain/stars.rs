@@ -81,6 +81,18 @@ async fn write_entry(
     Ok((entry, balance))
 }
 
+/// The amount of one ledger entry.
+pub async fn entry_amount(
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    entry_id: &str,
+) -> Result<i64, ApiError> {
+    let (amount,): (i64,) = sqlx::query_as("SELECT amount FROM star_entries WHERE id = $1")
+        .bind(entry_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(amount)
+}
+
 /// Adds or removes stars (parents, or a kitchen screen with the PIN).
 pub async fn change_stars(
     state: &AppState,

@@ -54,19 +54,23 @@ both! {
         let c = &list.ok()["chores"][0];
         assert_eq!(c["lastCompletedBy"], f.kids[1].as_str());
         let completed_at = c["lastCompletedAt"].as_i64().expect("a completion time");
-        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "revision": rev + 1 })).await;
+        let cmp = done["completionId"].as_str().expect("a completion id").to_owned();
+        assert_eq!(done["status"], "approved");
+        assert_eq!(c["lastCompletionId"], cmp.as_str());
+        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "completionId": cmp, "status": "approved", "revision": rev + 1 })).await;
         events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 })).await;
         // The reply carries exactly what was broadcast, each with its revision.
         assert_eq!(done["events"], json!([
-            { "event": "chore:completed", "data": { "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "revision": rev + 1 } },
+            { "event": "chore:completed", "data": { "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "completionId": cmp, "status": "approved", "revision": rev + 1 } },
             { "event": "stars:updated", "data": { "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 } },
         ]));
 
         let r = s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok), Some(json!({ "stars": 0, "title": "Feed the dog" }))).await;
         assert_eq!(r.ok()["chore"]["title"], "Feed the dog");
         events.expect("chore:updated", json!({ "chore": r.body["chore"], "revision": r.body["revision"] })).await;
-        // A chore worth nothing completes without a stars event.
-        let r = s.post(&format!("/api/chores/{chore}/complete"), tok, json!({ "memberId": f.kids[1] })).await;
+        // A chore worth nothing completes without a stars event (the other
+        // child: the first has done it today).
+        let r = s.post(&format!("/api/chores/{chore}/complete"), tok, json!({ "memberId": f.kids[0] })).await;
         let rev2 = r.ok()["revision"].as_i64().unwrap();
         let (name, data) = events.next().await;
         assert_eq!((name.as_str(), &data["choreId"], &data["revision"]), ("chore:completed", &json!(chore), &json!(rev2)));

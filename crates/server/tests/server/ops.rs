@@ -41,6 +41,7 @@ async fn healthz_and_openapi_describe_every_route() {
         ("/api/families/{familyId}/chores", &["get", "post"]),
         ("/api/chores/{choreId}", &["patch", "delete"]),
         ("/api/chores/{choreId}/complete", &["post"]),
+        ("/api/completions/{completionId}/undo", &["post"]),
         (
             "/api/families/{familyId}/members/{memberId}/stars",
             &["get", "post"],
