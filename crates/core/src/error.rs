@@ -49,6 +49,17 @@ pub enum CoreError {
 }
 
 impl CoreError {
+    /// What a kitchen screen hears when it asks for a parent's action: the
+    /// server would refuse its token too, but it need not be asked.
+    pub(crate) fn parents_only() -> Self {
+        Self::Api {
+            status: 403,
+            code: ErrorCode::Forbidden,
+            message: "only a parent's screen can do this".into(),
+            retry_after: None,
+        }
+    }
+
     /// The code the UI matches on.
     pub fn code(&self) -> ErrorCode {
         match self {

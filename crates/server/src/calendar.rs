@@ -2,19 +2,16 @@
 //! are due on days of the week and count once a day, both judged in the
 //! family's time zone, not the server's.
 
-use chrono::{Datelike, TimeZone};
+use chrono::Datelike;
 
 /// The family's local date at `now_ms` (`YYYY-MM-DD`) and its ISO weekday
 /// (1 = Monday … 7 = Sunday). An unknown zone counts as UTC.
 pub fn local_day(time_zone: &str, now_ms: i64) -> (String, u8) {
     let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    let local = tz.timestamp_millis_opt(now_ms).single().unwrap_or_else(|| {
-        chrono_tz::UTC
-            .timestamp_millis_opt(0)
-            .unwrap()
-            .with_timezone(&tz)
-    });
-    let date = local.date_naive();
+    let date = chrono::DateTime::from_timestamp_millis(now_ms)
+        .unwrap_or_default()
+        .with_timezone(&tz)
+        .date_naive();
     // number_from_monday is 1..=7: always fits.
     let weekday = u8::try_from(date.weekday().number_from_monday()).unwrap_or(1);
     (date.format("%Y-%m-%d").to_string(), weekday)

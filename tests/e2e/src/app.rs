@@ -89,34 +89,7 @@ impl Server {
     /// A parent's REST session on this server, for what the scenario does
     /// "on another device" without a window.
     pub async fn parent(&self) -> Result<Parent> {
-        let http = reqwest::Client::new();
-        let reply: serde_json::Value = http
-            .post(format!("{}/api/auth/sign-in", self.url))
-            .json(&serde_json::json!({ "email": EMAIL, "password": PASSWORD }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let token = reply["token"].as_str().context("no token")?.to_owned();
-        let me: serde_json::Value = http
-            .get(format!("{}/api/me", self.url))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let family_id = me["families"][0]["id"]
-            .as_str()
-            .context("no family")?
-            .to_owned();
-        Ok(Parent {
-            http,
-            base: self.url.clone(),
-            token,
-            family_id,
-        })
+        Parent::sign_in(&self.url, EMAIL, PASSWORD).await
     }
 }
 
@@ -129,6 +102,38 @@ pub struct Parent {
 }
 
 impl Parent {
+    /// Signs in to the server at `base` and takes the account's first family.
+    pub async fn sign_in(base: &str, email: &str, password: &str) -> Result<Self> {
+        let http = reqwest::Client::new();
+        let reply: serde_json::Value = http
+            .post(format!("{base}/api/auth/sign-in"))
+            .json(&serde_json::json!({ "email": email, "password": password }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let token = reply["token"].as_str().context("no token")?.to_owned();
+        let me: serde_json::Value = http
+            .get(format!("{base}/api/me"))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let family_id = me["families"][0]["id"]
+            .as_str()
+            .context("no family")?
+            .to_owned();
+        Ok(Self {
+            http,
+            base: base.to_owned(),
+            token,
+            family_id,
+        })
+    }
+
     pub async fn post(&self, path: &str, body: serde_json::Value) -> Result<serde_json::Value> {
         let reply = self
             .http

@@ -23,7 +23,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
-use kinboard_e2e::app::{START, SYNC, Window, artifacts};
+use kinboard_e2e::app::{Parent, START, SYNC, Window, artifacts};
 use kinboard_e2e::process;
 use serde_json::{Value, json};
 
@@ -59,68 +59,28 @@ async fn a_family_sets_up_its_household_from_the_app() -> Result<()> {
     let dir = tempfile::tempdir()?;
     let ana =
         Window::start_with_env("ana", &app, &[], &[("TZ", ZONE)], dir.path(), &artifacts).await?;
-    let result = scenario(&app, &ana, dir.path(), &artifacts).await;
+    closing(
+        &ana,
+        &artifacts,
+        scenario(&app, &ana, dir.path(), &artifacts),
+    )
+    .await
+}
+
+/// Runs `part` of the scenario with `window` open; on a failure keeps a
+/// screenshot of the window; closes it either way.
+async fn closing(
+    window: &Window,
+    artifacts: &Path,
+    part: impl std::future::Future<Output = Result<()>>,
+) -> Result<()> {
+    let result = part.await;
     if result.is_err() {
-        let _ = ana
-            .screenshot(&artifacts.join("failure-onboarding-ana.png"))
-            .await;
+        let failed = artifacts.join(format!("failure-onboarding-{}.png", window.name));
+        let _ = window.screenshot(&failed).await;
     }
-    let _ = ana.session.clone().close().await;
+    let _ = window.session.clone().close().await;
     result
-}
-
-/// The server's own view of the family, read by the test with Ana's
-/// account (not through any window).
-struct Rest {
-    http: reqwest::Client,
-    token: String,
-    family_id: String,
-}
-
-impl Rest {
-    async fn sign_in() -> Result<Self> {
-        let http = reqwest::Client::new();
-        let signed: Value = http
-            .post(format!("{HOSTED}/api/auth/sign-in"))
-            .json(&json!({ "email": ANA.0, "password": ANA.1 }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let token = signed["token"].as_str().context("no token")?.to_owned();
-        let me: Value = http
-            .get(format!("{HOSTED}/api/me"))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .json()
-            .await?;
-        let family_id = me["families"][0]["id"]
-            .as_str()
-            .context("no family")?
-            .to_owned();
-        Ok(Self {
-            http,
-            token,
-            family_id,
-        })
-    }
-
-    async fn dashboard(&self) -> Result<Value> {
-        Ok(self
-            .http
-            .get(format!(
-                "{HOSTED}/api/families/{}/dashboard",
-                self.family_id
-            ))
-            .bearer_auth(&self.token)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?)
-    }
 }
 
 fn id_of(list: &Value, key: &str, value: &str) -> Result<String> {
@@ -323,7 +283,9 @@ async fn scenario(app: &Path, ana: &Window, dir: &Path, artifacts: &Path) -> Res
     ana.wait_dashboard(SYNC).await?;
     shot(ana, artifacts, "5-board").await?;
 
-    let rest = Rest::sign_in().await?;
+    // The server's own view of the family, read with Ana's account (not
+    // through any window).
+    let rest = Parent::sign_in(HOSTED, ANA.0, ANA.1).await?;
     let d = rest.dashboard().await?;
     ensure!(d["family"]["name"] == "The Riveras", "{}", d["family"]);
     ensure!(
@@ -386,14 +348,8 @@ async fn scenario(app: &Path, ana: &Window, dir: &Path, artifacts: &Path) -> Res
     address_for_others(ana, "[data-testid=invite-server-url]").await?;
     shot(ana, artifacts, "7-invite").await?;
     let ben = Window::start("ben", app, &[], dir, artifacts).await?;
-    let result = with_ben(app, ana, &ben, &code, &rest, dir, artifacts).await;
-    if result.is_err() {
-        let _ = ben
-            .screenshot(&artifacts.join("failure-onboarding-ben.png"))
-            .await;
-    }
-    let _ = ben.session.clone().close().await;
-    result
+    let part = with_ben(app, ana, &ben, &code, &rest, dir, artifacts);
+    closing(&ben, artifacts, part).await
 }
 
 async fn with_ben(
@@ -401,7 +357,7 @@ async fn with_ben(
     ana: &Window,
     ben: &Window,
     code: &str,
-    rest: &Rest,
+    rest: &Parent,
     dir: &Path,
     artifacts: &Path,
 ) -> Result<()> {
@@ -479,21 +435,15 @@ async fn with_ben(
     // 5. The kitchen screen, paired with a code and the household found
     //    through DNS-SD.
     let kitchen = Window::start("kitchen", app, &[], dir, artifacts).await?;
-    let result = with_kitchen(ana, ben, &kitchen, rest, artifacts).await;
-    if result.is_err() {
-        let _ = kitchen
-            .screenshot(&artifacts.join("failure-onboarding-kitchen.png"))
-            .await;
-    }
-    let _ = kitchen.session.clone().close().await;
-    result
+    let part = with_kitchen(ana, ben, &kitchen, rest, artifacts);
+    closing(&kitchen, artifacts, part).await
 }
 
 async fn with_kitchen(
     ana: &Window,
     ben: &Window,
     kitchen: &Window,
-    rest: &Rest,
+    rest: &Parent,
     artifacts: &Path,
 ) -> Result<()> {
     kitchen.click("[data-testid=way-pair]").await?;

@@ -296,12 +296,7 @@ impl<B: Backend> Supervisor<B> {
     /// so at once, for a window set up as a kitchen screen in place.
     fn refuse_on_kitchen_screen(&self) -> Result<(), CoreError> {
         if self.is_kiosk() {
-            return Err(CoreError::Api {
-                status: 403,
-                code: ErrorCode::Forbidden,
-                message: "a kitchen screen may not do this".into(),
-                retry_after: None,
-            });
+            return Err(CoreError::parents_only());
         }
         Ok(())
     }

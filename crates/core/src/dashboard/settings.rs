@@ -15,17 +15,6 @@ use kinboard_api::{
 use super::Dashboard;
 use crate::error::CoreError;
 
-/// What a kitchen screen hears when it asks for a parent's change: the
-/// server would refuse its token too, but it need not be asked.
-fn parents_only() -> CoreError {
-    CoreError::Api {
-        status: 403,
-        code: kinboard_api::ErrorCode::Forbidden,
-        message: "only a parent can change the family's settings".into(),
-        retry_after: None,
-    }
-}
-
 /// The highest revision among `events` (a change with none changed nothing).
 fn last_revision(events: &[ReplyEvent]) -> i64 {
     events
@@ -42,7 +31,7 @@ impl Dashboard {
     fn require_parent(&self) -> Result<(), CoreError> {
         match self.role() {
             Role::Parent => Ok(()),
-            Role::Kiosk => Err(parents_only()),
+            Role::Kiosk => Err(CoreError::parents_only()),
         }
     }
 

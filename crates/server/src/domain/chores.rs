@@ -20,7 +20,7 @@ use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
 use crate::domain::families::load_family;
 use crate::domain::members::member_in_family;
-use crate::domain::stars::{award, entry_amount};
+use crate::domain::stars::{announce_balance, award, entry_amount, write_entry};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::revision::{FamilyTx, IdempotencyKey, IdempotencyScope};
@@ -34,10 +34,10 @@ pub const UNDO_WINDOW_MS: i64 = 10_000;
 /// A chore and its latest completion that counts (approved, or pending a
 /// parent): rejected and undone ones are history, not "done".
 const SELECT: &str = "SELECT c.id, c.family_id, c.title, c.stars, c.member_id, c.days, c.created_at, c.updated_at, \
-    (SELECT x.id FROM chore_completions x WHERE x.chore_id = c.id AND x.status IN ('approved', 'pending') ORDER BY x.completed_at DESC, x.id DESC LIMIT 1) AS last_completion_id, \
-    (SELECT MAX(x.completed_at) FROM chore_completions x WHERE x.chore_id = c.id AND x.status IN ('approved', 'pending')) AS last_completed_at, \
-    (SELECT x.member_id FROM chore_completions x WHERE x.chore_id = c.id AND x.status IN ('approved', 'pending') ORDER BY x.completed_at DESC, x.id DESC LIMIT 1) AS last_completed_by \
-    FROM chores c";
+    l.id AS last_completion_id, l.completed_at AS last_completed_at, l.member_id AS last_completed_by \
+    FROM chores c LEFT JOIN chore_completions l ON l.id = \
+    (SELECT x.id FROM chore_completions x WHERE x.chore_id = c.id AND x.status IN ('approved', 'pending') \
+     ORDER BY x.completed_at DESC, x.id DESC LIMIT 1)";
 
 /// Sets each chore's `dueToday` as of `now_ms` in `time_zone`.
 pub fn mark_due<'a>(chores: impl IntoIterator<Item = &'a mut Chore>, time_zone: &str, now_ms: i64) {
@@ -415,10 +415,16 @@ pub async fn undo_completion(
         Some(entry) => entry_amount(tx.conn(), entry).await?,
         None => 0,
     };
-    let balance_now: (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
-        .bind(&member_id)
-        .fetch_one(tx.conn())
-        .await?;
+    let reason = format!("undone: chore: {}", chore.title);
+    let new_balance = if awarded != 0 {
+        write_entry(&mut tx, &member_id, -awarded, &reason).await?.1
+    } else {
+        let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
+            .bind(&member_id)
+            .fetch_one(tx.conn())
+            .await?;
+        balance
+    };
     let revision = tx.revision();
     let last_completion = chore.last_completion_id.clone().and_then(|id| {
         Some(LastCompletion {
@@ -427,8 +433,6 @@ pub async fn undo_completion(
             completed_at: chore.last_completed_at?,
         })
     });
-    // The balance the event names is the one after the reversal below.
-    let new_balance = balance_now.0 - awarded;
     tx.emit(FamilyEvent::ChoreUndone(ChoreUndone {
         completion_id: completion_id.to_owned(),
         chore_id: chore.id.clone(),
@@ -438,13 +442,7 @@ pub async fn undo_completion(
         revision,
     }));
     if awarded != 0 {
-        award(
-            &mut tx,
-            &member_id,
-            -awarded,
-            &format!("undone: chore: {}", chore.title),
-        )
-        .await?;
+        announce_balance(&mut tx, &member_id, new_balance).await?;
     }
     let reply = CompletionUndone {
         completion_id: completion_id.to_owned(),

@@ -255,9 +255,15 @@ pub async fn remove_member(
             revision,
         }));
     }
-    let zone = crate::domain::families::load_family(tx.conn(), &family_id)
-        .await?
-        .time_zone;
+    // The chores handed back to "any child" are announced with their
+    // dueToday, judged in the family's zone.
+    let zone = if unassigned.is_empty() {
+        String::new()
+    } else {
+        crate::domain::families::load_family(tx.conn(), &family_id)
+            .await?
+            .time_zone
+    };
     for (chore_id,) in unassigned {
         let revision = tx.revision_for_event().await?;
         let mut chore = load_chore(tx.conn(), &chore_id).await?;

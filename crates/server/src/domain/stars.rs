@@ -30,9 +30,20 @@ pub async fn award(
     reason: &str,
 ) -> Result<(StarEntry, i64), ApiError> {
     let (entry, balance) = write_entry(tx, member_id, amount, reason).await?;
+    announce_balance(tx, member_id, balance).await?;
+    Ok((entry, balance))
+}
+
+/// `stars:updated` with `balance`, under a revision of its own (after the
+/// event of the change that moved the stars).
+pub async fn announce_balance(
+    tx: &mut FamilyTx,
+    member_id: &str,
+    balance: i64,
+) -> Result<(), ApiError> {
     let revision = tx.next_revision().await?;
     emit_balance(tx, member_id, balance, revision);
-    Ok((entry, balance))
+    Ok(())
 }
 
 fn emit_balance(tx: &mut FamilyTx, member_id: &str, balance: i64, revision: i64) {
@@ -44,7 +55,7 @@ fn emit_balance(tx: &mut FamilyTx, member_id: &str, balance: i64, revision: i64)
 }
 
 /// The ledger entry and the balance move; refuses a negative balance.
-async fn write_entry(
+pub async fn write_entry(
     tx: &mut FamilyTx,
     member_id: &str,
     amount: i64,
