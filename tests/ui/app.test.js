@@ -23,7 +23,7 @@ function view(over = {}) {
       { id: 't_exp', memberId: 'm_1', label: 'Piano', state: 'expired', endsAt: NOW - MIN, remainingMs: null, durationMs: 15 * MIN, stars: 3, templateId: null },
     ],
     templates: [{ id: 'tp_1', label: 'Reading', durationSeconds: 1200, stars: 1 }],
-    chores: [{ id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, completedAt: null, completedBy: null }],
+    chores: [{ id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, done: [] }],
     connection: { state: 'live', lastSyncedAt: NOW },
     serverOffsetMs: 0,
     lastError: null,
@@ -63,10 +63,21 @@ function fakeBridge({ session, view: initial, fail = {} }) {
   for (const name of ['signIn', 'signOut', 'hostHousehold', 'pairKiosk', 'startTimerFromTemplate', 'startTimer', 'pauseTimer',
     'resumeTimer', 'extendTimer', 'cancelTimer', 'confirmTimer', 'completeChore', 'addStars', 'removeStars', 'refresh',
     'joinHousehold', 'switchFamily', 'updateFamily', 'setPin', 'updateChild', 'removeChild', 'updateChore', 'removeChore',
-    'updateTemplate', 'removeTemplate', 'revokeInvite', 'removeParent', 'revokeKiosk']) {
+    'updateTemplate', 'removeTemplate', 'revokeInvite', 'removeParent', 'revokeKiosk', 'approveCompletion',
+    'rejectCompletion', 'undoStarEntry', 'undoCompletion', 'addReward', 'updateReward', 'removeReward']) {
     bridge[name] = command(name, undefined);
   }
   bridge.findHouseholds = command('findHouseholds', () => households);
+  bridge.redeemReward = command('redeemReward', 'e_new');
+  bridge.exportLedger = command('exportLedger', '/home/ana/Downloads/stars-Ada-2026-12-04.csv');
+  bridge.memberHistory = command('memberHistory', () => ({
+    memberId: 'm_1', balance: 4, weekly: 3, weekStart: NOW - 2 * 24 * 60 * MIN,
+    entries: [
+      { id: 'e_2', memberId: 'm_1', amount: -5, reason: 'reward: Ice cream', kind: 'reward', by: 'Kitchen', undoneAt: null, createdAt: NOW - MIN },
+      { id: 'e_1', memberId: 'm_1', amount: 3, reason: 'chore: Feed the cat', kind: 'chore', by: 'Ana', undoneAt: null, createdAt: NOW - 60 * MIN },
+    ],
+    perWeek: Array.from({ length: 12 }, (_, i) => ({ weekStart: NOW - (11 - i) * 7 * 24 * 60 * MIN, stars: i === 11 ? 3 : i })),
+  }));
   bridge.checkServer = command('checkServer', () => ({ product: 'kinboard', version: '0.1.0', api: 1, household: 'The Parkers' }));
   bridge.hostDefaults = command('hostDefaults', () => ({
     timeZone: 'Europe/Madrid', timeZones: ['Europe/Madrid', 'UTC'],
@@ -483,4 +494,74 @@ test('a dialog the browser closes by itself is closed in the page too', async (t
   assert.equal(page.app.state.ui.dialog, null);
   page.app.paint();
   assert.ok(!dialog.open, 'not opened again by the next render');
+});
+
+const rewards = [
+  { id: 'r_ice', title: 'Ice cream', cost: 3, weeklyLimit: 1, redeemedBy: [] },
+  { id: 'r_film', title: 'Film night', cost: 10, weeklyLimit: null, redeemedBy: [] },
+];
+
+test('a kitchen screen spends stars on a reward with the parent PIN, and may undo it for a few seconds', async (t) => {
+  const page = await boot({ session: { ...signedIn, kiosk: true, email: null }, view: view({ role: 'kiosk', rewards }) });
+  t.after(page.done);
+  await page.click(page.find('redeem-open', '[data-member-id="m_1"]'));
+  const dialog = page.find('redeem-dialog');
+  assert.ok(dialog.open);
+  const choices = byTestId(dialog, 'reward-choice');
+  assert.deepEqual(choices.map((c) => c.hasAttribute('disabled')), [false, true], 'Film night costs more than Ada has');
+  assert.match(choices[1].textContent, /not enough stars/);
+  await page.click(choices[0]);
+  assert.ok(page.find('redeem-submit').hasAttribute('disabled'), 'no PIN yet');
+  assert.deepEqual(commands(page.bridge), []);
+  await typePin(page, '2468');
+  await page.click(page.find('redeem-submit'));
+  assert.deepEqual(commands(page.bridge), [['redeemReward', 'r_ice', 'm_1', '2468']]);
+  assert.equal(page.app.state.ui.dialog, null);
+  // The view that follows lists it on Ada's card, with Undo while it is new.
+  page.bridge.emitView(view({
+    role: 'kiosk', revision: 5, members: [{ id: 'm_1', name: 'Ada', color: '#e4572e', balance: 1, weeklyStars: 2 }],
+    rewards: [{ ...rewards[0], redeemedBy: ['m_1'] }, rewards[1]],
+    redemptions: [{ id: 'x_1', rewardId: 'r_ice', memberId: 'm_1', title: 'Ice cream', cost: 3, entryId: 'e_9', createdAt: Date.now() }],
+  }));
+  await settle();
+  await page.click(page.find('redemption-undo'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['undoStarEntry', 'e_9']);
+  // Had once of once this week: the next time it is refused before asking.
+  await page.click(page.find('redeem-open', '[data-member-id="m_1"]'));
+  const again = byTestId(page.find('redeem-dialog'), 'reward-choice');
+  assert.ok(again[0].hasAttribute('disabled'));
+  assert.match(again[0].textContent, /had 1 of 1 this week/);
+});
+
+test('a parent approves or rejects what waits, and reads a child’s history with its chart', async (t) => {
+  const pending = [{ completionId: 'cmp_p', choreId: 'c_1', choreLabel: 'Feed the cat', memberId: 'm_1', stars: 1, completedAt: NOW - MIN }];
+  const page = await boot({
+    session: signedIn,
+    view: view({ pending, chores: [{ id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, done: [{ memberId: 'm_1', completionId: 'cmp_p', completedAt: NOW - MIN, status: 'pending' }] }] }),
+  });
+  t.after(page.done);
+  assert.ok(isVisible(page.find('pending-list')));
+  assert.match(page.find('pending-item').textContent, /Ada: Feed the cat/);
+  await page.click(page.find('completion-approve'));
+  await page.click(page.find('completion-reject'));
+  await page.click(page.find('chore-approve'));
+  assert.deepEqual(commands(page.bridge), [['approveCompletion', 'cmp_p'], ['rejectCompletion', 'cmp_p'], ['approveCompletion', 'cmp_p']]);
+
+  await page.click(page.find('history-open', '[data-member-id="m_1"]'));
+  await settle();
+  const dialog = page.find('history-dialog');
+  assert.ok(dialog.open);
+  assert.deepEqual(commands(page.bridge).at(-1), ['memberHistory', 'm_1']);
+  const weeks = byTestId(dialog, 'history-week');
+  assert.equal(weeks.length, 12);
+  assert.equal(weeks.at(-1).getAttribute('data-stars'), '3');
+  assert.match(dialog.textContent, /This week/);
+  const lines = byTestId(dialog, 'ledger-line');
+  assert.deepEqual(lines.map((l) => l.getAttribute('data-kind')), ['reward', 'chore']);
+  assert.match(lines[0].textContent, /by Kitchen/);
+  await page.click(byTestId(lines[1], 'ledger-undo')[0]);
+  assert.deepEqual(commands(page.bridge).slice(-2), [['undoStarEntry', 'e_1'], ['memberHistory', 'm_1']], 'undone, then the history again');
+  await page.click(page.find('history-export'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['exportLedger', 'm_1']);
+  assert.match(page.find('export-saved').textContent, /stars-Ada-2026-12-04\.csv/);
 });

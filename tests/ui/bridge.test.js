@@ -70,6 +70,16 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.removeParent('u_2');
   await b.listKiosks();
   await b.revokeKiosk('k_1');
+  await b.approveCompletion('cmp_2');
+  await b.rejectCompletion('cmp_3');
+  await b.redeemReward('r_1', 'm_1', '1234');
+  await b.undoStarEntry('e_1');
+  await b.addReward('Ice cream', 5, 2);
+  await b.updateReward('r_1', 'Big ice cream', 8, null);
+  await b.removeReward('r_1');
+  await b.memberHistory('m_1');
+  await b.exportLedger('m_1');
+  await b.updateFamily(undefined, undefined, 'parent');
   assert.deepEqual(sent(calls), [
     ['start_timer_from_template', { memberId: 'm_1', templateId: 'tp_1' }],
     ['start_timer', { memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 }],
@@ -117,6 +127,17 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['remove_parent', { userId: 'u_2' }],
     ['list_kiosks', {}],
     ['revoke_kiosk', { kioskId: 'k_1' }],
+    ['approve_completion', { completionId: 'cmp_2' }],
+    ['reject_completion', { completionId: 'cmp_3' }],
+    ['redeem_reward', { rewardId: 'r_1', memberId: 'm_1', pin: '1234' }],
+    ['undo_star_entry', { entryId: 'e_1' }],
+    ['add_reward', { title: 'Ice cream', cost: 5, weeklyLimit: 2 }],
+    // `null` is "no limit": it travels as such.
+    ['update_reward', { rewardId: 'r_1', title: 'Big ice cream', cost: 8, weeklyLimit: null }],
+    ['remove_reward', { rewardId: 'r_1' }],
+    ['member_history', { memberId: 'm_1' }],
+    ['export_ledger', { memberId: 'm_1' }],
+    ['update_family', { choreApproval: 'parent' }],
   ]);
   // Every command the core defines is reachable, and nothing else is sent.
   assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), Object.keys(COMMANDS).sort());

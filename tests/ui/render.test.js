@@ -10,6 +10,9 @@ import { connectionText, render, renderTick } from '../../ui/js/render.js';
 const NOW = 1_764_140_000_000;
 const MIN = 60_000;
 
+/** A child's completion of a chore today. */
+const done = (memberId, completionId, completedAt, status = 'approved') => ({ memberId, completionId, completedAt, status });
+
 function view(over = {}) {
   return {
     revision: 42,
@@ -32,9 +35,9 @@ function view(over = {}) {
       { id: 'tp_2', label: 'Tidy up', durationSeconds: 600, stars: 0 },
     ],
     chores: [
-      { id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, completedAt: NOW - MIN, completedBy: 'm_1' },
-      { id: 'c_2', memberId: 'm_1', label: 'Make bed', stars: 1, completedAt: null, completedBy: null },
-      { id: 'c_3', memberId: 'm_2', label: 'Plants', stars: 1, completedAt: NOW - MIN, completedBy: 'm_1' },
+      { id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, done: [done('m_1', 'cmp_c1', NOW - MIN)] },
+      { id: 'c_2', memberId: 'm_1', label: 'Make bed', stars: 1, done: [] },
+      { id: 'c_3', memberId: 'm_2', label: 'Plants', stars: 1, done: [done('m_1', 'cmp_c3', NOW - MIN)] },
     ],
     connection: { state: 'live', lastSyncedAt: NOW - 3000 },
     serverOffsetMs: 0,
@@ -272,23 +275,24 @@ test('members: colour, name, balance, weekly stars, chores with Done', () => {
   assert.ok(isVisible(cards[2].querySelector('.empty-inline')), 'Cleo: "No chores today."');
 });
 
-test('a chore for any child shows on every card, and who did it on the others', () => {
-  const anyone = { id: 'c_any', memberId: null, label: 'Water the plants', stars: 2, completedAt: null, completedBy: null };
+test('a chore for any child shows on every card, and each child does their own', () => {
+  const anyone = { id: 'c_any', memberId: null, label: 'Water the plants', stars: 2, done: [] };
   let { root } = draw(model({ view: view({ chores: [anyone] }) }));
   for (const c of byTestId(root, 'member-card')) {
     const done = one(c, 'chore-done');
     assert.equal(done.getAttribute('data-chore-id'), 'c_any');
     assert.equal(done.getAttribute('data-member-id'), c.getAttribute('data-member-id'));
   }
-  ({ root } = draw(model({ view: view({ chores: [{ ...anyone, completedAt: NOW, completedBy: 'm_2' }] }) })));
-  const marks = byTestId(root, 'member-card').map((c) => c.querySelector('.chore-done-mark').textContent);
-  assert.deepEqual(marks, ['Done by Ben', 'Done', 'Done by Ben']);
+  ({ root } = draw(model({ view: view({ chores: [{ ...anyone, done: [done('m_2', 'cmp_1', NOW)] }] }) })));
+  const states = byTestId(root, 'member-card').map((c) => one(c, 'chore-item').getAttribute('data-done'));
+  assert.deepEqual(states, ['false', 'true', 'false'], 'Ben did his; Ada and Cleo still can');
+  assert.equal(byTestId(root, 'member-card')[1].querySelector('.chore-done-mark').textContent, 'Done');
 });
 
 test('the board shows the chores due today; a done one can be undone on its child\'s card', () => {
   const chores = [
-    { id: 'c_due', memberId: 'm_1', label: 'Bins', stars: 1, days: [1, 4], dueToday: true, completedAt: NOW - 5_000, completedBy: 'm_1', completionId: 'cmp_1' },
-    { id: 'c_not', memberId: 'm_1', label: 'Laundry', stars: 1, days: [6], dueToday: false, completedAt: null, completedBy: null, completionId: null },
+    { id: 'c_due', memberId: 'm_1', label: 'Bins', stars: 1, days: [1, 4], dueToday: true, done: [done('m_1', 'cmp_1', NOW - 5_000)] },
+    { id: 'c_not', memberId: 'm_1', label: 'Laundry', stars: 1, days: [6], dueToday: false, done: [] },
   ];
   let { root } = draw(model({ view: view({ chores }) }));
   const ada = byTestId(root, 'member-card')[0];
@@ -306,7 +310,7 @@ test('completing a chore swaps its Done button for a mark in place', () => {
   const { doc, root } = draw(model());
   const item = root.querySelector('[data-testid="chore-item"][data-chore-id="c_2"]');
   const v = view();
-  v.chores[1] = { ...v.chores[1], completedAt: NOW, completedBy: 'm_1' };
+  v.chores[1] = { ...v.chores[1], done: [done('m_1', 'cmp_2', NOW)] };
   render(root, model({ view: v }));
   assert.equal(root.querySelector('[data-testid="chore-item"][data-chore-id="c_2"]'), item);
   assert.equal(item.getAttribute('data-done'), 'true');

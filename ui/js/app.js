@@ -160,7 +160,10 @@ export function startApp({
     if (state.ui.confirmCancel && !timers.has(state.ui.confirmCancel)) state.ui.confirmCancel = null;
     const d = state.ui.dialog;
     if (d?.kind === 'pin' && !timers.has(d.timerId)) closeDialog();
-    if (d?.kind === 'stars' && !(view.members || []).some((m) => m.id === d.memberId)) closeDialog();
+    const member = (view.members || []).find((m) => m.id === d?.memberId);
+    if (['stars', 'redeem', 'history'].includes(d?.kind) && !member) closeDialog();
+    // The history follows the balance: a change elsewhere reloads it.
+    else if (d?.kind === 'history' && d.history && member.balance !== d.history.balance) loadHistory(d).then(paint);
     if (!state.session?.signedIn && fromEvent && state.session) {
       // The core only pushes a dashboard once signed in; ask for the session again.
       loadSession().then(paint);
@@ -244,6 +247,14 @@ export function startApp({
     clearError('dialog');
   }
 
+  /** Fetches a child's history into the history dialog `d` (when still open). */
+  function loadHistory(d) {
+    return run('history', 'dialog', 'member_history', async () => {
+      const history = await bridge.memberHistory(d.memberId);
+      if (state.ui.dialog === d) d.history = history;
+    });
+  }
+
   function pinDigit(digit) {
     const d = state.ui.dialog;
     if (!d || !needsPin(state.view)) return;
@@ -269,7 +280,11 @@ export function startApp({
       });
       return;
     }
-    if (d.kind === 'stars') {
+    if (d.kind === 'history') { closeDialog(); return; }
+    if (d.kind === 'redeem') {
+      if (!d.rewardId) { setError('dialog', 'Choose a reward first.'); return; }
+      ok = await run('dialog', 'dialog', 'redeem_reward', () => bridge.redeemReward(d.rewardId, d.memberId, pin));
+    } else if (d.kind === 'stars') {
       const reason = (d.reason || '').trim();
       if (!reason) { setError('dialog', 'Choose or type a reason first.'); return; }
       const args = { memberId: d.memberId, amount: Math.max(1, d.amount || 1), reason, pin };
@@ -352,6 +367,38 @@ export function startApp({
         const choreId = b.getAttribute('data-chore-id');
         const completionId = b.getAttribute('data-completion-id');
         return run(`chore:${choreId}`, `member:${memberId}`, 'undo_completion', () => bridge.undoCompletion(completionId));
+      }
+      case 'completion-approve':
+      case 'completion-reject': {
+        const completionId = b.getAttribute('data-completion-id');
+        const approve = action === 'completion-approve';
+        return run(`completion:${completionId}`, 'global', approve ? 'approve_completion' : 'reject_completion',
+          () => (approve ? bridge.approveCompletion(completionId) : bridge.rejectCompletion(completionId)));
+      }
+      case 'redeem-open':
+        openDialog({ kind: 'redeem', memberId, rewardId: null, pin: '' });
+        return;
+      case 'reward-pick':
+        if (d) d.rewardId = b.getAttribute('data-reward-id');
+        return;
+      case 'history-open': {
+        const dialog = { kind: 'history', memberId, history: null, saved: null };
+        openDialog(dialog);
+        return loadHistory(dialog);
+      }
+      case 'history-export': {
+        const dialog = d;
+        return run('export', 'dialog', 'export_ledger', async () => {
+          const path = await bridge.exportLedger(memberId);
+          if (state.ui.dialog === dialog) dialog.saved = path;
+        });
+      }
+      case 'entry-undo': {
+        const entryId = b.getAttribute('data-entry-id');
+        const scope = d?.kind === 'history' ? 'dialog' : `member:${memberId}`;
+        const ok = await run(`entry:${entryId}`, scope, 'undo_star_entry', () => bridge.undoStarEntry(entryId));
+        if (ok && d?.kind === 'history') await loadHistory(d);
+        return;
       }
       case 'pair-open':
         openDialog({ kind: 'pair', name: 'Kitchen', pairing: null });

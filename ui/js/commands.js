@@ -19,11 +19,14 @@
  */
 
 /**
+ * Who turns a completed chore into stars.
+ * @typedef {'auto'|'parent'} ChoreApproval
+ */
+
+/**
  * @typedef {Object} ChoreView
- * @property {number|null} [completedAt] - When it was done today (family time zone); `null` when not yet.
- * @property {string|null} [completedBy]
- * @property {string|null} [completionId] - Today's completion, for undoing it.
  * @property {Array<number>} days - ISO days of the week it is due (1 = Monday); empty, every day.
+ * @property {Array<DoneView>} done - Today's completions (family time zone) that count, one per child at most: done, or waiting for a parent.
  * @property {boolean} dueToday - Whether today (family time zone) is one of them: the board shows only those, the settings all.
  * @property {string} id
  * @property {string} label
@@ -36,6 +39,11 @@
  * @typedef {Object} ColorView
  * @property {string} hex - `#rrggbb`.
  * @property {string} name
+ */
+
+/**
+ * Where a chore completion stands.
+ * @typedef {'approved'|'pending'|'rejected'|'undone'} CompletionStatus
  */
 
 /**
@@ -57,7 +65,10 @@
  * @property {null|FamilyView} [family]
  * @property {null|LastError} [lastError]
  * @property {Array<MemberView>} members
+ * @property {Array<PendingView>} pending - Completions waiting for a parent, oldest first.
+ * @property {Array<RedemptionView>} redemptions - This week's redemptions, newest first.
  * @property {number} revision
+ * @property {Array<RewardView>} rewards
  * @property {Role} role
  * @property {number} serverOffsetMs - `server = local + serverOffsetMs`.
  * @property {null|SettingsView} [settings]
@@ -73,8 +84,22 @@
  */
 
 /**
+ * A child's completion of a chore today.
+ * @typedef {Object} DoneView
+ * @property {number} completedAt
+ * @property {string} completionId - For undoing it (or approving it).
+ * @property {string} memberId
+ * @property {CompletionStatus} status - `approved`, or `pending` while it waits for a parent.
+ */
+
+/**
+ * What a ledger entry is for.
+ * @typedef {'manual'|'chore'|'timer'|'reward'|'undo'} EntryKind
+ */
+
+/**
  * Why something failed.
- * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'} ErrorCode
+ * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'not_undoable'|'not_pending'|'reward_limit_reached'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'|'save_failed'} ErrorCode
  */
 
 /**
@@ -87,6 +112,7 @@
 
 /**
  * @typedef {Object} FamilyView
+ * @property {ChoreApproval} choreApproval - Whether a kitchen screen's chores wait for a parent.
  * @property {boolean} hasPin - Whether a parent PIN is set (a kitchen screen needs it).
  * @property {string} id
  * @property {string} name
@@ -179,6 +205,39 @@
  */
 
 /**
+ * A completion waiting for a parent (from any day).
+ * @typedef {Object} PendingView
+ * @property {string} choreId
+ * @property {string} choreLabel
+ * @property {number} completedAt
+ * @property {string} completionId
+ * @property {string} memberId
+ * @property {number} stars
+ */
+
+/**
+ * A redemption this week.
+ * @typedef {Object} RedemptionView
+ * @property {number} cost
+ * @property {number} createdAt
+ * @property {string} entryId - The ledger entry holding its stars: undoing it gives them back.
+ * @property {string} id
+ * @property {string} memberId
+ * @property {string} rewardId
+ * @property {string} title
+ */
+
+/**
+ * A reward in the catalogue, with what each child had of it this week.
+ * @typedef {Object} RewardView
+ * @property {number} cost
+ * @property {string} id
+ * @property {Array<string>} redeemedBy - Children who had it this week, once per time.
+ * @property {string} title
+ * @property {number|null} [weeklyLimit] - Times per child per week; `null`, no limit.
+ */
+
+/**
  * A caller's standing in a family.
  * @typedef {'parent'|'kiosk'} Role
  */
@@ -231,6 +290,30 @@
  */
 
 /**
+ * One line of a child's star ledger.
+ * @typedef {Object} StarEntry
+ * @property {number} amount - Positive for stars earned or given, negative for stars taken away.
+ * @property {string|null} [by] - Who wrote it: a parent's or a kitchen screen's name (none for entries older than that record, and for the server's own).
+ * @property {number} createdAt
+ * @property {string} id
+ * @property {EntryKind} [kind]
+ * @property {string} memberId
+ * @property {string} reason
+ * @property {number|null} [undoneAt] - When another entry reversed it.
+ */
+
+/**
+ * `GET /api/families/{familyId}/members/{memberId}/stars`.
+ * @typedef {Object} StarsResponse
+ * @property {number} balance
+ * @property {Array<StarEntry>} entries - The latest 100 ledger entries, newest first.
+ * @property {string} memberId
+ * @property {Array<WeekStars>} [perWeek] - Stars earned per week, oldest first, ending with this week (`?weeks=`, 12 unless asked, at most 104).
+ * @property {number} weekStart
+ * @property {number} weekly - Stars earned since Monday 00:00 in the family's time zone.
+ */
+
+/**
  * A chore to offer.
  * @typedef {Object} StarterChore
  * @property {number} stars
@@ -277,6 +360,13 @@
  * @property {string|null} [templateId]
  */
 
+/**
+ * Stars earned in one week (rewards left out).
+ * @typedef {Object} WeekStars
+ * @property {number} stars
+ * @property {number} weekStart - Monday 00:00 in the family's time zone.
+ */
+
 /** Every error code a command or event can carry. */
 export const ERROR_CODES = Object.freeze([
   'unauthorized',
@@ -298,6 +388,9 @@ export const ERROR_CODES = Object.freeze([
   'already_done_today',
   'undo_expired',
   'already_undone',
+  'not_undoable',
+  'not_pending',
+  'reward_limit_reached',
   'idempotency_key_reused',
   'unsupported_media_type',
   'payload_too_large',
@@ -311,6 +404,7 @@ export const ERROR_CODES = Object.freeze([
   'incompatible_server',
   'invalid_address',
   'host_failed',
+  'save_failed',
 ]);
 
 /** The events the core emits, by name, with their payload types. */
@@ -339,6 +433,8 @@ export const COMMANDS = Object.freeze({
   confirm_timer: 'every',
   complete_chore: 'every',
   undo_completion: 'every',
+  redeem_reward: 'every',
+  undo_star_entry: 'every',
   add_stars: 'every',
   remove_stars: 'every',
   refresh: 'every',
@@ -353,6 +449,13 @@ export const COMMANDS = Object.freeze({
   switch_family: 'parent',
   create_kiosk_pairing: 'parent',
   update_family: 'parent',
+  approve_completion: 'parent',
+  reject_completion: 'parent',
+  add_reward: 'parent',
+  update_reward: 'parent',
+  remove_reward: 'parent',
+  member_history: 'parent',
+  export_ledger: 'parent',
   set_pin: 'parent',
   add_child: 'parent',
   update_child: 'parent',
@@ -458,6 +561,22 @@ export function bindCommands(invoke) {
      */
     undoCompletion: (completionId) => invoke('undo_completion', { completionId }),
     /**
+     * A child spends stars on a reward (a kitchen screen sends the parent
+     * PIN); resolves to the ledger entry holding the stars, for undoing it.
+     * @param {string} rewardId
+     * @param {string} memberId
+     * @param {string} [pin]
+     * @returns {Promise<string>} rejects with a {@link CommandError}
+     */
+    redeemReward: (rewardId, memberId, pin) => invoke('redeem_reward', { rewardId, memberId, pin }),
+    /**
+     * Takes a star change back (a redeemed reward gives its stars back): on
+     * the screen that made it, for a few seconds; on a parent's, at any time.
+     * @param {string} entryId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    undoStarEntry: (entryId) => invoke('undo_star_entry', { entryId }),
+    /**
      * Gives a child stars (a kitchen screen sends the parent PIN).
      * @param {string} memberId
      * @param {number} amount
@@ -562,12 +681,64 @@ export function bindCommands(invoke) {
      */
     createKioskPairing: (name) => invoke('create_kiosk_pairing', { name }),
     /**
-     * Renames the family or moves it to another time zone.
+     * Renames the family, moves it to another time zone, or sets whether a
+     * kitchen screen's chores wait for a parent (`auto` or `parent`).
      * @param {string} [name]
      * @param {string} [timeZone]
+     * @param {ChoreApproval} [choreApproval]
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
-    updateFamily: (name, timeZone) => invoke('update_family', { name, timeZone }),
+    updateFamily: (name, timeZone, choreApproval) => invoke('update_family', { name, timeZone, choreApproval }),
+    /**
+     * Approves a chore a kitchen screen marked done: its stars are awarded.
+     * @param {string} completionId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    approveCompletion: (completionId) => invoke('approve_completion', { completionId }),
+    /**
+     * Rejects a chore a kitchen screen marked done: nothing is awarded.
+     * @param {string} completionId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    rejectCompletion: (completionId) => invoke('reject_completion', { completionId }),
+    /**
+     * Adds a reward (1 to 1,000 stars; a weekly limit per child, optional);
+     * resolves to its id.
+     * @param {string} title
+     * @param {number} cost
+     * @param {number} [weeklyLimit]
+     * @returns {Promise<string>} rejects with a {@link CommandError}
+     */
+    addReward: (title, cost, weeklyLimit) => invoke('add_reward', { title, cost, weeklyLimit }),
+    /**
+     * Changes a reward's title, cost and weekly limit (`null`: none).
+     * @param {string} rewardId
+     * @param {string} title
+     * @param {number} cost
+     * @param {number} [weeklyLimit]
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    updateReward: (rewardId, title, cost, weeklyLimit) => invoke('update_reward', { rewardId, title, cost, weeklyLimit }),
+    /**
+     * Takes a reward off the catalogue (what was redeemed stays in the ledger).
+     * @param {string} rewardId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    removeReward: (rewardId) => invoke('remove_reward', { rewardId }),
+    /**
+     * A child's stars: the ledger (when, why, how many, by whom) and the
+     * stars earned in each of the last 12 weeks.
+     * @param {string} memberId
+     * @returns {Promise<StarsResponse>} rejects with a {@link CommandError}
+     */
+    memberHistory: (memberId) => invoke('member_history', { memberId }),
+    /**
+     * Saves a child's whole ledger as a CSV file in the Downloads folder
+     * (the home folder when there is none); resolves to its path.
+     * @param {string} memberId
+     * @returns {Promise<string>} rejects with a {@link CommandError}
+     */
+    exportLedger: (memberId) => invoke('export_ledger', { memberId }),
     /**
      * Sets the parent PIN (4 to 8 digits); replacing one needs the current
      * PIN or the parent's password.

@@ -48,6 +48,15 @@ const ACTIONS = {
   remove_parent: 'remove the parent',
   list_kiosks: 'list the kitchen screens',
   revoke_kiosk: 'revoke the kitchen screen',
+  approve_completion: 'approve the chore',
+  reject_completion: 'reject the chore',
+  redeem_reward: 'spend the stars',
+  undo_star_entry: 'undo that',
+  add_reward: 'add the reward',
+  update_reward: 'save the reward',
+  remove_reward: 'remove the reward',
+  member_history: 'load the history',
+  export_ledger: 'save the file',
 };
 
 const UPDATE = 'this app and the household server do not agree. Please update Kinboard on both.';
@@ -75,6 +84,9 @@ const REASONS = {
   already_done_today: 'that chore is done for today already.',
   undo_expired: 'it is too late to undo that here. A parent can still undo it.',
   already_undone: 'that was undone already.',
+  not_undoable: 'that line takes back another one; it cannot be undone itself.',
+  not_pending: 'a parent has dealt with that already.',
+  reward_limit_reached: 'that reward has been had as often as this week allows.',
   idempotency_key_reused: 'the app repeated a request by mistake. Please try again.',
   unsupported_media_type: UPDATE,
   payload_too_large: 'that is too much to send at once.',
@@ -88,9 +100,10 @@ const REASONS = {
   incompatible_server: (message) => `${tidy(message) || 'that server runs another version of Kinboard.'} Update Kinboard on both.`,
   invalid_address: 'that is not a server address. Use one like http://192.168.1.20:8080.',
   host_failed: (message) => {
-    const why = String(message || '').replace(/^this computer could not host the household:\s*/i, '');
+    const why = String(message || '').trim();
     return `this computer could not host the household${why ? ` (${why})` : ''}. Is another Kinboard already hosting on this port?`;
   },
+  save_failed: (message) => `the file could not be saved${message ? ` (${String(message).trim()})` : ''}.`,
 };
 
 /** Every code this page has words for (a test holds it to ERROR_CODES). */
@@ -108,6 +121,15 @@ const COMMAND_REASONS = {
   set_pin: {
     invalid_credentials: 'that is not your password.',
     wrong_pin: 'the current PIN is not right.',
+  },
+  redeem_reward: {
+    insufficient_stars: 'there are not enough stars for that reward.',
+  },
+  undo_star_entry: {
+    insufficient_stars: 'those stars have been spent already.',
+  },
+  undo_completion: {
+    insufficient_stars: 'those stars have been spent already.',
   },
   check_server: {
     network: 'nothing answers at that address. Is the household computer on, and on this network?',

@@ -14,7 +14,9 @@
 //   ui: { pending: Set<string>, errors: {[scope]: sentence}, confirmCancel: timerId|null,
 //         dialog: null | {kind:'stars', memberId, sign, amount, reason, pin}
 //                      | {kind:'pin', action:'confirm'|'cancel', timerId, pin}
-//                      | {kind:'pair', name, pairing},
+//                      | {kind:'pair', name, pairing}
+//                      | {kind:'redeem', memberId, rewardId, pin}
+//                      | {kind:'history', memberId, history: StarsResponse|null, saved},
 //         dismissedError: string|null }
 // }
 
@@ -27,6 +29,8 @@ import {
 import { errorSentence } from './errors.js';
 import { AFTER_HOSTING, HostStep, Welcome } from './setup.js';
 import { Settings } from './settings.js';
+import { ErrorSlot, Field, busy, isPending } from './parts.js';
+import { HistoryContents, MemberRedemptions, PendingList, RedeemContents, undoOpen } from './stars.js';
 
 export const PIN_MIN = 4;
 export const PIN_MAX = 8;
@@ -51,20 +55,8 @@ function memberIndex(view) {
   return map;
 }
 
-const isPending = (model, key) => Boolean(model.ui?.pending && model.ui.pending.has(key));
-const busy = (on) => ({ disabled: on, 'aria-busy': on ? 'true' : null });
 const possessive = (name) => (/s$/i.test(name) ? `${name}’` : `${name}’s`);
 
-/** An inline error next to what failed; hidden while there is none. */
-function ErrorSlot(scope, sentence) {
-  return h('p', {
-    class: 'inline-error', 'data-testid': 'error-banner', 'data-scope': scope, role: 'alert', hidden: !sentence,
-  }, sentence || '');
-}
-
-function Field(label, input) {
-  return h('label', { class: 'field' }, h('span', { class: 'field-label' }, label), input);
-}
 
 /** Which screen shows: loading, the welcome (nobody signed in, or a
  *  kitchen screen to pair), the rest of the hosting flow once the
@@ -428,6 +420,7 @@ function Members(model) {
   const names = memberIndex(model.view);
   return h('aside', { class: 'panel children-area', 'aria-labelledby': 'children-title' },
     h('h2', { class: 'panel-title', id: 'children-title' }, 'Children'),
+    PendingList(model, names),
     h('div', { class: 'member-list', 'data-testid': 'member-list' },
       members.map((m, i) => MemberCard(m, model, names, accentOf(m, i)))),
     h('div', { class: 'empty', 'data-testid': 'members-empty', hidden: members.length > 0 },
@@ -466,41 +459,61 @@ function MemberCard(m, model, names, accent) {
       h('span', { class: 'm-stat-label' }, 'this week'))),
   h('ul', { class: 'chores', 'data-testid': 'chore-list' }, chores.map((c) => ChoreItem(c, m, model, names))),
   h('p', { class: 'empty-inline muted', hidden: chores.length > 0 }, 'No chores today.'),
+  MemberRedemptions(m, model),
+  h('div', { class: 'm-more' },
+    h('button', {
+      type: 'button', class: 'btn btn-small', 'data-action': 'redeem-open', 'data-member-id': m.id, 'data-testid': 'redeem-open',
+      'aria-label': `Spend ${m.name}’s stars on a reward`,
+    }, '🎁 Rewards'),
+    view.role === 'parent' && h('button', {
+      type: 'button', class: 'btn btn-small btn-quiet', 'data-action': 'history-open', 'data-member-id': m.id, 'data-testid': 'history-open',
+      'aria-label': `${m.name}’s history`,
+    }, 'History')),
   ErrorSlot(`member:${m.id}`, ui.errors?.[`member:${m.id}`]));
 }
 
+/** A chore on one child's card: a chore for any child is each child's
+ *  own to do, so "done" is this child's completion today; a chore of this
+ *  child's may have been done by another ("Done by Ben"). Done, or waiting
+ *  for a parent. */
 function ChoreItem(c, member, model, names) {
-  const done = Number.isFinite(c.completedAt) || Boolean(c.completedAt);
-  const by = c.completedBy && c.completedBy !== member.id ? names.get(c.completedBy)?.member?.name : null;
-  return h('li', {
-    key: c.id, class: `chore-item${done ? ' is-done' : ''}`, 'data-testid': 'chore-item', 'data-chore-id': c.id, 'data-done': done ? 'true' : 'false',
-  },
-  h('span', { class: 'chore-check', 'aria-hidden': 'true' }, done ? '✓' : ''),
-  h('span', { class: 'chore-text' },
-    h('span', { class: 'chore-label' }, c.label),
-    h('span', { class: 'chore-stars', 'aria-label': c.stars > 0 ? starsLabel(c.stars) : null }, c.stars > 0 ? `★${c.stars}` : '')),
-  h('span', { class: 'chore-slot' }, done
-    ? [h('span', { key: 'mark', class: 'chore-done-mark' }, by ? `Done by ${by}` : 'Done'),
-      canUndo(c, member, model) && h('button', {
-        key: 'undo', type: 'button', class: 'btn btn-quiet chore-undo', 'data-testid': 'chore-undo', 'data-action': 'chore-undo',
-        'data-completion-id': c.completionId, 'data-chore-id': c.id, 'data-member-id': member.id,
-        'aria-label': `Undo “${c.label}” for ${member.name}`, ...busy(isPending(model, `chore:${c.id}`)),
-      }, 'Undo')]
-    : h('button', {
+  const done = c.done || [];
+  const mine = done.find((d) => d.memberId === member.id) || (c.memberId ? done[0] : undefined);
+  const by = mine && mine.memberId !== member.id ? names.get(mine.memberId)?.member?.name : null;
+  const waiting = mine?.status === 'pending';
+  const parent = model.view?.role === 'parent';
+  const state = mine ? (waiting ? 'pending' : 'true') : 'false';
+  const undo = mine && undoOpen(model, mine.completedAt) && h('button', {
+    key: 'undo', type: 'button', class: 'btn btn-quiet chore-undo', 'data-testid': 'chore-undo', 'data-action': 'chore-undo',
+    'data-completion-id': mine.completionId, 'data-chore-id': c.id, 'data-member-id': member.id,
+    'aria-label': `Undo “${c.label}” for ${member.name}`, ...busy(isPending(model, `chore:${c.id}`)),
+  }, 'Undo');
+  let slot;
+  if (!mine) {
+    slot = h('button', {
       key: 'done', type: 'button', class: 'btn btn-primary chore-done', 'data-testid': 'chore-done', 'data-action': 'chore-done',
       'data-chore-id': c.id, 'data-member-id': member.id, 'aria-label': `Mark “${c.label}” done for ${member.name}`,
       ...busy(isPending(model, `chore:${c.id}`)),
-    }, 'Done')));
-}
-
-/** A completion can be taken back on its child's card: by a parent at any
- *  time, on a kitchen screen in the first seconds (the server judges). */
-export const UNDO_WINDOW_MS = 10_000;
-function canUndo(c, member, model) {
-  if (!c.completionId || c.completedBy !== member.id) return false;
-  if (!needsPin(model.view)) return true;
-  const offset = Number.isFinite(model.view.serverOffsetMs) ? model.view.serverOffsetMs : 0;
-  return model.now + offset - c.completedAt < UNDO_WINDOW_MS;
+    }, 'Done');
+  } else if (waiting && parent) {
+    slot = [h('button', {
+      key: 'approve', type: 'button', class: 'btn btn-primary chore-approve', 'data-testid': 'chore-approve', 'data-action': 'completion-approve',
+      'data-completion-id': mine.completionId, 'aria-label': `Approve “${c.label}” for ${member.name}`,
+      ...busy(isPending(model, `completion:${mine.completionId}`)),
+    }, 'Approve'), undo];
+  } else {
+    slot = [h('span', { key: 'mark', class: 'chore-done-mark' }, waiting ? 'Waiting for a parent' : by ? `Done by ${by}` : 'Done'),
+      !by && undo];
+  }
+  return h('li', {
+    key: c.id, class: `chore-item${mine ? ' is-done' : ''}${waiting ? ' is-pending' : ''}`, 'data-testid': 'chore-item',
+    'data-chore-id': c.id, 'data-done': state,
+  },
+  h('span', { class: 'chore-check', 'aria-hidden': 'true' }, mine ? (waiting ? '…' : '✓') : ''),
+  h('span', { class: 'chore-text' },
+    h('span', { class: 'chore-label' }, c.label),
+    h('span', { class: 'chore-stars', 'aria-label': c.stars > 0 ? starsLabel(c.stars) : null }, c.stars > 0 ? `★${c.stars}` : '')),
+  h('span', { class: 'chore-slot' }, slot));
 }
 
 // ---------------------------------------------------------------- dialogs
@@ -508,8 +521,10 @@ function canUndo(c, member, model) {
 /** The one dialog: a native <dialog>, opened with showModal() (focus kept
  *  inside, Escape, the rest of the page inert), its contents by kind. */
 function Dialog(d, model) {
-  const testid = d ? ({ stars: 'stars-dialog', pair: 'pair-dialog' }[d.kind] || 'pin-dialog') : null;
-  const pin = Boolean(d) && d.kind !== 'pair' && needsPin(model.view);
+  const testid = d ? ({
+    stars: 'stars-dialog', pair: 'pair-dialog', redeem: 'redeem-dialog', history: 'history-dialog',
+  }[d.kind] || 'pin-dialog') : null;
+  const pin = Boolean(d) && d.kind !== 'pair' && d.kind !== 'history' && needsPin(model.view);
   return h('dialog', {
     key: 'dialog', class: `dialog${d ? ` dialog-${d.kind}` : ''}${pin ? ' has-pin' : ''}`,
     'aria-labelledby': 'dialog-title', 'data-testid': testid, 'data-kind': d?.kind || null, modal: Boolean(d),
@@ -563,6 +578,9 @@ function DialogContents(d, model, pin) {
       type: 'button', class: 'btn btn-primary', 'data-action': 'dialog-submit', 'data-testid': 'pair-create',
       disabled: waiting || (!made && !(d.name || '').trim()), 'aria-busy': waiting ? 'true' : null,
     }, made ? 'Done' : waiting ? 'Making a code…' : 'Make a code');
+  } else if (d.kind === 'redeem' || d.kind === 'history') {
+    const m = members.get(d.memberId)?.member;
+    ({ title, sub, main, submit } = d.kind === 'redeem' ? RedeemContents(d, model, m, pinOk) : HistoryContents(d, model, m));
   } else if (d.kind === 'stars') {
     const m = members.get(d.memberId)?.member;
     const name = m?.name || 'this child';
@@ -622,7 +640,7 @@ function DialogContents(d, model, pin) {
     h('div', { class: 'dialog-actions' },
       cancel && h('button', { key: 'cancel', type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', 'data-action': 'dialog-cancel' },
         // "Cancel" beside "Cancel it" would read as the same thing.
-        d.action === 'cancel' ? 'Keep it' : 'Cancel'),
+        d.kind === 'history' ? 'Close' : d.action === 'cancel' ? 'Keep it' : 'Cancel'),
       { ...submit, props: { ...submit.props, key: 'submit' } }),
   ];
 }

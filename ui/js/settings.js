@@ -18,7 +18,8 @@
 
 import { h } from './dom.js';
 import { formatAgo, formatClock, formatMinutes, starsLabel } from './format.js';
-import { ColorPicker, Field } from './setup.js';
+import { ColorPicker } from './setup.js';
+import { ErrorSlot, Field, busy, isPending } from './parts.js';
 
 export const SECTIONS = [
   ['family', 'Family'],
@@ -30,14 +31,6 @@ export const SECTIONS = [
   ['screens', 'Kitchen screens'],
 ];
 
-const isPending = (model, key) => Boolean(model.ui?.pending?.has(key));
-const busy = (on) => ({ disabled: on, 'aria-busy': on ? 'true' : null });
-
-function ErrorSlot(scope, sentence) {
-  return h('p', {
-    class: 'inline-error', 'data-testid': 'error-banner', 'data-scope': scope, role: 'alert', hidden: !sentence,
-  }, sentence || '');
-}
 
 const button = (testid, action, label, props = {}) => h('button', {
   type: 'button', class: 'btn btn-small', 'data-testid': testid, 'data-action': action, ...props,

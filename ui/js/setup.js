@@ -19,6 +19,7 @@
 import { h } from './dom.js';
 import { formatMinutes, starsLabel } from './format.js';
 import { errorSentence } from './errors.js';
+import { ErrorSlot, Field, busy, isPending } from './parts.js';
 
 /** The hosting steps, in order, with what the progress line calls them. */
 export const HOST_STEPS = [
@@ -32,21 +33,6 @@ export const HOST_STEPS = [
 /** Steps that run once the household exists (signed in already). */
 export const AFTER_HOSTING = new Set(['children', 'pin', 'starters']);
 
-const isPending = (model, key) => Boolean(model.ui?.pending?.has(key));
-const busy = (on) => ({ disabled: on, 'aria-busy': on ? 'true' : null });
-
-function ErrorSlot(scope, sentence) {
-  return h('p', {
-    class: 'inline-error', 'data-testid': 'error-banner', 'data-scope': scope, role: 'alert', hidden: !sentence,
-  }, sentence || '');
-}
-
-export function Field(label, input, hint) {
-  return h('label', { class: 'field' },
-    h('span', { class: 'field-label' }, label),
-    input,
-    hint && h('span', { class: 'field-hint muted' }, hint));
-}
 
 /** The colour swatches a child may have; `picked` is pressed. */
 export function ColorPicker(colors, picked, action, testid) {

@@ -59,6 +59,13 @@ pub enum ErrorCode {
     UndoExpired,
     /// Already undone (or never counted: rejected) (409).
     AlreadyUndone,
+    /// An undo entry: it is itself the taking back of another (409).
+    NotUndoable,
+    /// The completion is not waiting for a parent: approved, rejected or
+    /// undone already (409).
+    NotPending,
+    /// This child has had this reward as often as its weekly limit allows (409).
+    RewardLimitReached,
     /// This `Idempotency-Key` was sent before with a different request (422).
     IdempotencyKeyReused,
     /// The body's content type is not JSON (or a form, where one is taken) (415).
@@ -90,6 +97,8 @@ pub enum ErrorCode {
     /// This computer could not host the household server (its port is
     /// taken, say).
     HostFailed,
+    /// A file could not be saved on this computer.
+    SaveFailed,
 }
 
 impl ErrorCode {
@@ -121,6 +130,9 @@ impl ErrorCode {
             Self::AlreadyDoneToday => "already_done_today",
             Self::UndoExpired => "undo_expired",
             Self::AlreadyUndone => "already_undone",
+            Self::NotUndoable => "not_undoable",
+            Self::NotPending => "not_pending",
+            Self::RewardLimitReached => "reward_limit_reached",
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::UnsupportedMediaType => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
@@ -134,6 +146,7 @@ impl ErrorCode {
             Self::IncompatibleServer => "incompatible_server",
             Self::InvalidAddress => "invalid_address",
             Self::HostFailed => "host_failed",
+            Self::SaveFailed => "save_failed",
         }
     }
 
@@ -158,7 +171,10 @@ impl ErrorCode {
             | Self::LastParent
             | Self::NotDueToday
             | Self::AlreadyDoneToday
-            | Self::AlreadyUndone => 409,
+            | Self::AlreadyUndone
+            | Self::NotUndoable
+            | Self::NotPending
+            | Self::RewardLimitReached => 409,
             Self::UnsupportedMediaType => 415,
             Self::PayloadTooLarge => 413,
             Self::Internal => 500,
@@ -170,7 +186,8 @@ impl ErrorCode {
             | Self::NotKinboard
             | Self::IncompatibleServer
             | Self::InvalidAddress
-            | Self::HostFailed => return None,
+            | Self::HostFailed
+            | Self::SaveFailed => return None,
         })
     }
 

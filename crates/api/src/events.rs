@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::model::{
-    Chore, CompletionStatus, Family, Kiosk, Member, Parent, PendingInvite, Template, Timer,
+    Chore, CompletionStatus, Family, Kiosk, Member, Parent, PendingInvite, Redemption, Reward,
+    Template, Timer,
 };
 
 /// The prefix of a family's private channel; the family id follows.
@@ -58,6 +59,53 @@ pub struct ChoreCompleted {
     /// `approved` (stars awarded) or `pending` (waiting for a parent).
     #[serde(default = "approved")]
     pub status: CompletionStatus,
+    /// The family's local date it counts for, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub day: String,
+    pub revision: i64,
+}
+
+/// `chore:approved` (its stars follow in `stars:updated`) and
+/// `chore:rejected` (nothing awarded; the chore is not done).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ChoreDecided {
+    pub completion_id: String,
+    pub chore_id: String,
+    pub member_id: String,
+    pub revision: i64,
+}
+
+/// `reward:added`, `reward:updated`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RewardChanged {
+    pub reward: Reward,
+    pub revision: i64,
+}
+
+/// `reward:removed`: off the catalogue (its redemptions stay in the ledger).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardRemoved {
+    pub reward_id: String,
+    pub revision: i64,
+}
+
+/// `reward:redeemed`: a child spent stars (the balance follows in
+/// `stars:updated`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RewardRedeemed {
+    pub redemption: Redemption,
+    pub revision: i64,
+}
+
+/// `reward:undone`: a redemption taken back, its stars given back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardUndone {
+    pub redemption_id: String,
+    pub reward_id: String,
+    pub member_id: String,
     pub revision: i64,
 }
 
@@ -94,6 +142,9 @@ pub struct LastCompletion {
 pub struct StarsUpdated {
     pub member_id: String,
     pub new_balance: i64,
+    /// Stars earned this week (since Monday 00:00 in the family's zone),
+    /// rewards left out: spending moves the balance, not this.
+    pub weekly_stars: i64,
     pub revision: i64,
 }
 
@@ -211,6 +262,10 @@ pub enum FamilyEvent {
     ChoreCompleted(ChoreCompleted),
     #[serde(rename = "chore:undone")]
     ChoreUndone(ChoreUndone),
+    #[serde(rename = "chore:approved")]
+    ChoreApproved(ChoreDecided),
+    #[serde(rename = "chore:rejected")]
+    ChoreRejected(ChoreDecided),
     #[serde(rename = "stars:updated")]
     StarsUpdated(StarsUpdated),
     #[serde(rename = "family:updated")]
@@ -245,6 +300,16 @@ pub enum FamilyEvent {
     InviteCreated(InviteCreated),
     #[serde(rename = "invite:closed")]
     InviteClosed(InviteClosed),
+    #[serde(rename = "reward:added")]
+    RewardAdded(RewardChanged),
+    #[serde(rename = "reward:updated")]
+    RewardUpdated(RewardChanged),
+    #[serde(rename = "reward:removed")]
+    RewardRemoved(RewardRemoved),
+    #[serde(rename = "reward:redeemed")]
+    RewardRedeemed(RewardRedeemed),
+    #[serde(rename = "reward:undone")]
+    RewardUndone(RewardUndone),
 }
 
 /// An event as a reply lists it: one this version knows, or one it does
@@ -317,7 +382,7 @@ impl std::error::Error for EventError {}
 
 impl FamilyEvent {
     /// Every event name, as on the channel.
-    pub const NAMES: [&'static str; 24] = [
+    pub const NAMES: [&'static str; 31] = [
         "timer:started",
         "timer:updated",
         "timer:expired",
@@ -342,6 +407,13 @@ impl FamilyEvent {
         "kiosk:revoked",
         "invite:created",
         "invite:closed",
+        "chore:approved",
+        "chore:rejected",
+        "reward:added",
+        "reward:updated",
+        "reward:removed",
+        "reward:redeemed",
+        "reward:undone",
     ];
 
     /// The event's name on the channel.
@@ -371,6 +443,13 @@ impl FamilyEvent {
             Self::KioskRevoked(_) => "kiosk:revoked",
             Self::InviteCreated(_) => "invite:created",
             Self::InviteClosed(_) => "invite:closed",
+            Self::ChoreApproved(_) => "chore:approved",
+            Self::ChoreRejected(_) => "chore:rejected",
+            Self::RewardAdded(_) => "reward:added",
+            Self::RewardUpdated(_) => "reward:updated",
+            Self::RewardRemoved(_) => "reward:removed",
+            Self::RewardRedeemed(_) => "reward:redeemed",
+            Self::RewardUndone(_) => "reward:undone",
         }
     }
 
@@ -396,6 +475,11 @@ impl FamilyEvent {
             Self::KioskRevoked(e) => e.revision,
             Self::InviteCreated(e) => e.revision,
             Self::InviteClosed(e) => e.revision,
+            Self::ChoreApproved(e) | Self::ChoreRejected(e) => e.revision,
+            Self::RewardAdded(e) | Self::RewardUpdated(e) => e.revision,
+            Self::RewardRemoved(e) => e.revision,
+            Self::RewardRedeemed(e) => e.revision,
+            Self::RewardUndone(e) => e.revision,
         }
     }
 
@@ -425,6 +509,11 @@ impl FamilyEvent {
             Self::KioskRevoked(e) => serde_json::to_string(e),
             Self::InviteCreated(e) => serde_json::to_string(e),
             Self::InviteClosed(e) => serde_json::to_string(e),
+            Self::ChoreApproved(e) | Self::ChoreRejected(e) => serde_json::to_string(e),
+            Self::RewardAdded(e) | Self::RewardUpdated(e) => serde_json::to_string(e),
+            Self::RewardRemoved(e) => serde_json::to_string(e),
+            Self::RewardRedeemed(e) => serde_json::to_string(e),
+            Self::RewardUndone(e) => serde_json::to_string(e),
         };
         text.unwrap_or_else(|_| "{}".to_owned())
     }
@@ -467,6 +556,13 @@ impl FamilyEvent {
             "kiosk:revoked" => Self::KioskRevoked(payload(name, data)?),
             "invite:created" => Self::InviteCreated(payload(name, data)?),
             "invite:closed" => Self::InviteClosed(payload(name, data)?),
+            "chore:approved" => Self::ChoreApproved(payload(name, data)?),
+            "chore:rejected" => Self::ChoreRejected(payload(name, data)?),
+            "reward:added" => Self::RewardAdded(payload(name, data)?),
+            "reward:updated" => Self::RewardUpdated(payload(name, data)?),
+            "reward:removed" => Self::RewardRemoved(payload(name, data)?),
+            "reward:redeemed" => Self::RewardRedeemed(payload(name, data)?),
+            "reward:undone" => Self::RewardUndone(payload(name, data)?),
             _ => {
                 let revision = serde_json::from_str::<RevisionOnly>(data)
                     .ok()
@@ -526,6 +622,7 @@ mod tests {
                 completed_at: 9,
                 completion_id: "cmp_1".into(),
                 status: CompletionStatus::Approved,
+                day: "2026-12-04".into(),
                 revision: 7,
             }),
             FamilyEvent::ChoreUndone(ChoreUndone {
@@ -543,11 +640,66 @@ mod tests {
             FamilyEvent::StarsUpdated(StarsUpdated {
                 member_id: "mem_1".into(),
                 new_balance: 3,
+                weekly_stars: 3,
                 revision: 8,
             }),
         ];
         events.extend(settings_events());
+        events.extend(reward_events());
         events
+    }
+
+    /// One of each approval and reward event, from revision 25 on.
+    pub(crate) fn reward_events() -> Vec<FamilyEvent> {
+        let decided = |revision| ChoreDecided {
+            completion_id: "cmp_2".into(),
+            chore_id: "chr_1".into(),
+            member_id: "mem_1".into(),
+            revision,
+        };
+        let reward = Reward {
+            id: "rwd_1".into(),
+            family_id: "fam_1".into(),
+            title: "Ice cream".into(),
+            cost: 5,
+            weekly_limit: Some(2),
+            created_at: 10,
+            updated_at: 10,
+        };
+        vec![
+            FamilyEvent::ChoreApproved(decided(25)),
+            FamilyEvent::ChoreRejected(decided(26)),
+            FamilyEvent::RewardAdded(RewardChanged {
+                reward: reward.clone(),
+                revision: 27,
+            }),
+            FamilyEvent::RewardUpdated(RewardChanged {
+                reward,
+                revision: 28,
+            }),
+            FamilyEvent::RewardRemoved(RewardRemoved {
+                reward_id: "rwd_1".into(),
+                revision: 29,
+            }),
+            FamilyEvent::RewardRedeemed(RewardRedeemed {
+                redemption: Redemption {
+                    id: "rdm_1".into(),
+                    reward_id: "rwd_1".into(),
+                    member_id: "mem_1".into(),
+                    title: "Ice cream".into(),
+                    cost: 5,
+                    star_entry_id: "str_9".into(),
+                    created_at: 11,
+                },
+                revision: 30,
+            }),
+            FamilyEvent::RewardUndone(RewardUndone {
+                redemption_id: "rdm_1".into(),
+                reward_id: "rwd_1".into(),
+                member_id: "mem_1".into(),
+                revision: 31,
+            }),
+        ]
     }
 
     /// One of each settings event, from revision 9 on.
@@ -557,6 +709,7 @@ mod tests {
             name: "Rivera".into(),
             time_zone: "Europe/Madrid".into(),
             has_pin: true,
+            chore_approval: crate::ChoreApproval::Parent,
             revision: 9,
             created_at: 1,
         };
@@ -697,11 +850,12 @@ mod tests {
         let stars = FamilyEvent::StarsUpdated(StarsUpdated {
             member_id: "mem_1".into(),
             new_balance: 3,
+            weekly_stars: 1,
             revision: 8,
         });
         assert_eq!(
             serde_json::from_str::<serde_json::Value>(&stars.data()).unwrap(),
-            serde_json::json!({"memberId": "mem_1", "newBalance": 3, "revision": 8})
+            serde_json::json!({"memberId": "mem_1", "newBalance": 3, "weeklyStars": 1, "revision": 8})
         );
         assert_eq!(
             serde_json::to_value(&stars).unwrap()["event"],
@@ -712,13 +866,13 @@ mod tests {
     #[test]
     fn a_reply_keeps_an_event_it_does_not_know() {
         let listed: Vec<ReplyEvent> = serde_json::from_value(serde_json::json!([
-            {"event": "stars:updated", "data": {"memberId": "m", "newBalance": 2, "revision": 5}},
-            {"event": "reward:redeemed", "data": {"redemptionId": "r", "revision": 6}},
+            {"event": "stars:updated", "data": {"memberId": "m", "newBalance": 2, "weeklyStars": 2, "revision": 5}},
+            {"event": "calendar:added", "data": {"entryId": "c", "revision": 6}},
         ]))
         .unwrap();
         assert!(matches!(&listed[0], ReplyEvent::Known(e) if e.revision() == 5));
         assert!(
-            matches!(&listed[1], ReplyEvent::Unknown { event, .. } if event == "reward:redeemed")
+            matches!(&listed[1], ReplyEvent::Unknown { event, .. } if event == "calendar:added")
         );
         // Known ones travel exactly as the channel's.
         let known = serde_json::to_value(&listed[0]).unwrap();
@@ -728,9 +882,9 @@ mod tests {
     #[test]
     fn unknown_and_malformed_events_say_which() {
         assert_eq!(
-            FamilyEvent::parse("reward:redeemed", r#"{"revision": 12}"#),
+            FamilyEvent::parse("calendar:added", r#"{"revision": 12}"#),
             Err(EventError::Unknown {
-                name: "reward:redeemed".into(),
+                name: "calendar:added".into(),
                 revision: Some(12)
             })
         );

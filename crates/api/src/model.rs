@@ -69,8 +69,44 @@ pub struct Family {
     /// Whether a parent PIN is set (kitchen screens need one for parent
     /// actions).
     pub has_pin: bool,
+    /// Whether a kitchen screen's chore completions wait for a parent.
+    #[serde(default)]
+    pub chore_approval: ChoreApproval,
     pub revision: i64,
     pub created_at: i64,
+}
+
+/// Who turns a completed chore into stars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum ChoreApproval {
+    /// Stars at once, whoever marks it done.
+    #[default]
+    Auto,
+    /// A kitchen screen's completion waits for a parent to approve it
+    /// (a parent's own is approved as it is made).
+    Parent,
+}
+
+impl ChoreApproval {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Auto => "auto",
+            Self::Parent => "parent",
+        }
+    }
+}
+
+impl TryFrom<String> for ChoreApproval {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "auto" => Ok(Self::Auto),
+            "parent" => Ok(Self::Parent),
+            _ => Err(format!("unknown chore approval {s:?}")),
+        }
+    }
 }
 
 /// A child's profile (no login of its own).
@@ -371,6 +407,120 @@ impl CompletionStatus {
             Self::Undone => "undone",
         }
     }
+
+    /// Whether it counts as done (once per chore, child and day).
+    pub fn counts(self) -> bool {
+        matches!(self, Self::Approved | Self::Pending)
+    }
+}
+
+impl TryFrom<String> for CompletionStatus {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "approved" => Ok(Self::Approved),
+            "pending" => Ok(Self::Pending),
+            "rejected" => Ok(Self::Rejected),
+            "undone" => Ok(Self::Undone),
+            _ => Err(format!("unknown completion status {s:?}")),
+        }
+    }
+}
+
+/// A child marking a chore done: what the board shows as done (today's
+/// that count) or waiting for a parent (pending ones, from any day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct Completion {
+    pub id: String,
+    pub chore_id: String,
+    /// The child who did it.
+    pub member_id: String,
+    pub completed_at: i64,
+    /// The family's local date it counts for, `YYYY-MM-DD`.
+    pub day: String,
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub status: CompletionStatus,
+}
+
+/// What a ledger entry is for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryKind {
+    /// Stars a parent gave or took away.
+    #[default]
+    Manual,
+    /// A chore's stars.
+    Chore,
+    /// A confirmed timer's stars.
+    Timer,
+    /// Stars spent on a reward (and given back when that is undone):
+    /// spending, so weekly stars and the history leave it out.
+    Reward,
+    /// The reversal of another entry.
+    Undo,
+}
+
+impl EntryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Manual => "manual",
+            Self::Chore => "chore",
+            Self::Timer => "timer",
+            Self::Reward => "reward",
+            Self::Undo => "undo",
+        }
+    }
+}
+
+impl TryFrom<String> for EntryKind {
+    type Error = String;
+
+    fn try_from(s: String) -> Result<Self, String> {
+        match s.as_str() {
+            "manual" => Ok(Self::Manual),
+            "chore" => Ok(Self::Chore),
+            "timer" => Ok(Self::Timer),
+            "reward" => Ok(Self::Reward),
+            "undo" => Ok(Self::Undo),
+            _ => Err(format!("unknown ledger entry kind {s:?}")),
+        }
+    }
+}
+
+/// Something a child can spend stars on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct Reward {
+    pub id: String,
+    pub family_id: String,
+    pub title: String,
+    /// Stars it costs, at least 1.
+    pub cost: i64,
+    /// How many times each child may have it per week (from Monday 00:00
+    /// in the family's zone); none, as often as the stars allow.
+    pub weekly_limit: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+/// A child spending stars on a reward.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+#[serde(rename_all = "camelCase")]
+pub struct Redemption {
+    pub id: String,
+    pub reward_id: String,
+    pub member_id: String,
+    /// The reward's title and cost when it was redeemed.
+    pub title: String,
+    pub cost: i64,
+    /// The ledger entry that holds its stars (undoing it gives them back).
+    pub star_entry_id: String,
+    pub created_at: i64,
 }
 
 /// One line of a child's star ledger.
@@ -383,14 +533,34 @@ pub struct StarEntry {
     /// Positive for stars earned or given, negative for stars taken away.
     pub amount: i64,
     pub reason: String,
+    #[serde(default)]
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub kind: EntryKind,
+    /// Who wrote it: a parent's or a kitchen screen's name (none for
+    /// entries older than that record, and for the server's own).
+    #[serde(default)]
+    pub by: Option<String>,
+    /// When another entry reversed it.
+    #[serde(default)]
+    pub undone_at: Option<i64>,
     pub created_at: i64,
+}
+
+/// Stars earned in one week (rewards left out).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct WeekStars {
+    /// Monday 00:00 in the family's time zone.
+    pub week_start: i64,
+    pub stars: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct WeeklyStars {
     pub member_id: String,
-    /// Net stars since `weekStart`.
+    /// Net stars earned since `weekStart` (rewards are spending and do not
+    /// count).
     pub stars: i64,
     /// Monday 00:00 of this week in the family's time zone.
     pub week_start: i64,

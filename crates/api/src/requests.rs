@@ -41,6 +41,9 @@ pub struct UpdateFamilyRequest {
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_zone: Option<String>,
+    /// `"auto"` or `"parent"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chore_approval: Option<crate::ChoreApproval>,
 }
 
 /// `POST /api/families/{familyId}/members`: a child's profile.
@@ -231,4 +234,42 @@ pub struct ExtendRequest {
 pub struct PusherAuthForm {
     pub socket_id: Option<String>,
     pub channel_name: Option<String>,
+}
+
+/// `POST /api/families/{familyId}/rewards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RewardRequest {
+    pub title: String,
+    /// Stars it costs, 1 to 1,000.
+    pub cost: i64,
+    /// Times per child per week, 1 to 100; left out, no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekly_limit: Option<i64>,
+}
+
+/// `PATCH /api/rewards/{rewardId}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateRewardRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<i64>,
+    /// A limit, or `null` for none; left out, it stays.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<i64>)]
+    pub weekly_limit: Option<Option<i64>>,
+}
+
+/// `POST /api/rewards/{rewardId}/redeem`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RedeemRequest {
+    /// The child spending their stars.
+    pub member_id: String,
 }

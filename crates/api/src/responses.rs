@@ -14,8 +14,9 @@ use utoipa::ToSchema;
 
 use crate::events::ReplyEvent;
 use crate::model::{
-    Chore, Family, FamilyRole, Invite, Kiosk, Member, Pairing, Parent, PendingInvite, StarEntry,
-    Template, Timer, User, WeeklyStars,
+    Chore, Completion, CompletionStatus, Family, FamilyRole, Invite, Kiosk, Member, Pairing,
+    Parent, PendingInvite, Redemption, Reward, StarEntry, Template, Timer, User, WeekStars,
+    WeeklyStars,
 };
 
 /// `POST /api/auth/sign-up` and `sign-in`.
@@ -252,6 +253,75 @@ pub struct StarsResponse {
     pub week_start: i64,
     /// The latest 100 ledger entries, newest first.
     pub entries: Vec<StarEntry>,
+    /// Stars earned per week, oldest first, ending with this week
+    /// (`?weeks=`, 12 unless asked, at most 104).
+    #[serde(default)]
+    pub per_week: Vec<WeekStars>,
+}
+
+/// `POST /api/completions/{completionId}/approve` and `…/reject`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CompletionDecided {
+    pub completion_id: String,
+    pub chore_id: String,
+    pub member_id: String,
+    /// `approved` or `rejected`.
+    pub status: CompletionStatus,
+    pub stars_awarded: i64,
+    /// The child's balance afterwards.
+    pub new_balance: i64,
+    pub revision: i64,
+    /// `chore:approved` then `stars:updated`, or `chore:rejected`.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
+}
+
+/// `POST /api/star-entries/{entryId}/undo`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct StarEntryUndone {
+    pub member_id: String,
+    pub new_balance: i64,
+    /// The new entry that reverses the undone one.
+    pub entry: StarEntry,
+    pub revision: i64,
+    /// `stars:updated`, after `chore:undone` or `reward:undone` when the
+    /// entry was a chore's or a reward's.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
+}
+
+/// `GET /api/families/{familyId}/rewards`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RewardsResponse {
+    pub rewards: Vec<Reward>,
+}
+
+/// A reward added or changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RewardResponse {
+    pub reward: Reward,
+    pub revision: i64,
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
+}
+
+/// `POST /api/rewards/{rewardId}/redeem`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RedeemResponse {
+    pub redemption_id: String,
+    /// `approved`: the stars are spent.
+    pub status: CompletionStatus,
+    pub redemption: Redemption,
+    /// The entry that holds the stars (undo it within 10 s on this screen).
+    pub entry: StarEntry,
+    pub new_balance: i64,
+    pub revision: i64,
+    /// `reward:redeemed` then `stars:updated`.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
 }
 
 /// `GET /api/families/{familyId}/dashboard`: everything a screen shows,
@@ -277,6 +347,16 @@ pub struct Dashboard {
     /// Invites still open (never their codes).
     #[serde(default)]
     pub invites: Vec<PendingInvite>,
+    /// Today's completions that count, and every one still waiting for a
+    /// parent.
+    #[serde(default)]
+    pub completions: Vec<Completion>,
+    /// The catalogue.
+    #[serde(default)]
+    pub rewards: Vec<Reward>,
+    /// This week's redemptions that count, oldest first.
+    #[serde(default)]
+    pub redemptions: Vec<Redemption>,
 }
 
 /// How a Pusher-protocol client reaches the family channel's server.

@@ -38,6 +38,14 @@ pub fn weekday(time_zone: &str, at_ms: i64) -> u8 {
         .unwrap_or(1)
 }
 
+/// The local date of `at_ms`, `YYYY-MM-DD`, as the server names the day
+/// a chore completion counts for.
+pub fn date(time_zone: &str, at_ms: i64) -> String {
+    local_date(zone(time_zone), at_ms)
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
 /// 00:00 of the day containing `at_ms`.
 pub fn day_start(time_zone: &str, at_ms: i64) -> i64 {
     let tz = zone(time_zone);

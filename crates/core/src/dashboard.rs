@@ -194,6 +194,7 @@ impl Dashboard {
             name: family.name.clone(),
             time_zone: "UTC".into(),
             has_pin: false,
+            chore_approval: kinboard_api::ChoreApproval::Auto,
         };
         let realtime = api.realtime().await?;
         let client_options = ClientOptions::new(endpoint(&realtime)?, realtime.key.clone())
@@ -458,6 +459,53 @@ impl Dashboard {
     pub async fn undo_completion(&self, completion_id: &str) -> Result<(), CoreError> {
         let reply = self.api().undo_completion(completion_id).await?;
         self.apply(reply.events, reply.revision).await
+    }
+
+    /// Takes a star change back (this screen's within seconds, a parent's
+    /// at any time: the server judges): a reward's gives its stars back.
+    pub async fn undo_star_entry(&self, entry_id: &str) -> Result<(), CoreError> {
+        let reply = self.api().undo_star_entry(entry_id).await?;
+        self.apply(reply.events, reply.revision).await
+    }
+
+    /// A child spends stars on a reward; a kitchen screen needs the PIN.
+    /// Resolves to the ledger entry that holds the stars (for undoing it).
+    pub async fn redeem_reward(
+        &self,
+        reward_id: &str,
+        member_id: &str,
+        pin: Option<&str>,
+    ) -> Result<String, CoreError> {
+        let api = self.api();
+        let reply = self
+            .act(|key| async move {
+                let options = CallOptions {
+                    idempotency_key: Some(&key),
+                    pin,
+                };
+                api.redeem_reward(reward_id, member_id, options).await
+            })
+            .await?;
+        let entry = reply.entry.id.clone();
+        self.apply(reply.events, reply.revision).await?;
+        Ok(entry)
+    }
+
+    /// A child's ledger and stars per week over `weeks` weeks (the history
+    /// the app draws), straight from the server.
+    pub async fn member_history(
+        &self,
+        member_id: &str,
+        weeks: u32,
+    ) -> Result<kinboard_api::StarsResponse, CoreError> {
+        self.api()
+            .member_stars(self.family_id(), member_id, weeks)
+            .await
+    }
+
+    /// A child's whole ledger as CSV.
+    pub async fn ledger_csv(&self, member_id: &str) -> Result<String, CoreError> {
+        self.api().ledger_csv(self.family_id(), member_id).await
     }
 
     async fn change_stars(

@@ -37,8 +37,9 @@ pub enum CoreError {
     Credentials(String),
     #[error("the dashboard has shut down")]
     Closed,
-    /// Hosting the household on this computer failed.
-    #[error("this computer could not host the household: {0}")]
+    /// Hosting the household on this computer failed: the reason, which
+    /// the page puts in its own sentence.
+    #[error("{0}")]
     Host(String),
     /// Something answers at that address, but not a Kinboard server.
     #[error("{0}")]
@@ -46,6 +47,9 @@ pub enum CoreError {
     /// A Kinboard server this version cannot talk to.
     #[error("{0}")]
     Incompatible(String),
+    /// A file could not be written on this computer (an export).
+    #[error("could not save the file: {0}")]
+    Save(String),
 }
 
 impl CoreError {
@@ -77,6 +81,7 @@ impl CoreError {
             Self::Host(_) => ErrorCode::HostFailed,
             Self::NotKinboard(_) => ErrorCode::NotKinboard,
             Self::Incompatible(_) => ErrorCode::IncompatibleServer,
+            Self::Save(_) => ErrorCode::SaveFailed,
         }
     }
 

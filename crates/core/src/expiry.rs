@@ -100,6 +100,7 @@ mod tests {
             name: "F".into(),
             time_zone: "UTC".into(),
             has_pin: false,
+            chore_approval: kinboard_api::ChoreApproval::Auto,
         });
         v.timers = timers;
         v

@@ -21,7 +21,8 @@ use std::collections::BTreeMap;
 
 use kinboard_api::events::EventError;
 use kinboard_api::{
-    Chore, Dashboard, FamilyEvent, Kiosk, Member, Parent, PendingInvite, Template, Timer, Weekdays,
+    Chore, ChoreApproval, Completion, CompletionStatus, Dashboard, FamilyEvent, Kiosk, Member,
+    Parent, PendingInvite, Redemption, Reward, Template, Timer, Weekdays,
 };
 
 /// One change to the dashboard: an event from the channel, or one listed
@@ -98,6 +99,19 @@ pub struct FamilyState {
     pub name: String,
     pub time_zone: String,
     pub has_pin: bool,
+    pub chore_approval: ChoreApproval,
+}
+
+impl From<kinboard_api::Family> for FamilyState {
+    fn from(f: kinboard_api::Family) -> Self {
+        Self {
+            id: f.id,
+            name: f.name,
+            time_zone: f.time_zone,
+            has_pin: f.has_pin,
+            chore_approval: f.chore_approval,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,9 +130,6 @@ pub struct ChoreState {
     pub stars: i64,
     pub member_id: Option<String>,
     pub days: Weekdays,
-    pub last_completion_id: Option<String>,
-    pub last_completed_at: Option<i64>,
-    pub last_completed_by: Option<String>,
 }
 
 impl From<Chore> for ChoreState {
@@ -129,9 +140,6 @@ impl From<Chore> for ChoreState {
             stars: c.stars,
             member_id: c.member_id,
             days: c.days,
-            last_completion_id: c.last_completion_id,
-            last_completed_at: c.last_completed_at,
-            last_completed_by: c.last_completed_by,
         }
     }
 }
@@ -171,6 +179,12 @@ pub struct Store {
     templates: Vec<Template>,
     timers: Vec<Timer>,
     chores: Vec<ChoreState>,
+    /// Completions that count (each for its day) and those waiting for a
+    /// parent, oldest first.
+    completions: Vec<Completion>,
+    rewards: Vec<Reward>,
+    /// This week's redemptions that count, oldest first.
+    redemptions: Vec<Redemption>,
     parents: Vec<Parent>,
     kiosks: Vec<Kiosk>,
     invites: Vec<PendingInvite>,
@@ -217,6 +231,22 @@ impl Store {
 
     pub fn chores(&self) -> &[ChoreState] {
         &self.chores
+    }
+
+    /// Chore completions that count (approved or pending), each with its
+    /// day, oldest first: the view picks today's.
+    pub fn completions(&self) -> &[Completion] {
+        &self.completions
+    }
+
+    /// The reward catalogue.
+    pub fn rewards(&self) -> &[Reward] {
+        &self.rewards
+    }
+
+    /// This week's redemptions that count, oldest first.
+    pub fn redemptions(&self) -> &[Redemption] {
+        &self.redemptions
     }
 
     /// The family's parents (what the settings show).
@@ -343,12 +373,10 @@ impl Store {
             .iter()
             .map(|m| MemberState::new(m, weekly.get(m.id.as_str()).copied().unwrap_or(0)))
             .collect();
-        self.family = Some(FamilyState {
-            id: snapshot.family.id,
-            name: snapshot.family.name,
-            time_zone: snapshot.family.time_zone,
-            has_pin: snapshot.family.has_pin,
-        });
+        self.family = Some(snapshot.family.into());
+        self.completions = snapshot.completions;
+        self.rewards = snapshot.rewards;
+        self.redemptions = snapshot.redemptions;
         self.parents = snapshot.parents;
         self.kiosks = snapshot.kiosks;
         self.invites = snapshot.invites;
@@ -434,41 +462,49 @@ impl Store {
             FamilyEvent::TimerCompleted(e) => self.timers.retain(|t| t.id != e.timer.id),
             FamilyEvent::TimerCancelled(e) => self.timers.retain(|t| t.id != e.timer_id),
             FamilyEvent::ChoreCompleted(e) => {
-                if let Some(chore) = self.chores.iter_mut().find(|c| c.id == e.chore_id) {
-                    chore.last_completion_id = Some(e.completion_id);
-                    chore.last_completed_at = Some(e.completed_at);
-                    chore.last_completed_by = Some(e.completed_by);
-                }
+                self.completions.retain(|c| c.id != e.completion_id);
+                self.completions.push(Completion {
+                    id: e.completion_id,
+                    chore_id: e.chore_id,
+                    member_id: e.completed_by,
+                    completed_at: e.completed_at,
+                    day: e.day,
+                    status: e.status,
+                });
             }
-            FamilyEvent::ChoreUndone(e) => {
-                // The server names what the chore's latest completion is
-                // now; the balance follows in `stars:updated`.
-                if let Some(chore) = self.chores.iter_mut().find(|c| c.id == e.chore_id) {
-                    let last = e.last_completion;
-                    chore.last_completion_id = last.as_ref().map(|l| l.completion_id.clone());
-                    chore.last_completed_at = last.as_ref().map(|l| l.completed_at);
-                    chore.last_completed_by = last.map(|l| l.completed_by);
+            // Undone or rejected, it counts no more; the balance follows in
+            // `stars:updated` when stars moved.
+            FamilyEvent::ChoreUndone(e) => self.completions.retain(|c| c.id != e.completion_id),
+            FamilyEvent::ChoreRejected(e) => self.completions.retain(|c| c.id != e.completion_id),
+            FamilyEvent::ChoreApproved(e) => {
+                if let Some(c) = self
+                    .completions
+                    .iter_mut()
+                    .find(|c| c.id == e.completion_id)
+                {
+                    c.status = CompletionStatus::Approved;
                 }
             }
             FamilyEvent::StarsUpdated(e) => {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == e.member_id) {
-                    // Weekly stars are the sum of this week's ledger entries,
-                    // so they move by the same amount as the balance.
-                    m.weekly_stars += e.new_balance - m.balance;
                     m.balance = e.new_balance;
+                    m.weekly_stars = e.weekly_stars;
                 }
             }
+            FamilyEvent::RewardAdded(e) | FamilyEvent::RewardUpdated(e) => {
+                upsert(&mut self.rewards, e.reward, |r| &r.id);
+            }
+            FamilyEvent::RewardRemoved(e) => self.rewards.retain(|r| r.id != e.reward_id),
+            FamilyEvent::RewardRedeemed(e) => {
+                upsert(&mut self.redemptions, e.redemption, |r| &r.id);
+            }
+            FamilyEvent::RewardUndone(e) => self.redemptions.retain(|r| r.id != e.redemption_id),
             FamilyEvent::FamilyUpdated(e) => {
                 let zone_changed = self
                     .family
                     .as_ref()
                     .is_some_and(|f| f.time_zone != e.family.time_zone);
-                self.family = Some(FamilyState {
-                    id: e.family.id,
-                    name: e.family.name,
-                    time_zone: e.family.time_zone,
-                    has_pin: e.family.has_pin,
-                });
+                self.family = Some(e.family.into());
                 if zone_changed {
                     // This week's stars count from Monday in the new zone:
                     // only the server's ledger can say how many that is.
@@ -495,7 +531,10 @@ impl Store {
             FamilyEvent::ChoreAdded(e) | FamilyEvent::ChoreUpdated(e) => {
                 upsert(&mut self.chores, ChoreState::from(e.chore), |c| &c.id);
             }
-            FamilyEvent::ChoreRemoved(e) => self.chores.retain(|c| c.id != e.chore_id),
+            FamilyEvent::ChoreRemoved(e) => {
+                self.chores.retain(|c| c.id != e.chore_id);
+                self.completions.retain(|c| c.chore_id != e.chore_id);
+            }
             FamilyEvent::ParentAdded(e) => upsert(&mut self.parents, e.parent, |p| &p.id),
             FamilyEvent::ParentRemoved(e) => {
                 self.parents.retain(|p| p.id != e.user_id);
@@ -524,6 +563,8 @@ impl Store {
         for m in &mut self.members {
             m.weekly_stars = 0;
         }
+        // Weekly limits count from Monday again.
+        self.redemptions.retain(|r| r.created_at >= week_start);
     }
 }
 

@@ -3,7 +3,7 @@
 //! renders (`ui/README.md`, `ui/dev/sample-view.js`), and the function
 //! that builds it from the store. Nothing here does I/O.
 
-use kinboard_api::{ErrorCode, Role, TimerState};
+use kinboard_api::{ChoreApproval, CompletionStatus, ErrorCode, Role, TimerState};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -30,6 +30,8 @@ pub struct FamilyView {
     pub time_zone: String,
     /// Whether a parent PIN is set (a kitchen screen needs it).
     pub has_pin: bool,
+    /// Whether a kitchen screen's chores wait for a parent.
+    pub chore_approval: ChoreApproval,
 }
 
 /// A parent of the family, as the settings list them.
@@ -143,11 +145,60 @@ pub struct ChoreView {
     /// Whether today (family time zone) is one of them: the board shows
     /// only those, the settings all.
     pub due_today: bool,
-    /// When it was done today (family time zone); `null` when not yet.
-    pub completed_at: Option<i64>,
-    pub completed_by: Option<String>,
-    /// Today's completion, for undoing it.
-    pub completion_id: Option<String>,
+    /// Today's completions (family time zone) that count, one per child
+    /// at most: done, or waiting for a parent.
+    pub done: Vec<DoneView>,
+}
+
+/// A child's completion of a chore today.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DoneView {
+    pub member_id: String,
+    /// For undoing it (or approving it).
+    pub completion_id: String,
+    pub completed_at: i64,
+    /// `approved`, or `pending` while it waits for a parent.
+    pub status: CompletionStatus,
+}
+
+/// A completion waiting for a parent (from any day).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PendingView {
+    pub completion_id: String,
+    pub chore_id: String,
+    pub chore_label: String,
+    pub member_id: String,
+    pub stars: i64,
+    pub completed_at: i64,
+}
+
+/// A reward in the catalogue, with what each child had of it this week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardView {
+    pub id: String,
+    pub title: String,
+    pub cost: i64,
+    /// Times per child per week; `null`, no limit.
+    pub weekly_limit: Option<i64>,
+    /// Children who had it this week, once per time.
+    pub redeemed_by: Vec<String>,
+}
+
+/// A redemption this week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RedemptionView {
+    pub id: String,
+    pub reward_id: String,
+    pub member_id: String,
+    pub title: String,
+    pub cost: i64,
+    /// The ledger entry holding its stars: undoing it gives them back.
+    pub entry_id: String,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -180,6 +231,11 @@ pub struct DashboardView {
     pub timers: Vec<TimerView>,
     pub templates: Vec<TemplateView>,
     pub chores: Vec<ChoreView>,
+    /// Completions waiting for a parent, oldest first.
+    pub pending: Vec<PendingView>,
+    pub rewards: Vec<RewardView>,
+    /// This week's redemptions, newest first.
+    pub redemptions: Vec<RedemptionView>,
     pub connection: ConnectionView,
     /// `server = local + serverOffsetMs`.
     pub server_offset_ms: i64,
@@ -208,7 +264,7 @@ impl DashboardView {
     pub fn build(store: &Store, cx: ViewContext<'_>) -> Self {
         let family = store.family().or(cx.family);
         let time_zone = family.map_or("UTC", |f| f.time_zone.as_str());
-        let today = calendar::day_start(time_zone, cx.server_now_ms);
+        let today = calendar::date(time_zone, cx.server_now_ms);
         let weekday = calendar::weekday(time_zone, cx.server_now_ms);
         let new_week = store
             .week_start()
@@ -221,6 +277,7 @@ impl DashboardView {
                 name: f.name.clone(),
                 time_zone: f.time_zone.clone(),
                 has_pin: f.has_pin,
+                chore_approval: f.chore_approval,
             }),
             members: store
                 .members()
@@ -263,21 +320,80 @@ impl DashboardView {
             chores: store
                 .chores()
                 .iter()
-                .map(|c| {
-                    let done_today = c.last_completed_at.filter(|at| *at >= today);
-                    ChoreView {
-                        id: c.id.clone(),
-                        member_id: c.member_id.clone(),
-                        label: c.title.clone(),
-                        stars: c.stars,
-                        days: c.days.days().to_vec(),
-                        due_today: c.days.includes(weekday),
-                        completed_at: done_today,
-                        completed_by: done_today.and(c.last_completed_by.clone()),
-                        completion_id: done_today.and(c.last_completion_id.clone()),
-                    }
+                .map(|c| ChoreView {
+                    id: c.id.clone(),
+                    member_id: c.member_id.clone(),
+                    label: c.title.clone(),
+                    stars: c.stars,
+                    days: c.days.days().to_vec(),
+                    due_today: c.days.includes(weekday),
+                    done: store
+                        .completions()
+                        .iter()
+                        .filter(|d| d.chore_id == c.id && d.day == today && d.status.counts())
+                        .map(|d| DoneView {
+                            member_id: d.member_id.clone(),
+                            completion_id: d.id.clone(),
+                            completed_at: d.completed_at,
+                            status: d.status,
+                        })
+                        .collect(),
                 })
                 .collect(),
+            pending: store
+                .completions()
+                .iter()
+                .filter(|d| d.status == CompletionStatus::Pending)
+                .filter_map(|d| {
+                    let chore = store.chores().iter().find(|c| c.id == d.chore_id)?;
+                    Some(PendingView {
+                        completion_id: d.id.clone(),
+                        chore_id: d.chore_id.clone(),
+                        chore_label: chore.title.clone(),
+                        member_id: d.member_id.clone(),
+                        stars: chore.stars,
+                        completed_at: d.completed_at,
+                    })
+                })
+                .collect(),
+            rewards: store
+                .rewards()
+                .iter()
+                .map(|r| RewardView {
+                    id: r.id.clone(),
+                    title: r.title.clone(),
+                    cost: r.cost,
+                    weekly_limit: r.weekly_limit,
+                    redeemed_by: if new_week {
+                        Vec::new()
+                    } else {
+                        store
+                            .redemptions()
+                            .iter()
+                            .filter(|x| x.reward_id == r.id)
+                            .map(|x| x.member_id.clone())
+                            .collect()
+                    },
+                })
+                .collect(),
+            redemptions: if new_week {
+                Vec::new()
+            } else {
+                store
+                    .redemptions()
+                    .iter()
+                    .rev()
+                    .map(|x| RedemptionView {
+                        id: x.id.clone(),
+                        reward_id: x.reward_id.clone(),
+                        member_id: x.member_id.clone(),
+                        title: x.title.clone(),
+                        cost: x.cost,
+                        entry_id: x.star_entry_id.clone(),
+                        created_at: x.created_at,
+                    })
+                    .collect()
+            },
             connection: ConnectionView {
                 state: cx.connection,
                 last_synced_at: cx.last_synced_at,
@@ -371,8 +487,32 @@ mod tests {
         let mut store = Store::new();
         let mut snap = snapshot(42);
         snap.active_timers = vec![timer("t_1", TimerState::Running, Some(900_000))];
-        snap.chores[0].last_completed_at = Some(1_767_787_000_000);
-        snap.chores[0].last_completed_by = Some("m_2".into());
+        snap.completions = vec![kinboard_api::Completion {
+            id: "cmp_1".into(),
+            chore_id: "c_1".into(),
+            member_id: "m_2".into(),
+            completed_at: 1_767_787_000_000,
+            day: "2026-01-07".into(),
+            status: kinboard_api::CompletionStatus::Approved,
+        }];
+        snap.rewards = vec![kinboard_api::Reward {
+            id: "r_1".into(),
+            family_id: "fam_1".into(),
+            title: "Ice cream".into(),
+            cost: 5,
+            weekly_limit: Some(1),
+            created_at: 1,
+            updated_at: 1,
+        }];
+        snap.redemptions = vec![kinboard_api::Redemption {
+            id: "x_1".into(),
+            reward_id: "r_1".into(),
+            member_id: "m_1".into(),
+            title: "Ice cream".into(),
+            cost: 5,
+            star_entry_id: "e_1".into(),
+            created_at: 1_767_700_000_000,
+        }];
         for w in &mut snap.weekly_stars {
             w.week_start = 1_767_571_200_000; // Monday 2026-01-05, London
         }
@@ -397,7 +537,8 @@ mod tests {
             json!({
                 "revision": 42,
                 "role": "kiosk",
-                "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London", "hasPin": false},
+                "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London", "hasPin": false,
+                           "choreApproval": "auto"},
                 "members": [
                     {"id": "m_1", "name": "Ada", "color": "#e4572e", "balance": 10, "weeklyStars": 4},
                     {"id": "m_2", "name": "Ben", "color": "#3a86ff", "balance": 3, "weeklyStars": 0}
@@ -406,8 +547,13 @@ mod tests {
                             "endsAt": 900_000, "remainingMs": null, "durationMs": 60_000, "stars": 2, "templateId": null}],
                 "templates": [{"id": "tp_1", "label": "Reading", "durationSeconds": 1200, "stars": 1}],
                 "chores": [{"id": "c_1", "memberId": "m_1", "label": "Feed the cat", "stars": 1,
-                            "completedAt": 1_767_787_000_000_i64, "completedBy": "m_2",
-                            "days": [], "dueToday": true, "completionId": null}],
+                            "days": [], "dueToday": true,
+                            "done": [{"memberId": "m_2", "completionId": "cmp_1",
+                                      "completedAt": 1_767_787_000_000_i64, "status": "approved"}]}],
+                "pending": [],
+                "rewards": [{"id": "r_1", "title": "Ice cream", "cost": 5, "weeklyLimit": 1, "redeemedBy": ["m_1"]}],
+                "redemptions": [{"id": "x_1", "rewardId": "r_1", "memberId": "m_1", "title": "Ice cream", "cost": 5,
+                                 "entryId": "e_1", "createdAt": 1_767_700_000_000_i64}],
                 "connection": {"state": "live", "lastSyncedAt": 1_767_787_100_000_i64},
                 "serverOffsetMs": 12,
                 "lastError": null,
@@ -486,8 +632,14 @@ mod tests {
         let mut store = Store::new();
         let mut snap = snapshot(1);
         let wed_noon = 1_767_787_200_000;
-        snap.chores[0].last_completed_at = Some(wed_noon - 86_400_000);
-        snap.chores[0].last_completed_by = Some("m_1".into());
+        snap.completions = vec![kinboard_api::Completion {
+            id: "cmp_0".into(),
+            chore_id: "c_1".into(),
+            member_id: "m_1".into(),
+            completed_at: wed_noon - 86_400_000,
+            day: "2026-01-06".into(),
+            status: kinboard_api::CompletionStatus::Approved,
+        }];
         for w in &mut snap.weekly_stars {
             w.week_start = 1_767_571_200_000; // Monday 2026-01-05
         }
@@ -503,8 +655,7 @@ mod tests {
             user_id: None,
         };
         let view = DashboardView::build(&store, cx(wed_noon));
-        assert_eq!(view.chores[0].completed_at, None);
-        assert_eq!(view.chores[0].completed_by, None);
+        assert!(view.chores[0].done.is_empty(), "done yesterday");
         assert_eq!(view.members[0].weekly_stars, 4);
         let next_week = DashboardView::build(&store, cx(wed_noon + 7 * 86_400_000));
         assert_eq!(next_week.members[0].weekly_stars, 0);
@@ -514,13 +665,31 @@ mod tests {
                 completed_by: "m_1".into(),
                 completed_at: wed_noon,
                 completion_id: "cmp_1".into(),
-                status: kinboard_api::CompletionStatus::Approved,
+                status: kinboard_api::CompletionStatus::Pending,
+                day: "2026-01-07".into(),
                 revision: 2,
             })
             .into(),
         );
         let view = DashboardView::build(&store, cx(wed_noon + 1));
-        assert_eq!(view.chores[0].completed_at, Some(wed_noon));
+        assert_eq!(
+            view.chores[0].done,
+            [DoneView {
+                member_id: "m_1".into(),
+                completion_id: "cmp_1".into(),
+                completed_at: wed_noon,
+                status: kinboard_api::CompletionStatus::Pending,
+            }]
+        );
+        // Waiting for a parent: listed, with what it is for.
+        assert_eq!(view.pending.len(), 1);
+        assert_eq!(
+            (
+                view.pending[0].chore_label.as_str(),
+                view.pending[0].member_id.as_str()
+            ),
+            ("Feed the cat", "m_1")
+        );
     }
 
     #[test]
@@ -534,6 +703,9 @@ mod tests {
             "timers",
             "templates",
             "chores",
+            "pending",
+            "rewards",
+            "redemptions",
             "connection",
             "serverOffsetMs",
             "lastError",

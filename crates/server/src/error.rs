@@ -34,6 +34,12 @@ pub enum ApiError {
     UndoExpired,
     #[error("this was undone already")]
     AlreadyUndone,
+    #[error("this entry takes back another; it cannot be undone itself")]
+    NotUndoable,
+    #[error("this completion is not waiting for a parent")]
+    NotPending,
+    #[error("this child has had this reward as often as this week allows")]
+    RewardLimitReached,
     #[error("{0}")]
     Forbidden(String),
     #[error("this action needs the parent PIN (X-Kinboard-Pin header)")]
@@ -103,6 +109,9 @@ impl ApiError {
             Self::AlreadyDoneToday => ErrorCode::AlreadyDoneToday,
             Self::UndoExpired => ErrorCode::UndoExpired,
             Self::AlreadyUndone => ErrorCode::AlreadyUndone,
+            Self::NotUndoable => ErrorCode::NotUndoable,
+            Self::NotPending => ErrorCode::NotPending,
+            Self::RewardLimitReached => ErrorCode::RewardLimitReached,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::PinRequired => ErrorCode::PinRequired,
             Self::WrongPin => ErrorCode::WrongPin,

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
-    accounts, chores, dashboard, families, kiosks, members, ops, parents, realtime, stars,
+    accounts, chores, dashboard, families, kiosks, members, ops, parents, realtime, rewards, stars,
     templates, timers,
 };
 
@@ -16,7 +16,8 @@ use crate::api::{
         description = "The family backend. Every JSON response carries `serverTime` (ms since the Unix epoch); \
 errors are `{\"error\":{\"code\",\"message\"}}`. Another family's resources answer 404. Mutations return the family's \
 `revision`; events on `private-family-{familyId}` carry it too. Kiosk tokens may start, pause, resume, extend and sync \
-timers and complete chores; cancelling or confirming timers and changing stars needs the `X-Kinboard-Pin` header. \
+timers and complete chores; cancelling or confirming timers, changing stars and redeeming rewards needs the \
+`X-Kinboard-Pin` header. \
 A mutation's reply lists the events it broadcast (`events`), each with its revision."
     ),
     paths(
@@ -32,7 +33,9 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
         templates::list_templates, templates::create_template, templates::update_template, templates::delete_template,
         timers::start_timer, timers::pause, timers::resume, timers::extend, timers::cancel, timers::sync, timers::confirm,
         chores::list_chores, chores::create_chore, chores::update_chore, chores::delete_chore, chores::complete_chore, chores::undo_completion,
-        stars::change_stars, stars::get_stars,
+        chores::approve_completion, chores::reject_completion,
+        stars::change_stars, stars::get_stars, stars::get_stars_csv, stars::undo_entry,
+        rewards::list_rewards, rewards::create_reward, rewards::update_reward, rewards::delete_reward, rewards::redeem,
         realtime::pusher_auth, realtime::realtime,
         ops::healthz, ops::info, ops::openapi,
     ),

@@ -60,6 +60,7 @@ pub fn app(state: AppState) -> Router {
         .merge(api::timers::router())
         .merge(api::chores::router())
         .merge(api::stars::router())
+        .merge(api::rewards::router())
         .merge(api::realtime::router())
         .merge(api::ops::router())
         .fallback(|| async { ApiError::NotFound("route") })

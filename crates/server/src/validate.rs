@@ -104,6 +104,22 @@ pub fn time_zone(value: &str) -> Result<String, ApiError> {
         })
 }
 
+/// The most a reward may cost.
+pub const MAX_REWARD_COST: i64 = 1000;
+/// The highest weekly limit a reward may have.
+pub const MAX_WEEKLY_LIMIT: i64 = 100;
+
+/// A whole number in `min..=max`, or a 422 naming the field.
+pub fn within(field: &str, value: i64, min: i64, max: i64) -> Result<i64, ApiError> {
+    if (min..=max).contains(&value) {
+        Ok(value)
+    } else {
+        Err(ApiError::invalid(format!(
+            "{field} must be between {min} and {max}"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

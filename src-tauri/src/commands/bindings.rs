@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use kinboard_core::DashboardView;
 use kinboard_core::app::{DesktopStatus, PairingView, SessionView};
 use kinboard_core::discovery::FoundHousehold;
-use kinboard_core::kinboard_api::{ErrorCode, ServerInfo};
+use kinboard_core::kinboard_api::{ErrorCode, ServerInfo, StarsResponse};
 use kinboard_core::view::KioskView;
 use serde_json::Value;
 use utoipa::OpenApi;
@@ -48,7 +48,8 @@ const PATH: &str = "../ui/js/commands.js";
     InviteCode,
     KioskView,
     FoundHousehold,
-    ServerInfo
+    ServerInfo,
+    StarsResponse
 )))]
 struct PageTypes;
 

@@ -161,6 +161,31 @@ pub(crate) async fn undo_completion(
     desktop.board().await?.undo_completion(&completion_id).await
 }
 
+/// A child spends stars on a reward (a kitchen screen sends the parent
+/// PIN); resolves to the ledger entry holding the stars, for undoing it.
+#[tauri::command]
+pub(crate) async fn redeem_reward(
+    desktop: State<'_, Desktop>,
+    reward_id: String,
+    member_id: String,
+    pin: Option<String>,
+) -> Result<String, CoreError> {
+    let board = desktop.board().await?;
+    board
+        .redeem_reward(&reward_id, &member_id, pin.as_deref())
+        .await
+}
+
+/// Takes a star change back (a redeemed reward gives its stars back): on
+/// the screen that made it, for a few seconds; on a parent's, at any time.
+#[tauri::command]
+pub(crate) async fn undo_star_entry(
+    desktop: State<'_, Desktop>,
+    entry_id: String,
+) -> Result<(), CoreError> {
+    desktop.board().await?.undo_star_entry(&entry_id).await
+}
+
 /// Gives a child stars (a kitchen screen sends the parent PIN).
 #[tauri::command]
 pub(crate) async fn add_stars(

@@ -1,7 +1,8 @@
 //! The commands only a parent's window may call: signing in with an
 //! account, hosting or joining a household, switching between families,
-//! and every family setting — the family, the PIN, children, chores,
-//! timer templates, parents and invites, kitchen screens. A kitchen
+//! approving chores, a child's history, and every family setting — the
+//! family, the PIN, children, chores, timer templates, rewards, parents and
+//! invites, kitchen screens. A kitchen
 //! screen's window is not given them (its capability holds only
 //! `every-screen`), the core refuses them on a kitchen screen's board,
 //! and its token could not do them anyway.
@@ -13,8 +14,9 @@ use kinboard_core::CoreError;
 use kinboard_core::app::starters::{Starters, starters};
 use kinboard_core::app::{Joining, PairingView};
 use kinboard_core::kinboard_api::{
-    ChoreRequest, MemberRequest, PinRequest, TemplateRequest, UpdateChoreRequest,
-    UpdateFamilyRequest, UpdateMemberRequest, UpdateTemplateRequest,
+    ChoreApproval, ChoreRequest, MemberRequest, PinRequest, RewardRequest, StarsResponse,
+    TemplateRequest, UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest,
+    UpdateRewardRequest, UpdateTemplateRequest,
 };
 use kinboard_core::view::KioskView;
 use serde::Serialize;
@@ -131,15 +133,154 @@ pub(crate) async fn create_kiosk_pairing(
     desktop.supervisor.create_kiosk_pairing(&name).await
 }
 
-/// Renames the family or moves it to another time zone.
+/// Renames the family, moves it to another time zone, or sets whether a
+/// kitchen screen's chores wait for a parent (`auto` or `parent`).
 #[tauri::command]
 pub(crate) async fn update_family(
     desktop: State<'_, Desktop>,
     name: Option<String>,
     time_zone: Option<String>,
+    chore_approval: Option<ChoreApproval>,
 ) -> Result<(), CoreError> {
-    let change = UpdateFamilyRequest { name, time_zone };
+    let change = UpdateFamilyRequest {
+        name,
+        time_zone,
+        chore_approval,
+    };
     desktop.board().await?.update_family(&change).await
+}
+
+/// Approves a chore a kitchen screen marked done: its stars are awarded.
+#[tauri::command]
+pub(crate) async fn approve_completion(
+    desktop: State<'_, Desktop>,
+    completion_id: String,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board.decide_completion(&completion_id, true).await
+}
+
+/// Rejects a chore a kitchen screen marked done: nothing is awarded.
+#[tauri::command]
+pub(crate) async fn reject_completion(
+    desktop: State<'_, Desktop>,
+    completion_id: String,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board.decide_completion(&completion_id, false).await
+}
+
+/// Adds a reward (1 to 1,000 stars; a weekly limit per child, optional);
+/// resolves to its id.
+#[tauri::command]
+pub(crate) async fn add_reward(
+    desktop: State<'_, Desktop>,
+    title: String,
+    cost: i64,
+    weekly_limit: Option<i64>,
+) -> Result<String, CoreError> {
+    let reward = RewardRequest {
+        title,
+        cost,
+        weekly_limit,
+    };
+    desktop.board().await?.add_reward(&reward).await
+}
+
+/// Changes a reward's title, cost and weekly limit (`null`: none).
+#[tauri::command]
+pub(crate) async fn update_reward(
+    desktop: State<'_, Desktop>,
+    reward_id: String,
+    title: String,
+    cost: i64,
+    weekly_limit: Option<i64>,
+) -> Result<(), CoreError> {
+    let change = UpdateRewardRequest {
+        title: Some(title),
+        cost: Some(cost),
+        weekly_limit: Some(weekly_limit),
+    };
+    desktop
+        .board()
+        .await?
+        .update_reward(&reward_id, &change)
+        .await
+}
+
+/// Takes a reward off the catalogue (what was redeemed stays in the ledger).
+#[tauri::command]
+pub(crate) async fn remove_reward(
+    desktop: State<'_, Desktop>,
+    reward_id: String,
+) -> Result<(), CoreError> {
+    desktop.board().await?.remove_reward(&reward_id).await
+}
+
+/// A child's stars: the ledger (when, why, how many, by whom) and the
+/// stars earned in each of the last 12 weeks.
+#[tauri::command]
+pub(crate) async fn member_history(
+    desktop: State<'_, Desktop>,
+    member_id: String,
+) -> Result<StarsResponse, CoreError> {
+    desktop.board().await?.member_history(&member_id, 12).await
+}
+
+/// Saves a child's whole ledger as a CSV file in the Downloads folder
+/// (the home folder when there is none); resolves to its path.
+#[tauri::command]
+pub(crate) async fn export_ledger(
+    app: tauri::AppHandle,
+    desktop: State<'_, Desktop>,
+    member_id: String,
+) -> Result<String, CoreError> {
+    use tauri::Manager as _;
+    let board = desktop.board().await?;
+    let csv = board.ledger_csv(&member_id).await?;
+    let name = board
+        .view()
+        .borrow()
+        .member(&member_id)
+        .map_or_else(|| member_id.clone(), |m| m.name.clone());
+    let dir = app
+        .path()
+        .download_dir()
+        .or_else(|_| app.path().home_dir())
+        .map_err(|e| CoreError::Save(format!("no folder to save in: {e}")))?;
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+    let zone = board
+        .view()
+        .borrow()
+        .family
+        .as_ref()
+        .map_or_else(|| "UTC".to_owned(), |f| f.time_zone.clone());
+    let date = kinboard_core::calendar::date(&zone, now_ms);
+    let path = dir.join(ledger_file_name(&name, &date));
+    let written = match tokio::fs::create_dir_all(&dir).await {
+        Ok(()) => tokio::fs::write(&path, csv).await,
+        Err(e) => Err(e),
+    };
+    written.map_err(|e| CoreError::Save(format!("{}: {e}", path.display())))?;
+    Ok(path.display().to_string())
+}
+
+/// `stars-Mia-2026-12-04.csv`: the child's name kept to what every file
+/// system takes.
+fn ledger_file_name(child: &str, date: &str) -> String {
+    let safe: String = child
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    format!("stars-{safe}-{date}.csv")
 }
 
 /// Sets the parent PIN (4 to 8 digits); replacing one needs the current

@@ -194,41 +194,47 @@ impl Device {
 
 /// What a screen shows that must be the same on every device and match
 /// the database: the family, each child's stars, the active timers in
-/// their order, the templates, and which chores are done today (and by
-/// whom). Built here, by the tests, from a device's view.
+/// their order, the templates, which child did which chore today (done or
+/// waiting for a parent), the completions waiting, the rewards with who
+/// had them this week, and this week's redemptions. Built here, by the
+/// tests, from a device's view.
 pub fn normalized(view: &DashboardView) -> Value {
     let v = serde_json::to_value(view).expect("view serialises");
+    let list = |key: &str| v[key].as_array().cloned().unwrap_or_default();
     json!({
         "revision": v["revision"],
         "family": v["family"],
         "members": v["members"],
         "timers": v["timers"],
         "templates": v["templates"],
-        "chores": v["chores"].as_array().map(|chores| chores.iter().map(|c| json!({
+        "chores": list("chores").iter().map(|c| json!({
             "id": c["id"],
             "memberId": c["memberId"],
             "label": c["label"],
             "stars": c["stars"],
-            "done": !c["completedAt"].is_null(),
-            "completedBy": c["completedBy"],
-        })).collect::<Vec<_>>()),
+            "done": c["done"].as_array().map(|d| d.iter().map(|d| json!({
+                "memberId": d["memberId"], "completionId": d["completionId"], "status": d["status"],
+            })).collect::<Vec<_>>()),
+        })).collect::<Vec<_>>(),
+        "pending": list("pending").iter().map(|p| p["completionId"].clone()).collect::<Vec<_>>(),
+        "rewards": list("rewards").iter().map(|r| json!({
+            "id": r["id"], "title": r["title"], "cost": r["cost"], "weeklyLimit": r["weeklyLimit"],
+            "redeemedBy": r["redeemedBy"],
+        })).collect::<Vec<_>>(),
+        "redemptions": list("redemptions").iter().map(|r| r["id"].clone()).collect::<Vec<_>>(),
     })
 }
 
-/// 00:00 today in `time_zone`, as the family counts days.
-fn today_starts(time_zone: &str, now_ms: i64) -> i64 {
+/// Today's date (`YYYY-MM-DD`) in `time_zone`, as the family counts days.
+fn today(time_zone: &str, now_ms: i64) -> String {
     use chrono::TimeZone;
     let tz: chrono_tz::Tz = time_zone.parse().expect("an IANA zone");
-    let today = tz
-        .timestamp_millis_opt(now_ms)
+    tz.timestamp_millis_opt(now_ms)
         .single()
         .expect("now")
-        .date_naive();
-    let midnight = today.and_hms_opt(0, 0, 0).expect("midnight");
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .expect("midnight exists")
-        .timestamp_millis()
+        .date_naive()
+        .format("%Y-%m-%d")
+        .to_string()
 }
 
 /// The same picture read straight from the server's own JSON (its
@@ -237,7 +243,9 @@ fn today_starts(time_zone: &str, now_ms: i64) -> i64 {
 fn picture_from_snapshot(s: &Value) -> Value {
     let now = s["serverTime"].as_i64().expect("serverTime");
     let zone = s["family"]["timeZone"].as_str().expect("a time zone");
-    let today = today_starts(zone, now);
+    let today = today(zone, now);
+    let completions = s["completions"].as_array().cloned().unwrap_or_default();
+    let redemptions = s["redemptions"].as_array().cloned().unwrap_or_default();
     let weekly = |id: &Value| {
         s["weeklyStars"]
             .as_array()
@@ -257,6 +265,7 @@ fn picture_from_snapshot(s: &Value) -> Value {
             "name": s["family"]["name"],
             "timeZone": s["family"]["timeZone"],
             "hasPin": s["family"]["hasPin"],
+            "choreApproval": s["family"]["choreApproval"],
         },
         "members": s["members"].as_array().expect("members").iter().map(|m| json!({
             "id": m["id"], "name": m["name"], "color": m["color"], "balance": m["balance"],
@@ -272,14 +281,21 @@ fn picture_from_snapshot(s: &Value) -> Value {
             "durationSeconds": t["durationMs"].as_i64().map(|ms| ms / 1000),
             "stars": t["stars"],
         })).collect::<Vec<_>>(),
-        "chores": s["chores"].as_array().expect("chores").iter().map(|c| {
-            let done = c["lastCompletedAt"].as_i64().is_some_and(|at| at >= today);
-            json!({
-                "id": c["id"], "memberId": c["memberId"], "label": c["title"], "stars": c["stars"],
-                "done": done,
-                "completedBy": if done { c["lastCompletedBy"].clone() } else { Value::Null },
-            })
-        }).collect::<Vec<_>>(),
+        "chores": s["chores"].as_array().expect("chores").iter().map(|c| json!({
+            "id": c["id"], "memberId": c["memberId"], "label": c["title"], "stars": c["stars"],
+            "done": completions.iter()
+                .filter(|d| d["choreId"] == c["id"] && d["day"] == today.as_str())
+                .map(|d| json!({"memberId": d["memberId"], "completionId": d["id"], "status": d["status"]}))
+                .collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "pending": completions.iter().filter(|d| d["status"] == "pending")
+            .map(|d| d["id"].clone()).collect::<Vec<_>>(),
+        "rewards": s["rewards"].as_array().cloned().unwrap_or_default().iter().map(|r| json!({
+            "id": r["id"], "title": r["title"], "cost": r["cost"], "weeklyLimit": r["weeklyLimit"],
+            "redeemedBy": redemptions.iter().filter(|x| x["rewardId"] == r["id"])
+                .map(|x| x["memberId"].clone()).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
+        "redemptions": redemptions.iter().rev().map(|x| x["id"].clone()).collect::<Vec<_>>(),
     })
 }
 

@@ -157,7 +157,7 @@ async fn every_settings_change_shows_on_every_screen_as_the_database_has_it() {
     board
         .update_family(&UpdateFamilyRequest {
             name: Some("The Parkers".into()),
-            time_zone: None,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -62,8 +62,7 @@ impl Setup {
 
 /// A `stars:updated` event with no database change behind it.
 fn stars(member_id: &str, new_balance: i64, revision: i64) -> (&'static str, String) {
-    let data =
-        serde_json::json!({"memberId": member_id, "newBalance": new_balance, "revision": revision});
+    let data = serde_json::json!({"memberId": member_id, "newBalance": new_balance, "weeklyStars": 0, "revision": revision});
     ("stars:updated", data.to_string())
 }
 

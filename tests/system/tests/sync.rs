@@ -80,7 +80,14 @@ async fn every_action_on_one_device_shows_on_ten_devices_with_the_exact_state() 
     );
     assert_eq!(view.member(ben).unwrap().balance, 2);
     assert_eq!(view.member(ben).unwrap().weekly_stars, 2);
-    assert_eq!(view.chores[0].completed_by.as_deref(), Some(ada.as_str()));
+    assert_eq!(
+        view.chores[0]
+            .done
+            .iter()
+            .map(|d| d.member_id.as_str())
+            .collect::<Vec<_>>(),
+        [ada.as_str()]
+    );
     assert_eq!(view.timers.len(), 1);
 }
 

@@ -19,14 +19,15 @@ use serde::de::DeserializeOwned;
 
 use kinboard_api::{
     AcceptInviteResponse, Chore, ChoreCompletedResponse, ChoreRequest, ChoreResponse, ClaimRequest,
-    CompleteChoreRequest, CompletionUndone, CreateFamilyRequest, Dashboard, DeletedResponse,
-    ErrorCode, ErrorReply, ExtendRequest, Family, FamilyResponse, IDEMPOTENCY_HEADER,
-    InviteResponse, KioskCreated, KioskRequest, KioskResponse, KiosksResponse, MeResponse, Member,
-    MemberRequest, MemberResponse, PIN_HEADER, Pairing, PairingResponse, PinRequest,
-    RealtimeResponse, ServerInfo, SessionResponse, SignInRequest, SignUpRequest, SignedOut,
-    StarsChanged, StarsRequest, StartTimerRequest, Template, TemplateRequest, TemplateResponse,
-    TimerResponse, UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest,
-    UpdateTemplateRequest,
+    CompleteChoreRequest, CompletionDecided, CompletionUndone, CreateFamilyRequest, Dashboard,
+    DeletedResponse, ErrorCode, ErrorReply, ExtendRequest, Family, FamilyResponse,
+    IDEMPOTENCY_HEADER, InviteResponse, KioskCreated, KioskRequest, KioskResponse, KiosksResponse,
+    MeResponse, Member, MemberRequest, MemberResponse, PIN_HEADER, Pairing, PairingResponse,
+    PinRequest, RealtimeResponse, RedeemRequest, RedeemResponse, RewardRequest, RewardResponse,
+    RewardsResponse, ServerInfo, SessionResponse, SignInRequest, SignUpRequest, SignedOut,
+    StarEntryUndone, StarsChanged, StarsRequest, StarsResponse, StartTimerRequest, Template,
+    TemplateRequest, TemplateResponse, TimerResponse, UpdateChoreRequest, UpdateFamilyRequest,
+    UpdateMemberRequest, UpdateRewardRequest, UpdateTemplateRequest,
 };
 
 use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
@@ -415,6 +416,116 @@ impl ApiClient {
             CallOptions::default(),
         )
         .await
+    }
+
+    /// A parent approves (`approve`) or rejects a completion waiting for one.
+    pub async fn decide_completion(
+        &self,
+        completion_id: &str,
+        approve: bool,
+    ) -> Result<CompletionDecided, CoreError> {
+        let verb = if approve { "approve" } else { "reject" };
+        self.post(
+            &format!("/api/completions/{}/{verb}", seg(completion_id)),
+            &serde_json::json!({}),
+            CallOptions::default(),
+        )
+        .await
+    }
+
+    /// Takes a star change back (a chore's with its completion, a
+    /// reward's with its redemption).
+    pub async fn undo_star_entry(&self, entry_id: &str) -> Result<StarEntryUndone, CoreError> {
+        self.post(
+            &format!("/api/star-entries/{}/undo", seg(entry_id)),
+            &serde_json::json!({}),
+            CallOptions::default(),
+        )
+        .await
+    }
+
+    /// A child's balance, ledger and stars per week over `weeks` weeks.
+    pub async fn member_stars(
+        &self,
+        family_id: &str,
+        member_id: &str,
+        weeks: u32,
+    ) -> Result<StarsResponse, CoreError> {
+        self.get(&format!(
+            "/api/families/{}/members/{}/stars?weeks={weeks}",
+            seg(family_id),
+            seg(member_id)
+        ))
+        .await
+    }
+
+    /// A child's whole ledger as the server writes it in CSV.
+    pub async fn ledger_csv(&self, family_id: &str, member_id: &str) -> Result<String, CoreError> {
+        let url = self.url(&format!(
+            "/api/families/{}/members/{}/stars.csv",
+            seg(family_id),
+            seg(member_id)
+        ));
+        let mut request = self.inner.http.get(url);
+        if let Some(token) = self.token() {
+            request = request.bearer_auth(token);
+        }
+        self.inner.requests.fetch_add(1, Ordering::Relaxed);
+        let response = request.send().await?;
+        let status = response.status();
+        let text = response.text().await?;
+        if status.is_success() {
+            Ok(text)
+        } else {
+            let value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+            Err(api_error(status.as_u16(), None, value))
+        }
+    }
+
+    /// A child spends stars on a reward (a kitchen screen sends the PIN).
+    pub async fn redeem_reward(
+        &self,
+        reward_id: &str,
+        member_id: &str,
+        options: CallOptions<'_>,
+    ) -> Result<RedeemResponse, CoreError> {
+        let body = RedeemRequest {
+            member_id: member_id.to_owned(),
+        };
+        self.post(
+            &format!("/api/rewards/{}/redeem", seg(reward_id)),
+            &body,
+            options,
+        )
+        .await
+    }
+
+    pub async fn rewards(&self, family_id: &str) -> Result<RewardsResponse, CoreError> {
+        self.get(&format!("/api/families/{}/rewards", seg(family_id)))
+            .await
+    }
+
+    pub async fn add_reward(
+        &self,
+        family_id: &str,
+        body: &RewardRequest,
+    ) -> Result<RewardResponse, CoreError> {
+        let path = format!("/api/families/{}/rewards", seg(family_id));
+        self.send(Method::POST, &path, Some(body)).await
+    }
+
+    pub async fn update_reward(
+        &self,
+        reward_id: &str,
+        body: &UpdateRewardRequest,
+    ) -> Result<RewardResponse, CoreError> {
+        let path = format!("/api/rewards/{}", seg(reward_id));
+        self.send(Method::PATCH, &path, Some(body)).await
+    }
+
+    pub async fn remove_reward(&self, reward_id: &str) -> Result<DeletedResponse, CoreError> {
+        let path = format!("/api/rewards/{}", seg(reward_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
     }
 
     /// Adds (`amount > 0`) or removes (`amount < 0`) stars.

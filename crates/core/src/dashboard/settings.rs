@@ -1,15 +1,16 @@
 //! The family settings a parent changes from the dashboard: the family's
-//! name and time zone, the PIN, children, chores, timer templates,
-//! invites, parents and kitchen screens. Each change is one request (the
+//! name, time zone and chore approval, the PIN, children, chores (and
+//! approving them), timer templates, rewards, invites, parents and kitchen
+//! screens. Each change is one request (the
 //! server's settings routes take no idempotency key, so none is retried
 //! after a failure in transit: the person sees the error and decides);
 //! the events its reply lists are applied to the view before it returns,
 //! as every other screen gets them from the channel.
 
 use kinboard_api::{
-    ChoreRequest, DeletedResponse, Invite, Kiosk, MemberRequest, PinRequest, ReplyEvent, Role,
-    TemplateRequest, UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest,
-    UpdateTemplateRequest,
+    ChoreRequest, DeletedResponse, Invite, Kiosk, MemberRequest, PinRequest, ReplyEvent,
+    RewardRequest, Role, TemplateRequest, UpdateChoreRequest, UpdateFamilyRequest,
+    UpdateMemberRequest, UpdateRewardRequest, UpdateTemplateRequest,
 };
 
 use super::Dashboard;
@@ -141,6 +142,48 @@ impl Dashboard {
 
     pub async fn remove_chore(&self, chore_id: &str) -> Result<(), CoreError> {
         self.deleted(self.api().remove_chore(chore_id)).await
+    }
+
+    /// Approves (stars awarded) or rejects a completion waiting for a
+    /// parent.
+    pub async fn decide_completion(
+        &self,
+        completion_id: &str,
+        approve: bool,
+    ) -> Result<(), CoreError> {
+        let api = self.api();
+        self.change(api.decide_completion(completion_id, approve), |r| {
+            (r.events.clone(), r.revision)
+        })
+        .await
+        .map(drop)
+    }
+
+    pub async fn add_reward(&self, reward: &RewardRequest) -> Result<String, CoreError> {
+        let api = self.api();
+        let reply = self
+            .change(api.add_reward(self.family_id(), reward), |r| {
+                (r.events.clone(), r.revision)
+            })
+            .await?;
+        Ok(reply.reward.id)
+    }
+
+    pub async fn update_reward(
+        &self,
+        reward_id: &str,
+        change: &UpdateRewardRequest,
+    ) -> Result<(), CoreError> {
+        let api = self.api();
+        self.change(api.update_reward(reward_id, change), |r| {
+            (r.events.clone(), r.revision)
+        })
+        .await
+        .map(drop)
+    }
+
+    pub async fn remove_reward(&self, reward_id: &str) -> Result<(), CoreError> {
+        self.deleted(self.api().remove_reward(reward_id)).await
     }
 
     pub async fn add_template(&self, template: &TemplateRequest) -> Result<String, CoreError> {

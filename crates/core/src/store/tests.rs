@@ -2,8 +2,8 @@
 //! events, and reloads that cannot settle what was heard before them.
 
 use kinboard_api::events::{
-    ChoreCompleted, ChoreUndone, LastCompletion, StarsUpdated, TimerCancelled, TimerChanged,
-    TimerCompleted,
+    ChoreCompleted, ChoreDecided, ChoreUndone, RewardChanged, RewardRedeemed, RewardRemoved,
+    RewardUndone, StarsUpdated, TimerCancelled, TimerChanged, TimerCompleted,
 };
 use kinboard_api::{CompletionStatus, TimerState};
 use serde_json::json;
@@ -262,93 +262,174 @@ fn finished_timers_leave_the_dashboard() {
 }
 
 #[test]
-fn stars_move_balance_and_weekly_stars_together() {
+fn stars_set_the_balance_and_the_weeks_stars_the_server_counted() {
     let mut s = Store::new();
     s.apply_snapshot(snapshot(1));
-    let stars = |revision, new_balance| {
+    let stars = |revision, new_balance, weekly_stars| {
         Versioned::from(FamilyEvent::StarsUpdated(StarsUpdated {
             member_id: "m_1".into(),
             new_balance,
+            weekly_stars,
             revision,
         }))
     };
-    s.offer(stars(2, 13));
-    s.offer(stars(3, 11));
+    s.offer(stars(2, 13, 7));
+    // A reward spent: the balance drops, the week's earnings stay.
+    s.offer(stars(3, 8, 7));
     let ada = &s.members()[0];
-    assert_eq!((ada.balance, ada.weekly_stars), (11, 5));
+    assert_eq!((ada.balance, ada.weekly_stars), (8, 7));
     s.start_week(1000 + 7 * 86_400_000);
     assert_eq!(s.members()[0].weekly_stars, 0);
-    assert_eq!(s.members()[0].balance, 11);
+    assert_eq!(s.members()[0].balance, 8);
+}
+
+fn completed(id: &str, by: &str, at: i64, status: CompletionStatus, revision: i64) -> FamilyEvent {
+    FamilyEvent::ChoreCompleted(ChoreCompleted {
+        chore_id: "c_1".into(),
+        completed_by: by.into(),
+        completed_at: at,
+        completion_id: id.into(),
+        status,
+        day: "2026-01-07".into(),
+        revision,
+    })
+}
+
+fn completion_ids(s: &Store) -> Vec<(&str, &str, CompletionStatus)> {
+    s.completions()
+        .iter()
+        .map(|c| (c.id.as_str(), c.member_id.as_str(), c.status))
+        .collect()
 }
 
 #[test]
-fn chore_completion_records_who_and_when() {
+fn each_childs_completion_is_kept_with_its_day_and_status() {
     let mut s = Store::new();
     s.apply_snapshot(snapshot(1));
+    s.offer(completed("cmp_1", "m_2", 7_000, CompletionStatus::Approved, 2).into());
+    s.offer(completed("cmp_2", "m_1", 8_000, CompletionStatus::Pending, 3).into());
+    assert_eq!(
+        completion_ids(&s),
+        [
+            ("cmp_1", "m_2", CompletionStatus::Approved),
+            ("cmp_2", "m_1", CompletionStatus::Pending)
+        ]
+    );
+    assert_eq!(s.completions()[0].day, "2026-01-07");
+    assert_eq!(s.completions()[0].completed_at, 7_000);
+}
+
+#[test]
+fn approving_rejecting_and_undoing_move_a_completion() {
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(1));
+    s.offer(completed("cmp_1", "m_1", 7_000, CompletionStatus::Pending, 2).into());
+    s.offer(completed("cmp_2", "m_2", 8_000, CompletionStatus::Pending, 3).into());
+    s.offer(completed("cmp_3", "m_2", 9_000, CompletionStatus::Approved, 4).into());
+    let decided = |id: &str, revision| ChoreDecided {
+        completion_id: id.into(),
+        chore_id: "c_1".into(),
+        member_id: "m_1".into(),
+        revision,
+    };
+    s.offer(FamilyEvent::ChoreApproved(decided("cmp_1", 5)).into());
+    s.offer(FamilyEvent::ChoreRejected(decided("cmp_2", 6)).into());
     s.offer(
-        FamilyEvent::ChoreCompleted(ChoreCompleted {
+        FamilyEvent::ChoreUndone(ChoreUndone {
+            completion_id: "cmp_3".into(),
             chore_id: "c_1".into(),
-            completed_by: "m_2".into(),
-            completed_at: 7_000,
-            completion_id: "cmp_1".into(),
-            status: CompletionStatus::Approved,
+            member_id: "m_2".into(),
+            new_balance: 0,
+            last_completion: None,
+            revision: 7,
+        })
+        .into(),
+    );
+    assert_eq!(s.revision(), 7);
+    assert_eq!(
+        completion_ids(&s),
+        [("cmp_1", "m_1", CompletionStatus::Approved)]
+    );
+}
+
+#[test]
+fn the_catalogue_and_this_weeks_redemptions_follow_their_events() {
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(1));
+    let reward = |title: &str, cost| kinboard_api::Reward {
+        id: "r_1".into(),
+        family_id: "f_1".into(),
+        title: title.into(),
+        cost,
+        weekly_limit: Some(2),
+        created_at: 1_500,
+        updated_at: 1_500,
+    };
+    s.offer(
+        FamilyEvent::RewardAdded(RewardChanged {
+            reward: reward("Ice cream", 5),
             revision: 2,
         })
         .into(),
     );
-    assert_eq!(s.chores()[0].last_completed_at, Some(7_000));
-    assert_eq!(s.chores()[0].last_completed_by.as_deref(), Some("m_2"));
-    assert_eq!(s.chores()[0].last_completion_id.as_deref(), Some("cmp_1"));
-}
-
-#[test]
-fn an_undone_completion_leaves_the_one_the_server_names() {
-    let mut s = Store::new();
-    s.apply_snapshot(snapshot(1));
-    let completed = |id: &str, by: &str, at: i64, revision: i64| {
-        FamilyEvent::ChoreCompleted(ChoreCompleted {
-            chore_id: "c_1".into(),
-            completed_by: by.into(),
-            completed_at: at,
-            completion_id: id.into(),
-            status: CompletionStatus::Approved,
+    s.offer(
+        FamilyEvent::RewardUpdated(RewardChanged {
+            reward: reward("Big ice cream", 8),
+            revision: 3,
+        })
+        .into(),
+    );
+    assert_eq!(
+        s.rewards()
+            .iter()
+            .map(|r| (r.title.as_str(), r.cost))
+            .collect::<Vec<_>>(),
+        [("Big ice cream", 8)]
+    );
+    let redeemed = |id: &str, at, revision| {
+        FamilyEvent::RewardRedeemed(RewardRedeemed {
+            redemption: kinboard_api::Redemption {
+                id: id.into(),
+                reward_id: "r_1".into(),
+                member_id: "m_1".into(),
+                title: "Big ice cream".into(),
+                cost: 8,
+                star_entry_id: format!("e_{id}"),
+                created_at: at,
+            },
             revision,
         })
     };
-    s.offer(completed("cmp_1", "m_1", 7_000, 2).into());
-    s.offer(completed("cmp_2", "m_2", 8_000, 3).into());
-    let undone = |id: &str, last: Option<LastCompletion>, revision: i64| {
-        FamilyEvent::ChoreUndone(ChoreUndone {
-            completion_id: id.into(),
-            chore_id: "c_1".into(),
-            member_id: "m_2".into(),
-            new_balance: 0,
-            last_completion: last,
-            revision,
+    s.offer(redeemed("x_1", 2_000, 4).into());
+    s.offer(redeemed("x_2", 3_000, 5).into());
+    s.offer(
+        FamilyEvent::RewardUndone(RewardUndone {
+            redemption_id: "x_1".into(),
+            reward_id: "r_1".into(),
+            member_id: "m_1".into(),
+            revision: 6,
         })
-    };
-    let first = LastCompletion {
-        completion_id: "cmp_1".into(),
-        completed_by: "m_1".into(),
-        completed_at: 7_000,
-    };
-    s.offer(undone("cmp_2", Some(first), 4).into());
-    assert_eq!(s.revision(), 4);
-    let chore = &s.chores()[0];
-    assert_eq!(
-        (
-            chore.last_completion_id.as_deref(),
-            chore.last_completed_by.as_deref(),
-            chore.last_completed_at
-        ),
-        (Some("cmp_1"), Some("m_1"), Some(7_000))
+        .into(),
     );
-    s.offer(undone("cmp_1", None, 5).into());
-    let chore = &s.chores()[0];
     assert_eq!(
-        (chore.last_completion_id.as_deref(), chore.last_completed_at),
-        (None, None)
+        s.redemptions()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ["x_2"]
     );
+    // A new week: last week's redemptions no longer count against limits.
+    s.start_week(1000 + 7 * 86_400_000);
+    assert!(s.redemptions().is_empty());
+    s.offer(
+        FamilyEvent::RewardRemoved(RewardRemoved {
+            reward_id: "r_1".into(),
+            revision: 7,
+        })
+        .into(),
+    );
+    assert!(s.rewards().is_empty());
+    assert_eq!(s.revision(), 7);
 }
 
 #[test]
@@ -367,7 +448,7 @@ fn an_unknown_event_asks_for_a_reload() {
 }
 
 #[test]
-fn all_seven_events_parse() {
+fn the_first_events_parse() {
     let t = serde_json::to_string(&timer("t1", TimerState::Running, Some(9))).unwrap();
     let cases = [
         ("timer:started", format!(r#"{{"timer":{t},"revision":1}}"#)),
@@ -387,7 +468,7 @@ fn all_seven_events_parse() {
         ),
         (
             "stars:updated",
-            r#"{"memberId":"m_1","newBalance":4,"revision":7}"#.to_owned(),
+            r#"{"memberId":"m_1","newBalance":4,"weeklyStars":4,"revision":7}"#.to_owned(),
         ),
     ];
     for (i, (name, data)) in cases.iter().enumerate() {

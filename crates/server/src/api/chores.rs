@@ -1,17 +1,19 @@
-//! `/api/families/{familyId}/chores` and `/api/chores/*`: the chore list
-//! (parents) and marking a chore done (anyone in the family).
+//! `/api/families/{familyId}/chores`, `/api/chores/*` and
+//! `/api/completions/*`: the chore list (parents), marking a chore done
+//! (anyone in the family), approving or rejecting it (parents) and undoing
+//! it.
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, patch, post};
 use kinboard_api::{
     ChoreCompletedResponse, ChoreRequest, ChoreResponse, ChoresResponse, CompleteChoreRequest,
-    CompletionUndone, DeletedResponse, ErrorReply, UpdateChoreRequest,
+    CompletionDecided, CompletionUndone, DeletedResponse, ErrorReply, UpdateChoreRequest,
 };
 
 use crate::clock::now_ms;
 use crate::domain::access::{Caller, family_access};
-use crate::domain::chores;
+use crate::domain::chores::{self, Decision};
 use crate::domain::families::load_family;
 use crate::error::ApiError;
 use crate::http::{ApiJson, IdempotentJson, Reply};
@@ -31,6 +33,14 @@ pub fn router() -> Router<AppState> {
         .route(
             "/api/completions/{completion_id}/undo",
             post(undo_completion),
+        )
+        .route(
+            "/api/completions/{completion_id}/approve",
+            post(approve_completion),
+        )
+        .route(
+            "/api/completions/{completion_id}/reject",
+            post(reject_completion),
         )
 }
 
@@ -125,4 +135,32 @@ pub async fn undo_completion(
     Path(completion_id): Path<String>,
 ) -> Result<Reply, ApiError> {
     Reply::ok(chores::undo_completion(&state, &caller, &completion_id).await?)
+}
+
+/// A parent approves a completion waiting for one: its stars are awarded.
+#[utoipa::path(post, path = "/api/completions/{completionId}/approve", tag = "chores",
+    params(("completionId" = String, Path)),
+    responses((status = 200, body = CompletionDecided), (status = 403, description = "kitchen screens may not", body = ErrorReply),
+        (status = 404, body = ErrorReply), (status = 409, description = "not waiting for a parent", body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn approve_completion(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(completion_id): Path<String>,
+) -> Result<Reply, ApiError> {
+    Reply::ok(chores::decide_completion(&state, &caller, &completion_id, Decision::Approve).await?)
+}
+
+/// A parent rejects a completion waiting for one: nothing is awarded.
+#[utoipa::path(post, path = "/api/completions/{completionId}/reject", tag = "chores",
+    params(("completionId" = String, Path)),
+    responses((status = 200, body = CompletionDecided), (status = 403, description = "kitchen screens may not", body = ErrorReply),
+        (status = 404, body = ErrorReply), (status = 409, description = "not waiting for a parent", body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn reject_completion(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(completion_id): Path<String>,
+) -> Result<Reply, ApiError> {
+    Reply::ok(chores::decide_completion(&state, &caller, &completion_id, Decision::Reject).await?)
 }

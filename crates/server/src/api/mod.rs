@@ -11,6 +11,7 @@ pub mod members;
 pub mod ops;
 pub mod parents;
 pub mod realtime;
+pub mod rewards;
 pub mod stars;
 pub mod templates;
 pub mod timers;

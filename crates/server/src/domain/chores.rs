@@ -2,17 +2,21 @@
 //! for, the days of the week it is due); anyone in the family, kitchen
 //! screens included, marks one done — on a day it is due, once per child
 //! and day in the family's time zone — which records who did it, awards
-//! its stars and emits `chore:completed` then `stars:updated`. A
-//! completion can be undone (by the screen that made it for
-//! [`UNDO_WINDOW_MS`], by a parent at any time): its stars go back in a new
-//! ledger entry and `chore:undone` then `stars:updated` follow.
+//! its stars and emits `chore:completed` then `stars:updated`. Where the
+//! family's parents approve chores, a kitchen screen's completion waits as
+//! `pending` until a parent approves it (stars then: `chore:approved`) or
+//! rejects it (`chore:rejected`). A completion can be undone (by the
+//! screen that made it for [`UNDO_WINDOW_MS`], by a parent at any time):
+//! its stars go back in a new ledger entry and `chore:undone` then
+//! `stars:updated` follow.
 
 use kinboard_api::events::{
-    ChoreChanged, ChoreCompleted, ChoreRemoved, ChoreUndone, LastCompletion,
+    ChoreChanged, ChoreCompleted, ChoreDecided, ChoreRemoved, ChoreUndone, LastCompletion,
 };
 use kinboard_api::{
-    Chore, ChoreCompletedResponse, ChoreRequest, ChoreResponse, CompletionStatus, CompletionUndone,
-    DeletedResponse, FamilyEvent, Role, UpdateChoreRequest, Weekdays,
+    Chore, ChoreApproval, ChoreCompletedResponse, ChoreRequest, ChoreResponse, Completion,
+    CompletionDecided, CompletionStatus, CompletionUndone, DeletedResponse, EntryKind, FamilyEvent,
+    Role, StarEntry, UpdateChoreRequest, Weekdays,
 };
 
 use crate::calendar::local_day;
@@ -20,16 +24,13 @@ use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
 use crate::domain::families::load_family;
 use crate::domain::members::member_in_family;
-use crate::domain::stars::{announce_balance, award, entry_amount, write_entry};
+pub use crate::domain::stars::UNDO_WINDOW_MS;
+use crate::domain::stars::{NewEntry, announce_balance, award, may_undo, reverse_entry};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::revision::{FamilyTx, IdempotencyKey, IdempotencyScope};
 use crate::state::AppState;
 use crate::validate;
-
-/// How long the screen that marked a chore done may undo it; a parent
-/// may at any time.
-pub const UNDO_WINDOW_MS: i64 = 10_000;
 
 /// A chore and its latest completion that counts (approved, or pending a
 /// parent): rejected and undone ones are history, not "done".
@@ -257,7 +258,9 @@ pub async fn delete_chore(
     })
 }
 
-/// Marks a chore done by a child and awards its stars (kitchen screens too).
+/// Marks a chore done by a child (kitchen screens too): its stars at once,
+/// or, in a family where parents approve, a kitchen screen's completion
+/// waits as `pending` for a parent.
 pub async fn complete_chore(
     state: &AppState,
     caller: &Caller,
@@ -265,7 +268,7 @@ pub async fn complete_chore(
     member_id: &str,
     idempotency: Option<&IdempotencyKey>,
 ) -> Result<ChoreCompletedResponse, ApiError> {
-    let (chore, _access) = chore_for(state, caller, chore_id).await?;
+    let (chore, access) = chore_for(state, caller, chore_id).await?;
     let mut tx = FamilyTx::begin(state, &chore.family_id).await?;
     let scope =
         idempotency.map(|i| IdempotencyScope::new(caller.principal(), "complete", chore_id, i));
@@ -299,10 +302,15 @@ pub async fn complete_chore(
     if done.is_some() {
         return Err(ApiError::AlreadyDoneToday);
     }
+    let status = if family.chore_approval == ChoreApproval::Parent && access.role == Role::Kiosk {
+        CompletionStatus::Pending
+    } else {
+        CompletionStatus::Approved
+    };
     let completion_id = new_id("cmp");
     sqlx::query(
         "INSERT INTO chore_completions (id, chore_id, family_id, member_id, completed_at, day, status, created_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'approved', $7)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(&completion_id)
     .bind(&chore.id)
@@ -310,6 +318,7 @@ pub async fn complete_chore(
     .bind(&member.id)
     .bind(completed_at)
     .bind(&day)
+    .bind(status.as_str())
     .bind(caller.principal())
     .execute(tx.conn())
     .await
@@ -323,32 +332,28 @@ pub async fn complete_chore(
         completed_by: member.id.clone(),
         completed_at,
         completion_id: completion_id.clone(),
-        status: CompletionStatus::Approved,
+        status,
+        day,
         revision,
     }));
-    let new_balance = if chore.stars > 0 {
-        let (entry, balance) = award(
+    let (stars_awarded, new_balance) = if status == CompletionStatus::Approved {
+        award_completion(
             &mut tx,
+            &chore,
             &member.id,
-            chore.stars,
-            &format!("chore: {}", chore.title),
+            &completion_id,
+            caller.principal(),
         )
-        .await?;
-        sqlx::query("UPDATE chore_completions SET star_entry_id = $1 WHERE id = $2")
-            .bind(&entry.id)
-            .bind(&completion_id)
-            .execute(tx.conn())
-            .await?;
-        balance
+        .await?
     } else {
-        member.balance
+        (0, member.balance)
     };
     let reply = ChoreCompletedResponse {
         chore_id: chore.id,
         completed_by: member.id,
         completion_id,
-        status: CompletionStatus::Approved,
-        stars_awarded: chore.stars,
+        status,
+        stars_awarded,
         new_balance,
         revision: tx.revision(),
         events: tx.events(),
@@ -356,6 +361,185 @@ pub async fn complete_chore(
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;
     }
+    tx.commit(state).await?;
+    Ok(reply)
+}
+
+/// Awards a completion's stars (when the chore has any) and links the
+/// ledger entry to it; the stars awarded and the balance after.
+async fn award_completion(
+    tx: &mut FamilyTx,
+    chore: &Chore,
+    member_id: &str,
+    completion_id: &str,
+    by: &str,
+) -> Result<(i64, i64), ApiError> {
+    if chore.stars <= 0 {
+        let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
+            .bind(member_id)
+            .fetch_one(tx.conn())
+            .await?;
+        return Ok((0, balance));
+    }
+    let reason = format!("chore: {}", chore.title);
+    let (entry, balance) = award(
+        tx,
+        NewEntry {
+            member_id,
+            amount: chore.stars,
+            reason: &reason,
+            kind: EntryKind::Chore,
+            by,
+            reverses: None,
+        },
+    )
+    .await?;
+    sqlx::query("UPDATE chore_completions SET star_entry_id = $1 WHERE id = $2")
+        .bind(&entry.id)
+        .bind(completion_id)
+        .execute(tx.conn())
+        .await?;
+    Ok((chore.stars, balance))
+}
+
+/// A completion as the approval and undo rules need it.
+struct StoredCompletion {
+    chore_id: String,
+    family_id: String,
+    member_id: String,
+    completed_at: i64,
+    created_by: Option<String>,
+    star_entry_id: Option<String>,
+}
+
+async fn load_completion(
+    state: &AppState,
+    caller: &Caller,
+    completion_id: &str,
+) -> Result<(StoredCompletion, Access), ApiError> {
+    type Row = (String, String, String, i64, Option<String>, Option<String>);
+    let found: Option<Row> = sqlx::query_as(
+        "SELECT chore_id, family_id, member_id, completed_at, created_by, star_entry_id \
+         FROM chore_completions WHERE id = $1",
+    )
+    .bind(completion_id)
+    .fetch_optional(&state.db.reader)
+    .await?;
+    let (chore_id, family_id, member_id, completed_at, created_by, star_entry_id) =
+        found.ok_or(ApiError::NotFound("completion"))?;
+    let access = family_access(state, caller, &family_id)
+        .await
+        .map_err(|_| ApiError::NotFound("completion"))?;
+    Ok((
+        StoredCompletion {
+            chore_id,
+            family_id,
+            member_id,
+            completed_at,
+            created_by,
+            star_entry_id,
+        },
+        access,
+    ))
+}
+
+/// Today's completions that count in `family_id` (`today` as the family's
+/// local date) and every one still waiting for a parent.
+pub async fn completions_of(
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    family_id: &str,
+    today: &str,
+) -> Result<Vec<Completion>, ApiError> {
+    Ok(sqlx::query_as(
+        "SELECT id, chore_id, member_id, completed_at, COALESCE(day, '') AS day, status \
+         FROM chore_completions WHERE family_id = $1 \
+         AND (status = 'pending' OR (day = $2 AND status = 'approved')) \
+         ORDER BY completed_at, id",
+    )
+    .bind(family_id)
+    .bind(today)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A parent's decision on a pending completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// A parent approves a pending completion (its stars are awarded now,
+/// `chore:approved` then `stars:updated`) or rejects it (nothing awarded,
+/// the chore is not done: `chore:rejected`). Kitchen screens may not.
+pub async fn decide_completion(
+    state: &AppState,
+    caller: &Caller,
+    completion_id: &str,
+    decision: Decision,
+) -> Result<CompletionDecided, ApiError> {
+    let (completion, access) = load_completion(state, caller, completion_id).await?;
+    access.require_parent()?;
+    let status = match decision {
+        Decision::Approve => CompletionStatus::Approved,
+        Decision::Reject => CompletionStatus::Rejected,
+    };
+    let mut tx = FamilyTx::begin(state, &completion.family_id).await?;
+    // Only a pending one, checked and changed in one statement inside the
+    // family's transaction: two parents deciding at once, one wins.
+    let decided = sqlx::query(
+        "UPDATE chore_completions SET status = $1, decided_by = $2, decided_at = $3 \
+         WHERE id = $4 AND status = 'pending'",
+    )
+    .bind(status.as_str())
+    .bind(caller.principal())
+    .bind(now_ms())
+    .bind(completion_id)
+    .execute(tx.conn())
+    .await?;
+    if decided.rows_affected() == 0 {
+        tx.unchanged().await?;
+        return Err(ApiError::NotPending);
+    }
+    let chore = load_chore(tx.conn(), &completion.chore_id).await?;
+    let revision = tx.revision();
+    let event = ChoreDecided {
+        completion_id: completion_id.to_owned(),
+        chore_id: chore.id.clone(),
+        member_id: completion.member_id.clone(),
+        revision,
+    };
+    let (stars_awarded, new_balance) = match decision {
+        Decision::Approve => {
+            tx.emit(FamilyEvent::ChoreApproved(event));
+            award_completion(
+                &mut tx,
+                &chore,
+                &completion.member_id,
+                completion_id,
+                caller.principal(),
+            )
+            .await?
+        }
+        Decision::Reject => {
+            tx.emit(FamilyEvent::ChoreRejected(event));
+            let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
+                .bind(&completion.member_id)
+                .fetch_one(tx.conn())
+                .await?;
+            (0, balance)
+        }
+    };
+    let reply = CompletionDecided {
+        completion_id: completion_id.to_owned(),
+        chore_id: chore.id,
+        member_id: completion.member_id,
+        status,
+        stars_awarded,
+        new_balance,
+        revision: tx.revision(),
+        events: tx.events(),
+    };
     tx.commit(state).await?;
     Ok(reply)
 }
@@ -369,40 +553,40 @@ pub async fn undo_completion(
     caller: &Caller,
     completion_id: &str,
 ) -> Result<CompletionUndone, ApiError> {
-    type Row = (
-        String,
-        String,
-        String,
-        String,
-        i64,
-        Option<String>,
-        Option<String>,
-    );
-    let found: Option<Row> = sqlx::query_as(
-        "SELECT chore_id, family_id, member_id, status, completed_at, created_by, star_entry_id \
-         FROM chore_completions WHERE id = $1",
-    )
-    .bind(completion_id)
-    .fetch_optional(&state.db.reader)
-    .await?;
-    let (chore_id, family_id, member_id, _, completed_at, created_by, star_entry) =
-        found.ok_or(ApiError::NotFound("completion"))?;
-    let access = family_access(state, caller, &family_id)
-        .await
-        .map_err(|_| ApiError::NotFound("completion"))?;
-    let now = now_ms();
-    if access.role == Role::Kiosk
-        && (created_by.as_deref() != Some(caller.principal())
-            || now - completed_at > UNDO_WINDOW_MS)
-    {
-        return Err(ApiError::UndoExpired);
-    }
-    let mut tx = FamilyTx::begin(state, &family_id).await?;
+    let (completion, access) = load_completion(state, caller, completion_id).await?;
+    Ok(undo_loaded(state, &access, completion_id, completion)
+        .await?
+        .0)
+}
+
+/// [`undo_completion`] on behalf of the caller of `access`; with the
+/// ledger entry that reversed its stars, when it had any.
+pub async fn undo_completion_by(
+    state: &AppState,
+    access: &Access,
+    completion_id: &str,
+) -> Result<(CompletionUndone, Option<StarEntry>), ApiError> {
+    let (completion, _) = load_completion(state, &access.caller, completion_id).await?;
+    undo_loaded(state, access, completion_id, completion).await
+}
+
+async fn undo_loaded(
+    state: &AppState,
+    access: &Access,
+    completion_id: &str,
+    completion: StoredCompletion,
+) -> Result<(CompletionUndone, Option<StarEntry>), ApiError> {
+    may_undo(
+        access,
+        completion.created_by.as_deref(),
+        completion.completed_at,
+    )?;
+    let mut tx = FamilyTx::begin(state, &completion.family_id).await?;
     let undone = sqlx::query(
         "UPDATE chore_completions SET status = 'undone', undone_at = $1 \
          WHERE id = $2 AND status IN ('approved', 'pending')",
     )
-    .bind(now)
+    .bind(now_ms())
     .bind(completion_id)
     .execute(tx.conn())
     .await?;
@@ -410,20 +594,27 @@ pub async fn undo_completion(
         tx.unchanged().await?;
         return Err(ApiError::AlreadyUndone);
     }
-    let chore = load_chore(tx.conn(), &chore_id).await?;
-    let awarded = match &star_entry {
-        Some(entry) => entry_amount(tx.conn(), entry).await?,
-        None => 0,
-    };
-    let reason = format!("undone: chore: {}", chore.title);
-    let new_balance = if awarded != 0 {
-        write_entry(&mut tx, &member_id, -awarded, &reason).await?.1
-    } else {
-        let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
-            .bind(&member_id)
+    let chore = load_chore(tx.conn(), &completion.chore_id).await?;
+    // The star entry as it is now, inside the transaction: an approval
+    // that committed after the read above linked one.
+    let (star_entry,): (Option<String>,) =
+        sqlx::query_as("SELECT star_entry_id FROM chore_completions WHERE id = $1")
+            .bind(completion_id)
             .fetch_one(tx.conn())
             .await?;
-        balance
+    let reversal = match star_entry.or(completion.star_entry_id) {
+        Some(entry) => Some(reverse_entry(&mut tx, &entry, access.caller.principal()).await?),
+        None => None,
+    };
+    let new_balance = match &reversal {
+        Some((_, balance)) => *balance,
+        None => {
+            let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
+                .bind(&completion.member_id)
+                .fetch_one(tx.conn())
+                .await?;
+            balance
+        }
     };
     let revision = tx.revision();
     let last_completion = chore.last_completion_id.clone().and_then(|id| {
@@ -436,23 +627,23 @@ pub async fn undo_completion(
     tx.emit(FamilyEvent::ChoreUndone(ChoreUndone {
         completion_id: completion_id.to_owned(),
         chore_id: chore.id.clone(),
-        member_id: member_id.clone(),
+        member_id: completion.member_id.clone(),
         new_balance,
         last_completion,
         revision,
     }));
-    if awarded != 0 {
-        announce_balance(&mut tx, &member_id, new_balance).await?;
+    if reversal.is_some() {
+        announce_balance(&mut tx, &completion.member_id, new_balance).await?;
     }
     let reply = CompletionUndone {
         completion_id: completion_id.to_owned(),
         chore_id: chore.id,
-        member_id,
+        member_id: completion.member_id,
         status: CompletionStatus::Undone,
         new_balance,
         revision: tx.revision(),
         events: tx.events(),
     };
     tx.commit(state).await?;
-    Ok(reply)
+    Ok((reply, reversal.map(|(entry, _)| entry)))
 }

@@ -5,13 +5,15 @@
 
 use kinboard_api::{Dashboard, Role};
 
+use crate::calendar::local_day;
 use crate::clock::now_ms;
 use crate::db::Backend;
-use crate::domain::chores::{chores_of, mark_due};
+use crate::domain::chores::{chores_of, completions_of, mark_due};
 use crate::domain::families::load_family;
 use crate::domain::kiosks::paired_kiosks;
 use crate::domain::members::members_of;
 use crate::domain::parents::{open_invites, parents_of};
+use crate::domain::rewards::{redemptions_since, rewards_of};
 use crate::domain::stars::{week_start, weekly_stars};
 use crate::domain::templates::templates_of;
 use crate::domain::timers::active_timers;
@@ -39,8 +41,12 @@ pub async fn snapshot(
     let mut chores = chores_of(&mut *tx, family_id).await?;
     let now = now_ms();
     mark_due(&mut chores, &family.time_zone, now);
-    let weekly_stars =
-        weekly_stars(&mut *tx, family_id, week_start(&family.time_zone, now)).await?;
+    let this_week = week_start(&family.time_zone, now);
+    let weekly_stars = weekly_stars(&mut *tx, family_id, this_week).await?;
+    let (today, _) = local_day(&family.time_zone, now);
+    let completions = completions_of(&mut *tx, family_id, &today).await?;
+    let rewards = rewards_of(&mut *tx, family_id).await?;
+    let redemptions = redemptions_since(&mut *tx, family_id, this_week).await?;
     let (parents, kiosks, invites) = match role {
         Role::Parent => (
             parents_of(&mut *tx, family_id).await?,
@@ -61,5 +67,8 @@ pub async fn snapshot(
         parents,
         kiosks,
         invites,
+        completions,
+        rewards,
+        redemptions,
     })
 }

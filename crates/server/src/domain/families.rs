@@ -1,10 +1,12 @@
-//! Families: creating one, its name and time zone, and the parent PIN
+//! Families: creating one, its name, time zone and whether kitchen
+//! screens' chores wait for a parent, and the parent PIN
 //! kitchen screens must send for what only a parent may do. Every change
 //! broadcasts `family:updated`.
 
 use kinboard_api::events::FamilyUpdated;
 use kinboard_api::{
-    CreateFamilyRequest, Family, FamilyEvent, PinRequest, ServerInfo, UpdateFamilyRequest,
+    ChoreApproval, CreateFamilyRequest, Family, FamilyEvent, PinRequest, ServerInfo,
+    UpdateFamilyRequest,
 };
 
 use crate::clock::now_ms;
@@ -22,19 +24,21 @@ pub async fn load_family(
     conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
     family_id: &str,
 ) -> Result<Family, ApiError> {
-    let row: Option<(String, String, String, Option<String>, i64, i64)> = sqlx::query_as(
-        "SELECT id, name, time_zone, pin_hash, revision, created_at FROM families WHERE id = $1",
+    type Row = (String, String, String, Option<String>, String, i64, i64);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT id, name, time_zone, pin_hash, chore_approval, revision, created_at FROM families WHERE id = $1",
     )
     .bind(family_id)
     .fetch_optional(conn)
     .await?;
-    let (id, name, time_zone, pin_hash, revision, created_at) =
+    let (id, name, time_zone, pin_hash, chore_approval, revision, created_at) =
         row.ok_or(ApiError::NotFound("family"))?;
     Ok(Family {
         id,
         name,
         time_zone,
         has_pin: pin_hash.is_some(),
+        chore_approval: ChoreApproval::try_from(chore_approval).map_err(ApiError::Internal)?,
         revision,
         created_at,
     })
@@ -54,6 +58,7 @@ pub async fn create_family(
         name,
         time_zone,
         has_pin: false,
+        chore_approval: ChoreApproval::Auto,
         revision: 1,
         created_at: now_ms(),
     };
@@ -106,7 +111,7 @@ async fn commit_family(state: &AppState, mut tx: FamilyTx) -> Result<FamilyChang
     Ok(FamilyChanged { family, events })
 }
 
-/// Renames a family or changes its time zone (parents).
+/// Renames a family, changes its time zone or its chore approval (parents).
 pub async fn update_family(
     state: &AppState,
     access: &Access,
@@ -124,8 +129,10 @@ pub async fn update_family(
         .as_deref()
         .map(validate::time_zone)
         .transpose()?;
-    if name.is_none() && time_zone.is_none() {
-        return Err(ApiError::invalid("send a name or a timeZone to change"));
+    if name.is_none() && time_zone.is_none() && req.chore_approval.is_none() {
+        return Err(ApiError::invalid(
+            "send a name, a timeZone or choreApproval to change",
+        ));
     }
     let mut tx = FamilyTx::begin(state, family_id).await?;
     if let Some(name) = &name {
@@ -138,6 +145,13 @@ pub async fn update_family(
     if let Some(tz) = &time_zone {
         sqlx::query("UPDATE families SET time_zone = $1 WHERE id = $2")
             .bind(tz)
+            .bind(family_id)
+            .execute(tx.conn())
+            .await?;
+    }
+    if let Some(approval) = req.chore_approval {
+        sqlx::query("UPDATE families SET chore_approval = $1 WHERE id = $2")
+            .bind(approval.as_str())
             .bind(family_id)
             .execute(tx.conn())
             .await?;

@@ -14,6 +14,7 @@ pub mod kiosks;
 pub mod members;
 pub mod parents;
 pub mod realtime;
+pub mod rewards;
 pub mod stars;
 pub mod templates;
 pub mod timers;

@@ -11,12 +11,12 @@
 //! decided again on the stored row, inside the family's transaction.
 
 use kinboard_api::events::{TimerCancelled, TimerChanged, TimerCompleted};
-use kinboard_api::{FamilyEvent, StartTimerRequest, Timer, TimerResponse, TimerState};
+use kinboard_api::{EntryKind, FamilyEvent, StartTimerRequest, Timer, TimerResponse, TimerState};
 
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
 use crate::domain::members::member_in_family;
-use crate::domain::stars::award;
+use crate::domain::stars::{NewEntry, award};
 use crate::domain::templates::load_template;
 use crate::error::ApiError;
 use crate::ids::new_id;
@@ -470,11 +470,17 @@ pub async fn act(
     let revision = tx.revision();
     tx.emit(change.event(&timer, revision));
     if change == Change::Completed && timer.stars > 0 {
+        let reason = format!("timer: {}", timer.label);
         award(
             &mut tx,
-            &timer.member_id,
-            timer.stars,
-            &format!("timer: {}", timer.label),
+            NewEntry {
+                member_id: &timer.member_id,
+                amount: timer.stars,
+                reason: &reason,
+                kind: EntryKind::Timer,
+                by: caller.principal(),
+                reverses: None,
+            },
         )
         .await?;
     }

@@ -56,13 +56,15 @@ both! {
         let completed_at = c["lastCompletedAt"].as_i64().expect("a completion time");
         let cmp = done["completionId"].as_str().expect("a completion id").to_owned();
         assert_eq!(done["status"], "approved");
+        // The day it counts for, in the family's zone (UTC here).
+        let day = chrono::DateTime::from_timestamp_millis(completed_at).unwrap().format("%Y-%m-%d").to_string();
         assert_eq!(c["lastCompletionId"], cmp.as_str());
-        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "completionId": cmp, "status": "approved", "revision": rev + 1 })).await;
-        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 })).await;
+        events.expect("chore:completed", json!({ "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "completionId": cmp, "status": "approved", "day": day, "revision": rev + 1 })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 2, "weeklyStars": 2, "revision": rev + 2 })).await;
         // The reply carries exactly what was broadcast, each with its revision.
         assert_eq!(done["events"], json!([
-            { "event": "chore:completed", "data": { "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "completionId": cmp, "status": "approved", "revision": rev + 1 } },
-            { "event": "stars:updated", "data": { "memberId": f.kids[1], "newBalance": 2, "revision": rev + 2 } },
+            { "event": "chore:completed", "data": { "choreId": chore, "completedBy": f.kids[1], "completedAt": completed_at, "completionId": cmp, "status": "approved", "day": day, "revision": rev + 1 } },
+            { "event": "stars:updated", "data": { "memberId": f.kids[1], "newBalance": 2, "weeklyStars": 2, "revision": rev + 2 } },
         ]));
 
         let r = s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok), Some(json!({ "stars": 0, "title": "Feed the dog" }))).await;
@@ -79,7 +81,7 @@ both! {
         events.expect("chore:removed", json!({ "choreId": chore, "revision": r.ok()["revision"] })).await;
         let marker = s.post(&format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]), tok,
             json!({ "amount": 1, "reason": "marker" })).await;
-        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 1, "revision": marker.body["revision"] })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 1, "weeklyStars": 1, "revision": marker.body["revision"] })).await;
         assert_eq!(s.count(&format!("SELECT COUNT(*) FROM chores WHERE family_id = '{}'", f.id)).await, 0);
     }
 
@@ -91,10 +93,10 @@ both! {
         let r = s.post(&path, tok, json!({ "amount": 7, "reason": "great week" })).await;
         assert_eq!(r.ok()["newBalance"], 7);
         assert_eq!(r.body["entry"]["reason"], "great week");
-        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 7, "revision": r.body["revision"] })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 7, "weeklyStars": 7, "revision": r.body["revision"] })).await;
         let r = s.post(&path, tok, json!({ "amount": -3, "reason": "spent on a treat" })).await;
         assert_eq!(r.ok()["newBalance"], 4);
-        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 4, "revision": r.body["revision"] })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 4, "weeklyStars": 4, "revision": r.body["revision"] })).await;
         // Never below zero; nothing written.
         let before = s.revision(&f.id).await;
         let r = s.post(&path, tok, json!({ "amount": -5, "reason": "too much" })).await;

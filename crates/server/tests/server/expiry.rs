@@ -113,7 +113,7 @@ async fn two_instances_on_one_postgres_expire_each_timer_once() {
     events
         .expect(
             "stars:updated",
-            json!({ "memberId": f.kids[0], "newBalance": 1, "revision": marker.body["revision"] }),
+            json!({ "memberId": f.kids[0], "newBalance": 1, "weeklyStars": 1, "revision": marker.body["revision"] }),
         )
         .await;
     assert!(expired.values().all(|n| *n == 1), "{expired:?}");

@@ -334,7 +334,7 @@ both! {
             (Method::PATCH, fam.clone(), json!({ "name": "  " }), "name must not be empty"),
             (Method::PATCH, fam.clone(), json!({ "name": long }), "at most 60"),
             (Method::PATCH, fam.clone(), json!({ "timeZone": "Mars/Olympus" }), "unknown time zone"),
-            (Method::PATCH, fam.clone(), json!({}), "send a name or a timeZone"),
+            (Method::PATCH, fam.clone(), json!({}), "send a name, a timeZone or choreApproval"),
             (Method::POST, format!("{fam}/members"), json!({ "name": "" }), "name must not be empty"),
             (Method::POST, format!("{fam}/members"), json!({ "name": long }), "at most 40"),
             (Method::POST, format!("{fam}/members"), json!({ "name": "Zoe", "color": "#123456" }), "one of the board's colours"),

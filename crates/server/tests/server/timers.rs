@@ -87,7 +87,7 @@ both! {
         assert_eq!(done["state"], "completed");
         assert_eq!(r.body["revision"], rev0 + 7);
         events.expect("timer:completed", json!({ "timer": done, "starsAwarded": 3, "revision": rev0 + 6 })).await;
-        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 3, "revision": rev0 + 7 })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[1], "newBalance": 3, "weeklyStars": 3, "revision": rev0 + 7 })).await;
         let again = s.post(&timer_path(&timer, "confirm"), tok, json!({})).await;
         assert_eq!(again.ok()["revision"], rev0 + 7);
         s.post(&timer_path(&timer, "pause"), tok, json!({})).await.err(409);
@@ -149,12 +149,12 @@ both! {
         assert_eq!(s1.ok()["newBalance"], 5);
         assert_eq!(s2.ok()["newBalance"], 5);
         assert_eq!(s2.body["revision"], s1.body["revision"]);
-        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 5, "revision": s1.body["revision"] })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 5, "weeklyStars": 5, "revision": s1.body["revision"] })).await;
         // A different key applies again.
         let s3 = s.call_with(reqwest::Method::POST, &stars, Some(&f.parent.token),
             Some(json!({ "amount": 5, "reason": "helped" })), &[("idempotency-key", "st-2")]).await;
         assert_eq!(s3.ok()["newBalance"], 10);
-        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 10, "revision": s3.body["revision"] })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 10, "weeklyStars": 10, "revision": s3.body["revision"] })).await;
     }
 
     async fn syncing_a_finished_timer_changes_and_broadcasts_nothing(s) {
@@ -172,7 +172,7 @@ both! {
         let completed = r.ok()["timer"].clone();
         let rev = r.body["revision"].as_i64().unwrap();
         events.expect("timer:completed", json!({ "timer": completed, "starsAwarded": 2, "revision": rev - 1 })).await;
-        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 2, "revision": rev })).await;
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 2, "weeklyStars": 2, "revision": rev })).await;
 
         for timer in [&cancelled, &completed] {
             let r = s.post(&timer_path(timer, "sync"), tok, json!({})).await;

@@ -46,6 +46,7 @@ fn family() -> FamilyState {
         name: "Parkers".into(),
         time_zone: "UTC".into(),
         has_pin: false,
+        chore_approval: kinboard_api::ChoreApproval::Auto,
     }
 }
 
@@ -390,6 +391,7 @@ fn a_reply_applies_its_events_and_a_no_op_reply_only_says_how_far_the_server_is(
             FamilyEvent::StarsUpdated(kinboard_api::events::StarsUpdated {
                 member_id: "m_1".into(),
                 new_balance: 12,
+                weekly_stars: 2,
                 revision: 7,
             }),
         ]),
@@ -464,17 +466,20 @@ fn midnight_in_the_familys_zone_reopens_todays_chores() {
     outputs(&mut e);
     let mut snap = snapshot(3);
     snap.family.time_zone = "UTC".into();
-    snap.chores[0].last_completed_at = Some(WED_NOON - 3_600_000);
-    snap.chores[0].last_completed_by = Some("m_1".into());
+    snap.completions = vec![kinboard_api::Completion {
+        id: "cmp_1".into(),
+        chore_id: snap.chores[0].id.clone(),
+        member_id: "m_1".into(),
+        completed_at: WED_NOON - 3_600_000,
+        day: "2026-01-07".into(),
+        status: kinboard_api::CompletionStatus::Approved,
+    }];
     e.handle_snapshot(c.at(0), Ok(snap));
-    assert!(
-        e.view().chores[0].completed_at.is_some(),
-        "done this morning"
-    );
+    assert_eq!(e.view().chores[0].done.len(), 1, "done this morning");
     // Twelve hours to midnight UTC.
     assert_eq!(e.poll_timeout().map(|t| c.ms(t)), Some(12 * 3_600_000));
     e.handle_timeout(c.at(12 * 3_600_000));
-    assert_eq!(e.view().chores[0].completed_at, None, "a new day");
+    assert!(e.view().chores[0].done.is_empty(), "a new day");
     assert!(outputs(&mut e).is_empty(), "no request needed");
     assert_eq!(
         e.poll_timeout().map(|t| c.ms(t)),
