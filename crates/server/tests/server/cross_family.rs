@@ -22,6 +22,14 @@ both! {
             .body["kiosk"]["id"].as_str().unwrap().to_owned();
         let invite_b = s.post(&format!("/api/families/{}/invites", b.id), bt, json!({})).await
             .body["invite"]["id"].as_str().unwrap().to_owned();
+        let completion_b = s.post(&format!("/api/chores/{chore}/complete"), bt, json!({ "memberId": b.kids[1] })).await
+            .body["completionId"].as_str().unwrap().to_owned();
+        let entry_b = s.post(&format!("/api/families/{}/members/{}/stars", b.id, b.kids[1]), bt, json!({ "amount": 9, "reason": "x" })).await
+            .body["entry"]["id"].as_str().unwrap().to_owned();
+        let reward_b = s.post(&format!("/api/families/{}/rewards", b.id), bt, json!({ "title": "R", "cost": 1 })).await
+            .body["reward"]["id"].as_str().unwrap().to_owned();
+        let a_reward = s.post(&format!("/api/families/{}/rewards", a.id), &a.parent.token, json!({ "title": "R", "cost": 1 })).await
+            .body["reward"]["id"].as_str().unwrap().to_owned();
         let a_chore = s.post(&format!("/api/families/{}/chores", a.id), &a.parent.token, json!({ "title": "C" })).await
             .body["chore"]["id"].as_str().unwrap().to_owned();
         let kiosk_a = s.post(&format!("/api/families/{}/kiosks", a.id), &a.parent.token, json!({ "name": "K" })).await
@@ -65,6 +73,17 @@ both! {
             (Method::POST, format!("/api/chores/{chore}/complete"), json!({ "memberId": kid })),
             (Method::GET, format!("/api/families/{fam}/members/{kid}/stars"), Value::Null),
             (Method::POST, format!("/api/families/{fam}/members/{kid}/stars"), json!({ "amount": 5, "reason": "x" })),
+            (Method::GET, format!("/api/families/{fam}/members/{kid}/stars?weeks=4"), Value::Null),
+            (Method::GET, format!("/api/families/{fam}/members/{kid}/stars.csv"), Value::Null),
+            (Method::POST, format!("/api/completions/{completion_b}/approve"), json!({})),
+            (Method::POST, format!("/api/completions/{completion_b}/reject"), json!({})),
+            (Method::POST, format!("/api/completions/{completion_b}/undo"), json!({})),
+            (Method::POST, format!("/api/star-entries/{entry_b}/undo"), json!({})),
+            (Method::GET, format!("/api/families/{fam}/rewards"), Value::Null),
+            (Method::POST, format!("/api/families/{fam}/rewards"), json!({ "title": "X", "cost": 1 })),
+            (Method::PATCH, format!("/api/rewards/{reward_b}"), json!({ "cost": 2 })),
+            (Method::DELETE, format!("/api/rewards/{reward_b}"), Value::Null),
+            (Method::POST, format!("/api/rewards/{reward_b}/redeem"), json!({ "memberId": kid })),
             // A's own family, B's child or template.
             (Method::POST, format!("/api/families/{}/timers", a.id), json!({ "memberId": kid, "label": "X", "durationSeconds": 60 })),
             (Method::POST, format!("/api/families/{}/timers", a.id), json!({ "memberId": a.kids[0], "templateId": template })),
@@ -73,6 +92,8 @@ both! {
             (Method::POST, format!("/api/chores/{a_chore}/complete"), json!({ "memberId": kid })),
             (Method::PATCH, format!("/api/chores/{a_chore}"), json!({ "memberId": kid })),
             (Method::POST, format!("/api/families/{}/chores", a.id), json!({ "title": "X", "memberId": kid })),
+            (Method::POST, format!("/api/rewards/{a_reward}/redeem"), json!({ "memberId": kid })),
+            (Method::GET, format!("/api/families/{}/members/{kid}/stars.csv", a.id), Value::Null),
         ];
         let b_revision = s.revision(&b.id).await;
         let a_revision = s.revision(&a.id).await;

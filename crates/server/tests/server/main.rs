@@ -15,6 +15,7 @@ mod layering;
 mod ops;
 mod pairing;
 mod pusher_auth;
+mod rewards;
 mod schedules;
 mod settings;
 mod sqlite_wal;
