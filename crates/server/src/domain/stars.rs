@@ -580,7 +580,24 @@ pub async fn weekly_stars(
 
 #[cfg(test)]
 mod tests {
-    use super::week_start;
+    use super::{week_start, week_starts};
+
+    #[test]
+    fn weeks_of_history_start_on_their_own_mondays_across_a_dst_change() {
+        // Wednesday 2026-04-08 12:00 UTC; Madrid moved to UTC+2 on 29 March.
+        let now = 1_775_649_600_000;
+        let starts = week_starts("Europe/Madrid", now, 3);
+        // Mondays 23 March (UTC+1: 22 March 23:00 UTC), 30 March and 6
+        // April (UTC+2: 22:00 UTC the day before).
+        assert_eq!(
+            starts,
+            [1_774_220_400_000, 1_774_821_600_000, 1_775_426_400_000]
+        );
+        // The week with the change in it is an hour shorter.
+        assert_eq!(starts[1] - starts[0], 7 * 86_400_000 - 3_600_000);
+        assert_eq!(starts[2] - starts[1], 7 * 86_400_000);
+        assert_eq!(*starts.last().unwrap(), week_start("Europe/Madrid", now));
+    }
 
     #[test]
     fn weeks_start_on_monday_midnight_in_the_family_zone() {

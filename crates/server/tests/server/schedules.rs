@@ -72,6 +72,34 @@ both! {
         assert_eq!(s.revision(&f.id).await, before);
     }
 
+    async fn the_day_turns_at_the_familys_midnight_not_the_servers(s) {
+        // Pago Pago is UTC−11, Kiritimati UTC+14: whatever the hour, their
+        // dates differ. A family that moves between them crosses its own
+        // midnight while the server's clock does not.
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let family = format!("/api/families/{}", f.id);
+        let zone = |z: &str| s.call(Method::PATCH, &family, Some(tok), Some(json!({ "timeZone": z })));
+        zone("Pacific/Pago_Pago").await.ok();
+        let c = chore(s, &f.id, tok, json!({ "title": "Dishes", "stars": 2 })).await;
+        let complete = format!("/api/chores/{}/complete", c["id"].as_str().unwrap());
+        let mia = json!({ "memberId": f.kids[0] });
+        s.post(&complete, tok, mia.clone()).await.ok();
+        s.post(&complete, tok, mia.clone()).await.refused(409, "already_done_today");
+        zone("Pacific/Kiritimati").await.ok();
+        // A new day there: due and not done yet.
+        let board = s.get(&format!("/api/families/{}/dashboard", f.id), tok).await;
+        assert_eq!(board.ok()["completions"], json!([]), "yesterday's does not show as today's");
+        s.post(&complete, tok, mia.clone()).await.ok();
+        assert_eq!(balance(s, &f.kids[0]).await, 4);
+        // Back: that day is done already.
+        zone("Pacific/Pago_Pago").await.ok();
+        s.post(&complete, tok, mia.clone()).await.refused(409, "already_done_today");
+        assert_eq!(balance(s, &f.kids[0]).await, 4);
+        let days = s.count(&format!("SELECT COUNT(DISTINCT day) FROM chore_completions WHERE member_id = '{}'", f.kids[0])).await;
+        assert_eq!(days, 2);
+    }
+
     async fn a_chore_counts_once_a_day_per_child_however_often_it_is_tapped(s) {
         let f = s.family("Ana").await;
         let tok = &f.parent.token;
