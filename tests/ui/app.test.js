@@ -379,22 +379,57 @@ test('a parent of two families switches between them and joins another with a co
 test('settings: each change is its command; the PIN needs the current one; removing asks first', async (t) => {
   const settings = { parents: [{ id: 'u_1', name: 'Ana', joinedAt: NOW, you: true }, { id: 'u_2', name: 'Ben', joinedAt: NOW, you: false }],
     kiosks: [{ id: 'k_1', name: 'Kitchen', pairedAt: NOW, lastSeenAt: null }], invites: [], colors: [{ name: 'teal', hex: '#17bebb' }] };
-  const page = await boot({ session: signedIn, view: view({ family: { id: 'f_1', name: 'The Parkers', timeZone: 'UTC', hasPin: true }, settings }) });
+  const page = await boot({
+    session: signedIn,
+    view: view({
+      family: { id: 'f_1', name: 'The Parkers', timeZone: 'UTC', hasPin: true, choreApproval: 'auto' }, settings,
+      chores: [{ id: 'c_1', memberId: 'm_1', label: 'Feed the cat', stars: 1, days: [1, 3, 5], done: [] }],
+      rewards: [{ id: 'r_1', title: 'Film night', cost: 10, weeklyLimit: 1, redeemedBy: [] }],
+    }),
+  });
   t.after(page.done);
   await page.click(page.find('settings-open'));
   assert.ok(isVisible(page.find('settings')));
   page.find('settings-family-name').value = 'The Riveras';
+  page.find('settings-family-approval').value = 'parent';
   await submit(page, 'settings-family-form');
-  assert.deepEqual(commands(page.bridge).at(-1), ['updateFamily', 'The Riveras', 'UTC']);
+  assert.deepEqual(commands(page.bridge).at(-1), ['updateFamily', 'The Riveras', 'UTC', 'parent']);
   assert.match(page.find('settings-notice').textContent, /saved/);
 
   await page.click(page.find('settings-nav-chores'));
+  assert.match(page.find('settings-chore-meta').textContent, /Mon, Wed, Fri/);
   await page.click(page.find('settings-chore-edit'));
+  assert.deepEqual([1, 2, 3, 5].map((d) => page.find(`settings-chore-edit-days-${d}`).checked), [true, false, true, true]);
   page.find('settings-chore-edit-member').value = '';
   page.find('settings-chore-edit-stars').value = '3';
+  page.find('settings-chore-edit-days-3').checked = false;
+  page.find('settings-chore-edit-days-6').checked = true;
   page.root.querySelector('form[data-form="settings-chore-edit"]').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
   await settle();
-  assert.deepEqual(commands(page.bridge).at(-1), ['updateChore', 'c_1', 'Feed the cat', 3, null], 'no child: any child');
+  assert.deepEqual(commands(page.bridge).at(-1), ['updateChore', 'c_1', 'Feed the cat', 3, null, [1, 5, 6]], 'no child: any child');
+  page.find('settings-chore-title').value = 'Bins';
+  page.find('settings-chore-days-4').checked = true;
+  await submit(page, 'settings-chore-add-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['addChore', 'Bins', 1, null, [4]]);
+  assert.equal(page.find('settings-chore-days-4').checked, false, 'cleared for the next one');
+
+  await page.click(page.find('settings-nav-rewards'));
+  page.find('settings-reward-title').value = 'Ice cream';
+  page.find('settings-reward-cost').value = '0';
+  await submit(page, 'settings-reward-add-form');
+  assert.match(page.find('error-banner', '[data-scope="settings"]').textContent, /1 to 1,000/);
+  page.find('settings-reward-cost').value = '5';
+  page.find('settings-reward-limit').value = '2';
+  await submit(page, 'settings-reward-add-form');
+  assert.deepEqual(commands(page.bridge).at(-1), ['addReward', 'Ice cream', 5, 2]);
+  await page.click(page.find('settings-reward-edit'));
+  page.find('settings-reward-edit-limit').value = '';
+  page.root.querySelector('form[data-form="settings-reward-edit"]').dispatchEvent(new page.window.Event('submit', { bubbles: true, cancelable: true }));
+  await settle();
+  assert.deepEqual(commands(page.bridge).at(-1), ['updateReward', 'r_1', 'Film night', 10, null], 'empty: no limit');
+  await page.click(page.find('settings-reward-remove'));
+  await page.click(page.find('settings-confirm-yes'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['removeReward', 'r_1']);
 
   await page.click(page.find('settings-nav-pin'));
   page.find('settings-pin-new').value = '1357';

@@ -12,8 +12,8 @@
 // one); `false`, `null` and `undefined` remove it. `key` identifies a
 // node among its siblings. `value` and `checked` are the live properties
 // of a form control (`value` is left alone while the control has focus,
-// so typing is never overwritten); `defaultValue` only sets a new
-// control's value. `modal` opens (true) or closes (false) a <dialog> with
+// so typing is never overwritten); `defaultValue` and `defaultChecked`
+// only set a new control's value or tick. `modal` opens (true) or closes (false) a <dialog> with
 // `showModal()` / `close()`. Listeners are not props: the page handles
 // events by delegation (app.js).
 
@@ -44,13 +44,14 @@ function matches(node, v) {
   return node.nodeType === 1 && node.localName === v.tag;
 }
 
-/** Nodes made by this patch, whose `defaultValue` is still to be set. */
+/** Nodes made by this patch, whose `defaultValue` or `defaultChecked` is
+ *  still to be set. */
 const fresh = new WeakSet();
 
 function create(doc, v) {
   if (v.text != null) return doc.createTextNode(v.text);
   const node = doc.createElement(v.tag);
-  if (v.props.defaultValue != null) fresh.add(node);
+  if (v.props.defaultValue != null || v.props.defaultChecked != null) fresh.add(node);
   return node;
 }
 
@@ -111,7 +112,7 @@ function update(node, v) {
   const now = new Set();
   let value;
   for (const [name, raw] of Object.entries(v.props)) {
-    if (name === 'key' || name === 'defaultValue') continue;
+    if (name === 'key' || name === 'defaultValue' || name === 'defaultChecked') continue;
     if (name === 'value') { value = raw; continue; }
     if (name === 'modal') continue;
     if (name === 'checked') {
@@ -132,7 +133,8 @@ function update(node, v) {
   // After the children: a <select>'s value needs its options.
   if (fresh.has(node)) {
     fresh.delete(node);
-    node.value = String(v.props.defaultValue);
+    if (v.props.defaultValue != null) node.value = String(v.props.defaultValue);
+    if (v.props.defaultChecked != null) node.checked = Boolean(v.props.defaultChecked);
   }
   if (value !== undefined) {
     const text = value == null ? '' : String(value);

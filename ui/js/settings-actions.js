@@ -12,6 +12,7 @@ const REMOVALS = {
   child: ['remove_child', (b, id) => b.removeChild(id)],
   chore: ['remove_chore', (b, id) => b.removeChore(id)],
   template: ['remove_template', (b, id) => b.removeTemplate(id)],
+  reward: ['remove_reward', (b, id) => b.removeReward(id)],
   parent: ['remove_parent', (b, id) => b.removeParent(id)],
   kiosk: ['revoke_kiosk', (b, id) => b.revokeKiosk(id)],
   invite: ['revoke_invite', (b, id) => b.revokeInvite(id)],
@@ -141,8 +142,10 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
       case 'settings-family': {
         const name = value(form, 'name');
         const timeZone = value(form, 'timeZone');
+        const approval = value(form, 'choreApproval');
         if (!name) { setError('settings', 'Give the family a name.'); return true; }
-        await change('settings-family', 'update_family', () => bridge.updateFamily(name, timeZone || undefined), 'The family is saved.');
+        await change('settings-family', 'update_family',
+          () => bridge.updateFamily(name, timeZone || undefined, approval || undefined), 'The family is saved.');
         return true;
       }
       case 'settings-child-add': {
@@ -164,13 +167,18 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
         const title = value(form, 'title');
         const stars = whole(value(form, 'stars') || '0', 0, 100);
         const memberId = value(form, 'memberId') || null;
+        // None ticked is every day; so is all seven.
+        const days = Array.from(form.querySelectorAll('input[name="day"]:checked'), (box) => Number(box.value));
         if (!title) { setError('settings', 'Give the chore a name, like “Feed the cat”.'); return true; }
         if (stars === null) { setError('settings', 'Stars are a whole number from 0 to 100.'); return true; }
         if (kind === 'settings-chore-add') {
-          const ok = await change('settings-chore-add', 'add_chore', () => bridge.addChore(title, stars, memberId), `“${title}” is added.`);
-          if (ok) form.elements.namedItem('title').value = '';
+          const ok = await change('settings-chore-add', 'add_chore', () => bridge.addChore(title, stars, memberId, days), `“${title}” is added.`);
+          if (ok) {
+            form.elements.namedItem('title').value = '';
+            for (const box of form.querySelectorAll('input[name="day"]')) box.checked = false;
+          }
         } else {
-          await change(`settings:chore:${id}`, 'update_chore', () => bridge.updateChore(id, title, stars, memberId), 'Saved.');
+          await change(`settings:chore:${id}`, 'update_chore', () => bridge.updateChore(id, title, stars, memberId, days), 'Saved.');
         }
         return true;
       }
@@ -187,6 +195,23 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
           if (ok) form.elements.namedItem('label').value = '';
         } else {
           await change(`settings:template:${id}`, 'update_template', () => bridge.updateTemplate(id, label, minutes * 60, stars), 'Saved.');
+        }
+        return true;
+      }
+      case 'settings-reward-add':
+      case 'settings-reward-edit': {
+        const title = value(form, 'title');
+        const cost = whole(value(form, 'cost'), 1, 1000);
+        const limitText = value(form, 'weeklyLimit');
+        const weeklyLimit = limitText ? whole(limitText, 1, 100) : null;
+        if (!title) { setError('settings', 'Give the reward a name, like “Ice cream”.'); return true; }
+        if (cost === null) { setError('settings', 'A reward costs a whole number of stars from 1 to 1,000.'); return true; }
+        if (limitText && weeklyLimit === null) { setError('settings', 'Times a week is a whole number from 1 to 100, or empty for any.'); return true; }
+        if (kind === 'settings-reward-add') {
+          const ok = await change('settings-reward-add', 'add_reward', () => bridge.addReward(title, cost, weeklyLimit), `“${title}” is added.`);
+          if (ok) { form.elements.namedItem('title').value = ''; form.elements.namedItem('weeklyLimit').value = ''; }
+        } else {
+          await change(`settings:reward:${id}`, 'update_reward', () => bridge.updateReward(id, title, cost, weeklyLimit), 'Saved.');
         }
         return true;
       }

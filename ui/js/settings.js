@@ -1,15 +1,16 @@
 // settings.js — the family settings a parent keeps, view → DOM like
-// render.js: the family's name and time zone, the children, chores, timer
-// templates, the parent PIN, the parents (and inviting one), and the
+// render.js: the family's name, time zone and chore approval, the
+// children, chores (and the days they are due), timer templates, rewards,
+// the parent PIN, the parents (and inviting one), and the
 // kitchen screens. Everything shown comes from the DashboardView (its
 // lists and `settings`), so a change made on another screen shows here at
 // once. A kitchen screen never renders this (app.js never opens it there,
 // and its view has no `settings`). No listeners: settings-actions.js.
 //
 // Model (model.ui.settings): {
-//   section: 'family' | 'children' | 'chores' | 'timers' | 'pin' | 'parents' | 'screens',
-//   editing: null | {kind: 'child'|'chore'|'template', id, color?},
-//   confirm: null | {kind: 'child'|'chore'|'template'|'parent'|'kiosk'|'invite', id},
+//   section: 'family' | 'children' | 'chores' | 'timers' | 'rewards' | 'pin' | 'parents' | 'screens',
+//   editing: null | {kind: 'child'|'chore'|'template'|'reward', id, color?},
+//   confirm: null | {kind: 'child'|'chore'|'template'|'reward'|'parent'|'kiosk'|'invite', id},
 //   color: '#rrggbb' (picked for a new child),
 //   invite: InviteCode | null (the code just made, shown once),
 //   kiosks: KioskView[] | null (asked fresh: when each was last seen),
@@ -26,6 +27,7 @@ export const SECTIONS = [
   ['children', 'Children'],
   ['chores', 'Chores'],
   ['timers', 'Timers'],
+  ['rewards', 'Rewards'],
   ['pin', 'PIN'],
   ['parents', 'Parents'],
   ['screens', 'Kitchen screens'],
@@ -54,7 +56,7 @@ export function Settings(model) {
   const section = s.section || 'family';
   const body = {
     family: FamilySection, children: ChildrenSection, chores: ChoresSection, timers: TimersSection,
-    pin: PinSection, parents: ParentsSection, screens: ScreensSection,
+    rewards: RewardsSection, pin: PinSection, parents: ParentsSection, screens: ScreensSection,
   }[section] || FamilySection;
   return h('div', { key: 'settings', class: 'settings', 'data-testid': 'settings', 'data-section': section },
     h('header', { class: 'topbar' },
@@ -82,13 +84,19 @@ function FamilySection(model, s) {
     h('h2', { key: 'title', id: 'settings-title' }, 'Family'),
     // Keyed by what it shows: a change made elsewhere redraws it.
     h('form', {
-      key: `form:${family.name}:${family.timeZone}`, class: 'settings-form', 'data-form': 'settings-family',
+      key: `form:${family.name}:${family.timeZone}:${family.choreApproval}`, class: 'settings-form', 'data-form': 'settings-family',
       'data-testid': 'settings-family-form', novalidate: true,
     },
       Field('Family name', h('input', { name: 'name', type: 'text', maxlength: '60', defaultValue: family.name || '', 'data-testid': 'settings-family-name' })),
       Field('Time zone', h('select', { name: 'timeZone', defaultValue: family.timeZone || 'UTC', 'data-testid': 'settings-family-zone' },
         zones.map((z) => h('option', { key: z, value: z }, z.replace(/_/g, ' ')))),
       'Days and weeks start at midnight here.'),
+      Field('Chores done on a kitchen screen', h('select', {
+        name: 'choreApproval', defaultValue: family.choreApproval || 'auto', 'data-testid': 'settings-family-approval',
+      },
+      h('option', { value: 'auto' }, 'Give their stars at once'),
+      h('option', { value: 'parent' }, 'Wait for a parent to approve them')),
+      'Chores a parent marks done always count at once.'),
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-family-save', ...busy(isPending(model, 'settings-family')) }, 'Save')),
   ];
 }
@@ -129,6 +137,24 @@ function ChildrenSection(model, s) {
 
 // ---------------------------------------------------------------- chores
 
+const WEEKDAYS = [[1, 'Mon'], [2, 'Tue'], [3, 'Wed'], [4, 'Thu'], [5, 'Fri'], [6, 'Sat'], [7, 'Sun']];
+
+/** "every day", or the days: "Mon, Wed, Fri". */
+export function daysLabel(days) {
+  if (!days || days.length === 0 || days.length === 7) return 'every day';
+  return WEEKDAYS.filter(([d]) => days.includes(d)).map(([, name]) => name).join(', ');
+}
+
+/** The days a chore is due, as seven boxes (none ticked: every day). */
+function DaysPicker(days, testid) {
+  const on = new Set(days || []);
+  return h('fieldset', { class: 'days', 'data-testid': testid },
+    h('legend', { class: 'field-label' }, 'Days (none: every day)'),
+    WEEKDAYS.map(([d, name]) => h('label', { key: String(d), class: 'day' },
+      h('input', { type: 'checkbox', name: 'day', value: String(d), defaultChecked: on.has(d), 'data-testid': `${testid}-${d}` }),
+      h('span', null, name))));
+}
+
 /** "Any child", then each child: a chore's "for". */
 function childOptions(members) {
   return [h('option', { key: '', value: '' }, 'Any child'),
@@ -148,13 +174,14 @@ function ChoresSection(model) {
             Field('Chore', h('input', { name: 'title', type: 'text', maxlength: '80', defaultValue: c.label, 'data-testid': 'settings-chore-edit-title' })),
             Field('Stars', h('input', { name: 'stars', type: 'number', min: '0', max: '100', defaultValue: String(c.stars), 'data-testid': 'settings-chore-edit-stars' })),
             Field('For', h('select', { name: 'memberId', defaultValue: c.memberId || '', 'data-testid': 'settings-chore-edit-member' }, childOptions(members))),
+            DaysPicker(c.days, 'settings-chore-edit-days'),
             h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'settings-edit-cancel' }, 'Cancel'),
             h('button', { type: 'submit', class: 'btn btn-small btn-primary', 'data-testid': 'settings-chore-save', ...busy(isPending(model, `settings:chore:${c.id}`)) }, 'Save')));
       }
       return h('li', { key: c.id, class: 'settings-row', 'data-testid': 'settings-chore', 'data-chore-id': c.id },
         h('span', { class: 'row-main' },
           h('span', { class: 'row-title' }, c.label),
-          h('span', { class: 'muted' }, `${starsLabel(c.stars)} · ${nameOf(c.memberId) || 'any child'}`)),
+          h('span', { class: 'muted', 'data-testid': 'settings-chore-meta' }, `${starsLabel(c.stars)} · ${nameOf(c.memberId) || 'any child'} · ${daysLabel(c.days)}`)),
         confirming(model, 'chore', c.id)
           ? Confirming(`Delete “${c.label}”? Stars it earned stay.`, 'chore', c.id, 'Delete', model)
           : h('span', { class: 'row-actions' },
@@ -167,6 +194,7 @@ function ChoresSection(model) {
       Field('Chore', h('input', { name: 'title', type: 'text', maxlength: '80', required: true, 'data-testid': 'settings-chore-title' })),
       Field('Stars', h('input', { name: 'stars', type: 'number', min: '0', max: '100', defaultValue: '1', 'data-testid': 'settings-chore-stars' })),
       Field('For', h('select', { name: 'memberId', 'data-testid': 'settings-chore-member' }, childOptions(members))),
+      DaysPicker([], 'settings-chore-days'),
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-chore-add', ...busy(isPending(model, 'settings-chore-add')) }, 'Add chore')),
   ];
 }
@@ -206,6 +234,47 @@ function TimersSection(model) {
       Field('Minutes', h('input', { name: 'minutes', type: 'number', min: '1', max: '600', defaultValue: '20', 'data-testid': 'settings-template-minutes' })),
       Field('Stars', h('input', { name: 'stars', type: 'number', min: '0', max: '100', defaultValue: '1', 'data-testid': 'settings-template-stars' })),
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-template-add', ...busy(isPending(model, 'settings-template-add')) }, 'Add timer')),
+  ];
+}
+
+// ---------------------------------------------------------------- rewards
+
+function RewardsSection(model) {
+  const rewards = model.view?.rewards || [];
+  const limit = (r) => (Number.isFinite(r.weeklyLimit) ? `${r.weeklyLimit} a week each` : 'no weekly limit');
+  return [
+    h('h2', { key: 'title', id: 'settings-title' }, 'Rewards'),
+    h('p', { key: 'lead', class: 'muted' }, 'What stars buy. A child spends them on any screen; a kitchen screen asks for the parent PIN.'),
+    h('ul', { key: 'list', class: 'settings-list', 'data-testid': 'settings-rewards' }, rewards.map((r) => {
+      if (editing(model, 'reward', r.id)) {
+        return h('li', { key: r.id, class: 'settings-row is-editing', 'data-testid': 'settings-reward', 'data-reward-id': r.id },
+          h('form', { class: 'inline-form', 'data-form': 'settings-reward-edit', 'data-id': r.id, novalidate: true },
+            Field('Reward', h('input', { name: 'title', type: 'text', maxlength: '80', defaultValue: r.title, 'data-testid': 'settings-reward-edit-title' })),
+            Field('Stars', h('input', { name: 'cost', type: 'number', min: '1', max: '1000', defaultValue: String(r.cost), 'data-testid': 'settings-reward-edit-cost' })),
+            Field('Times a week', h('input', {
+              name: 'weeklyLimit', type: 'number', min: '1', max: '100', placeholder: 'any',
+              defaultValue: Number.isFinite(r.weeklyLimit) ? String(r.weeklyLimit) : '', 'data-testid': 'settings-reward-edit-limit',
+            })),
+            h('button', { type: 'button', class: 'btn btn-small', 'data-action': 'settings-edit-cancel' }, 'Cancel'),
+            h('button', { type: 'submit', class: 'btn btn-small btn-primary', 'data-testid': 'settings-reward-save', ...busy(isPending(model, `settings:reward:${r.id}`)) }, 'Save')));
+      }
+      return h('li', { key: r.id, class: 'settings-row', 'data-testid': 'settings-reward', 'data-reward-id': r.id },
+        h('span', { class: 'row-main' },
+          h('span', { class: 'row-title' }, r.title),
+          h('span', { class: 'muted' }, `★${r.cost} · ${limit(r)}`)),
+        confirming(model, 'reward', r.id)
+          ? Confirming(`Take “${r.title}” off the list? What was had stays in the history.`, 'reward', r.id, 'Remove', model)
+          : h('span', { class: 'row-actions' },
+            button('settings-reward-edit', 'settings-edit', 'Edit', { 'data-kind': 'reward', 'data-id': r.id, 'aria-label': `Edit ${r.title}` }),
+            button('settings-reward-remove', 'settings-confirm', 'Remove', { 'data-kind': 'reward', 'data-id': r.id, 'aria-label': `Remove ${r.title}` })));
+    })),
+    h('p', { key: 'empty', class: 'muted', hidden: rewards.length > 0 }, 'No rewards yet.'),
+    h('form', { key: 'add', class: 'inline-form add-form', 'data-form': 'settings-reward-add', 'data-testid': 'settings-reward-add-form', novalidate: true },
+      h('h3', null, 'Add a reward'),
+      Field('Reward', h('input', { name: 'title', type: 'text', maxlength: '80', required: true, placeholder: 'Ice cream', 'data-testid': 'settings-reward-title' })),
+      Field('Stars', h('input', { name: 'cost', type: 'number', min: '1', max: '1000', defaultValue: '5', 'data-testid': 'settings-reward-cost' })),
+      Field('Times a week', h('input', { name: 'weeklyLimit', type: 'number', min: '1', max: '100', placeholder: 'any', 'data-testid': 'settings-reward-limit' })),
+      h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-reward-add', ...busy(isPending(model, 'settings-reward-add')) }, 'Add reward')),
   ];
 }
 
