@@ -590,6 +590,8 @@ test('a parent approves or rejects what waits, and reads a child’s history wit
   const weeks = byTestId(dialog, 'history-week');
   assert.equal(weeks.length, 12);
   assert.equal(weeks.at(-1).getAttribute('data-stars'), '3');
+  // Drawn as SVG, not as unknown HTML elements that nothing draws.
+  assert.equal(dialog.querySelector('rect').namespaceURI, 'http://www.w3.org/2000/svg');
   assert.match(dialog.textContent, /This week/);
   const lines = byTestId(dialog, 'ledger-line');
   assert.deepEqual(lines.map((l) => l.getAttribute('data-kind')), ['reward', 'chore']);

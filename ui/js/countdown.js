@@ -75,6 +75,9 @@ export function orderTimers(timers, serverOffsetMs, now) {
  *  so it flips as the time left crosses a multiple of 1000 ms) or the next
  *  minute of the clock — never more than `max`, for the "synced … ago"
  *  texts. Lets the page sleep between changes instead of ticking. */
+/** How long the screen that made a change may undo it (the server judges). */
+export const UNDO_WINDOW_MS = 10_000;
+
 export function nextChangeIn(view, now, max = 15000) {
   const offset = view?.serverOffsetMs;
   const server = serverNow(now, offset);
@@ -83,6 +86,17 @@ export function nextChangeIn(view, now, max = 15000) {
     if (t?.state !== 'running') continue;
     const left = remainingMs(t, offset, now);
     if (left > 0) next = Math.min(next, left % 1000 || 1000);
+  }
+  // A kitchen screen's Undo goes when its window closes.
+  if (view?.role === 'kiosk') {
+    const made = [
+      ...(view.redemptions || []).map((r) => r.createdAt),
+      ...(view.chores || []).flatMap((c) => (c.done || []).map((d) => d.completedAt)),
+    ];
+    for (const at of made) {
+      const left = at + UNDO_WINDOW_MS - server;
+      if (left > 0) next = Math.min(next, left);
+    }
   }
   // A few ms past the boundary, so the new second is already there.
   return Math.min(Math.max(next, 0), max) + 5;

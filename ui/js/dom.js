@@ -48,9 +48,14 @@ function matches(node, v) {
  *  still to be set. */
 const fresh = new WeakSet();
 
-function create(doc, v) {
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** A new node for `v`; inside an <svg> (or an <svg> itself) an SVG element,
+ *  which the HTML namespace would leave undrawn. */
+function create(doc, v, parent) {
   if (v.text != null) return doc.createTextNode(v.text);
-  const node = doc.createElement(v.tag);
+  const svg = v.tag === 'svg' || (parent.namespaceURI === SVG && parent.localName !== 'foreignObject');
+  const node = svg ? doc.createElementNS(SVG, v.tag) : doc.createElement(v.tag);
   if (v.props.defaultValue != null || v.props.defaultChecked != null) fresh.add(node);
   return node;
 }
@@ -78,7 +83,7 @@ export function patch(parent, children) {
       const i = free.findIndex((n) => !used.has(n) && matches(n, v));
       if (i >= 0) node = free[i];
     }
-    if (!node) node = create(doc, v);
+    if (!node) node = create(doc, v, parent);
     used.add(node);
     update(node, v);
     return node;

@@ -464,7 +464,7 @@ function MemberCard(m, model, names, accent) {
     h('button', {
       type: 'button', class: 'btn btn-small', 'data-action': 'redeem-open', 'data-member-id': m.id, 'data-testid': 'redeem-open',
       'aria-label': `Spend ${m.name}’s stars on a reward`,
-    }, '🎁 Rewards'),
+    }, 'Rewards'),
     view.role === 'parent' && h('button', {
       type: 'button', class: 'btn btn-small btn-quiet', 'data-action': 'history-open', 'data-member-id': m.id, 'data-testid': 'history-open',
       'aria-label': `${m.name}’s history`,

@@ -8,10 +8,7 @@
 import { h } from './dom.js';
 import { busy, isPending } from './parts.js';
 import { starsLabel } from './format.js';
-
-/** How long the screen that made a change may undo it (the server judges;
- *  a parent may at any time). */
-export const UNDO_WINDOW_MS = 10_000;
+import { UNDO_WINDOW_MS } from './countdown.js';
 
 /** Whether this screen still offers to undo what happened at `at`
  *  (server time): a parent always, a kitchen screen for a few seconds. */
@@ -101,7 +98,7 @@ export function MemberRedemptions(member, model) {
   const mine = (model.view?.redemptions || []).filter((x) => x.memberId === member.id);
   return h('ul', { class: 'redemptions', 'data-testid': 'member-redemptions', hidden: mine.length === 0, 'aria-label': 'Rewards this week' },
     mine.map((x) => h('li', { key: x.id, class: 'redemption', 'data-testid': 'redemption' },
-      h('span', { class: 'redemption-text' }, `🎁 ${x.title}`, h('span', { class: 'chore-stars' }, `−★${x.cost}`)),
+      h('span', { class: 'redemption-text' }, x.title, h('span', { class: 'chore-stars' }, `−★${x.cost}`)),
       undoOpen(model, x.createdAt) && h('button', {
         type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'entry-undo', 'data-entry-id': x.entryId,
         'data-member-id': member.id, 'data-testid': 'redemption-undo', 'aria-label': `Undo “${x.title}” for ${member.name}`,

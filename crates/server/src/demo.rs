@@ -4,13 +4,14 @@
 
 use serde::Serialize;
 
-use kinboard_api::{ChoreRequest, TemplateRequest};
+use kinboard_api::{ChoreRequest, RewardRequest, TemplateRequest};
 
 use crate::domain::accounts::create_user;
 use crate::domain::chores::create_chore_in;
 use crate::domain::families::create_family;
 use crate::domain::kiosks::insert_kiosk;
 use crate::domain::members::add_member_in;
+use crate::domain::rewards::create_reward_in;
 use crate::domain::templates::create_template_in;
 use crate::error::ApiError;
 use crate::ids::hash_secret_limited;
@@ -117,18 +118,32 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
         };
         create_template_in(state, &family.id, &req).await?;
     }
-    for (title, stars, member) in [
-        ("Feed the cat", 1, Some(&mia.id)),
-        ("Empty the dishwasher", 2, Some(&leo.id)),
-        ("Make the bed", 1, None),
+    for (title, stars, member, days) in [
+        ("Feed the cat", 1, Some(&mia.id), None),
+        ("Empty the dishwasher", 2, Some(&leo.id), None),
+        ("Make the bed", 1, None, None),
+        // Bin day: Monday and Thursday.
+        ("Take the bins out", 2, Some(&leo.id), Some(vec![1, 4])),
     ] {
         let req = ChoreRequest {
             title: title.into(),
             stars,
             member_id: member.cloned(),
-            days: None,
+            days,
         };
         create_chore_in(state, &family.id, &req).await?;
+    }
+    for (title, cost, weekly_limit) in [
+        ("Ice cream", 5, Some(2)),
+        ("30 minutes of screen time", 8, None),
+        ("Pick the Friday film", 12, Some(1)),
+    ] {
+        let req = RewardRequest {
+            title: title.into(),
+            cost,
+            weekly_limit,
+        };
+        create_reward_in(state, &family.id, &req).await?;
     }
     let mut tx = FamilyTx::begin(state, &family.id).await?;
     let kiosk = insert_kiosk(&mut tx, "Kitchen screen").await?;
