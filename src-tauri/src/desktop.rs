@@ -78,12 +78,17 @@ pub(crate) async fn carry_out_choices(
             crate::window::show(&app);
             continue;
         }
-        let timer_id = match &choice {
-            Choice::Confirm { timer_id } | Choice::Extend { timer_id } => timer_id.as_str(),
-            Choice::Show => "",
+        // The notice may be another family's than the one shown.
+        let board = match &choice {
+            Choice::Confirm { timer_id } | Choice::Extend { timer_id } => {
+                supervisor.board_with_timer(timer_id).await
+            }
+            Choice::Approve { completion_id } | Choice::Reject { completion_id } => {
+                supervisor.board_with_pending(completion_id).await
+            }
+            Choice::Show => continue,
         };
-        // The alarm's timer may be another family's than the one shown.
-        let done = match supervisor.board_with_timer(timer_id).await {
+        let done = match board {
             Ok(board) => crate::notifier::carry_out(&board, &choice).await,
             Err(e) => Err(e),
         };
@@ -98,6 +103,8 @@ fn report(app: &AppHandle, choice: &Choice, e: &CoreError) {
     crate::window::show(app);
     let command = match choice {
         Choice::Confirm { .. } => "confirm_timer",
+        Choice::Approve { .. } => "approve_completion",
+        Choice::Reject { .. } => "reject_completion",
         _ => "extend_timer",
     };
     let failure = ActionError {

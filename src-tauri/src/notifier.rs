@@ -1,6 +1,7 @@
-//! The OS notification for an expired timer: the core's [`Notifier`],
-//! implemented with notify-rust over D-Bus (`org.freedesktop.Notifications`)
-//! with urgency critical and no timeout, so the alarm stays until seen.
+//! The OS notifications: for an expired timer, and for a chore waiting for
+//! a parent. The core's [`Notifier`], implemented with notify-rust over
+//! D-Bus (`org.freedesktop.Notifications`); an alarm has urgency critical
+//! and no timeout, so it stays until seen.
 //!
 //! Where the notification server supports actions, the alarm offers
 //! "Confirm" (parents only: a kiosk needs the PIN, which a notification
@@ -10,11 +11,17 @@
 //! screen — is closed. With no notification service the reason is kept
 //! in [`ServiceStatus`] for the UI to say so; the dashboard itself still
 //! shows and announces the expired timer.
+//!
+//! A chore a kitchen screen marked done, in a family where parents approve
+//! them, shows on a parent's desktop with "Approve" and "Reject"; it closes
+//! when a parent decides on another screen (or it is undone).
 
 use std::sync::Arc;
 
 use kinboard_core::kinboard_api::TimerState;
-use kinboard_core::{CoreError, Dashboard, DashboardView, Notifier, Role, TimerExpired};
+use kinboard_core::{
+    ApprovalNeeded, CoreError, Dashboard, DashboardView, Notifier, Role, TimerExpired,
+};
 use tokio::sync::{mpsc, watch};
 
 use kinboard_core::app::ServiceStatus;
@@ -23,6 +30,8 @@ use kinboard_core::app::ServiceStatus;
 const ACTION_DEFAULT: &str = "default";
 const ACTION_CONFIRM: &str = "confirm";
 const ACTION_EXTEND: &str = "extend";
+const ACTION_APPROVE: &str = "approve";
+const ACTION_REJECT: &str = "reject";
 
 /// What the person chose on an alarm.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,15 +44,33 @@ pub(crate) enum Choice {
     Extend {
         timer_id: String,
     },
+    Approve {
+        completion_id: String,
+    },
+    Reject {
+        completion_id: String,
+    },
 }
 
 impl Choice {
+    /// A choice on a timer's alarm.
     fn from_action(action: &str, timer_id: &str) -> Option<Self> {
         let timer_id = timer_id.to_owned();
         match action {
             ACTION_DEFAULT => Some(Self::Show),
             ACTION_CONFIRM => Some(Self::Confirm { timer_id }),
             ACTION_EXTEND => Some(Self::Extend { timer_id }),
+            _ => None,
+        }
+    }
+
+    /// A choice on a chore waiting for a parent.
+    fn from_approval_action(action: &str, completion_id: &str) -> Option<Self> {
+        let completion_id = completion_id.to_owned();
+        match action {
+            ACTION_DEFAULT => Some(Self::Show),
+            ACTION_APPROVE => Some(Self::Approve { completion_id }),
+            ACTION_REJECT => Some(Self::Reject { completion_id }),
             _ => None,
         }
     }
@@ -59,6 +86,8 @@ pub(crate) async fn carry_out(dashboard: &Dashboard, choice: &Choice) -> Result<
             .extend_timer(timer_id, crate::commands::EXTEND_SECONDS)
             .await
             .map(drop),
+        Choice::Approve { completion_id } => dashboard.decide_completion(completion_id, true).await,
+        Choice::Reject { completion_id } => dashboard.decide_completion(completion_id, false).await,
     }
 }
 
@@ -217,6 +246,109 @@ impl DesktopNotifier {
     }
 }
 
+impl DesktopNotifier {
+    /// The notification for a chore waiting for a parent.
+    pub(crate) fn approval_notification(
+        &self,
+        notice: &ApprovalNeeded,
+        actions: bool,
+    ) -> notify_rust::Notification {
+        let mut n = notify_rust::Notification::new();
+        n.appname(&self.app_name)
+            .summary(&approval_summary(notice))
+            .body(&approval_body(notice, actions))
+            .icon("emblem-ok-symbolic");
+        if actions {
+            n.action(ACTION_DEFAULT, "Show Kinboard");
+            n.action(ACTION_REJECT, "Reject");
+            n.action(ACTION_APPROVE, &approve_label(notice.stars));
+        }
+        n
+    }
+
+    /// Shows the notice and waits for a decision on it, or for the chore
+    /// to stop waiting elsewhere (then the notice closes).
+    async fn approval(self, notice: ApprovalNeeded) {
+        let completion = notice.completion_id.clone();
+        let capabilities = tokio::task::spawn_blocking(notify_rust::get_capabilities).await;
+        let actions = match capabilities {
+            Ok(Ok(caps)) => caps.iter().any(|c| c == "actions"),
+            Ok(Err(e)) => return self.unavailable(&e.to_string()),
+            Err(e) => return self.unavailable(&e.to_string()),
+        };
+        let handle = match self
+            .approval_notification(&notice, actions)
+            .show_async()
+            .await
+        {
+            Ok(handle) => handle,
+            Err(e) => return self.unavailable(&e.to_string()),
+        };
+        self.set_status(ServiceStatus::Available);
+        tracing::info!(%completion, id = handle.id(), actions, "approval notification shown");
+        let mut views = self.views.clone();
+        let id = completion.clone();
+        let decided_elsewhere = async move {
+            let _ = views
+                .wait_for(|v| {
+                    !v.as_deref()
+                        .is_some_and(|v| v.pending.iter().any(|p| p.completion_id == id))
+                })
+                .await
+                .map(drop);
+        };
+        let mut chosen = None;
+        tokio::select! {
+            () = handle.wait_for_action_async(|response| {
+                if let notify_rust::NotificationResponse::Action(action) = response {
+                    chosen = Choice::from_approval_action(action, &completion);
+                } else if matches!(response, notify_rust::NotificationResponse::Default) {
+                    chosen = Some(Choice::Show);
+                }
+            }) => {}
+            () = decided_elsewhere => {
+                tracing::info!(%completion, "decided elsewhere: closing its notification");
+                handle.close_async().await;
+                return;
+            }
+        }
+        if let Some(choice) = chosen {
+            tracing::info!(%completion, ?choice, "notification action");
+            let _ = self.choices.send(choice);
+        }
+    }
+}
+
+/// "Mia did “Feed the cat”", or without the name when it is unknown.
+pub(crate) fn approval_summary(notice: &ApprovalNeeded) -> String {
+    match &notice.member_name {
+        Some(name) => format!("{name} did “{}”", notice.chore_label),
+        None => format!("“{}” was done", notice.chore_label),
+    }
+}
+
+fn approval_body(notice: &ApprovalNeeded, actions: bool) -> String {
+    let stars = match notice.stars {
+        0 => String::new(),
+        1 => " Approving it gives 1 star.".to_owned(),
+        n => format!(" Approving it gives {n} stars."),
+    };
+    let what = if actions {
+        "Approve or reject it."
+    } else {
+        "Open Kinboard to approve or reject it."
+    };
+    format!("Marked done on the kitchen screen. {what}{stars}")
+}
+
+fn approve_label(stars: i64) -> String {
+    if stars > 0 {
+        format!("Approve (+{stars} ★)")
+    } else {
+        "Approve".to_owned()
+    }
+}
+
 /// Whether the alarm for `notice` still stands: its run is on the
 /// dashboard, expired (or running past its end, before the server says).
 fn still_due(view: Option<&DashboardView>, notice: &TimerExpired) -> bool {
@@ -262,6 +394,10 @@ impl Notifier for DesktopNotifier {
         // The core calls this from its sync task: the D-Bus round trips and
         // the wait for a choice run on a task of their own.
         tokio::spawn(self.clone().alarm(notice.clone()));
+    }
+
+    fn approval_needed(&self, notice: &ApprovalNeeded) {
+        tokio::spawn(self.clone().approval(notice.clone()));
     }
 }
 

@@ -57,7 +57,7 @@ pub use dashboard::{Dashboard, DashboardOptions, household_pusher_config};
 pub use error::CoreError;
 pub use kinboard_api;
 pub use kinboard_api::Role;
-pub use notify::{NoNotifier, Notifier, RecordingNotifier, TimerExpired};
+pub use notify::{ApprovalNeeded, NoNotifier, Notifier, RecordingNotifier, TimerExpired};
 pub use pusher_protocol::ClientConfig as PusherConfig;
 pub use session::{SessionInfo, SessionKind};
 pub use view::{ConnectionStatus, DashboardView};

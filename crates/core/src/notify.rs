@@ -1,6 +1,6 @@
-//! Where expiry notices go: the [`Notifier`] trait (the Tauri shell
-//! implements it with notify-rust), a [`RecordingNotifier`] for tests and
-//! headless runs, and [`NoNotifier`].
+//! Where notices go — a timer ran out, a chore waits for a parent: the
+//! [`Notifier`] trait (the Tauri shell implements it with notify-rust), a
+//! [`RecordingNotifier`] for tests and headless runs, and [`NoNotifier`].
 
 use std::sync::{Arc, Mutex};
 
@@ -22,10 +22,27 @@ pub struct TimerExpired {
     pub stars: i64,
 }
 
-/// Receives expiry notices. Called from a tokio task: keep it quick (hand
+/// A kitchen screen marked a chore done and it waits for a parent; raised
+/// on a parent's device once per completion, when it arrives.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ApprovalNeeded {
+    pub completion_id: String,
+    pub chore_label: String,
+    pub member_id: String,
+    /// The child's name, when known.
+    pub member_name: Option<String>,
+    /// The stars approving it awards.
+    pub stars: i64,
+}
+
+/// Receives notices. Called from a tokio task: keep it quick (hand
 /// blocking work, like a D-Bus call, to `spawn_blocking`).
 pub trait Notifier: Send + Sync + 'static {
     fn timer_expired(&self, notice: &TimerExpired);
+
+    /// A chore waits for a parent's approval (parents' devices only).
+    fn approval_needed(&self, notice: &ApprovalNeeded);
 }
 
 /// Drops every notice.
@@ -34,12 +51,15 @@ pub struct NoNotifier;
 
 impl Notifier for NoNotifier {
     fn timer_expired(&self, _notice: &TimerExpired) {}
+
+    fn approval_needed(&self, _notice: &ApprovalNeeded) {}
 }
 
 /// Keeps every notice, in order.
 #[derive(Debug, Clone, Default)]
 pub struct RecordingNotifier {
     inner: Arc<(Mutex<Vec<TimerExpired>>, Notify)>,
+    approvals: Arc<Mutex<Vec<ApprovalNeeded>>>,
 }
 
 impl RecordingNotifier {
@@ -63,6 +83,14 @@ impl RecordingNotifier {
             .count()
     }
 
+    /// The approval notices, in order.
+    pub fn approvals(&self) -> Vec<ApprovalNeeded> {
+        self.approvals
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     /// Waits until a notice arrives after this call.
     pub async fn changed(&self) {
         self.inner.1.notified().await;
@@ -73,6 +101,14 @@ impl Notifier for RecordingNotifier {
     fn timer_expired(&self, notice: &TimerExpired) {
         self.inner
             .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(notice.clone());
+        self.inner.1.notify_waiters();
+    }
+
+    fn approval_needed(&self, notice: &ApprovalNeeded) {
+        self.approvals
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(notice.clone());

@@ -372,3 +372,137 @@ fn without_a_notification_service_the_status_says_so() {
         assert!(still.is_ok());
     });
 }
+
+#[test]
+fn a_chore_waiting_for_a_parent_is_approved_from_its_notification_and_closes_when_decided_elsewhere()
+ {
+    let Some(scratch) = in_child_on_private_bus(
+        "notifier::tests::a_chore_waiting_for_a_parent_is_approved_from_its_notification_and_closes_when_decided_elsewhere",
+        &notification_daemon("body actions"),
+    ) else {
+        return;
+    };
+    let log = notify_log(&scratch);
+    runtime().block_on(async move {
+        use kinboard_core::kinboard_api::{ChoreApproval, UpdateFamilyRequest};
+        let server = TestServer::start().await;
+        let home = Household::create(&server, "Approving").await;
+        let api = kinboard_core::ApiClient::new(&server.url()).unwrap();
+        api.set_token(Some(home.token.clone()));
+        let kiosk_token = api.create_kiosk(&home.family_id, "Kitchen").await.unwrap();
+        let (parent, _notifier, mut choices) =
+            device_with_notifier(&server, &home, "Kinboard P").await;
+        let kitchen = DeviceBuilder::new(&server, &home)
+            .kiosk(kiosk_token)
+            .connect()
+            .await;
+        kitchen.live().await;
+        parent
+            .dashboard
+            .update_family(&UpdateFamilyRequest {
+                chore_approval: Some(ChoreApproval::Parent),
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        let (ada, ben) = (&home.members[0], &home.members[1]);
+
+        // Ada's chore, marked done on the kitchen screen: a notice on the
+        // parent's desktop, with Approve and Reject.
+        kitchen
+            .dashboard
+            .complete_chore(&home.chores[0], ada)
+            .await
+            .unwrap();
+        eventually("the approval notice", WAIT, || async {
+            (notify_calls(&log).len() == 1).then_some(())
+        })
+        .await;
+        let line = notify_calls(&log).remove(0);
+        assert!(line.contains(r#""Ada did “Feed the cat”""#), "{line}");
+        assert!(
+            line.contains(
+                r#"["default", "Show Kinboard", "reject", "Reject", "approve", "Approve (+1 ★)"]"#
+            ),
+            "{line}"
+        );
+        let before = parent.view().member(ada).unwrap().balance;
+        invoke(1, "approve");
+        let choice = tokio::time::timeout(WAIT, choices.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let Choice::Approve { completion_id } = &choice else {
+            panic!("{choice:?}");
+        };
+        assert_eq!(parent.view().pending[0].completion_id, *completion_id);
+        carry_out(&parent.dashboard, &choice).await.unwrap();
+        for d in [&parent, &kitchen] {
+            eventually("Ada's star", WAIT, || async {
+                let v = d.view();
+                (v.pending.is_empty() && v.member(ada).unwrap().balance == before + 1).then_some(())
+            })
+            .await;
+        }
+
+        // Ben's, rejected on another screen: its notice closes by itself.
+        kitchen
+            .dashboard
+            .complete_chore(&home.chores[1], ben)
+            .await
+            .unwrap();
+        eventually("the second notice", WAIT, || async {
+            (notify_calls(&log).len() == 2).then_some(())
+        })
+        .await;
+        let other = DeviceBuilder::new(&server, &home).connect().await;
+        other.live().await;
+        let waiting = other.view().pending[0].completion_id.clone();
+        other
+            .dashboard
+            .decide_completion(&waiting, false)
+            .await
+            .unwrap();
+        eventually("the stale notice closed", WAIT, || async {
+            std::fs::read_to_string(&log)
+                .unwrap()
+                .contains("CloseNotification 2")
+                .then_some(())
+        })
+        .await;
+        assert!(choices.try_recv().is_err());
+        assert_eq!(notify_calls(&log).len(), 2, "one notice per completion");
+    });
+}
+
+#[test]
+fn approval_choices_map_from_action_keys() {
+    assert_eq!(
+        Choice::from_approval_action("approve", "c"),
+        Some(Choice::Approve {
+            completion_id: "c".into()
+        })
+    );
+    assert_eq!(
+        Choice::from_approval_action("reject", "c"),
+        Some(Choice::Reject {
+            completion_id: "c".into()
+        })
+    );
+    assert_eq!(Choice::from_approval_action("confirm", "c"), None);
+    let n = notifier();
+    let notice = ApprovalNeeded {
+        completion_id: "c".into(),
+        chore_label: "Dishes".into(),
+        member_id: "m".into(),
+        member_name: None,
+        stars: 0,
+    };
+    let plain = n.approval_notification(&notice, false);
+    assert!(plain.actions.is_empty());
+    assert_eq!(plain.summary, "“Dishes” was done");
+    assert_eq!(
+        plain.body,
+        "Marked done on the kitchen screen. Open Kinboard to approve or reject it."
+    );
+}

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
 use kinboard_core::{
-    ApiClient, Clock, ConnectionStatus, Dashboard, DashboardOptions, DashboardView, Notifier,
-    PusherConfig, RecordingNotifier, SystemClock, TimerExpired,
+    ApiClient, ApprovalNeeded, Clock, ConnectionStatus, Dashboard, DashboardOptions, DashboardView,
+    Notifier, PusherConfig, RecordingNotifier, SystemClock, TimerExpired,
 };
 use kinboard_testkit::FaultProxy;
 use pusher_protocol::Backoff;
@@ -81,6 +81,11 @@ impl Notifier for BothNotifiers {
     fn timer_expired(&self, notice: &TimerExpired) {
         self.0.timer_expired(notice);
         self.1.timer_expired(notice);
+    }
+
+    fn approval_needed(&self, notice: &ApprovalNeeded) {
+        self.0.approval_needed(notice);
+        self.1.approval_needed(notice);
     }
 }
 

@@ -61,7 +61,21 @@ async fn approvals_rewards_and_undos_reach_ten_screens_as_the_database_has_them(
         assert_eq!(view.pending.len(), 1, "waiting for a parent everywhere");
         assert_eq!(view.chores[0].done[0].status, CompletionStatus::Pending);
     }
+    // Each parent's device is told once; the kitchen screen is not.
+    kinboard_testkit::eventually(
+        "an approval notice on each parent's device",
+        CONVERGE,
+        || async {
+            devices[1..]
+                .iter()
+                .all(|d| d.notifier.approvals().len() == 1)
+                .then_some(())
+        },
+    )
+    .await;
+    assert!(devices[0].notifier.approvals().is_empty());
     let waiting = devices[5].view().pending[0].completion_id.clone();
+    assert_eq!(devices[5].notifier.approvals()[0].completion_id, waiting);
     devices[5]
         .dashboard
         .decide_completion(&waiting, true)

@@ -804,12 +804,31 @@ impl<B: Backend> Supervisor<B> {
     /// The board whose family has the timer `timer_id` (an alarm names a
     /// timer of whichever family it is in), or the one shown.
     pub async fn board_with_timer(&self, timer_id: &str) -> Result<B::Board, CoreError> {
+        self.board_showing(|view| view.timer(timer_id).is_some())
+            .await
+    }
+
+    /// The board of the family where completion `completion_id` waits for
+    /// a parent (a notification's), else the one shown.
+    pub async fn board_with_pending(&self, completion_id: &str) -> Result<B::Board, CoreError> {
+        self.board_showing(|view| {
+            view.pending
+                .iter()
+                .any(|p| p.completion_id == completion_id)
+        })
+        .await
+    }
+
+    async fn board_showing(
+        &self,
+        shows: impl Fn(&DashboardView) -> bool,
+    ) -> Result<B::Board, CoreError> {
         let found = {
             let signed = self.signed.lock().await;
             signed
                 .boards
                 .iter()
-                .find(|b| b.views().borrow().timer(timer_id).is_some())
+                .find(|b| shows(&b.views().borrow()))
                 .cloned()
         };
         match found {

@@ -143,6 +143,7 @@ impl Driver {
                 Output::Resubscribe => self.resubscribe(),
                 Output::Reconnect => self.pusher.reconnect(),
                 Output::Notify(notice) => self.notifier.timer_expired(&notice),
+                Output::Approval(notice) => self.notifier.approval_needed(&notice),
                 Output::Answer { waiter, result } => {
                     if let Some(reply) = waiters.remove(&waiter) {
                         let _ = reply.send(result);

@@ -7,8 +7,8 @@
 //! refused, its events, snapshots it asked for, the replies to this
 //! device's own actions, Refresh, and its own wake-ups. After every input
 //! the driver drains [`SyncEngine::poll_output`] (fetch a snapshot, ask
-//! for the channel again, reconnect, raise an expiry notice, answer a
-//! Refresh), then [`SyncEngine::poll_view`] (a new view, when it changed),
+//! for the channel again, reconnect, raise an expiry notice or an approval
+//! notice, answer a Refresh), then [`SyncEngine::poll_view`] (a new view, when it changed),
 //! and sleeps until [`SyncEngine::poll_timeout`].
 //!
 //! The rules:
@@ -27,11 +27,14 @@
 //!   again;
 //! * every timer run raises one expiry notice, at its local deadline,
 //!   online or not ([`ExpiryTracker`]);
+//! * on a parent's device, a completion that starts waiting for a parent
+//!   raises one approval notice (those waiting at the first snapshot were
+//!   there before this device watched);
 //! * a new day or week in the family's time zone rebuilds the view.
 //!
 //! Nothing here wakes up while the connection is steady: no polling.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -41,7 +44,7 @@ use pusher_client::State;
 use crate::calendar;
 use crate::error::CoreError;
 use crate::expiry::ExpiryTracker;
-use crate::notify::TimerExpired;
+use crate::notify::{ApprovalNeeded, TimerExpired};
 use crate::store::{FamilyState, ReloadMark, Store, Versioned};
 use crate::view::{ConnectionStatus, DashboardView, LastError, ViewContext};
 
@@ -84,6 +87,9 @@ pub enum Output {
     Reconnect,
     /// A timer ran out.
     Notify(TimerExpired),
+    /// A chore a kitchen screen marked done waits for a parent (on a
+    /// parent's device; once per completion).
+    Approval(ApprovalNeeded),
     /// A Refresh is answered: the snapshot taken after it was applied, or
     /// why not.
     Answer {
@@ -174,6 +180,9 @@ pub struct SyncEngine {
     boundary_zone: String,
     expiry: ExpiryTracker,
     expiry_at: Option<Instant>,
+    /// Completions waiting for a parent as last seen; `None` until the
+    /// first snapshot (those waiting already were not news to announce).
+    pending_seen: Option<HashSet<String>>,
     outputs: VecDeque<Output>,
     view: Arc<DashboardView>,
     view_changed: bool,
@@ -204,6 +213,7 @@ impl SyncEngine {
             boundary_zone: String::new(),
             expiry: ExpiryTracker::new(),
             expiry_at: None,
+            pending_seen: None,
             outputs: VecDeque::new(),
             view: Arc::new(DashboardView::empty(role)),
             view_changed: false,
@@ -525,7 +535,42 @@ impl SyncEngine {
             self.view = Arc::new(view);
             self.view_changed = true;
             self.check_expiry(now);
+            self.check_approvals();
         }
+    }
+
+    /// Announces completions that started waiting for a parent since the
+    /// last view (a parent's device only: a kitchen screen cannot approve).
+    fn check_approvals(&mut self) {
+        if !self.store.is_loaded() {
+            return;
+        }
+        let now: HashSet<String> = self
+            .view
+            .pending
+            .iter()
+            .map(|p| p.completion_id.clone())
+            .collect();
+        if let Some(seen) = &self.pending_seen
+            && self.role == Role::Parent
+        {
+            for p in self
+                .view
+                .pending
+                .iter()
+                .filter(|p| !seen.contains(&p.completion_id))
+            {
+                tracing::info!(completion = %p.completion_id, chore = %p.chore_label, "a chore waits for a parent");
+                self.outputs.push_back(Output::Approval(ApprovalNeeded {
+                    completion_id: p.completion_id.clone(),
+                    chore_label: p.chore_label.clone(),
+                    member_id: p.member_id.clone(),
+                    member_name: self.view.member(&p.member_id).map(|m| m.name.clone()),
+                    stars: p.stars,
+                }));
+            }
+        }
+        self.pending_seen = Some(now);
     }
 
     fn check_expiry(&mut self, now: Now) {

@@ -343,11 +343,11 @@ fn a_lost_connection_forgets_the_failed_channel_and_refresh_reconnects() {
 fn an_unknown_event_reloads_at_once() {
     let c = Clock::new();
     let mut e = live(&c, 5);
-    e.handle_event(c.at(100), "reward:redeemed", r#"{"revision": 6}"#);
+    e.handle_event(c.at(100), "calendar:added", r#"{"revision": 6}"#);
     assert_eq!(outputs(&mut e), [Output::FetchSnapshot]);
     // Without a revision there is nothing to order it by: ignored.
     let mut e = live(&c, 5);
-    e.handle_event(c.at(100), "reward:redeemed", r#"{}"#);
+    e.handle_event(c.at(100), "calendar:added", r#"{}"#);
     assert!(outputs(&mut e).is_empty());
 }
 
@@ -540,4 +540,97 @@ fn a_removed_parent_or_revoked_screen_asks_the_server_about_this_device() {
     e.handle_snapshot(c.at(50), Ok(snapshot(6)));
     assert_eq!(e.view().last_error, None);
     assert!(outputs(&mut e).is_empty());
+}
+
+/// `chore:completed` for chore c_1 by `member`, with `status`.
+fn chore_done(
+    revision: i64,
+    completion: &str,
+    member: &str,
+    status: kinboard_api::CompletionStatus,
+) -> (String, String) {
+    let event = FamilyEvent::ChoreCompleted(kinboard_api::events::ChoreCompleted {
+        chore_id: "c_1".into(),
+        completed_by: member.into(),
+        completed_at: WED_NOON,
+        completion_id: completion.into(),
+        status,
+        day: "2026-01-07".into(),
+        revision,
+    });
+    (event.name().to_owned(), event.data())
+}
+
+fn approvals(outputs: &[Output]) -> Vec<&str> {
+    outputs
+        .iter()
+        .filter_map(|o| match o {
+            Output::Approval(n) => Some(n.completion_id.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn a_chore_that_starts_waiting_for_a_parent_is_announced_once_on_a_parents_device() {
+    use kinboard_api::CompletionStatus::{Approved, Pending};
+    let c = Clock::new();
+    // One already waiting when the device starts: not news.
+    let mut e = engine();
+    e.handle_connection(c.at(0), State::Connected);
+    e.handle_subscribed(c.at(1));
+    outputs(&mut e);
+    let mut snap = snapshot(5);
+    snap.completions = vec![kinboard_api::Completion {
+        id: "cmp_old".into(),
+        chore_id: "c_1".into(),
+        member_id: "m_2".into(),
+        completed_at: WED_NOON - 86_400_000,
+        day: "2026-01-06".into(),
+        status: Pending,
+    }];
+    e.handle_snapshot(c.at(10), Ok(snap));
+    assert!(
+        approvals(&outputs(&mut e)).is_empty(),
+        "waiting before this device watched"
+    );
+
+    send(&mut e, c.at(100), chore_done(6, "cmp_1", "m_1", Pending));
+    let out = outputs(&mut e);
+    assert_eq!(approvals(&out), ["cmp_1"]);
+    match &out[0] {
+        Output::Approval(n) => {
+            assert_eq!(
+                (n.chore_label.as_str(), n.member_name.as_deref(), n.stars),
+                ("Feed the cat", Some("Ada"), 1)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Approved ones, and a reload that still shows it waiting: nothing new.
+    send(&mut e, c.at(200), chore_done(7, "cmp_2", "m_2", Approved));
+    assert!(approvals(&outputs(&mut e)).is_empty());
+    e.handle_refresh(c.at(300), 1);
+    outputs(&mut e);
+    let mut snap = snapshot(7);
+    snap.completions = vec![kinboard_api::Completion {
+        id: "cmp_1".into(),
+        chore_id: "c_1".into(),
+        member_id: "m_1".into(),
+        completed_at: WED_NOON,
+        day: "2026-01-07".into(),
+        status: Pending,
+    }];
+    e.handle_snapshot(c.at(310), Ok(snap));
+    assert!(approvals(&outputs(&mut e)).is_empty(), "announced once");
+
+    // A kitchen screen is never told: it cannot approve.
+    let mut k = SyncEngine::new(family(), Role::Kiosk, EngineConfig::default());
+    k.handle_connection(c.at(0), State::Connected);
+    k.handle_subscribed(c.at(1));
+    outputs(&mut k);
+    k.handle_snapshot(c.at(10), Ok(snapshot(5)));
+    send(&mut k, c.at(100), chore_done(6, "cmp_1", "m_1", Pending));
+    assert!(approvals(&outputs(&mut k)).is_empty());
+    assert_eq!(k.view().pending.len(), 1, "it shows that it waits");
 }
