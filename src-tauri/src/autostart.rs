@@ -102,7 +102,7 @@ mod tests {
         }
         // HOME is process-wide: run the checks in a child with its own.
         let home = tempfile::tempdir().unwrap();
-        let status = Command::new(std::env::current_exe().unwrap())
+        let out = Command::new(std::env::current_exe().unwrap())
             .args([
                 "--exact",
                 "autostart::tests::the_login_entry_starts_this_profile_and_goes_away_when_turned_off",
@@ -110,9 +110,16 @@ mod tests {
             ])
             .env(CHILD, "1")
             .env("HOME", home.path())
-            .status()
+            .output()
             .unwrap();
-        assert!(status.success(), "{status}");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        eprint!("{stdout}{}", String::from_utf8_lossy(&out.stderr));
+        assert!(out.status.success(), "{}", out.status);
+        // A renamed test would make the child match nothing, and pass.
+        assert!(
+            kinboard_testkit::bus::ran_exactly_one(&stdout),
+            "the child ran no test of that name (or more than one): renamed?"
+        );
     }
 
     #[test]

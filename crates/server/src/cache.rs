@@ -1,6 +1,8 @@
 //! Small in-memory caches for lookups every request repeats: who a bearer
-//! token belongs to, a user's role in a family, and each timer as this
-//! instance last wrote or read it.
+//! token belongs to, a user's role in a family, each timer as this
+//! instance last wrote or read it, and which kitchen screens have had
+//! their last-seen time written lately (so a board's requests do not each
+//! turn into a write).
 //!
 //! Authentication and membership answers are cached only when positive,
 //! and only briefly, so a new membership or session is seen at once. A

@@ -74,7 +74,7 @@ pub fn in_child_on_private_bus(test: &str, setup: &str) -> Option<PathBuf> {
 }
 
 /// Whether libtest's summary says one test ran and passed.
-pub(crate) fn ran_exactly_one(stdout: &str) -> bool {
+pub fn ran_exactly_one(stdout: &str) -> bool {
     stdout.lines().any(|l| l.trim() == "running 1 test")
         && stdout
             .lines()

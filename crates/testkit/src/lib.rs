@@ -63,6 +63,10 @@ impl std::error::Error for TimedOut {}
 /// Checks `check` until it is done, first every 10 ms and then less often
 /// (up to every 100 ms, for checks that cost a round trip), and gives up
 /// after `timeout` with the last reason it was not done.
+///
+/// The deadline is wall-clock time, and so is `after`: on paused tokio
+/// time the sleeps return at once, and work on real threads (the blocking
+/// pool, other processes) still gets its whole `timeout`.
 pub async fn within<O, F, Fut>(
     what: &str,
     timeout: Duration,
@@ -73,14 +77,14 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = O>,
 {
-    let deadline = tokio::time::Instant::now() + timeout;
+    let deadline = std::time::Instant::now() + timeout;
     let mut pause = Duration::from_millis(10);
     loop {
         let last = match check().await.into_outcome() {
             Ok(value) => return Ok(value),
             Err(why) => why,
         };
-        if tokio::time::Instant::now() >= deadline {
+        if std::time::Instant::now() >= deadline {
             return Err(TimedOut {
                 what: what.to_owned(),
                 after: timeout,
@@ -113,6 +117,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_wait_ends_when_the_condition_holds_and_says_why_when_it_never_does() {
         let start = tokio::time::Instant::now();
+        let real = std::time::Instant::now();
         let mut n = 0;
         let got = eventually("the third look", Duration::from_secs(1), || {
             n += 1;
@@ -130,5 +135,7 @@ mod tests {
         assert_eq!(err.last, "still 4, want 5");
         assert!(err.to_string().contains("waiting for never"), "{err}");
         assert!(start.elapsed() >= Duration::from_secs(1));
+        // On paused time the wait still lasts its second of wall-clock time.
+        assert!(real.elapsed() >= Duration::from_secs(1));
     }
 }

@@ -161,14 +161,14 @@ fn households_on_the_network_are_listed_with_what_is_wrong_with_the_others() {
     let lan = Lan::create();
     let mut announcer = lan.spawn_test(Side::A, TEST, "announce");
     let ready = lan.scratch().join("server");
-    let deadline = std::time::Instant::now() + Duration::from_secs(60);
-    while !ready.exists() {
-        assert!(announcer.exited().is_none(), "the announcing side stopped");
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the announcing side never got ready"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    runtime().block_on(kinboard_testkit::eventually(
+        "the announcing side to be ready",
+        Duration::from_secs(60),
+        || {
+            let (ready, stopped) = (ready.exists(), announcer.exited().is_some());
+            assert!(ready || !stopped, "the announcing side stopped");
+            async move { ready.then_some(()) }
+        },
+    ));
     lan.run_test(Side::B, TEST, "browse");
 }

@@ -527,18 +527,9 @@ fn client(server: Option<&str>) -> Mode {
     }
 }
 
-/// Waits until `done` holds, letting the supervisor's tasks (and the
-/// credential store's blocking work) run; fails after 5 s of real time.
-async fn until(what: &str, mut done: impl AsyncFnMut() -> bool) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    while !done().await {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "gave up waiting: {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    }
-}
+/// How long a condition may take (wall-clock: the credential store's
+/// blocking work runs on real threads while tokio's clock is paused).
+const WAIT: Duration = Duration::from_secs(5);
 
 /// Lets the supervisor's tasks run to where they wait.
 async fn settle() {
@@ -873,8 +864,8 @@ async fn a_session_the_server_ends_signs_this_screen_out() {
     settle().await;
     // Another parent removed this one: the board's reload is refused.
     board.fail_with(ErrorCode::Unauthorized);
-    until("the session to end", async || {
-        w.profile.load_session().is_none() && !w.last_session().signed_in
+    kinboard_testkit::eventually("the session to end", WAIT, || async {
+        (w.profile.load_session().is_none() && !w.last_session().signed_in).then_some(())
     })
     .await;
     assert!(board.stopped());
@@ -926,8 +917,8 @@ async fn a_parent_in_two_families_keeps_a_board_for_each_and_switches() {
     // Taken out of the Riveras: that board closes and the Parkers show.
     let riveras = sup.board().await.unwrap();
     riveras.fail_with(ErrorCode::NotFound);
-    until("the Riveras' board to close", async || {
-        w.last_session().families.len() == 1
+    kinboard_testkit::eventually("the Riveras' board to close", WAIT, || async {
+        (w.last_session().families.len() == 1).then_some(())
     })
     .await;
     assert!(riveras.stopped());
