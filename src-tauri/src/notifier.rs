@@ -287,13 +287,10 @@ impl DesktopNotifier {
         self.set_status(ServiceStatus::Available);
         tracing::info!(%completion, id = handle.id(), actions, "approval notification shown");
         let mut views = self.views.clone();
-        let id = completion.clone();
+        let watched = notice.clone();
         let decided_elsewhere = async move {
             let _ = views
-                .wait_for(|v| {
-                    !v.as_deref()
-                        .is_some_and(|v| v.pending.iter().any(|p| p.completion_id == id))
-                })
+                .wait_for(|v| !still_waits(v.as_deref(), &watched))
                 .await
                 .map(drop);
         };
@@ -349,10 +346,31 @@ fn approve_label(stars: i64) -> String {
     }
 }
 
+/// Whether `view` is of another family than `family_id`: the window shows
+/// one family at a time, so what it does not show says nothing of the rest.
+fn elsewhere(view: &DashboardView, family_id: &str) -> bool {
+    view.family.as_ref().is_some_and(|f| f.id != family_id)
+}
+
+/// Whether the notice of a chore waiting for a parent still stands: it is
+/// among the waiting ones of its family (or another family is on screen).
+fn still_waits(view: Option<&DashboardView>, notice: &ApprovalNeeded) -> bool {
+    let Some(view) = view else { return false };
+    elsewhere(view, &notice.family_id)
+        || view
+            .pending
+            .iter()
+            .any(|p| p.completion_id == notice.completion_id)
+}
+
 /// Whether the alarm for `notice` still stands: its run is on the
-/// dashboard, expired (or running past its end, before the server says).
+/// dashboard, expired (or running past its end, before the server says),
+/// or another family is on screen.
 fn still_due(view: Option<&DashboardView>, notice: &TimerExpired) -> bool {
     let Some(view) = view else { return false };
+    if elsewhere(view, &notice.family_id) {
+        return true;
+    }
     view.timer(&notice.timer_id).is_some_and(|t| {
         t.ends_at == Some(notice.ends_at)
             && matches!(t.state, TimerState::Expired | TimerState::Running)

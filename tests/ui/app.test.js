@@ -210,6 +210,21 @@ test('a kitchen screen confirms with the PIN; Escape and the backdrop close the 
   assert.deepEqual(commands(page.bridge), [['confirmTimer', 't_exp', '1234']]);
 });
 
+test('a star change shows on the card with an Undo for a few seconds', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  page.bridge.addStars = (...args) => { page.bridge.calls.push(['addStars', ...args]); return Promise.resolve('e_new'); };
+  await page.click(page.find('stars-add', '[data-member-id="m_1"]'));
+  await page.click(page.find('stars-reason-chip'));
+  await page.click(page.find('stars-submit'));
+  const recent = page.find('recent-stars');
+  assert.ok(isVisible(recent));
+  assert.match(recent.textContent, /\+★1 · Helped out/);
+  await page.click(page.find('recent-stars-undo'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['undoStarEntry', 'e_new']);
+  assert.ok(!isVisible(page.find('recent-stars')), 'gone once undone');
+});
+
 test('stars: a reason and an amount, then the command with them', async (t) => {
   const page = await boot({ session: signedIn, view: view() });
   t.after(page.done);
@@ -556,9 +571,14 @@ test('a kitchen screen spends stars on a reward with the parent PIN, and may und
   page.bridge.emitView(view({
     role: 'kiosk', revision: 5, members: [{ id: 'm_1', name: 'Ada', color: '#e4572e', balance: 1, weeklyStars: 2 }],
     rewards: [{ ...rewards[0], redeemedBy: ['m_1'] }, rewards[1]],
-    redemptions: [{ id: 'x_1', rewardId: 'r_ice', memberId: 'm_1', title: 'Ice cream', cost: 3, entryId: 'e_9', createdAt: Date.now() }],
+    redemptions: [
+      { id: 'x_1', rewardId: 'r_ice', memberId: 'm_1', title: 'Ice cream', cost: 3, entryId: 'e_9', createdAt: Date.now(), mine: true },
+      // Redeemed on a parent's window: not this screen's to undo.
+      { id: 'x_0', rewardId: 'r_ice', memberId: 'm_1', title: 'Ice cream', cost: 3, entryId: 'e_8', createdAt: Date.now(), mine: false },
+    ],
   }));
   await settle();
+  assert.equal(byTestId(page.root, 'redemption-undo').length, 1, 'only its own');
   await page.click(page.find('redemption-undo'));
   assert.deepEqual(commands(page.bridge).at(-1), ['undoStarEntry', 'e_9']);
   // Had once of once this week: the next time it is refused before asking.

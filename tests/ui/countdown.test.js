@@ -90,7 +90,7 @@ test('the page sleeps until a shown second or minute changes', () => {
   assert.equal(nextChangeIn({ timers: [] }, NOW), 15_005);
   assert.equal(nextChangeIn({ timers: [] }, NOW + 39_000, 60_000), 1_005);
   // A kitchen screen wakes when its Undo's ten seconds are up; a parent's keeps it.
-  const redeemed = { timers: [], redemptions: [{ createdAt: NOW - 7_000 }], serverOffsetMs: 0 };
+  const redeemed = { timers: [], redemptions: [{ createdAt: NOW - 7_000, mine: true }, { createdAt: NOW - 9_000, mine: false }], serverOffsetMs: 0 };
   assert.equal(nextChangeIn({ ...redeemed, role: 'kiosk' }, NOW), 3_005);
   assert.equal(nextChangeIn({ ...redeemed, role: 'parent' }, NOW), 15_005);
   // A running countdown with 59.3 s left shows 1:00 until 59 s: 300 ms away.

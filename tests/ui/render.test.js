@@ -11,7 +11,7 @@ const NOW = 1_764_140_000_000;
 const MIN = 60_000;
 
 /** A child's completion of a chore today. */
-const done = (memberId, completionId, completedAt, status = 'approved') => ({ memberId, completionId, completedAt, status });
+const done = (memberId, completionId, completedAt, status = 'approved', mine = false) => ({ memberId, completionId, completedAt, status, mine });
 
 function view(over = {}) {
   return {
@@ -291,7 +291,7 @@ test('a chore for any child shows on every card, and each child does their own',
 
 test('the board shows the chores due today; a done one can be undone on its child\'s card', () => {
   const chores = [
-    { id: 'c_due', memberId: 'm_1', label: 'Bins', stars: 1, days: [1, 4], dueToday: true, done: [done('m_1', 'cmp_1', NOW - 5_000)] },
+    { id: 'c_due', memberId: 'm_1', label: 'Bins', stars: 1, days: [1, 4], dueToday: true, done: [done('m_1', 'cmp_1', NOW - 5_000, 'approved', true)] },
     { id: 'c_not', memberId: 'm_1', label: 'Laundry', stars: 1, days: [6], dueToday: false, done: [] },
   ];
   let { root } = draw(model({ view: view({ chores }) }));
@@ -304,6 +304,10 @@ test('the board shows the chores due today; a done one can be undone on its chil
   assert.ok(one(root, 'chore-undo'), 'within the window');
   ({ root } = draw(model({ now: NOW + 6_000, view: view({ chores, role: 'kiosk' }) })));
   assert.equal(byTestId(root, 'chore-undo').length, 0, 'past the window');
+  // Marked done on another screen: not this kitchen screen's to undo.
+  const elsewhere = [{ ...chores[0], done: [done('m_1', 'cmp_1', NOW - 1_000)] }];
+  ({ root } = draw(model({ view: view({ chores: elsewhere, role: 'kiosk' }) })));
+  assert.equal(byTestId(root, 'chore-undo').length, 0, 'another screen’s');
 });
 
 test('completing a chore swaps its Done button for a mark in place', () => {

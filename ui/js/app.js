@@ -7,7 +7,7 @@
 // (bridge.js); it names commands only to say which one failed.
 
 import { createBridge } from './bridge.js';
-import { nextChangeIn } from './countdown.js';
+import { UNDO_WINDOW_MS, nextChangeIn } from './countdown.js';
 import { errorSentence, normalizeError } from './errors.js';
 import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, renderTick, screenOf } from './render.js';
 import { createSettingsActions } from './settings-actions.js';
@@ -36,11 +36,13 @@ export function startApp({
     now: Date.now(),
     ui: {
       pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null,
-      setup: { way: null }, settings: null,
+      setup: { way: null }, settings: null, recentStars: {},
     },
   };
   let gotViewEvent = false;
   const errorTimers = new Map();
+  /** Wakes the page when a star change's Undo is over. */
+  let recentTimer = null;
 
   // ------------------------------------------------------------ rendering
   function model() {
@@ -162,8 +164,9 @@ export function startApp({
     if (d?.kind === 'pin' && !timers.has(d.timerId)) closeDialog();
     const member = (view.members || []).find((m) => m.id === d?.memberId);
     if (['stars', 'redeem', 'history'].includes(d?.kind) && !member) closeDialog();
-    // The history follows the balance: a change elsewhere reloads it.
-    else if (d?.kind === 'history' && d.history && member.balance !== d.history.balance) loadHistory(d).then(paint);
+    // The history follows the balance: a change elsewhere reloads it, once
+    // per balance.
+    else if (d?.kind === 'history' && d.history && member.balance !== d.fetchedFor) loadHistory(d).then(paint);
     if (!state.session?.signedIn && fromEvent && state.session) {
       // The core only pushes a dashboard once signed in; ask for the session again.
       loadSession().then(paint);
@@ -247,8 +250,10 @@ export function startApp({
     clearError('dialog');
   }
 
-  /** Fetches a child's history into the history dialog `d` (when still open). */
+  /** Fetches a child's history into the history dialog `d` (when still
+   *  open), noting the balance it is fetched for. */
   function loadHistory(d) {
+    d.fetchedFor = (state.view?.members || []).find((m) => m.id === d.memberId)?.balance;
     return run('history', 'dialog', 'member_history', async () => {
       const history = await bridge.memberHistory(d.memberId);
       if (state.ui.dialog === d) d.history = history;
@@ -290,7 +295,15 @@ export function startApp({
       const args = { memberId: d.memberId, amount: Math.max(1, d.amount || 1), reason, pin };
       const command = d.sign > 0 ? 'add_stars' : 'remove_stars';
       const change = d.sign > 0 ? bridge.addStars : bridge.removeStars;
-      ok = await run('dialog', 'dialog', command, () => change(args.memberId, args.amount, args.reason, args.pin));
+      ok = await run('dialog', 'dialog', command, async () => {
+        const entryId = await change(args.memberId, args.amount, args.reason, args.pin);
+        // On the card for a few seconds, with its Undo.
+        if (entryId) {
+          state.ui.recentStars[args.memberId] = { entryId, amount: d.sign * args.amount, reason: args.reason, at: Date.now() };
+          clearTimeout(recentTimer);
+          recentTimer = setTimeout(paint, UNDO_WINDOW_MS + 50);
+        }
+      });
     } else if (d.action === 'cancel') {
       ok = await run('dialog', 'dialog', 'cancel_timer', () => bridge.cancelTimer(d.timerId, pin));
       if (ok && state.ui.confirmCancel === d.timerId) state.ui.confirmCancel = null;
@@ -397,6 +410,7 @@ export function startApp({
         const entryId = b.getAttribute('data-entry-id');
         const scope = d?.kind === 'history' ? 'dialog' : `member:${memberId}`;
         const ok = await run(`entry:${entryId}`, scope, 'undo_star_entry', () => bridge.undoStarEntry(entryId));
+        if (ok && state.ui.recentStars[memberId]?.entryId === entryId) delete state.ui.recentStars[memberId];
         if (ok && d?.kind === 'history') await loadHistory(d);
         return;
       }
@@ -558,7 +572,7 @@ export function startApp({
   armPaint = armTick;
   armTick();
   boot();
-  return { state, stop: () => { clearTimeout(tickTimer); armPaint = () => {}; clearInterval(heartbeat); clearTimeout(cursorTimer); }, paint };
+  return { state, stop: () => { clearTimeout(tickTimer); clearTimeout(recentTimer); armPaint = () => {}; clearInterval(heartbeat); clearTimeout(cursorTimer); }, paint };
 }
 
 if (typeof window !== 'undefined' && typeof document !== 'undefined' && document.getElementById('app')) {

@@ -89,6 +89,7 @@
  * @property {number} completedAt
  * @property {string} completionId - For undoing it (or approving it).
  * @property {string} memberId
+ * @property {boolean} mine - This screen marked it done (so it may undo it for a few seconds).
  * @property {CompletionStatus} status - `approved`, or `pending` while it waits for a parent.
  */
 
@@ -223,6 +224,7 @@
  * @property {string} entryId - The ledger entry holding its stars: undoing it gives them back.
  * @property {string} id
  * @property {string} memberId
+ * @property {boolean} mine - This screen redeemed it (so it may undo it for a few seconds).
  * @property {string} rewardId
  * @property {string} title
  */
@@ -299,7 +301,8 @@
  * @property {EntryKind} [kind]
  * @property {string} memberId
  * @property {string} reason
- * @property {number|null} [undoneAt] - When another entry reversed it.
+ * @property {string|null} [reverses] - The entry this one takes back (an undo).
+ * @property {number|null} [undoneAt] - When another entry took this one back.
  */
 
 /**
@@ -547,7 +550,8 @@ export function bindCommands(invoke) {
      */
     confirmTimer: (timerId, pin) => invoke('confirm_timer', { timerId, pin }),
     /**
-     * Marks a chore done by a child and awards its stars.
+     * Marks a chore done by a child: its stars at once, or, where parents
+     * approve a kitchen screen's chores, once a parent does.
      * @param {string} choreId
      * @param {string} memberId
      * @returns {Promise<void>} rejects with a {@link CommandError}
@@ -577,21 +581,23 @@ export function bindCommands(invoke) {
      */
     undoStarEntry: (entryId) => invoke('undo_star_entry', { entryId }),
     /**
-     * Gives a child stars (a kitchen screen sends the parent PIN).
+     * Gives a child stars (a kitchen screen sends the parent PIN); resolves
+     * to the ledger entry, for undoing it.
      * @param {string} memberId
      * @param {number} amount
      * @param {string} [reason]
      * @param {string} [pin]
-     * @returns {Promise<void>} rejects with a {@link CommandError}
+     * @returns {Promise<string>} rejects with a {@link CommandError}
      */
     addStars: (memberId, amount, reason, pin) => invoke('add_stars', { memberId, amount, reason, pin }),
     /**
-     * Takes stars from a child (a kitchen screen sends the parent PIN).
+     * Takes stars from a child (a kitchen screen sends the parent PIN);
+     * resolves to the ledger entry, for undoing it.
      * @param {string} memberId
      * @param {number} amount
      * @param {string} [reason]
      * @param {string} [pin]
-     * @returns {Promise<void>} rejects with a {@link CommandError}
+     * @returns {Promise<string>} rejects with a {@link CommandError}
      */
     removeStars: (memberId, amount, reason, pin) => invoke('remove_stars', { memberId, amount, reason, pin }),
     /**

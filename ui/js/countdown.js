@@ -70,14 +70,14 @@ export function orderTimers(timers, serverOffsetMs, now) {
   return keyed.map((k) => k.t);
 }
 
+/** How long the screen that made a change may undo it (the server judges). */
+export const UNDO_WINDOW_MS = 10_000;
+
 /** Milliseconds until something the board shows changes by itself: the
  *  next second of a running countdown (it shows whole seconds rounded up,
  *  so it flips as the time left crosses a multiple of 1000 ms) or the next
  *  minute of the clock — never more than `max`, for the "synced … ago"
  *  texts. Lets the page sleep between changes instead of ticking. */
-/** How long the screen that made a change may undo it (the server judges). */
-export const UNDO_WINDOW_MS = 10_000;
-
 export function nextChangeIn(view, now, max = 15000) {
   const offset = view?.serverOffsetMs;
   const server = serverNow(now, offset);
@@ -90,8 +90,8 @@ export function nextChangeIn(view, now, max = 15000) {
   // A kitchen screen's Undo goes when its window closes.
   if (view?.role === 'kiosk') {
     const made = [
-      ...(view.redemptions || []).map((r) => r.createdAt),
-      ...(view.chores || []).flatMap((c) => (c.done || []).map((d) => d.completedAt)),
+      ...(view.redemptions || []).filter((r) => r.mine).map((r) => r.createdAt),
+      ...(view.chores || []).flatMap((c) => (c.done || []).filter((d) => d.mine).map((d) => d.completedAt)),
     ];
     for (const at of made) {
       const left = at + UNDO_WINDOW_MS - server;

@@ -1,6 +1,6 @@
 // parts.js — the small pieces every screen is built from, defined once:
-// an inline error slot, a labelled field, the busy state of a button, and
-// whether an action is in flight.
+// an inline error slot, a labelled field, the busy state of a button,
+// whether an action is in flight, and a name's possessive.
 
 import { h } from './dom.js';
 
@@ -24,3 +24,6 @@ export function Field(label, input, hint) {
     input,
     hint && h('span', { class: 'field-hint muted' }, hint));
 }
+
+/** "Ada’s", "James’". */
+export const possessive = (name) => (/s$/i.test(name) ? `${name}’` : `${name}’s`);

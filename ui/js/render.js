@@ -29,8 +29,8 @@ import {
 import { errorSentence } from './errors.js';
 import { AFTER_HOSTING, HostStep, Welcome } from './setup.js';
 import { Settings } from './settings.js';
-import { ErrorSlot, Field, busy, isPending } from './parts.js';
-import { HistoryContents, MemberRedemptions, PendingList, RedeemContents, undoOpen } from './stars.js';
+import { ErrorSlot, Field, busy, isPending, possessive } from './parts.js';
+import { HistoryContents, MemberRedemptions, PendingList, RecentStars, RedeemContents, undoOpen } from './stars.js';
 
 export const PIN_MIN = 4;
 export const PIN_MAX = 8;
@@ -55,7 +55,6 @@ function memberIndex(view) {
   return map;
 }
 
-const possessive = (name) => (/s$/i.test(name) ? `${name}’` : `${name}’s`);
 
 
 /** Which screen shows: loading, the welcome (nobody signed in, or a
@@ -459,6 +458,7 @@ function MemberCard(m, model, names, accent) {
       h('span', { class: 'm-stat-label' }, 'this week'))),
   h('ul', { class: 'chores', 'data-testid': 'chore-list' }, chores.map((c) => ChoreItem(c, m, model, names))),
   h('p', { class: 'empty-inline muted', hidden: chores.length > 0 }, 'No chores today.'),
+  RecentStars(m, model),
   MemberRedemptions(m, model),
   h('div', { class: 'm-more' },
     h('button', {
@@ -483,7 +483,8 @@ function ChoreItem(c, member, model, names) {
   const waiting = mine?.status === 'pending';
   const parent = model.view?.role === 'parent';
   const state = mine ? (waiting ? 'pending' : 'true') : 'false';
-  const undo = mine && undoOpen(model, mine.completedAt) && h('button', {
+  // Another child's completion of this one's chore is theirs to undo.
+  const undo = mine && !by && undoOpen(model, mine.completedAt, mine.mine) && h('button', {
     key: 'undo', type: 'button', class: 'btn btn-quiet chore-undo', 'data-testid': 'chore-undo', 'data-action': 'chore-undo',
     'data-completion-id': mine.completionId, 'data-chore-id': c.id, 'data-member-id': member.id,
     'aria-label': `Undo “${c.label}” for ${member.name}`, ...busy(isPending(model, `chore:${c.id}`)),
@@ -495,7 +496,7 @@ function ChoreItem(c, member, model, names) {
       'data-chore-id': c.id, 'data-member-id': member.id, 'aria-label': `Mark “${c.label}” done for ${member.name}`,
       ...busy(isPending(model, `chore:${c.id}`)),
     }, 'Done');
-  } else if (waiting && parent) {
+  } else if (waiting && parent && !by) {
     slot = [h('button', {
       key: 'approve', type: 'button', class: 'btn btn-primary chore-approve', 'data-testid': 'chore-approve', 'data-action': 'completion-approve',
       'data-completion-id': mine.completionId, 'aria-label': `Approve “${c.label}” for ${member.name}`,
@@ -503,7 +504,7 @@ function ChoreItem(c, member, model, names) {
     }, 'Approve'), undo];
   } else {
     slot = [h('span', { key: 'mark', class: 'chore-done-mark' }, waiting ? 'Waiting for a parent' : by ? `Done by ${by}` : 'Done'),
-      !by && undo];
+      undo];
   }
   return h('li', {
     key: c.id, class: `chore-item${mine ? ' is-done' : ''}${waiting ? ' is-pending' : ''}`, 'data-testid': 'chore-item',

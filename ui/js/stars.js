@@ -1,21 +1,40 @@
 // stars.js — what stars are for, on the board: chores waiting for a
 // parent (approve or reject), spending stars on a reward (the redeem
-// dialog, with the PIN pad on a kitchen screen), this week's rewards on a
-// child's card with an Undo for the first seconds, and a child's history
+// dialog, with the PIN pad on a kitchen screen), this week's rewards and
+// the star change just made on a child's card with an Undo for the first
+// seconds, and a child's history
 // (stars per week as a chart, the ledger with who did what, a CSV export).
 // Components only, like render.js: app.js handles their data-actions.
 
 import { h } from './dom.js';
-import { busy, isPending } from './parts.js';
+import { busy, isPending, possessive } from './parts.js';
 import { starsLabel } from './format.js';
 import { UNDO_WINDOW_MS } from './countdown.js';
 
 /** Whether this screen still offers to undo what happened at `at`
- *  (server time): a parent always, a kitchen screen for a few seconds. */
-export function undoOpen(model, at) {
+ *  (server time): a parent always; a kitchen screen what it did itself
+ *  (`mine`), for a few seconds. */
+export function undoOpen(model, at, mine) {
   if (model.view?.role !== 'kiosk') return true;
+  if (!mine) return false;
   const offset = Number.isFinite(model.view.serverOffsetMs) ? model.view.serverOffsetMs : 0;
   return model.now + offset - at < UNDO_WINDOW_MS;
+}
+
+/** The star change this screen just made on a child's card, with its Undo
+ *  for a few seconds (`model.ui.recentStars[memberId]`, local time). */
+export function RecentStars(member, model) {
+  const recent = model.ui?.recentStars?.[member.id];
+  const open = recent && model.now - recent.at < UNDO_WINDOW_MS;
+  return h('p', { class: 'recent-stars', 'data-testid': 'recent-stars', hidden: !open },
+    open ? [
+      h('span', { key: 'what', class: 'recent-text' }, `${recent.amount > 0 ? '+' : '−'}★${Math.abs(recent.amount)} · ${recent.reason}`),
+      h('button', {
+        key: 'undo', type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'entry-undo', 'data-entry-id': recent.entryId,
+        'data-member-id': member.id, 'data-testid': 'recent-stars-undo', 'aria-label': `Undo the stars for ${member.name}`,
+        ...busy(isPending(model, `entry:${recent.entryId}`)),
+      }, 'Undo'),
+    ] : []);
 }
 
 // ---------------------------------------------------------------- approval
@@ -99,7 +118,7 @@ export function MemberRedemptions(member, model) {
   return h('ul', { class: 'redemptions', 'data-testid': 'member-redemptions', hidden: mine.length === 0, 'aria-label': 'Rewards this week' },
     mine.map((x) => h('li', { key: x.id, class: 'redemption', 'data-testid': 'redemption' },
       h('span', { class: 'redemption-text' }, x.title, h('span', { class: 'chore-stars' }, `−★${x.cost}`)),
-      undoOpen(model, x.createdAt) && h('button', {
+      undoOpen(model, x.createdAt, x.mine) && h('button', {
         type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'entry-undo', 'data-entry-id': x.entryId,
         'data-member-id': member.id, 'data-testid': 'redemption-undo', 'aria-label': `Undo “${x.title}” for ${member.name}`,
         ...busy(isPending(model, `entry:${x.entryId}`)),
@@ -172,7 +191,7 @@ function Ledger(entries, model, member, timeZone) {
       h('span', { class: 'ledger-text' },
         h('span', { class: 'ledger-reason' }, e.reason),
         h('span', { class: 'ledger-meta muted' }, [whenLabel(e.createdAt, timeZone), e.by ? `by ${e.by}` : null, undone ? 'undone' : null].filter(Boolean).join(' · '))),
-      parent && !undone && e.kind !== 'undo' && !/^undone: /.test(e.reason) && h('button', {
+      parent && !undone && !e.reverses && h('button', {
         type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'entry-undo', 'data-entry-id': e.id, 'data-member-id': member?.id,
         'data-testid': 'ledger-undo', 'aria-label': `Undo “${e.reason}”`, ...busy(isPending(model, `entry:${e.id}`)),
       }, 'Undo'));
@@ -201,6 +220,3 @@ export function HistoryContents(d, model, member) {
   };
 }
 
-function possessive(name) {
-  return /s$/i.test(name) ? `${name}’` : `${name}’s`;
-}

@@ -142,9 +142,12 @@ pub struct LastCompletion {
 pub struct StarsUpdated {
     pub member_id: String,
     pub new_balance: i64,
-    /// Stars earned this week (since Monday 00:00 in the family's zone),
-    /// rewards left out: spending moves the balance, not this.
-    pub weekly_stars: i64,
+    /// Stars earned this week (since Monday 00:00 in the family's zone;
+    /// rewards, undos and what they undid left out): spending moves the
+    /// balance, not this. Left out by servers older than rewards, whose
+    /// weekly stars moved with the balance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weekly_stars: Option<i64>,
     pub revision: i64,
 }
 
@@ -640,7 +643,7 @@ mod tests {
             FamilyEvent::StarsUpdated(StarsUpdated {
                 member_id: "mem_1".into(),
                 new_balance: 3,
-                weekly_stars: 3,
+                weekly_stars: Some(3),
                 revision: 8,
             }),
         ];
@@ -850,7 +853,7 @@ mod tests {
         let stars = FamilyEvent::StarsUpdated(StarsUpdated {
             member_id: "mem_1".into(),
             new_balance: 3,
-            weekly_stars: 1,
+            weekly_stars: Some(1),
             revision: 8,
         });
         assert_eq!(

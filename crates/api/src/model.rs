@@ -540,7 +540,10 @@ pub struct StarEntry {
     /// entries older than that record, and for the server's own).
     #[serde(default)]
     pub by: Option<String>,
-    /// When another entry reversed it.
+    /// The entry this one takes back (an undo).
+    #[serde(default)]
+    pub reverses: Option<String>,
+    /// When another entry took this one back.
     #[serde(default)]
     pub undone_at: Option<i64>,
     pub created_at: i64,

@@ -514,7 +514,7 @@ impl Dashboard {
         amount: i64,
         reason: &str,
         pin: Option<&str>,
-    ) -> Result<(), CoreError> {
+    ) -> Result<String, CoreError> {
         let api = self.api();
         let family_id = self.family_id();
         let reply = self
@@ -527,17 +527,20 @@ impl Dashboard {
                     .await
             })
             .await?;
-        self.apply(reply.events, reply.revision).await
+        let entry = reply.entry.id.clone();
+        self.apply(reply.events, reply.revision).await?;
+        Ok(entry)
     }
 
-    /// Adds `amount` (> 0) stars; a kiosk needs the parent PIN.
+    /// Adds `amount` (> 0) stars; a kiosk needs the parent PIN. Resolves
+    /// to the ledger entry, for undoing it.
     pub async fn add_stars(
         &self,
         member_id: &str,
         amount: i64,
         reason: &str,
         pin: Option<&str>,
-    ) -> Result<(), CoreError> {
+    ) -> Result<String, CoreError> {
         let reason = if reason.trim().is_empty() {
             "stars added"
         } else {
@@ -548,13 +551,14 @@ impl Dashboard {
     }
 
     /// Removes `amount` (> 0) stars; a kiosk needs the parent PIN.
+    /// Resolves to the ledger entry, for undoing it.
     pub async fn remove_stars(
         &self,
         member_id: &str,
         amount: i64,
         reason: &str,
         pin: Option<&str>,
-    ) -> Result<(), CoreError> {
+    ) -> Result<String, CoreError> {
         let reason = if reason.trim().is_empty() {
             "stars removed"
         } else {

@@ -64,6 +64,11 @@ impl ExpiryTracker {
             };
             if fire && self.announced.insert(run) {
                 due.push(TimerExpired {
+                    family_id: view
+                        .family
+                        .as_ref()
+                        .map(|f| f.id.clone())
+                        .unwrap_or_default(),
                     timer_id: t.id.clone(),
                     label: t.label.clone(),
                     member_id: t.member_id.clone(),

@@ -11,6 +11,8 @@ use tokio::sync::Notify;
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TimerExpired {
+    /// The family it belongs to (a parent may have several on screen in turn).
+    pub family_id: String,
     pub timer_id: String,
     pub label: String,
     pub member_id: String,
@@ -27,6 +29,8 @@ pub struct TimerExpired {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ApprovalNeeded {
+    /// The family it belongs to.
+    pub family_id: String,
     pub completion_id: String,
     pub chore_label: String,
     pub member_id: String,

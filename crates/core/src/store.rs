@@ -487,8 +487,12 @@ impl Store {
             }
             FamilyEvent::StarsUpdated(e) => {
                 if let Some(m) = self.members.iter_mut().find(|m| m.id == e.member_id) {
+                    // The server counts the week; an older one did not say,
+                    // and its weekly stars moved with the balance.
+                    m.weekly_stars = e
+                        .weekly_stars
+                        .unwrap_or(m.weekly_stars + e.new_balance - m.balance);
                     m.balance = e.new_balance;
-                    m.weekly_stars = e.weekly_stars;
                 }
             }
             FamilyEvent::RewardAdded(e) | FamilyEvent::RewardUpdated(e) => {
@@ -523,7 +527,11 @@ impl Store {
                     |m| &m.id,
                 );
             }
-            FamilyEvent::MemberRemoved(e) => self.members.retain(|m| m.id != e.member_id),
+            FamilyEvent::MemberRemoved(e) => {
+                self.members.retain(|m| m.id != e.member_id);
+                self.completions.retain(|c| c.member_id != e.member_id);
+                self.redemptions.retain(|r| r.member_id != e.member_id);
+            }
             FamilyEvent::TemplateAdded(e) | FamilyEvent::TemplateUpdated(e) => {
                 upsert(&mut self.templates, e.template, |t| &t.id);
             }

@@ -160,6 +160,8 @@ pub struct DoneView {
     pub completed_at: i64,
     /// `approved`, or `pending` while it waits for a parent.
     pub status: CompletionStatus,
+    /// This screen marked it done (so it may undo it for a few seconds).
+    pub mine: bool,
 }
 
 /// A completion waiting for a parent (from any day).
@@ -199,6 +201,8 @@ pub struct RedemptionView {
     /// The ledger entry holding its stars: undoing it gives them back.
     pub entry_id: String,
     pub created_at: i64,
+    /// This screen redeemed it (so it may undo it for a few seconds).
+    pub mine: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
@@ -258,6 +262,8 @@ pub struct ViewContext<'a> {
     pub server_now_ms: i64,
     /// The account signed in here (none on a kitchen screen).
     pub user_id: Option<&'a str>,
+    /// The completions and redemptions this screen's own actions made.
+    pub made_here: Option<&'a std::collections::HashSet<String>>,
 }
 
 impl DashboardView {
@@ -266,6 +272,7 @@ impl DashboardView {
         let time_zone = family.map_or("UTC", |f| f.time_zone.as_str());
         let today = calendar::date(time_zone, cx.server_now_ms);
         let weekday = calendar::weekday(time_zone, cx.server_now_ms);
+        let mine = |id: &str| cx.made_here.is_some_and(|m| m.contains(id));
         let new_week = store
             .week_start()
             .is_some_and(|w| calendar::week_start(time_zone, cx.server_now_ms) > w);
@@ -336,6 +343,7 @@ impl DashboardView {
                             completion_id: d.id.clone(),
                             completed_at: d.completed_at,
                             status: d.status,
+                            mine: mine(&d.id),
                         })
                         .collect(),
                 })
@@ -391,6 +399,7 @@ impl DashboardView {
                         cost: x.cost,
                         entry_id: x.star_entry_id.clone(),
                         created_at: x.created_at,
+                        mine: mine(&x.id),
                     })
                     .collect()
             },
@@ -417,6 +426,7 @@ impl DashboardView {
                 last_error: None,
                 server_now_ms: 0,
                 user_id: None,
+                made_here: None,
             },
         )
     }
@@ -529,6 +539,7 @@ mod tests {
                 // Wednesday 2026-01-07 12:00 UTC; the chore was done at 11:56.
                 server_now_ms: 1_767_787_200_000,
                 user_id: None,
+                made_here: None,
             },
         );
         let json = serde_json::to_value(&view).unwrap();
@@ -549,11 +560,11 @@ mod tests {
                 "chores": [{"id": "c_1", "memberId": "m_1", "label": "Feed the cat", "stars": 1,
                             "days": [], "dueToday": true,
                             "done": [{"memberId": "m_2", "completionId": "cmp_1",
-                                      "completedAt": 1_767_787_000_000_i64, "status": "approved"}]}],
+                                      "completedAt": 1_767_787_000_000_i64, "status": "approved", "mine": false}]}],
                 "pending": [],
                 "rewards": [{"id": "r_1", "title": "Ice cream", "cost": 5, "weeklyLimit": 1, "redeemedBy": ["m_1"]}],
                 "redemptions": [{"id": "x_1", "rewardId": "r_1", "memberId": "m_1", "title": "Ice cream", "cost": 5,
-                                 "entryId": "e_1", "createdAt": 1_767_700_000_000_i64}],
+                                 "entryId": "e_1", "createdAt": 1_767_700_000_000_i64, "mine": false}],
                 "connection": {"state": "live", "lastSyncedAt": 1_767_787_100_000_i64},
                 "serverOffsetMs": 12,
                 "lastError": null,
@@ -599,6 +610,7 @@ mod tests {
                 last_error: None,
                 server_now_ms: 0,
                 user_id: Some("u_2"),
+                made_here: None,
             },
         );
         let json = serde_json::to_value(view.settings.as_ref().unwrap()).unwrap();
@@ -653,6 +665,7 @@ mod tests {
             last_error: None,
             server_now_ms: now,
             user_id: None,
+            made_here: None,
         };
         let view = DashboardView::build(&store, cx(wed_noon));
         assert!(view.chores[0].done.is_empty(), "done yesterday");
@@ -679,6 +692,7 @@ mod tests {
                 completion_id: "cmp_1".into(),
                 completed_at: wed_noon,
                 status: kinboard_api::CompletionStatus::Pending,
+                mine: false,
             }]
         );
         // Waiting for a parent: listed, with what it is for.

@@ -8,18 +8,19 @@ ALTER TABLE families ADD COLUMN chore_approval TEXT NOT NULL DEFAULT 'auto';
 -- star_entries.kind: manual | chore | timer | reward | undo. Rewards are
 -- spending, not earning: weekly stars and the history count the others.
 -- star_entries.created_by: the user or kitchen screen whose action wrote
--- it (older rows name nobody). reverses: the entry this one takes back;
--- undone_at: when another entry took this one back.
+-- it (older rows name nobody). reverses: the entry this one takes back
+-- (the ledger is never edited: an entry is undone when another reverses
+-- it, and only one may).
 ALTER TABLE star_entries ADD COLUMN kind TEXT NOT NULL DEFAULT 'manual';
 ALTER TABLE star_entries ADD COLUMN created_by TEXT;
 ALTER TABLE star_entries ADD COLUMN reverses TEXT;
-ALTER TABLE star_entries ADD COLUMN undone_at BIGINT;
-CREATE INDEX star_entries_by_family ON star_entries (family_id, created_at);
+CREATE UNIQUE INDEX star_entries_reversal ON star_entries (reverses) WHERE reverses IS NOT NULL;
 
 -- A chore completion that a parent approved or rejected: who and when.
 ALTER TABLE chore_completions ADD COLUMN decided_by TEXT;
 ALTER TABLE chore_completions ADD COLUMN decided_at BIGINT;
 CREATE INDEX chore_completions_pending ON chore_completions (family_id, status);
+CREATE INDEX chore_completions_by_star_entry ON chore_completions (star_entry_id);
 
 -- A family's catalogue; a reward taken off it keeps its row for the
 -- redemptions that name it.
@@ -51,3 +52,4 @@ CREATE TABLE reward_redemptions (
 );
 CREATE INDEX reward_redemptions_by_member ON reward_redemptions (member_id, reward_id, created_at);
 CREATE INDEX reward_redemptions_by_family ON reward_redemptions (family_id, created_at);
+CREATE INDEX reward_redemptions_by_star_entry ON reward_redemptions (star_entry_id);

@@ -140,7 +140,8 @@ pub(crate) async fn confirm_timer(
         .map(drop)
 }
 
-/// Marks a chore done by a child and awards its stars.
+/// Marks a chore done by a child: its stars at once, or, where parents
+/// approve a kitchen screen's chores, once a parent does.
 #[tauri::command]
 pub(crate) async fn complete_chore(
     desktop: State<'_, Desktop>,
@@ -186,7 +187,8 @@ pub(crate) async fn undo_star_entry(
     desktop.board().await?.undo_star_entry(&entry_id).await
 }
 
-/// Gives a child stars (a kitchen screen sends the parent PIN).
+/// Gives a child stars (a kitchen screen sends the parent PIN); resolves
+/// to the ledger entry, for undoing it.
 #[tauri::command]
 pub(crate) async fn add_stars(
     desktop: State<'_, Desktop>,
@@ -194,7 +196,7 @@ pub(crate) async fn add_stars(
     amount: i64,
     reason: Option<String>,
     pin: Option<String>,
-) -> Result<(), CoreError> {
+) -> Result<String, CoreError> {
     let board = desktop.board().await?;
     let reason = reason.unwrap_or_default();
     board
@@ -202,7 +204,8 @@ pub(crate) async fn add_stars(
         .await
 }
 
-/// Takes stars from a child (a kitchen screen sends the parent PIN).
+/// Takes stars from a child (a kitchen screen sends the parent PIN);
+/// resolves to the ledger entry, for undoing it.
 #[tauri::command]
 pub(crate) async fn remove_stars(
     desktop: State<'_, Desktop>,
@@ -210,7 +213,7 @@ pub(crate) async fn remove_stars(
     amount: i64,
     reason: Option<String>,
     pin: Option<String>,
-) -> Result<(), CoreError> {
+) -> Result<String, CoreError> {
     let board = desktop.board().await?;
     let reason = reason.unwrap_or_default();
     board

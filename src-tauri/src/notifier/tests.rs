@@ -1,5 +1,5 @@
-//! The alarm's text and offer, and the whole path against a real D-Bus
-//! notification server: python-dbusmock's `notification_daemon` on a
+//! The alarm's and the approval notice's text and offer, and the whole
+//! path of each against a real D-Bus notification server: python-dbusmock's `notification_daemon` on a
 //! private session bus (`dbus-run-session`), real kinboard-server, two
 //! kinboard-core devices each with its own [`DesktopNotifier`].
 //!
@@ -21,6 +21,7 @@ const WAIT: Duration = Duration::from_secs(20);
 
 fn notice(name: Option<&str>, stars: i64) -> TimerExpired {
     TimerExpired {
+        family_id: "f_1".into(),
         timer_id: "t_1".into(),
         label: "Homework".into(),
         member_id: "m_1".into(),
@@ -492,6 +493,7 @@ fn approval_choices_map_from_action_keys() {
     assert_eq!(Choice::from_approval_action("confirm", "c"), None);
     let n = notifier();
     let notice = ApprovalNeeded {
+        family_id: "f_1".into(),
         completion_id: "c".into(),
         chore_label: "Dishes".into(),
         member_id: "m".into(),
@@ -505,4 +507,31 @@ fn approval_choices_map_from_action_keys() {
         plain.body,
         "Marked done on the kitchen screen. Open Kinboard to approve or reject it."
     );
+}
+
+#[test]
+fn a_notice_of_a_family_not_on_screen_stays_open() {
+    let mut view = DashboardView::empty(Role::Parent);
+    view.family = Some(kinboard_core::view::FamilyView {
+        id: "f_2".into(),
+        name: "Riveras".into(),
+        time_zone: "UTC".into(),
+        has_pin: false,
+        chore_approval: kinboard_core::kinboard_api::ChoreApproval::Parent,
+    });
+    let approval = ApprovalNeeded {
+        family_id: "f_1".into(),
+        completion_id: "c".into(),
+        chore_label: "Dishes".into(),
+        member_id: "m".into(),
+        member_name: None,
+        stars: 1,
+    };
+    // f_2 on screen: nothing known of f_1's, so both stay.
+    assert!(still_waits(Some(&view), &approval));
+    assert!(still_due(Some(&view), &notice(None, 1)));
+    // f_1 on screen without them: dealt with.
+    view.family.as_mut().unwrap().id = "f_1".into();
+    assert!(!still_waits(Some(&view), &approval));
+    assert!(!still_due(Some(&view), &notice(None, 1)));
 }

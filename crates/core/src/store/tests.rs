@@ -273,14 +273,17 @@ fn stars_set_the_balance_and_the_weeks_stars_the_server_counted() {
             revision,
         }))
     };
-    s.offer(stars(2, 13, 7));
+    s.offer(stars(2, 13, Some(7)));
     // A reward spent: the balance drops, the week's earnings stay.
-    s.offer(stars(3, 8, 7));
+    s.offer(stars(3, 8, Some(7)));
     let ada = &s.members()[0];
     assert_eq!((ada.balance, ada.weekly_stars), (8, 7));
+    // A server that does not say: the week moves with the balance.
+    s.offer(stars(4, 10, None));
+    assert_eq!(s.members()[0].weekly_stars, 9);
     s.start_week(1000 + 7 * 86_400_000);
     assert_eq!(s.members()[0].weekly_stars, 0);
-    assert_eq!(s.members()[0].balance, 8);
+    assert_eq!(s.members()[0].balance, 10);
 }
 
 fn completed(id: &str, by: &str, at: i64, status: CompletionStatus, revision: i64) -> FamilyEvent {

@@ -38,7 +38,7 @@ use std::collections::{HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use kinboard_api::{Dashboard, ErrorCode, ReplyEvent, Role};
+use kinboard_api::{Dashboard, ErrorCode, FamilyEvent, ReplyEvent, Role};
 use pusher_client::State;
 
 use crate::calendar;
@@ -183,6 +183,8 @@ pub struct SyncEngine {
     /// Completions waiting for a parent as last seen; `None` until the
     /// first snapshot (those waiting already were not news to announce).
     pending_seen: Option<HashSet<String>>,
+    /// Completions and redemptions this device's own actions made.
+    made_here: HashSet<String>,
     outputs: VecDeque<Output>,
     view: Arc<DashboardView>,
     view_changed: bool,
@@ -214,6 +216,7 @@ impl SyncEngine {
             expiry: ExpiryTracker::new(),
             expiry_at: None,
             pending_seen: None,
+            made_here: HashSet::new(),
             outputs: VecDeque::new(),
             view: Arc::new(DashboardView::empty(role)),
             view_changed: false,
@@ -301,7 +304,10 @@ impl SyncEngine {
         let changes = events
             .into_iter()
             .filter_map(|listed| match listed {
-                ReplyEvent::Known(event) => Some(Versioned::from(event)),
+                ReplyEvent::Known(event) => {
+                    self.note_made_here(&event);
+                    Some(Versioned::from(event))
+                }
                 ReplyEvent::Unknown { event, data } => {
                     Versioned::from_event(&event, &data.to_string())
                 }
@@ -310,6 +316,22 @@ impl SyncEngine {
         self.offer_all(now, changes);
         self.store.note_revision(revision);
         self.settle(now);
+    }
+
+    /// Remembers what this device's own action made (a chore marked done,
+    /// a reward redeemed): the screen that made something may undo it.
+    fn note_made_here(&mut self, event: &FamilyEvent) {
+        let id = match event {
+            FamilyEvent::ChoreCompleted(e) => &e.completion_id,
+            FamilyEvent::RewardRedeemed(e) => &e.redemption.id,
+            _ => return,
+        };
+        // A kitchen screen's undo window is seconds: a few hundred ids
+        // are plenty to remember.
+        if self.made_here.len() >= 512 {
+            self.made_here.clear();
+        }
+        self.made_here.insert(id.clone());
     }
 
     /// The snapshot asked for by [`Output::FetchSnapshot`].
@@ -529,6 +551,7 @@ impl SyncEngine {
                 last_error: self.last_error.clone(),
                 server_now_ms: now.server_ms(),
                 user_id: self.user_id.as_deref(),
+                made_here: Some(&self.made_here),
             },
         );
         if *self.view != view {
@@ -562,6 +585,7 @@ impl SyncEngine {
             {
                 tracing::info!(completion = %p.completion_id, chore = %p.chore_label, "a chore waits for a parent");
                 self.outputs.push_back(Output::Approval(ApprovalNeeded {
+                    family_id: self.family.id.clone(),
                     completion_id: p.completion_id.clone(),
                     chore_label: p.chore_label.clone(),
                     member_id: p.member_id.clone(),

@@ -98,7 +98,8 @@ pub async fn delete_chore(
     Reply::ok(chores::delete_chore(&state, &caller, &chore_id).await?)
 }
 
-/// Marks a chore done by a child and awards its stars (kitchen screens too).
+/// Marks a chore done by a child (kitchen screens too): its stars at once,
+/// or, where parents approve chores, a kitchen screen's waits for one.
 #[utoipa::path(post, path = "/api/chores/{choreId}/complete", tag = "chores",
     params(("choreId" = String, Path), ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key replays the first reply")),
     request_body = CompleteChoreRequest,

@@ -25,7 +25,9 @@ use crate::domain::access::{Access, Caller, family_access};
 use crate::domain::families::load_family;
 use crate::domain::members::member_in_family;
 pub use crate::domain::stars::UNDO_WINDOW_MS;
-use crate::domain::stars::{NewEntry, announce_balance, award, may_undo, reverse_entry};
+use crate::domain::stars::{
+    NewEntry, announce_balance, award, balance_of, may_undo, reverse_entry,
+};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::revision::{FamilyTx, IdempotencyKey, IdempotencyScope};
@@ -155,7 +157,7 @@ async fn chore_for(
     Ok((chore, access))
 }
 
-/// Changes a chore's title, stars or child (parents).
+/// Changes a chore's title, stars, child or days (parents).
 pub async fn update_chore(
     state: &AppState,
     caller: &Caller,
@@ -375,11 +377,7 @@ async fn award_completion(
     by: &str,
 ) -> Result<(i64, i64), ApiError> {
     if chore.stars <= 0 {
-        let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
-            .bind(member_id)
-            .fetch_one(tx.conn())
-            .await?;
-        return Ok((0, balance));
+        return Ok((0, balance_of(tx.conn(), member_id).await?));
     }
     let reason = format!("chore: {}", chore.title);
     let (entry, balance) = award(
@@ -409,7 +407,8 @@ struct StoredCompletion {
     member_id: String,
     completed_at: i64,
     created_by: Option<String>,
-    star_entry_id: Option<String>,
+    /// The parent who approved or rejected it, if one did.
+    decided_by: Option<String>,
 }
 
 async fn load_completion(
@@ -419,13 +418,13 @@ async fn load_completion(
 ) -> Result<(StoredCompletion, Access), ApiError> {
     type Row = (String, String, String, i64, Option<String>, Option<String>);
     let found: Option<Row> = sqlx::query_as(
-        "SELECT chore_id, family_id, member_id, completed_at, created_by, star_entry_id \
+        "SELECT chore_id, family_id, member_id, completed_at, created_by, decided_by \
          FROM chore_completions WHERE id = $1",
     )
     .bind(completion_id)
     .fetch_optional(&state.db.reader)
     .await?;
-    let (chore_id, family_id, member_id, completed_at, created_by, star_entry_id) =
+    let (chore_id, family_id, member_id, completed_at, created_by, decided_by) =
         found.ok_or(ApiError::NotFound("completion"))?;
     let access = family_access(state, caller, &family_id)
         .await
@@ -437,24 +436,25 @@ async fn load_completion(
             member_id,
             completed_at,
             created_by,
-            star_entry_id,
+            decided_by,
         },
         access,
     ))
 }
 
 /// Today's completions that count in `family_id` (`today` as the family's
-/// local date) and every one still waiting for a parent.
+/// local date) and every one still waiting for a parent, of the children
+/// on the board.
 pub async fn completions_of(
     conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
     family_id: &str,
     today: &str,
 ) -> Result<Vec<Completion>, ApiError> {
     Ok(sqlx::query_as(
-        "SELECT id, chore_id, member_id, completed_at, COALESCE(day, '') AS day, status \
-         FROM chore_completions WHERE family_id = $1 \
-         AND (status = 'pending' OR (day = $2 AND status = 'approved')) \
-         ORDER BY completed_at, id",
+        "SELECT x.id, x.chore_id, x.member_id, x.completed_at, COALESCE(x.day, '') AS day, x.status \
+         FROM chore_completions x JOIN members m ON m.id = x.member_id AND m.removed_at IS NULL \
+         WHERE x.family_id = $1 AND (x.status = 'pending' OR (x.day = $2 AND x.status = 'approved')) \
+         ORDER BY x.completed_at, x.id",
     )
     .bind(family_id)
     .bind(today)
@@ -485,6 +485,9 @@ pub async fn decide_completion(
         Decision::Reject => CompletionStatus::Rejected,
     };
     let mut tx = FamilyTx::begin(state, &completion.family_id).await?;
+    // A child taken off the board has nobody to give the stars to (their
+    // waiting completions were turned down with them).
+    member_in_family(tx.conn(), &completion.family_id, &completion.member_id).await?;
     // Only a pending one, checked and changed in one statement inside the
     // family's transaction: two parents deciding at once, one wins.
     let decided = sqlx::query(
@@ -523,11 +526,7 @@ pub async fn decide_completion(
         }
         Decision::Reject => {
             tx.emit(FamilyEvent::ChoreRejected(event));
-            let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
-                .bind(&completion.member_id)
-                .fetch_one(tx.conn())
-                .await?;
-            (0, balance)
+            (0, balance_of(tx.conn(), &completion.member_id).await?)
         }
     };
     let reply = CompletionDecided {
@@ -581,6 +580,10 @@ async fn undo_loaded(
         completion.created_by.as_deref(),
         completion.completed_at,
     )?;
+    // A parent's approval is a parent's to take back.
+    if access.role == Role::Kiosk && completion.decided_by.is_some() {
+        return Err(ApiError::UndoExpired);
+    }
     let mut tx = FamilyTx::begin(state, &completion.family_id).await?;
     let undone = sqlx::query(
         "UPDATE chore_completions SET status = 'undone', undone_at = $1 \
@@ -602,19 +605,13 @@ async fn undo_loaded(
             .bind(completion_id)
             .fetch_one(tx.conn())
             .await?;
-    let reversal = match star_entry.or(completion.star_entry_id) {
+    let reversal = match star_entry {
         Some(entry) => Some(reverse_entry(&mut tx, &entry, access.caller.principal()).await?),
         None => None,
     };
     let new_balance = match &reversal {
         Some((_, balance)) => *balance,
-        None => {
-            let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
-                .bind(&completion.member_id)
-                .fetch_one(tx.conn())
-                .await?;
-            balance
-        }
+        None => balance_of(tx.conn(), &completion.member_id).await?,
     };
     let revision = tx.revision();
     let last_completion = chore.last_completion_id.clone().and_then(|id| {

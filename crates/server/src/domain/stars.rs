@@ -6,13 +6,13 @@
 //! and undoing an entry, which writes its reversal (the ledger is never
 //! edited).
 
-use chrono::{Datelike, Duration, TimeZone};
 use kinboard_api::events::StarsUpdated;
 use kinboard_api::{
     EntryKind, FamilyEvent, Role, StarEntry, StarEntryUndone, StarsChanged, StarsRequest,
     StarsResponse, WeekStars, WeeklyStars,
 };
 
+pub use crate::calendar::week_start;
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
 use crate::domain::families::load_family;
@@ -75,22 +75,28 @@ async fn emit_balance(
     tx.emit(FamilyEvent::StarsUpdated(StarsUpdated {
         member_id: member_id.to_owned(),
         new_balance: balance,
-        weekly_stars,
+        weekly_stars: Some(weekly_stars),
         revision,
     }));
     Ok(())
 }
 
-/// What a member earned since `since` (rewards are spending: left out).
+/// The entries that count as earned (`e` is the entry): not spending on a
+/// reward, not an undo, and not undone — an undone chore was never earned,
+/// in the week it was done, whenever it was undone.
+const EARNED: &str = "e.kind <> 'reward' AND e.reverses IS NULL \
+    AND NOT EXISTS (SELECT 1 FROM star_entries r WHERE r.reverses = e.id)";
+
+/// What a member earned since `since`.
 async fn earned_since(
     conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
     member_id: &str,
     since: i64,
 ) -> Result<i64, ApiError> {
-    let (stars,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM star_entries \
-         WHERE member_id = $1 AND created_at >= $2 AND kind <> 'reward'",
-    )
+    let (stars,): (i64,) = sqlx::query_as(&format!(
+        "SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM star_entries e \
+         WHERE e.member_id = $1 AND e.created_at >= $2 AND {EARNED}"
+    ))
     .bind(member_id)
     .bind(since)
     .fetch_one(conn)
@@ -118,9 +124,12 @@ pub async fn write_entry(
         reason: reason.chars().take(200).collect(),
         kind,
         by: None,
+        reverses: reverses.map(str::to_owned),
         undone_at: None,
         created_at: now_ms(),
     };
+    let mut entry = entry;
+    entry.by = writer_name(tx.conn(), by).await?;
     let (balance, family_id): (i64, String) = sqlx::query_as(
         "UPDATE members SET balance = balance + $1 WHERE id = $2 RETURNING balance, family_id",
     )
@@ -145,15 +154,39 @@ pub async fn write_entry(
     .bind(reverses)
     .bind(entry.created_at)
     .execute(tx.conn())
-    .await?;
-    if let Some(reversed) = reverses {
-        sqlx::query("UPDATE star_entries SET undone_at = $1 WHERE id = $2")
-            .bind(entry.created_at)
-            .bind(reversed)
-            .execute(tx.conn())
-            .await?;
-    }
+    .await
+    .map_err(|e| match &e {
+        // Another undo of the same entry got there first.
+        sqlx::Error::Database(d) if d.is_unique_violation() => ApiError::AlreadyUndone,
+        _ => ApiError::from(e),
+    })?;
     Ok((entry, balance))
+}
+
+/// The name of whoever `principal` is: a parent's or a kitchen screen's.
+async fn writer_name(
+    conn: &mut sqlx::AnyConnection,
+    principal: &str,
+) -> Result<Option<String>, ApiError> {
+    let (name,): (Option<String>,) = sqlx::query_as(
+        "SELECT COALESCE((SELECT name FROM users WHERE id = $1), (SELECT name FROM kiosks WHERE id = $1))",
+    )
+    .bind(principal)
+    .fetch_one(conn)
+    .await?;
+    Ok(name)
+}
+
+/// A member's balance as it stands (inside a transaction, as written).
+pub async fn balance_of(
+    conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
+    member_id: &str,
+) -> Result<i64, ApiError> {
+    let (balance,): (i64,) = sqlx::query_as("SELECT balance FROM members WHERE id = $1")
+        .bind(member_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(balance)
 }
 
 /// A ledger entry as the undo rules need it.
@@ -187,8 +220,9 @@ pub async fn load_entry(
         i64,
     );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, family_id, member_id, amount, reason, kind, created_by, reverses, undone_at, created_at \
-         FROM star_entries WHERE id = $1",
+        "SELECT e.id, e.family_id, e.member_id, e.amount, e.reason, e.kind, e.created_by, e.reverses, \
+         (SELECT MIN(r.created_at) FROM star_entries r WHERE r.reverses = e.id) AS undone_at, e.created_at \
+         FROM star_entries e WHERE e.id = $1",
     )
     .bind(entry_id)
     .fetch_optional(conn)
@@ -286,6 +320,14 @@ pub async fn undo_entry(
         .await
         .map_err(|_| ApiError::NotFound("star entry"))?;
     may_undo(&access, entry.created_by.as_deref(), entry.created_at)?;
+    // An undo is not undone (a reward's stars given back included), and
+    // nothing is undone twice; the transaction below checks again.
+    if entry.reverses.is_some() {
+        return Err(ApiError::NotUndoable);
+    }
+    if entry.undone_at.is_some() {
+        return Err(ApiError::AlreadyUndone);
+    }
     match entry.kind {
         EntryKind::Chore => {
             let completion: Option<(String,)> =
@@ -398,7 +440,9 @@ pub async fn change_stars(
 /// Ledger entries with the name of whoever wrote them (a parent or a
 /// kitchen screen).
 const ENTRIES: &str = "SELECT e.id, e.member_id, e.amount, e.reason, e.kind, \
-    COALESCE(u.name, k.name) AS \"by\", e.undone_at, e.created_at FROM star_entries e \
+    COALESCE(u.name, k.name) AS \"by\", e.reverses, \
+    (SELECT MIN(r.created_at) FROM star_entries r WHERE r.reverses = e.id) AS undone_at, \
+    e.created_at FROM star_entries e \
     LEFT JOIN users u ON u.id = e.created_by LEFT JOIN kiosks k ON k.id = e.created_by \
     WHERE e.member_id = $1 ORDER BY e.created_at DESC, e.id DESC";
 
@@ -438,9 +482,9 @@ pub async fn member_stars(
     let now = now_ms();
     let week_start = week_start(&family.time_zone, now);
     let starts = week_starts(&family.time_zone, now, weeks);
-    let earned: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT created_at, amount FROM star_entries WHERE member_id = $1 AND created_at >= $2 AND kind <> 'reward'",
-    )
+    let earned: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "SELECT e.created_at, e.amount FROM star_entries e WHERE e.member_id = $1 AND e.created_at >= $2 AND {EARNED}"
+    ))
     .bind(member_id)
     .bind(starts[0])
     .fetch_all(&state.db.reader)
@@ -537,20 +581,6 @@ pub fn week_starts(time_zone: &str, now_ms: i64, weeks: u32) -> Vec<i64> {
     starts
 }
 
-/// Monday 00:00 of the week containing `now_ms`, in `time_zone`, as ms epoch.
-pub fn week_start(time_zone: &str, now_ms: i64) -> i64 {
-    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::UTC);
-    let Some(now) = tz.timestamp_millis_opt(now_ms).single() else {
-        return now_ms;
-    };
-    let monday = now.date_naive() - Duration::days(i64::from(now.weekday().num_days_from_monday()));
-    let midnight = monday.and_hms_opt(0, 0, 0).unwrap_or_default();
-    // `earliest` covers zones whose clocks jump at midnight.
-    tz.from_local_datetime(&midnight)
-        .earliest()
-        .map_or(now_ms, |t| t.timestamp_millis())
-}
-
 /// Each member's stars earned since `week_start` (members with none get 0;
 /// rewards are spending and do not count).
 pub async fn weekly_stars(
@@ -558,12 +588,12 @@ pub async fn weekly_stars(
     family_id: &str,
     week_start: i64,
 ) -> Result<Vec<WeeklyStars>, ApiError> {
-    let rows: Vec<(String, i64)> = sqlx::query_as(
+    let rows: Vec<(String, i64)> = sqlx::query_as(&format!(
         "SELECT m.id, CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM members m \
-         LEFT JOIN star_entries e ON e.member_id = m.id AND e.created_at >= $2 AND e.kind <> 'reward' \
+         LEFT JOIN star_entries e ON e.member_id = m.id AND e.created_at >= $2 AND {EARNED} \
          WHERE m.family_id = $1 AND m.removed_at IS NULL \
-         GROUP BY m.id, m.created_at ORDER BY m.created_at, m.id",
-    )
+         GROUP BY m.id, m.created_at ORDER BY m.created_at, m.id"
+    ))
     .bind(family_id)
     .bind(week_start)
     .fetch_all(conn)

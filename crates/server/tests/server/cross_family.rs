@@ -39,6 +39,7 @@ both! {
         let routes: Vec<(Method, String, Value)> = vec![
             (Method::GET, format!("/api/families/{fam}"), Value::Null),
             (Method::PATCH, format!("/api/families/{fam}"), json!({ "name": "Mine" })),
+            (Method::PATCH, format!("/api/families/{fam}"), json!({ "choreApproval": "auto" })),
             (Method::GET, format!("/api/families/{fam}/dashboard"), Value::Null),
             (Method::GET, format!("/api/families/{fam}/members"), Value::Null),
             (Method::POST, format!("/api/families/{fam}/members"), json!({ "name": "Spy" })),
@@ -69,6 +70,7 @@ both! {
             (Method::GET, format!("/api/families/{fam}/chores"), Value::Null),
             (Method::POST, format!("/api/families/{fam}/chores"), json!({ "title": "X" })),
             (Method::PATCH, format!("/api/chores/{chore}"), json!({ "title": "X" })),
+            (Method::PATCH, format!("/api/chores/{chore}"), json!({ "days": [1, 2] })),
             (Method::DELETE, format!("/api/chores/{chore}"), Value::Null),
             (Method::POST, format!("/api/chores/{chore}/complete"), json!({ "memberId": kid })),
             (Method::GET, format!("/api/families/{fam}/members/{kid}/stars"), Value::Null),

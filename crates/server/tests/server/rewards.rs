@@ -135,6 +135,10 @@ both! {
         s.post(&approve, tok, json!({})).await.refused(409, "not_pending");
         s.post(&format!("/api/completions/{cmp}/reject"), tok, json!({})).await.refused(409, "not_pending");
         assert_eq!(balance(s, &f.kids[0]).await, 3, "approved once");
+        // A parent's approval is not the kitchen screen's to take back,
+        // even within its seconds.
+        s.post(&format!("/api/completions/{cmp}/undo"), &kiosk, json!({})).await.refused(403, "undo_expired");
+        assert_eq!(balance(s, &f.kids[0]).await, 3);
 
         // The other child's: rejected, nothing awarded, free to be done again.
         let second = s.post(&complete, &kiosk, json!({ "memberId": f.kids[1] })).await.ok()["completionId"].as_str().unwrap().to_owned();
@@ -149,6 +153,27 @@ both! {
         let mine = s.post(&complete, tok, json!({ "memberId": f.kids[1] })).await.ok().clone();
         assert_eq!((mine["status"].clone(), mine["newBalance"].clone()), (json!("approved"), json!(3)));
         s.post("/api/completions/cmp_nope/approve", tok, json!({})).await.refused(404, "not_found");
+
+        // A child taken off the board: what waited for a parent is turned
+        // down with them, shows nowhere, and pays nobody.
+        let kid = s.post(&format!("/api/families/{}/members", f.id), tok, json!({ "name": "Zoe" })).await.ok()["member"]["id"]
+            .as_str().unwrap().to_owned();
+        let waiting = s.post(&complete, &kiosk, json!({ "memberId": kid })).await.ok()["completionId"].as_str().unwrap().to_owned();
+        s.call(Method::DELETE, &format!("/api/members/{kid}"), Some(tok), None).await.ok();
+        let board = s.get(&format!("/api/families/{}/dashboard", f.id), tok).await;
+        assert!(board.ok()["completions"].as_array().unwrap().iter().all(|c| c["id"] != waiting.as_str()));
+        let before = s.revision(&f.id).await;
+        s.post(&format!("/api/completions/{waiting}/approve"), tok, json!({})).await.refused(404, "not_found");
+        assert_eq!((s.revision(&f.id).await, balance(s, &kid).await), (before, 0));
+
+        // Bad settings are refused and write nothing.
+        for bad in [json!({ "choreApproval": "kids" }), json!({ "choreApproval": null }), json!({ "choreApproval": 1 })] {
+            let r = s.call(Method::PATCH, &format!("/api/families/{}", f.id), Some(tok), Some(bad.clone())).await;
+            assert!(matches!(r.status, 400 | 422), "{bad}: {} {}", r.status, r.body);
+        }
+        s.call(Method::PATCH, &format!("/api/families/{}", f.id), Some(&kiosk), Some(json!({ "choreApproval": "auto" }))).await
+            .refused(403, "forbidden");
+        assert_eq!(s.revision(&f.id).await, before);
     }
 
     async fn a_star_change_is_undone_by_its_screen_for_seconds_and_by_a_parent_any_time(s) {
@@ -316,6 +341,12 @@ both! {
         assert_eq!(undone["newBalance"], 15);
         let names: Vec<&str> = undone["events"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
         assert_eq!(names, ["reward:undone", "stars:updated"]);
+        // Who did it is in the reply as in the ledger; the stars given back
+        // are no change to take back again.
+        assert_eq!((r["entry"]["by"].clone(), undone["entry"]["by"].clone()), (json!("Kitchen"), json!("Kitchen")));
+        let back = undone["entry"]["id"].as_str().unwrap();
+        s.post(&format!("/api/star-entries/{back}/undo"), tok, json!({})).await.refused(409, "not_undoable");
+        s.post(&format!("/api/star-entries/{entry}/undo"), tok, json!({})).await.refused(409, "already_undone");
         s.post(&redeem, tok, mia.clone()).await.ok();
         // Not enough stars: refused, nothing written.
         let film = reward(s, &f, json!({ "title": "Film night", "cost": 20 })).await;
@@ -351,6 +382,24 @@ both! {
             "the ledger adds up to the balance");
     }
 
+    async fn parallel_redemptions_never_pass_the_weekly_limit(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let film = reward(s, &f, json!({ "title": "Film", "cost": 1, "weeklyLimit": 2 })).await;
+        let redeem = format!("/api/rewards/{}/redeem", film["id"].as_str().unwrap());
+        give(s, &f, &f.kids[0], 50).await;
+        let taps = (0..10).map(|_| s.post(&redeem, tok, json!({ "memberId": f.kids[0] })));
+        let replies = futures_util::future::join_all(taps).await;
+        assert_eq!(replies.iter().filter(|r| r.status == 200).count(), 2);
+        for r in replies.iter().filter(|r| r.status != 200) {
+            assert_eq!((r.status, r.body["error"]["code"].as_str()), (409, Some("reward_limit_reached")), "{}", r.body);
+        }
+        assert_eq!(balance(s, &f.kids[0]).await, 48);
+        // The other child has a limit of their own.
+        give(s, &f, &f.kids[1], 5).await;
+        s.post(&redeem, tok, json!({ "memberId": f.kids[1] })).await.ok();
+    }
+
     async fn a_childs_history_counts_earned_stars_per_week_and_exports_the_ledger(s) {
         let f = s.family("Ana").await;
         let other = s.family("Ben").await;
@@ -374,6 +423,14 @@ both! {
         let ice = reward(s, &f, json!({ "title": "Ice cream", "cost": 5 })).await;
         with_pin(s, &format!("/api/rewards/{}/redeem", ice["id"].as_str().unwrap()), &kiosk, json!({ "memberId": f.kids[0] }), PIN).await.ok();
 
+        // Earned two weeks ago and undone today: never earned, then or now.
+        let undone = give(s, &f, &f.kids[0], 9).await;
+        sqlx::query(&format!("UPDATE star_entries SET created_at = created_at - {} WHERE id = '{undone}'", 2 * week))
+            .execute(&s.pool).await.unwrap();
+        let r = s.post(&format!("/api/star-entries/{undone}/undo"), tok, json!({})).await;
+        let weekly = r.ok()["events"][0]["data"]["weeklyStars"].clone();
+        assert_eq!(weekly, json!(6), "this week's earnings do not move");
+
         let path = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
         let r = s.get(&format!("{path}?weeks=12"), tok).await;
         let h = r.ok();
@@ -386,9 +443,13 @@ both! {
         assert_eq!(starts[11], h["weekStart"].as_i64().unwrap());
         assert!(starts.windows(2).all(|w| (w[1] - w[0] - week).abs() <= 3_600_000), "weeks a week apart (± an hour at a DST change): {starts:?}");
         // When, why, how many, by whom.
-        let newest = &h["entries"][0];
-        assert_eq!((newest["amount"].clone(), newest["kind"].clone(), newest["by"].clone()), (json!(-5), json!("reward"), json!("Kitchen")));
-        assert_eq!(h["entries"][1]["by"], "Ana");
+        let undo = &h["entries"][0];
+        assert_eq!((undo["amount"].clone(), undo["kind"].clone(), undo["reverses"].clone()), (json!(-9), json!("undo"), json!(undone)));
+        let spent = &h["entries"][1];
+        assert_eq!((spent["amount"].clone(), spent["kind"].clone(), spent["by"].clone()), (json!(-5), json!("reward"), json!("Kitchen")));
+        assert_eq!(h["entries"][2]["by"], "Ana");
+        let gift = h["entries"].as_array().unwrap().iter().find(|e| e["id"] == undone.as_str()).unwrap();
+        assert!(gift["undoneAt"].is_i64(), "the undone gift says when: {gift}");
         assert_eq!(s.get(&path, tok).await.ok()["perWeek"].as_array().map(Vec::len), Some(12), "12 weeks unless asked");
         assert_eq!(s.get(&format!("{path}?weeks=3"), &kiosk).await.ok()["perWeek"].as_array().map(Vec::len), Some(3));
         for bad in ["0", "105"] {
@@ -406,8 +467,9 @@ both! {
         let csv = r.text().await.unwrap();
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines[0], "when,stars,kind,reason,by,undone");
-        assert_eq!(lines.len(), 7, "{csv}");
-        assert!(lines[1].contains(",-5,reward,reward: Ice cream,Kitchen,"), "{}", lines[1]);
+        assert_eq!(lines.len(), 9, "{csv}");
+        assert!(lines[1].contains(",-9,undo,undone: for being kind,Ana,"), "{}", lines[1]);
+        assert!(lines[2].contains(",-5,reward,reward: Ice cream,Kitchen,"), "{}", lines[2]);
         assert!(lines.iter().any(|l| l.contains(",1,manual,\"'=HYPERLINK(\"\"http://x\"\")\",Ana,")), "a formula is defused: {csv}");
         let r = s.http.get(format!("{}{path}.csv", s.base)).bearer_auth(&other.parent.token).send().await.unwrap();
         assert_eq!(r.status(), 404);

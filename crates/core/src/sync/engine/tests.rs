@@ -391,7 +391,7 @@ fn a_reply_applies_its_events_and_a_no_op_reply_only_says_how_far_the_server_is(
             FamilyEvent::StarsUpdated(kinboard_api::events::StarsUpdated {
                 member_id: "m_1".into(),
                 new_balance: 12,
-                weekly_stars: 2,
+                weekly_stars: Some(2),
                 revision: 7,
             }),
         ]),
