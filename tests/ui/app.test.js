@@ -64,7 +64,8 @@ function fakeBridge({ session, view: initial, fail = {} }) {
     'resumeTimer', 'extendTimer', 'cancelTimer', 'confirmTimer', 'completeChore', 'addStars', 'removeStars', 'refresh',
     'joinHousehold', 'switchFamily', 'updateFamily', 'setPin', 'updateChild', 'removeChild', 'updateChore', 'removeChore',
     'updateTemplate', 'removeTemplate', 'revokeInvite', 'removeParent', 'revokeKiosk', 'approveCompletion',
-    'rejectCompletion', 'undoStarEntry', 'undoCompletion', 'addReward', 'updateReward', 'removeReward']) {
+    'rejectCompletion', 'undoStarEntry', 'undoCompletion', 'addReward', 'updateReward', 'removeReward',
+    'approveRedemption', 'rejectRedemption']) {
     bridge[name] = command(name, undefined);
   }
   bridge.findHouseholds = command('findHouseholds', () => households);
@@ -621,4 +622,34 @@ test('a parent approves or rejects what waits, and reads a child’s history wit
   await page.click(page.find('history-export'));
   assert.deepEqual(commands(page.bridge).at(-1), ['exportLedger', 'm_1']);
   assert.match(page.find('export-saved').textContent, /stars-Ada-2026-12-04\.csv/);
+});
+
+test('where parents approve, a kitchen screen asks a parent for a reward without the PIN, and a parent decides', async (t) => {
+  const family = { id: 'f_1', name: 'The Parkers', timeZone: 'UTC', hasPin: true, choreApproval: 'parent' };
+  const page = await boot({ session: { ...signedIn, kiosk: true, email: null }, view: view({ role: 'kiosk', family, rewards }) });
+  t.after(page.done);
+  page.bridge.redeemReward = (...args) => { page.bridge.calls.push(['redeemReward', ...args]); return Promise.resolve(null); };
+  await page.click(page.find('redeem-open', '[data-member-id="m_1"]'));
+  await page.click(byTestId(page.find('redeem-dialog'), 'reward-choice')[0]);
+  const submit = page.find('redeem-submit');
+  assert.ok(!submit.hasAttribute('disabled'), 'no PIN needed to ask');
+  assert.match(submit.textContent, /Ask a parent for Ice cream/);
+  await page.click(submit);
+  assert.deepEqual(commands(page.bridge).at(-1), ['redeemReward', 'r_ice', 'm_1', undefined]);
+  assert.equal(page.app.state.ui.dialog, null);
+  // It waits on the card and in the list, with no Undo (nothing spent).
+  const waiting = { id: 'x_w', rewardId: 'r_ice', memberId: 'm_1', title: 'Ice cream', cost: 3, status: 'pending', entryId: null, createdAt: Date.now(), mine: true };
+  page.bridge.emitView(view({ role: 'kiosk', family, rewards, revision: 9, redemptions: [waiting] }));
+  await settle();
+  assert.equal(page.find('redemption').getAttribute('data-status'), 'pending');
+  assert.equal(byTestId(page.root, 'redemption-undo').length, 0);
+  assert.match(page.find('pending-reward').textContent, /Ada would like: Ice cream/);
+  assert.equal(byTestId(page.root, 'redemption-approve').length, 0, 'a kitchen screen does not decide');
+
+  // On a parent's window: give it, or not.
+  const parent = await boot({ session: signedIn, view: view({ family, rewards, redemptions: [waiting] }) });
+  t.after(parent.done);
+  await parent.click(parent.find('redemption-approve'));
+  await parent.click(parent.find('redemption-reject'));
+  assert.deepEqual(commands(parent.bridge), [['approveRedemption', 'x_w'], ['rejectRedemption', 'x_w']]);
 });

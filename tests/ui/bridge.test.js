@@ -80,6 +80,8 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.memberHistory('m_1');
   await b.exportLedger('m_1');
   await b.updateFamily(undefined, undefined, 'parent');
+  await b.approveRedemption('x_1');
+  await b.rejectRedemption('x_2');
   assert.deepEqual(sent(calls), [
     ['start_timer_from_template', { memberId: 'm_1', templateId: 'tp_1' }],
     ['start_timer', { memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 }],
@@ -138,6 +140,8 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['member_history', { memberId: 'm_1' }],
     ['export_ledger', { memberId: 'm_1' }],
     ['update_family', { choreApproval: 'parent' }],
+    ['approve_redemption', { redemptionId: 'x_1' }],
+    ['reject_redemption', { redemptionId: 'x_2' }],
   ]);
   // Every command the core defines is reachable, and nothing else is sent.
   assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), Object.keys(COMMANDS).sort());

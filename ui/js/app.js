@@ -11,6 +11,7 @@ import { UNDO_WINDOW_MS, nextChangeIn } from './countdown.js';
 import { errorSentence, normalizeError } from './errors.js';
 import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, renderTick, screenOf } from './render.js';
 import { createSettingsActions } from './settings-actions.js';
+import { canAsk } from './stars.js';
 import { createSetupActions } from './setup-actions.js';
 
 const ERROR_TTL_MS = 15000;
@@ -269,8 +270,10 @@ export function startApp({
   async function submitDialog() {
     const d = state.ui.dialog;
     if (!d) return;
-    const pin = needsPin(state.view) ? d.pin : undefined;
-    if (needsPin(state.view) && (!pin || pin.length < PIN_MIN)) {
+    const pin = needsPin(state.view) && (d.pin || '').length ? d.pin : undefined;
+    // Where parents approve, a kitchen screen asks for a reward without it.
+    const asking = d.kind === 'redeem' && canAsk(state) && !pin;
+    if (needsPin(state.view) && !asking && (!pin || pin.length < PIN_MIN)) {
       setError('dialog', `Enter the parent PIN (at least ${PIN_MIN} digits).`);
       return;
     }
@@ -387,6 +390,13 @@ export function startApp({
         const approve = action === 'completion-approve';
         return run(`completion:${completionId}`, 'global', approve ? 'approve_completion' : 'reject_completion',
           () => (approve ? bridge.approveCompletion(completionId) : bridge.rejectCompletion(completionId)));
+      }
+      case 'redemption-approve':
+      case 'redemption-reject': {
+        const redemptionId = b.getAttribute('data-redemption-id');
+        const approve = action === 'redemption-approve';
+        return run(`redemption:${redemptionId}`, 'global', approve ? 'approve_redemption' : 'reject_redemption',
+          () => (approve ? bridge.approveRedemption(redemptionId) : bridge.rejectRedemption(redemptionId)));
       }
       case 'redeem-open':
         openDialog({ kind: 'redeem', memberId, rewardId: null, pin: '' });

@@ -66,7 +66,7 @@
  * @property {null|LastError} [lastError]
  * @property {Array<MemberView>} members
  * @property {Array<PendingView>} pending - Completions waiting for a parent, oldest first.
- * @property {Array<RedemptionView>} redemptions - This week's redemptions, newest first.
+ * @property {Array<RedemptionView>} redemptions - This week's redemptions and those waiting for a parent, newest first.
  * @property {number} revision
  * @property {Array<RewardView>} rewards
  * @property {Role} role
@@ -221,11 +221,12 @@
  * @typedef {Object} RedemptionView
  * @property {number} cost
  * @property {number} createdAt
- * @property {string} entryId - The ledger entry holding its stars: undoing it gives them back.
+ * @property {string|null} [entryId] - The ledger entry holding its stars: undoing it gives them back (none while it waits).
  * @property {string} id
  * @property {string} memberId
  * @property {boolean} mine - This screen redeemed it (so it may undo it for a few seconds).
  * @property {string} rewardId
+ * @property {CompletionStatus} status - `approved` (spent), or `pending` while it waits for a parent.
  * @property {string} title
  */
 
@@ -454,6 +455,8 @@ export const COMMANDS = Object.freeze({
   update_family: 'parent',
   approve_completion: 'parent',
   reject_completion: 'parent',
+  approve_redemption: 'parent',
+  reject_redemption: 'parent',
   add_reward: 'parent',
   update_reward: 'parent',
   remove_reward: 'parent',
@@ -566,7 +569,9 @@ export function bindCommands(invoke) {
     undoCompletion: (completionId) => invoke('undo_completion', { completionId }),
     /**
      * A child spends stars on a reward (a kitchen screen sends the parent
-     * PIN); resolves to the ledger entry holding the stars, for undoing it.
+     * PIN, or asks a parent without it where parents approve); resolves to
+     * the ledger entry holding the stars, for undoing it (`null` while it
+     * waits for a parent).
      * @param {string} rewardId
      * @param {string} memberId
      * @param {string} [pin]
@@ -707,6 +712,18 @@ export function bindCommands(invoke) {
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
     rejectCompletion: (completionId) => invoke('reject_completion', { completionId }),
+    /**
+     * Approves a reward a kitchen screen asked for: its stars are spent.
+     * @param {string} redemptionId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    approveRedemption: (redemptionId) => invoke('approve_redemption', { redemptionId }),
+    /**
+     * Rejects a reward a kitchen screen asked for: nothing is spent.
+     * @param {string} redemptionId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    rejectRedemption: (redemptionId) => invoke('reject_redemption', { redemptionId }),
     /**
      * Adds a reward (1 to 1,000 stars; a weekly limit per child, optional);
      * resolves to its id.

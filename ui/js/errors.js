@@ -49,6 +49,8 @@ const ACTIONS = {
   list_kiosks: 'list the kitchen screens',
   revoke_kiosk: 'revoke the kitchen screen',
   approve_completion: 'approve the chore',
+  approve_redemption: 'give the reward',
+  reject_redemption: 'say no to the reward',
   reject_completion: 'reject the chore',
   redeem_reward: 'spend the stars',
   undo_star_entry: 'undo that',
@@ -124,6 +126,9 @@ const COMMAND_REASONS = {
   },
   redeem_reward: {
     insufficient_stars: 'there are not enough stars for that reward.',
+  },
+  approve_redemption: {
+    insufficient_stars: 'there are not enough stars for that reward any more.',
   },
   undo_star_entry: {
     insufficient_stars: 'those stars have been spent already.',

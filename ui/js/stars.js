@@ -43,13 +43,30 @@ export function RecentStars(member, model) {
  *  a kitchen screen shows that they wait. Hidden when there are none. */
 export function PendingList(model, names) {
   const pending = model.view?.pending || [];
+  const rewards = (model.view?.redemptions || []).filter((x) => x.status === 'pending');
   const parent = model.view?.role === 'parent';
   return h('section', {
-    key: 'pending', class: 'pending', 'data-testid': 'pending-list', hidden: pending.length === 0,
+    key: 'pending', class: 'pending', 'data-testid': 'pending-list', hidden: pending.length + rewards.length === 0,
     'aria-labelledby': 'pending-title',
   },
   h('h3', { class: 'pending-title', id: 'pending-title' }, 'Waiting for a parent'),
-  h('ul', { class: 'pending-items' }, pending.map((p) => {
+  h('ul', { class: 'pending-items' }, rewards.map((x) => {
+    const child = names.get(x.memberId)?.member?.name || 'A child';
+    const key = `redemption:${x.id}`;
+    return h('li', { key: x.id, class: 'pending-item', 'data-testid': 'pending-reward', 'data-redemption-id': x.id },
+      h('span', { class: 'pending-text' }, `${child} would like: ${x.title}`, h('span', { class: 'chore-stars' }, `★${x.cost}`)),
+      parent
+        ? h('span', { class: 'pending-actions' },
+          h('button', {
+            type: 'button', class: 'btn btn-small', 'data-action': 'redemption-reject', 'data-testid': 'redemption-reject',
+            'data-redemption-id': x.id, 'aria-label': `Say no to “${x.title}” for ${child}`, ...busy(isPending(model, key)),
+          }, 'Not now'),
+          h('button', {
+            type: 'button', class: 'btn btn-small btn-primary', 'data-action': 'redemption-approve', 'data-testid': 'redemption-approve',
+            'data-redemption-id': x.id, 'aria-label': `Give “${x.title}” to ${child}`, ...busy(isPending(model, key)),
+          }, `Give it −★${x.cost}`))
+        : h('span', { class: 'muted pending-note' }, 'A parent decides'));
+  }), pending.map((p) => {
     const child = names.get(p.memberId)?.member?.name || 'A child';
     const key = `completion:${p.completionId}`;
     return h('li', { key: p.completionId, class: 'pending-item', 'data-testid': 'pending-item', 'data-completion-id': p.completionId },
@@ -85,6 +102,8 @@ export function RedeemContents(d, model, member, pinOk) {
   const rewards = model.view?.rewards || [];
   const waiting = isPending(model, 'dialog');
   const chosen = rewards.find((r) => r.id === d.rewardId);
+  // Where parents approve, a kitchen screen may ask without the PIN.
+  const asks = canAsk(model) && !(d.pin || '').length;
   const main = rewards.length === 0
     ? [h('p', { class: 'muted', 'data-testid': 'rewards-empty' },
       model.view?.role === 'parent' ? 'No rewards yet — add them in Settings.' : 'No rewards yet — a parent adds them from their own screen.')]
@@ -102,13 +121,18 @@ export function RedeemContents(d, model, member, pinOk) {
     }))];
   return {
     title: `Spend ${possessive(name)} stars`,
-    sub: `${name} has ${starsLabel(member?.balance ?? 0)}.`,
+    sub: `${name} has ${starsLabel(member?.balance ?? 0)}.${canAsk(model) ? ' A parent types the PIN, or is asked on their screen.' : ''}`,
     main,
     submit: h('button', {
       type: 'button', class: 'btn btn-primary', 'data-action': 'dialog-submit', 'data-testid': 'redeem-submit',
-      disabled: waiting || !chosen || !pinOk, 'aria-busy': waiting ? 'true' : null,
-    }, waiting ? 'Spending…' : chosen ? `${chosen.title} for ★${chosen.cost}` : 'Choose a reward'),
+      disabled: waiting || !chosen || !(pinOk || asks), 'aria-busy': waiting ? 'true' : null,
+    }, waiting ? 'Spending…' : !chosen ? 'Choose a reward' : asks ? `Ask a parent for ${chosen.title}` : `${chosen.title} for ★${chosen.cost}`),
   };
+}
+
+/** Whether this kitchen screen may ask a parent instead of the PIN. */
+export function canAsk(model) {
+  return model.view?.role === 'kiosk' && model.view?.family?.choreApproval === 'parent';
 }
 
 /** This week's rewards on a child's card, newest first, each with an Undo
@@ -116,9 +140,10 @@ export function RedeemContents(d, model, member, pinOk) {
 export function MemberRedemptions(member, model) {
   const mine = (model.view?.redemptions || []).filter((x) => x.memberId === member.id);
   return h('ul', { class: 'redemptions', 'data-testid': 'member-redemptions', hidden: mine.length === 0, 'aria-label': 'Rewards this week' },
-    mine.map((x) => h('li', { key: x.id, class: 'redemption', 'data-testid': 'redemption' },
-      h('span', { class: 'redemption-text' }, x.title, h('span', { class: 'chore-stars' }, `−★${x.cost}`)),
-      undoOpen(model, x.createdAt, x.mine) && h('button', {
+    mine.map((x) => h('li', { key: x.id, class: `redemption${x.status === 'pending' ? ' is-pending' : ''}`, 'data-testid': 'redemption', 'data-status': x.status },
+      h('span', { class: 'redemption-text' }, x.title,
+        h('span', { class: 'chore-stars' }, x.status === 'pending' ? 'waiting for a parent' : `−★${x.cost}`)),
+      x.entryId && undoOpen(model, x.createdAt, x.mine) && h('button', {
         type: 'button', class: 'btn btn-quiet btn-small', 'data-action': 'entry-undo', 'data-entry-id': x.entryId,
         'data-member-id': member.id, 'data-testid': 'redemption-undo', 'aria-label': `Undo “${x.title}” for ${member.name}`,
         ...busy(isPending(model, `entry:${x.entryId}`)),

@@ -61,8 +61,8 @@ pub enum ErrorCode {
     AlreadyUndone,
     /// An undo entry: it is itself the taking back of another (409).
     NotUndoable,
-    /// The completion is not waiting for a parent: approved, rejected or
-    /// undone already (409).
+    /// The completion or redemption is not waiting for a parent: approved,
+    /// rejected or undone already (409).
     NotPending,
     /// This child has had this reward as often as its weekly limit allows (409).
     RewardLimitReached,

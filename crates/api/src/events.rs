@@ -99,6 +99,24 @@ pub struct RewardRedeemed {
     pub revision: i64,
 }
 
+/// `reward:approved`: a redemption that waited for a parent is spent (the
+/// balance follows in `stars:updated`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct RewardApproved {
+    pub redemption: Redemption,
+    pub revision: i64,
+}
+
+/// `reward:rejected`: a parent turned a redemption down; nothing spent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RewardRejected {
+    pub redemption_id: String,
+    pub reward_id: String,
+    pub member_id: String,
+    pub revision: i64,
+}
+
 /// `reward:undone`: a redemption taken back, its stars given back.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -313,6 +331,10 @@ pub enum FamilyEvent {
     RewardRedeemed(RewardRedeemed),
     #[serde(rename = "reward:undone")]
     RewardUndone(RewardUndone),
+    #[serde(rename = "reward:approved")]
+    RewardApproved(RewardApproved),
+    #[serde(rename = "reward:rejected")]
+    RewardRejected(RewardRejected),
 }
 
 /// An event as a reply lists it: one this version knows, or one it does
@@ -385,7 +407,7 @@ impl std::error::Error for EventError {}
 
 impl FamilyEvent {
     /// Every event name, as on the channel.
-    pub const NAMES: [&'static str; 31] = [
+    pub const NAMES: [&'static str; 33] = [
         "timer:started",
         "timer:updated",
         "timer:expired",
@@ -417,6 +439,8 @@ impl FamilyEvent {
         "reward:removed",
         "reward:redeemed",
         "reward:undone",
+        "reward:approved",
+        "reward:rejected",
     ];
 
     /// The event's name on the channel.
@@ -453,6 +477,8 @@ impl FamilyEvent {
             Self::RewardRemoved(_) => "reward:removed",
             Self::RewardRedeemed(_) => "reward:redeemed",
             Self::RewardUndone(_) => "reward:undone",
+            Self::RewardApproved(_) => "reward:approved",
+            Self::RewardRejected(_) => "reward:rejected",
         }
     }
 
@@ -483,6 +509,8 @@ impl FamilyEvent {
             Self::RewardRemoved(e) => e.revision,
             Self::RewardRedeemed(e) => e.revision,
             Self::RewardUndone(e) => e.revision,
+            Self::RewardApproved(e) => e.revision,
+            Self::RewardRejected(e) => e.revision,
         }
     }
 
@@ -517,6 +545,8 @@ impl FamilyEvent {
             Self::RewardRemoved(e) => serde_json::to_string(e),
             Self::RewardRedeemed(e) => serde_json::to_string(e),
             Self::RewardUndone(e) => serde_json::to_string(e),
+            Self::RewardApproved(e) => serde_json::to_string(e),
+            Self::RewardRejected(e) => serde_json::to_string(e),
         };
         text.unwrap_or_else(|_| "{}".to_owned())
     }
@@ -566,6 +596,8 @@ impl FamilyEvent {
             "reward:removed" => Self::RewardRemoved(payload(name, data)?),
             "reward:redeemed" => Self::RewardRedeemed(payload(name, data)?),
             "reward:undone" => Self::RewardUndone(payload(name, data)?),
+            "reward:approved" => Self::RewardApproved(payload(name, data)?),
+            "reward:rejected" => Self::RewardRejected(payload(name, data)?),
             _ => {
                 let revision = serde_json::from_str::<RevisionOnly>(data)
                     .ok()
@@ -685,15 +717,7 @@ mod tests {
                 revision: 29,
             }),
             FamilyEvent::RewardRedeemed(RewardRedeemed {
-                redemption: Redemption {
-                    id: "rdm_1".into(),
-                    reward_id: "rwd_1".into(),
-                    member_id: "mem_1".into(),
-                    title: "Ice cream".into(),
-                    cost: 5,
-                    star_entry_id: "str_9".into(),
-                    created_at: 11,
-                },
+                redemption: redemption(CompletionStatus::Pending, None),
                 revision: 30,
             }),
             FamilyEvent::RewardUndone(RewardUndone {
@@ -702,7 +726,30 @@ mod tests {
                 member_id: "mem_1".into(),
                 revision: 31,
             }),
+            FamilyEvent::RewardApproved(RewardApproved {
+                redemption: redemption(CompletionStatus::Approved, Some("str_9")),
+                revision: 32,
+            }),
+            FamilyEvent::RewardRejected(RewardRejected {
+                redemption_id: "rdm_1".into(),
+                reward_id: "rwd_1".into(),
+                member_id: "mem_1".into(),
+                revision: 33,
+            }),
         ]
+    }
+
+    fn redemption(status: CompletionStatus, entry: Option<&str>) -> Redemption {
+        Redemption {
+            id: "rdm_1".into(),
+            reward_id: "rwd_1".into(),
+            member_id: "mem_1".into(),
+            title: "Ice cream".into(),
+            cost: 5,
+            status,
+            star_entry_id: entry.map(str::to_owned),
+            created_at: 11,
+        }
     }
 
     /// One of each settings event, from revision 9 on.

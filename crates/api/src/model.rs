@@ -518,9 +518,18 @@ pub struct Redemption {
     /// The reward's title and cost when it was redeemed.
     pub title: String,
     pub cost: i64,
-    /// The ledger entry that holds its stars (undoing it gives them back).
-    pub star_entry_id: String,
+    /// `approved` (spent), or `pending` while it waits for a parent.
+    #[serde(default = "crate::model::approved")]
+    #[cfg_attr(feature = "sqlx", sqlx(try_from = "String"))]
+    pub status: CompletionStatus,
+    /// The ledger entry that holds its stars (undoing it gives them back);
+    /// none while it waits for a parent.
+    pub star_entry_id: Option<String>,
     pub created_at: i64,
+}
+
+fn approved() -> CompletionStatus {
+    CompletionStatus::Approved
 }
 
 /// One line of a child's star ledger.

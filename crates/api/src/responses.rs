@@ -292,6 +292,22 @@ pub struct StarEntryUndone {
     pub events: Vec<ReplyEvent>,
 }
 
+/// `POST /api/redemptions/{redemptionId}/approve` and `…/reject`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct RedemptionDecided {
+    pub redemption_id: String,
+    pub member_id: String,
+    /// `approved` or `rejected`.
+    pub status: CompletionStatus,
+    /// The child's balance afterwards.
+    pub new_balance: i64,
+    pub revision: i64,
+    /// `reward:approved` then `stars:updated`, or `reward:rejected`.
+    #[serde(default)]
+    pub events: Vec<ReplyEvent>,
+}
+
 /// `GET /api/families/{familyId}/rewards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RewardsResponse {
@@ -312,11 +328,12 @@ pub struct RewardResponse {
 #[serde(rename_all = "camelCase")]
 pub struct RedeemResponse {
     pub redemption_id: String,
-    /// `approved`: the stars are spent.
+    /// `approved`: the stars are spent; `pending`: a parent decides.
     pub status: CompletionStatus,
     pub redemption: Redemption,
-    /// The entry that holds the stars (undo it within 10 s on this screen).
-    pub entry: StarEntry,
+    /// The entry that holds the stars (undo it within 10 s on this
+    /// screen); none while it waits for a parent.
+    pub entry: Option<StarEntry>,
     pub new_balance: i64,
     pub revision: i64,
     /// `reward:redeemed` then `stars:updated`.
@@ -354,7 +371,8 @@ pub struct Dashboard {
     /// The catalogue.
     #[serde(default)]
     pub rewards: Vec<Reward>,
-    /// This week's redemptions that count, oldest first.
+    /// This week's redemptions that count, and every one waiting for a
+    /// parent, oldest first.
     #[serde(default)]
     pub redemptions: Vec<Redemption>,
 }

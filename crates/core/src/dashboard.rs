@@ -468,14 +468,16 @@ impl Dashboard {
         self.apply(reply.events, reply.revision).await
     }
 
-    /// A child spends stars on a reward; a kitchen screen needs the PIN.
-    /// Resolves to the ledger entry that holds the stars (for undoing it).
+    /// A child spends stars on a reward; a kitchen screen needs the PIN,
+    /// or, where parents approve, asks without it. Resolves to the ledger
+    /// entry that holds the stars (for undoing it); none while it waits
+    /// for a parent.
     pub async fn redeem_reward(
         &self,
         reward_id: &str,
         member_id: &str,
         pin: Option<&str>,
-    ) -> Result<String, CoreError> {
+    ) -> Result<Option<String>, CoreError> {
         let api = self.api();
         let reply = self
             .act(|key| async move {
@@ -486,7 +488,7 @@ impl Dashboard {
                 api.redeem_reward(reward_id, member_id, options).await
             })
             .await?;
-        let entry = reply.entry.id.clone();
+        let entry = reply.entry.as_ref().map(|e| e.id.clone());
         self.apply(reply.events, reply.revision).await?;
         Ok(entry)
     }

@@ -183,7 +183,8 @@ pub struct Store {
     /// parent, oldest first.
     completions: Vec<Completion>,
     rewards: Vec<Reward>,
-    /// This week's redemptions that count, oldest first.
+    /// This week's redemptions that count and those waiting for a
+    /// parent, oldest first.
     redemptions: Vec<Redemption>,
     parents: Vec<Parent>,
     kiosks: Vec<Kiosk>,
@@ -502,7 +503,11 @@ impl Store {
             FamilyEvent::RewardRedeemed(e) => {
                 upsert(&mut self.redemptions, e.redemption, |r| &r.id);
             }
+            FamilyEvent::RewardApproved(e) => {
+                upsert(&mut self.redemptions, e.redemption, |r| &r.id);
+            }
             FamilyEvent::RewardUndone(e) => self.redemptions.retain(|r| r.id != e.redemption_id),
+            FamilyEvent::RewardRejected(e) => self.redemptions.retain(|r| r.id != e.redemption_id),
             FamilyEvent::FamilyUpdated(e) => {
                 let zone_changed = self
                     .family
@@ -571,8 +576,9 @@ impl Store {
         for m in &mut self.members {
             m.weekly_stars = 0;
         }
-        // Weekly limits count from Monday again.
-        self.redemptions.retain(|r| r.created_at >= week_start);
+        // Weekly limits count from Monday again; what waits, waits on.
+        self.redemptions
+            .retain(|r| r.created_at >= week_start || r.status == CompletionStatus::Pending);
     }
 }
 

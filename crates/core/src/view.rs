@@ -198,8 +198,11 @@ pub struct RedemptionView {
     pub member_id: String,
     pub title: String,
     pub cost: i64,
-    /// The ledger entry holding its stars: undoing it gives them back.
-    pub entry_id: String,
+    /// `approved` (spent), or `pending` while it waits for a parent.
+    pub status: CompletionStatus,
+    /// The ledger entry holding its stars: undoing it gives them back
+    /// (none while it waits).
+    pub entry_id: Option<String>,
     pub created_at: i64,
     /// This screen redeemed it (so it may undo it for a few seconds).
     pub mine: bool,
@@ -238,7 +241,7 @@ pub struct DashboardView {
     /// Completions waiting for a parent, oldest first.
     pub pending: Vec<PendingView>,
     pub rewards: Vec<RewardView>,
-    /// This week's redemptions, newest first.
+    /// This week's redemptions and those waiting for a parent, newest first.
     pub redemptions: Vec<RedemptionView>,
     pub connection: ConnectionView,
     /// `server = local + serverOffsetMs`.
@@ -397,6 +400,7 @@ impl DashboardView {
                         member_id: x.member_id.clone(),
                         title: x.title.clone(),
                         cost: x.cost,
+                        status: x.status,
                         entry_id: x.star_entry_id.clone(),
                         created_at: x.created_at,
                         mine: mine(&x.id),
@@ -520,7 +524,8 @@ mod tests {
             member_id: "m_1".into(),
             title: "Ice cream".into(),
             cost: 5,
-            star_entry_id: "e_1".into(),
+            status: kinboard_api::CompletionStatus::Approved,
+            star_entry_id: Some("e_1".into()),
             created_at: 1_767_700_000_000,
         }];
         for w in &mut snap.weekly_stars {
@@ -564,7 +569,7 @@ mod tests {
                 "pending": [],
                 "rewards": [{"id": "r_1", "title": "Ice cream", "cost": 5, "weeklyLimit": 1, "redeemedBy": ["m_1"]}],
                 "redemptions": [{"id": "x_1", "rewardId": "r_1", "memberId": "m_1", "title": "Ice cream", "cost": 5,
-                                 "entryId": "e_1", "createdAt": 1_767_700_000_000_i64, "mine": false}],
+                                 "status": "approved", "entryId": "e_1", "createdAt": 1_767_700_000_000_i64, "mine": false}],
                 "connection": {"state": "live", "lastSyncedAt": 1_767_787_100_000_i64},
                 "serverOffsetMs": 12,
                 "lastError": null,

@@ -36,8 +36,10 @@ CREATE TABLE rewards (
 );
 CREATE INDEX rewards_by_family ON rewards (family_id);
 
--- A child spending stars on a reward: its ledger entry holds the stars;
--- undone_at, when that entry was reversed (it counts no more).
+-- A child spending stars on a reward: its ledger entry holds the stars.
+-- status: approved (spent) | pending (a kitchen screen asked without the
+-- PIN where parents approve: nothing spent until a parent approves) |
+-- rejected. undone_at: when its entry was reversed (it counts no more).
 CREATE TABLE reward_redemptions (
     id TEXT PRIMARY KEY,
     reward_id TEXT NOT NULL REFERENCES rewards (id) ON DELETE CASCADE,
@@ -45,8 +47,11 @@ CREATE TABLE reward_redemptions (
     member_id TEXT NOT NULL REFERENCES members (id) ON DELETE CASCADE,
     title TEXT NOT NULL,
     cost BIGINT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'approved',
     created_by TEXT NOT NULL,
-    star_entry_id TEXT NOT NULL,
+    star_entry_id TEXT,
+    decided_by TEXT,
+    decided_at BIGINT,
     created_at BIGINT NOT NULL,
     undone_at BIGINT
 );

@@ -163,14 +163,16 @@ pub(crate) async fn undo_completion(
 }
 
 /// A child spends stars on a reward (a kitchen screen sends the parent
-/// PIN); resolves to the ledger entry holding the stars, for undoing it.
+/// PIN, or asks a parent without it where parents approve); resolves to
+/// the ledger entry holding the stars, for undoing it (`null` while it
+/// waits for a parent).
 #[tauri::command]
 pub(crate) async fn redeem_reward(
     desktop: State<'_, Desktop>,
     reward_id: String,
     member_id: String,
     pin: Option<String>,
-) -> Result<String, CoreError> {
+) -> Result<Option<String>, CoreError> {
     let board = desktop.board().await?;
     board
         .redeem_reward(&reward_id, &member_id, pin.as_deref())

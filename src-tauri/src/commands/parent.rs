@@ -170,6 +170,26 @@ pub(crate) async fn reject_completion(
     board.decide_completion(&completion_id, false).await
 }
 
+/// Approves a reward a kitchen screen asked for: its stars are spent.
+#[tauri::command]
+pub(crate) async fn approve_redemption(
+    desktop: State<'_, Desktop>,
+    redemption_id: String,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board.decide_redemption(&redemption_id, true).await
+}
+
+/// Rejects a reward a kitchen screen asked for: nothing is spent.
+#[tauri::command]
+pub(crate) async fn reject_redemption(
+    desktop: State<'_, Desktop>,
+    redemption_id: String,
+) -> Result<(), CoreError> {
+    let board = desktop.board().await?;
+    board.decide_redemption(&redemption_id, false).await
+}
+
 /// Adds a reward (1 to 1,000 stars; a weekly limit per child, optional);
 /// resolves to its id.
 #[tauri::command]

@@ -1,6 +1,7 @@
 //! Approval, rewards and undo on ten screens, against the real server and
 //! relay: each new event — `chore:completed` pending, `chore:approved`,
-//! `chore:rejected`, `reward:added`, `reward:updated`, `reward:redeemed`,
+//! `chore:rejected`, `chore:undone`, `reward:added`, `reward:updated`,
+//! `reward:redeemed` (spent, and waiting for a parent), `reward:approved`,
 //! `reward:undone`, `reward:removed`, and `stars:updated` after an undo —
 //! reaches every device, and each device's state converges to the
 //! server's own snapshot (read by the test, not through the client).
@@ -126,7 +127,11 @@ async fn approvals_rewards_and_undos_reach_ten_screens_as_the_database_has_them(
     assert_eq!(devices[3].view().rewards[0].cost, 5);
 
     // Redeemed on the kitchen screen with the PIN, then undone there.
-    let entry = kitchen.redeem_reward(&ice, ada, Some(PIN)).await.unwrap();
+    let entry = kitchen
+        .redeem_reward(&ice, ada, Some(PIN))
+        .await
+        .unwrap()
+        .expect("spent at once with the PIN");
     server.converged(&home, &all, CONVERGE).await;
     for d in &all {
         let view = d.view();
@@ -145,6 +150,38 @@ async fn approvals_rewards_and_undos_reach_ten_screens_as_the_database_has_them(
         let view = d.view();
         assert_eq!(view.member(ada).unwrap().balance, 10);
         assert!(view.redemptions.is_empty());
+    }
+
+    // Asked without the PIN, where parents approve: it waits on every
+    // screen, nothing spent, until a parent approves it.
+    let waiting = kitchen.redeem_reward(&ice, ada, None).await.unwrap();
+    assert_eq!(waiting, None, "nothing spent yet");
+    server.converged(&home, &all, CONVERGE).await;
+    for d in &all {
+        let view = d.view();
+        assert_eq!(view.member(ada).unwrap().balance, 10);
+        assert_eq!(view.redemptions[0].status, CompletionStatus::Pending);
+    }
+    let asked = devices[2].view().redemptions[0].id.clone();
+    devices[2]
+        .dashboard
+        .decide_redemption(&asked, true)
+        .await
+        .unwrap();
+    server.converged(&home, &all, CONVERGE).await;
+    for d in &all {
+        let view = d.view();
+        assert_eq!(view.member(ada).unwrap().balance, 5);
+        assert_eq!(view.redemptions[0].status, CompletionStatus::Approved);
+    }
+    // A chore undone by a parent: chore:undone and the star back on all.
+    let done = devices[4].view().chores[0].done[0].completion_id.clone();
+    devices[4].dashboard.undo_completion(&done).await.unwrap();
+    server.converged(&home, &all, CONVERGE).await;
+    for d in &all {
+        let view = d.view();
+        assert!(view.chores[0].done.is_empty());
+        assert_eq!(view.member(ada).unwrap().balance, 4);
     }
 
     // A parent's star change undone; the reward taken off the catalogue.

@@ -23,8 +23,8 @@ use kinboard_api::{
     DeletedResponse, ErrorCode, ErrorReply, ExtendRequest, Family, FamilyResponse,
     IDEMPOTENCY_HEADER, InviteResponse, KioskCreated, KioskRequest, KioskResponse, KiosksResponse,
     MeResponse, Member, MemberRequest, MemberResponse, PIN_HEADER, Pairing, PairingResponse,
-    PinRequest, RealtimeResponse, RedeemRequest, RedeemResponse, RewardRequest, RewardResponse,
-    RewardsResponse, ServerInfo, SessionResponse, SignInRequest, SignUpRequest, SignedOut,
+    PinRequest, RealtimeResponse, RedeemRequest, RedeemResponse, RedemptionDecided, RewardRequest,
+    RewardResponse, ServerInfo, SessionResponse, SignInRequest, SignUpRequest, SignedOut,
     StarEntryUndone, StarsChanged, StarsRequest, StarsResponse, StartTimerRequest, Template,
     TemplateRequest, TemplateResponse, TimerResponse, UpdateChoreRequest, UpdateFamilyRequest,
     UpdateMemberRequest, UpdateRewardRequest, UpdateTemplateRequest,
@@ -433,6 +433,21 @@ impl ApiClient {
         .await
     }
 
+    /// A parent approves (`approve`) or rejects a redemption waiting for one.
+    pub async fn decide_redemption(
+        &self,
+        redemption_id: &str,
+        approve: bool,
+    ) -> Result<RedemptionDecided, CoreError> {
+        let verb = if approve { "approve" } else { "reject" };
+        self.post(
+            &format!("/api/redemptions/{}/{verb}", seg(redemption_id)),
+            &serde_json::json!({}),
+            CallOptions::default(),
+        )
+        .await
+    }
+
     /// Takes a star change back (a chore's with its completion, a
     /// reward's with its redemption).
     pub async fn undo_star_entry(&self, entry_id: &str) -> Result<StarEntryUndone, CoreError> {
@@ -498,11 +513,6 @@ impl ApiClient {
             options,
         )
         .await
-    }
-
-    pub async fn rewards(&self, family_id: &str) -> Result<RewardsResponse, CoreError> {
-        self.get(&format!("/api/families/{}/rewards", seg(family_id)))
-            .await
     }
 
     pub async fn add_reward(

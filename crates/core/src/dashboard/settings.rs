@@ -159,6 +159,21 @@ impl Dashboard {
         .map(drop)
     }
 
+    /// Approves (its stars are spent) or rejects a redemption waiting for
+    /// a parent.
+    pub async fn decide_redemption(
+        &self,
+        redemption_id: &str,
+        approve: bool,
+    ) -> Result<(), CoreError> {
+        let api = self.api();
+        self.change(api.decide_redemption(redemption_id, approve), |r| {
+            (r.events.clone(), r.revision)
+        })
+        .await
+        .map(drop)
+    }
+
     pub async fn add_reward(&self, reward: &RewardRequest) -> Result<String, CoreError> {
         let api = self.api();
         let reply = self

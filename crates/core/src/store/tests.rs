@@ -2,8 +2,9 @@
 //! events, and reloads that cannot settle what was heard before them.
 
 use kinboard_api::events::{
-    ChoreCompleted, ChoreDecided, ChoreUndone, RewardChanged, RewardRedeemed, RewardRemoved,
-    RewardUndone, StarsUpdated, TimerCancelled, TimerChanged, TimerCompleted,
+    ChoreCompleted, ChoreDecided, ChoreUndone, RewardApproved, RewardChanged, RewardRedeemed,
+    RewardRejected, RewardRemoved, RewardUndone, StarsUpdated, TimerCancelled, TimerChanged,
+    TimerCompleted,
 };
 use kinboard_api::{CompletionStatus, TimerState};
 use serde_json::json;
@@ -397,7 +398,8 @@ fn the_catalogue_and_this_weeks_redemptions_follow_their_events() {
                 member_id: "m_1".into(),
                 title: "Big ice cream".into(),
                 cost: 8,
-                star_entry_id: format!("e_{id}"),
+                status: CompletionStatus::Approved,
+                star_entry_id: Some(format!("e_{id}")),
                 created_at: at,
             },
             revision,
@@ -421,18 +423,72 @@ fn the_catalogue_and_this_weeks_redemptions_follow_their_events() {
             .collect::<Vec<_>>(),
         ["x_2"]
     );
-    // A new week: last week's redemptions no longer count against limits.
+    // One waiting for a parent, approved, then one rejected.
+    let mut asked = match redeemed("x_3", 3_500, 7) {
+        FamilyEvent::RewardRedeemed(e) => e,
+        _ => unreachable!(),
+    };
+    asked.redemption.status = CompletionStatus::Pending;
+    asked.redemption.star_entry_id = None;
+    s.offer(FamilyEvent::RewardRedeemed(asked.clone()).into());
+    let mut approved = asked.redemption.clone();
+    approved.status = CompletionStatus::Approved;
+    approved.star_entry_id = Some("e_x_3".into());
+    s.offer(
+        FamilyEvent::RewardApproved(RewardApproved {
+            redemption: approved,
+            revision: 8,
+        })
+        .into(),
+    );
+    assert_eq!(
+        s.redemptions()
+            .iter()
+            .map(|r| (r.id.as_str(), r.status))
+            .collect::<Vec<_>>(),
+        [
+            ("x_2", CompletionStatus::Approved),
+            ("x_3", CompletionStatus::Approved)
+        ]
+    );
+    let mut waits = asked.redemption;
+    waits.id = "x_4".into();
+    s.offer(
+        FamilyEvent::RewardRedeemed(RewardRedeemed {
+            redemption: waits,
+            revision: 9,
+        })
+        .into(),
+    );
+    // A new week: last week's spent ones no longer count against limits;
+    // what waits for a parent waits on.
     s.start_week(1000 + 7 * 86_400_000);
+    assert_eq!(
+        s.redemptions()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ["x_4"]
+    );
+    s.offer(
+        FamilyEvent::RewardRejected(RewardRejected {
+            redemption_id: "x_4".into(),
+            reward_id: "r_1".into(),
+            member_id: "m_1".into(),
+            revision: 10,
+        })
+        .into(),
+    );
     assert!(s.redemptions().is_empty());
     s.offer(
         FamilyEvent::RewardRemoved(RewardRemoved {
             reward_id: "r_1".into(),
-            revision: 7,
+            revision: 11,
         })
         .into(),
     );
     assert!(s.rewards().is_empty());
-    assert_eq!(s.revision(), 7);
+    assert_eq!(s.revision(), 11);
 }
 
 #[test]

@@ -1,16 +1,19 @@
-//! `/api/families/{familyId}/rewards` and `/api/rewards/*`: the catalogue
-//! (parents keep it) and redeeming a reward (anyone in the family; a
-//! kitchen screen with the parent PIN).
+//! `/api/families/{familyId}/rewards`, `/api/rewards/*` and
+//! `/api/redemptions/*`: the catalogue (parents keep it), redeeming a
+//! reward (anyone in the family; a kitchen screen with the parent PIN, or
+//! asking a parent where parents approve) and a parent's decision on one
+//! that waits.
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::routing::{get, patch, post};
 use kinboard_api::{
-    DeletedResponse, ErrorReply, RedeemRequest, RedeemResponse, RewardRequest, RewardResponse,
-    RewardsResponse, UpdateRewardRequest,
+    DeletedResponse, ErrorReply, RedeemRequest, RedeemResponse, RedemptionDecided, RewardRequest,
+    RewardResponse, RewardsResponse, UpdateRewardRequest,
 };
 
 use crate::domain::access::{Caller, family_access};
+use crate::domain::chores::Decision;
 use crate::domain::rewards;
 use crate::error::ApiError;
 use crate::http::{ApiJson, IdempotentJson, PinHeader, Reply};
@@ -27,6 +30,14 @@ pub fn router() -> Router<AppState> {
             patch(update_reward).delete(delete_reward),
         )
         .route("/api/rewards/{reward_id}/redeem", post(redeem))
+        .route(
+            "/api/redemptions/{redemption_id}/approve",
+            post(approve_redemption),
+        )
+        .route(
+            "/api/redemptions/{redemption_id}/reject",
+            post(reject_redemption),
+        )
 }
 
 #[utoipa::path(get, path = "/api/families/{familyId}/rewards", tag = "rewards",
@@ -88,8 +99,8 @@ pub async fn delete_reward(
         ("X-Kinboard-Pin" = Option<String>, Header, description = "parent PIN (kitchen screens)"),
         ("Idempotency-Key" = Option<String>, Header, description = "a retry with the same key replays the first reply")),
     request_body = RedeemRequest,
-    responses((status = 200, body = RedeemResponse),
-        (status = 403, description = "a kitchen screen without the parent PIN, or a wrong one", body = ErrorReply),
+    responses((status = 200, description = "spent (approved), or waiting for a parent (pending)", body = RedeemResponse),
+        (status = 403, description = "a kitchen screen without the parent PIN (where parents do not approve), or a wrong one", body = ErrorReply),
         (status = 404, body = ErrorReply),
         (status = 409, description = "not enough stars, or over the weekly limit", body = ErrorReply),
         (status = 422, body = ErrorReply), (status = 429, description = "too many wrong PINs", body = ErrorReply)),
@@ -111,4 +122,33 @@ pub async fn redeem(
     )
     .await?;
     Reply::ok(reply)
+}
+
+/// A parent approves a redemption that waits: its stars are spent.
+#[utoipa::path(post, path = "/api/redemptions/{redemptionId}/approve", tag = "rewards",
+    params(("redemptionId" = String, Path)),
+    responses((status = 200, body = RedemptionDecided), (status = 403, description = "kitchen screens may not", body = ErrorReply),
+        (status = 404, body = ErrorReply),
+        (status = 409, description = "not waiting for a parent, or the stars no longer reach", body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn approve_redemption(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(redemption_id): Path<String>,
+) -> Result<Reply, ApiError> {
+    Reply::ok(rewards::decide_redemption(&state, &caller, &redemption_id, Decision::Approve).await?)
+}
+
+/// A parent rejects a redemption that waits: nothing is spent.
+#[utoipa::path(post, path = "/api/redemptions/{redemptionId}/reject", tag = "rewards",
+    params(("redemptionId" = String, Path)),
+    responses((status = 200, body = RedemptionDecided), (status = 403, description = "kitchen screens may not", body = ErrorReply),
+        (status = 404, body = ErrorReply), (status = 409, description = "not waiting for a parent", body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn reject_redemption(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(redemption_id): Path<String>,
+) -> Result<Reply, ApiError> {
+    Reply::ok(rewards::decide_redemption(&state, &caller, &redemption_id, Decision::Reject).await?)
 }

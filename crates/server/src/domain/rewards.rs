@@ -2,22 +2,30 @@
 //! optional limit per child per week), kept by parents; a child redeeming
 //! one, which spends its stars in the ledger — never below zero, never
 //! past the weekly limit, whatever arrives at once — and, on a kitchen
-//! screen, needs the parent PIN; and a redemption taken back, which gives
-//! the stars back. Every change is an event: `reward:added`,
-//! `reward:updated`, `reward:removed`, `reward:redeemed` and
-//! `reward:undone` (the last two followed by `stars:updated`).
+//! screen, needs the parent PIN, or, in a family where parents approve,
+//! waits for a parent without it (nothing is spent until one approves);
+//! and a redemption taken back, which gives the stars back. Every change
+//! is an event: `reward:added`, `reward:updated`, `reward:removed`,
+//! `reward:redeemed`, `reward:approved`, `reward:rejected` and
+//! `reward:undone` (spending and giving back followed by `stars:updated`).
 
-use kinboard_api::events::{RewardChanged, RewardRedeemed, RewardRemoved, RewardUndone};
+use kinboard_api::events::{
+    RewardApproved, RewardChanged, RewardRedeemed, RewardRejected, RewardRemoved, RewardUndone,
+};
 use kinboard_api::{
-    CompletionStatus, DeletedResponse, EntryKind, FamilyEvent, RedeemResponse, Redemption, Reward,
-    RewardRequest, RewardResponse, StarEntryUndone, UpdateRewardRequest,
+    ChoreApproval, CompletionStatus, DeletedResponse, EntryKind, FamilyEvent, RedeemResponse,
+    Redemption, RedemptionDecided, Reward, RewardRequest, RewardResponse, Role, StarEntryUndone,
+    UpdateRewardRequest,
 };
 
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
+use crate::domain::chores::Decision;
 use crate::domain::families::load_family;
 use crate::domain::members::{load_member, member_in_family};
-use crate::domain::stars::{NewEntry, announce_balance, reverse_entry, week_start, write_entry};
+use crate::domain::stars::{
+    NewEntry, announce_balance, balance_of, reverse_entry, week_start, write_entry,
+};
 use crate::error::ApiError;
 use crate::ids::new_id;
 use crate::revision::{FamilyTx, IdempotencyKey, IdempotencyScope};
@@ -28,7 +36,8 @@ use crate::validate::{self, MAX_REWARD_COST, MAX_WEEKLY_LIMIT};
 pub const MAX_TITLE: usize = 80;
 
 const COLUMNS: &str = "id, family_id, title, cost, weekly_limit, created_at, updated_at";
-const REDEMPTION_COLUMNS: &str = "id, reward_id, member_id, title, cost, star_entry_id, created_at";
+const REDEMPTION_COLUMNS: &str =
+    "id, reward_id, member_id, title, cost, status, star_entry_id, created_at";
 
 /// The family's catalogue, oldest first.
 pub async fn rewards_of(
@@ -43,15 +52,19 @@ pub async fn rewards_of(
     .await?)
 }
 
-/// Redemptions that count (not undone) since `since`, oldest first.
+/// Redemptions spent since `since` (not undone) and every one waiting for
+/// a parent, of the children on the board, oldest first.
 pub async fn redemptions_since(
     conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
     family_id: &str,
     since: i64,
 ) -> Result<Vec<Redemption>, ApiError> {
     Ok(sqlx::query_as(&format!(
-        "SELECT {REDEMPTION_COLUMNS} FROM reward_redemptions \
-         WHERE family_id = $1 AND created_at >= $2 AND undone_at IS NULL ORDER BY created_at, id"
+        "SELECT {REDEMPTION_COLUMNS} FROM reward_redemptions x \
+         WHERE x.family_id = $1 AND x.undone_at IS NULL \
+         AND ((x.status = 'approved' AND x.created_at >= $2) OR x.status = 'pending') \
+         AND EXISTS (SELECT 1 FROM members m WHERE m.id = x.member_id AND m.removed_at IS NULL) \
+         ORDER BY x.created_at, x.id"
     ))
     .bind(family_id)
     .bind(since)
@@ -260,7 +273,15 @@ pub async fn redeem(
     if member.family_id != reward.family_id {
         return Err(ApiError::NotFound("member"));
     }
-    access.require_parent_or_pin(state, pin).await?;
+    // Where parents approve, a kitchen screen may ask without the PIN: the
+    // redemption waits, and nothing is spent until a parent approves it.
+    let family = load_family(&state.db.reader, &reward.family_id).await?;
+    let asks = access.role == Role::Kiosk
+        && pin.is_none()
+        && family.chore_approval == ChoreApproval::Parent;
+    if !asks {
+        access.require_parent_or_pin(state, pin).await?;
+    }
     let mut tx = FamilyTx::begin(state, &reward.family_id).await?;
     let scope =
         idempotency.map(|i| IdempotencyScope::new(caller.principal(), "redeem", reward_id, i));
@@ -272,12 +293,11 @@ pub async fn redeem(
     }
     let member = member_in_family(tx.conn(), &reward.family_id, member_id).await?;
     let reward = load_reward(tx.conn(), reward_id).await?;
-    let family = load_family(tx.conn(), &reward.family_id).await?;
     let now = now_ms();
     if let Some(limit) = reward.weekly_limit {
         let (had,): (i64,) = sqlx::query_as(
             "SELECT COUNT(*) FROM reward_redemptions WHERE member_id = $1 AND reward_id = $2 \
-             AND created_at >= $3 AND undone_at IS NULL",
+             AND created_at >= $3 AND undone_at IS NULL AND status IN ('approved', 'pending')",
         )
         .bind(&member.id)
         .bind(&reward.id)
@@ -288,31 +308,37 @@ pub async fn redeem(
             return Err(ApiError::RewardLimitReached);
         }
     }
-    let reason = format!("reward: {}", reward.title);
-    let (entry, new_balance) = write_entry(
-        &mut tx,
-        NewEntry {
-            member_id: &member.id,
-            amount: -reward.cost,
-            reason: &reason,
-            kind: EntryKind::Reward,
-            by: caller.principal(),
-            reverses: None,
-        },
-    )
-    .await?;
+    let status = if asks {
+        // Not enough stars now is not enough later: refused at once.
+        if member.balance < reward.cost {
+            return Err(ApiError::InsufficientStars {
+                balance: member.balance - reward.cost,
+            });
+        }
+        CompletionStatus::Pending
+    } else {
+        CompletionStatus::Approved
+    };
+    let (entry, new_balance) = match status {
+        CompletionStatus::Approved => {
+            let (entry, balance) = spend(&mut tx, &member.id, &reward, caller.principal()).await?;
+            (Some(entry), balance)
+        }
+        _ => (None, member.balance),
+    };
     let redemption = Redemption {
         id: new_id("rdm"),
         reward_id: reward.id.clone(),
         member_id: member.id.clone(),
         title: reward.title.clone(),
         cost: reward.cost,
-        star_entry_id: entry.id.clone(),
-        created_at: entry.created_at,
+        status,
+        star_entry_id: entry.as_ref().map(|e| e.id.clone()),
+        created_at: now,
     };
     sqlx::query(
-        "INSERT INTO reward_redemptions (id, reward_id, family_id, member_id, title, cost, created_by, star_entry_id, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        "INSERT INTO reward_redemptions (id, reward_id, family_id, member_id, title, cost, status, created_by, star_entry_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(&redemption.id)
     .bind(&redemption.reward_id)
@@ -320,6 +346,7 @@ pub async fn redeem(
     .bind(&redemption.member_id)
     .bind(&redemption.title)
     .bind(redemption.cost)
+    .bind(status.as_str())
     .bind(caller.principal())
     .bind(&redemption.star_entry_id)
     .bind(redemption.created_at)
@@ -330,10 +357,12 @@ pub async fn redeem(
         redemption: redemption.clone(),
         revision,
     }));
-    announce_balance(&mut tx, &member.id, new_balance).await?;
+    if entry.is_some() {
+        announce_balance(&mut tx, &member.id, new_balance).await?;
+    }
     let reply = RedeemResponse {
         redemption_id: redemption.id.clone(),
-        status: CompletionStatus::Approved,
+        status,
         redemption,
         entry,
         new_balance,
@@ -343,6 +372,117 @@ pub async fn redeem(
     if let Some(scope) = &scope {
         tx.remember(scope, &reply).await?;
     }
+    tx.commit(state).await?;
+    Ok(reply)
+}
+
+/// Spends `reward`'s stars from `member_id`'s balance (never below zero).
+async fn spend(
+    tx: &mut FamilyTx,
+    member_id: &str,
+    reward: &Reward,
+    by: &str,
+) -> Result<(kinboard_api::StarEntry, i64), ApiError> {
+    let reason = format!("reward: {}", reward.title);
+    write_entry(
+        tx,
+        NewEntry {
+            member_id,
+            amount: -reward.cost,
+            reason: &reason,
+            kind: EntryKind::Reward,
+            by,
+            reverses: None,
+        },
+    )
+    .await
+}
+
+/// A parent approves a redemption that waits (its stars are spent now,
+/// `reward:approved` then `stars:updated`; refused when they no longer
+/// reach) or rejects it (`reward:rejected`, nothing spent). Kitchen
+/// screens may not.
+pub async fn decide_redemption(
+    state: &AppState,
+    caller: &Caller,
+    redemption_id: &str,
+    decision: Decision,
+) -> Result<RedemptionDecided, ApiError> {
+    let found: Option<(String, String)> =
+        sqlx::query_as("SELECT family_id, member_id FROM reward_redemptions WHERE id = $1")
+            .bind(redemption_id)
+            .fetch_optional(&state.db.reader)
+            .await?;
+    let (family_id, member_id) = found.ok_or(ApiError::NotFound("redemption"))?;
+    let access = family_access(state, caller, &family_id)
+        .await
+        .map_err(|_| ApiError::NotFound("redemption"))?;
+    access.require_parent()?;
+    let mut tx = FamilyTx::begin(state, &family_id).await?;
+    member_in_family(tx.conn(), &family_id, &member_id).await?;
+    let mut redemption: Redemption = sqlx::query_as(&format!(
+        "SELECT {REDEMPTION_COLUMNS} FROM reward_redemptions WHERE id = $1"
+    ))
+    .bind(redemption_id)
+    .fetch_one(tx.conn())
+    .await?;
+    if redemption.status != CompletionStatus::Pending {
+        tx.unchanged().await?;
+        return Err(ApiError::NotPending);
+    }
+    let revision = tx.revision();
+    let (status, new_balance) = match decision {
+        Decision::Approve => {
+            let reward = Reward {
+                id: redemption.reward_id.clone(),
+                family_id: family_id.clone(),
+                title: redemption.title.clone(),
+                cost: redemption.cost,
+                weekly_limit: None,
+                created_at: redemption.created_at,
+                updated_at: redemption.created_at,
+            };
+            let (entry, balance) = spend(&mut tx, &member_id, &reward, caller.principal()).await?;
+            redemption.status = CompletionStatus::Approved;
+            redemption.star_entry_id = Some(entry.id.clone());
+            tx.emit(FamilyEvent::RewardApproved(RewardApproved {
+                redemption: redemption.clone(),
+                revision,
+            }));
+            announce_balance(&mut tx, &member_id, balance).await?;
+            (CompletionStatus::Approved, balance)
+        }
+        Decision::Reject => {
+            tx.emit(FamilyEvent::RewardRejected(RewardRejected {
+                redemption_id: redemption.id.clone(),
+                reward_id: redemption.reward_id.clone(),
+                member_id: member_id.clone(),
+                revision,
+            }));
+            (
+                CompletionStatus::Rejected,
+                balance_of(tx.conn(), &member_id).await?,
+            )
+        }
+    };
+    sqlx::query(
+        "UPDATE reward_redemptions SET status = $1, star_entry_id = $2, decided_by = $3, decided_at = $4 WHERE id = $5",
+    )
+    .bind(status.as_str())
+    .bind(&redemption.star_entry_id)
+    .bind(caller.principal())
+    .bind(now_ms())
+    .bind(&redemption.id)
+    .execute(tx.conn())
+    .await?;
+    let reply = RedemptionDecided {
+        redemption_id: redemption.id,
+        member_id,
+        status,
+        new_balance,
+        revision: tx.revision(),
+        events: tx.events(),
+    };
     tx.commit(state).await?;
     Ok(reply)
 }

@@ -28,6 +28,12 @@ both! {
             .body["entry"]["id"].as_str().unwrap().to_owned();
         let reward_b = s.post(&format!("/api/families/{}/rewards", b.id), bt, json!({ "title": "R", "cost": 1 })).await
             .body["reward"]["id"].as_str().unwrap().to_owned();
+        // A redemption of B's that waits for B's parents.
+        s.call(Method::PATCH, &format!("/api/families/{}", b.id), Some(bt), Some(json!({ "choreApproval": "parent" }))).await.ok();
+        let kiosk_b_token = s.post(&format!("/api/families/{}/kiosks", b.id), bt, json!({ "name": "K2" })).await
+            .body["token"].as_str().unwrap().to_owned();
+        let redemption_b = s.post(&format!("/api/rewards/{reward_b}/redeem"), &kiosk_b_token, json!({ "memberId": b.kids[1] })).await
+            .body["redemptionId"].as_str().unwrap().to_owned();
         let a_reward = s.post(&format!("/api/families/{}/rewards", a.id), &a.parent.token, json!({ "title": "R", "cost": 1 })).await
             .body["reward"]["id"].as_str().unwrap().to_owned();
         let a_chore = s.post(&format!("/api/families/{}/chores", a.id), &a.parent.token, json!({ "title": "C" })).await
@@ -86,6 +92,8 @@ both! {
             (Method::PATCH, format!("/api/rewards/{reward_b}"), json!({ "cost": 2 })),
             (Method::DELETE, format!("/api/rewards/{reward_b}"), Value::Null),
             (Method::POST, format!("/api/rewards/{reward_b}/redeem"), json!({ "memberId": kid })),
+            (Method::POST, format!("/api/redemptions/{redemption_b}/approve"), json!({})),
+            (Method::POST, format!("/api/redemptions/{redemption_b}/reject"), json!({})),
             // A's own family, B's child or template.
             (Method::POST, format!("/api/families/{}/timers", a.id), json!({ "memberId": kid, "label": "X", "durationSeconds": 60 })),
             (Method::POST, format!("/api/families/{}/timers", a.id), json!({ "memberId": a.kids[0], "templateId": template })),

@@ -56,6 +56,8 @@ async fn healthz_and_openapi_describe_every_route() {
         ("/api/families/{familyId}/rewards", &["get", "post"]),
         ("/api/rewards/{rewardId}", &["patch", "delete"]),
         ("/api/rewards/{rewardId}/redeem", &["post"]),
+        ("/api/redemptions/{redemptionId}/approve", &["post"]),
+        ("/api/redemptions/{redemptionId}/reject", &["post"]),
         ("/api/families/{familyId}/kiosk-pairings", &["post"]),
         ("/api/kiosk-pairings/claim", &["post"]),
         ("/api/pusher/auth", &["post"]),

@@ -357,6 +357,65 @@ both! {
             (before, 12, spent));
     }
 
+    async fn where_parents_approve_a_kitchen_screen_asks_without_the_pin_and_a_parent_decides(s) {
+        let f = s.family("Ana").await;
+        let other = s.family("Ben").await;
+        let tok = &f.parent.token;
+        let kiosk = kitchen(s, &f).await;
+        let ice = reward(s, &f, json!({ "title": "Ice cream", "cost": 3, "weeklyLimit": 2 })).await;
+        let redeem = format!("/api/rewards/{}/redeem", ice["id"].as_str().unwrap());
+        give(s, &f, &f.kids[0], 5).await;
+        let mia = json!({ "memberId": f.kids[0] });
+        // Not where parents do not approve: the PIN it is.
+        s.post(&redeem, &kiosk, mia.clone()).await.refused(403, "pin_required");
+        s.call(Method::PATCH, &format!("/api/families/{}", f.id), Some(tok), Some(json!({ "choreApproval": "parent" }))).await.ok();
+
+        let mut events = s.subscribe(tok, &f.id).await;
+        let r = s.post(&redeem, &kiosk, mia.clone()).await.ok().clone();
+        assert_eq!((r["status"].clone(), r["newBalance"].clone(), r["entry"].clone()), (json!("pending"), json!(5), Value::Null));
+        assert_eq!(r["events"].as_array().map(Vec::len), Some(1), "nothing spent: no stars:updated");
+        let (name, data) = events.next().await;
+        assert_eq!((name.as_str(), &data["redemption"]["status"]), ("reward:redeemed", &json!("pending")));
+        let asked = r["redemptionId"].as_str().unwrap().to_owned();
+        assert_eq!(balance(s, &f.kids[0]).await, 5);
+        let board = s.get(&format!("/api/families/{}/dashboard", f.id), &kiosk).await;
+        assert_eq!(board.ok()["redemptions"][0]["status"], "pending");
+
+        // Only a parent of this family decides.
+        let approve = format!("/api/redemptions/{asked}/approve");
+        let before = s.revision(&f.id).await;
+        s.post(&approve, &kiosk, json!({})).await.refused(403, "forbidden");
+        s.post(&approve, &other.parent.token, json!({})).await.refused(404, "not_found");
+        s.post(&format!("/api/redemptions/{asked}/reject"), &other.parent.token, json!({})).await.refused(404, "not_found");
+        assert_eq!(s.revision(&f.id).await, before);
+        let r = s.post(&approve, tok, json!({})).await.ok().clone();
+        assert_eq!((r["status"].clone(), r["newBalance"].clone(), r["revision"].clone()), (json!("approved"), json!(2), json!(before + 2)));
+        let (name, data) = events.next().await;
+        assert_eq!((name.as_str(), &data["redemption"]["status"], data["redemption"]["starEntryId"].is_string()),
+            ("reward:approved", &json!("approved"), true));
+        events.expect("stars:updated", json!({ "memberId": f.kids[0], "newBalance": 2, "weeklyStars": 5, "revision": before + 2 })).await;
+        s.post(&approve, tok, json!({})).await.refused(409, "not_pending");
+
+        // Asking with too few stars is refused at once; one that waits
+        // while the stars are spent elsewhere is refused at approval, with
+        // nothing written; a rejected one spends nothing.
+        s.post(&redeem, &kiosk, mia.clone()).await.refused(409, "insufficient_stars");
+        give(s, &f, &f.kids[0], 1).await;
+        let second = s.post(&redeem, &kiosk, mia.clone()).await.ok()["redemptionId"].as_str().unwrap().to_owned();
+        // Twice this week with one waiting: the limit counts it.
+        give(s, &f, &f.kids[0], 10).await;
+        s.post(&redeem, &kiosk, mia.clone()).await.refused(409, "reward_limit_reached");
+        s.post(&format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]), tok,
+            json!({ "amount": -12, "reason": "spent elsewhere" })).await.ok();
+        let before = s.revision(&f.id).await;
+        s.post(&format!("/api/redemptions/{second}/approve"), tok, json!({})).await.refused(409, "insufficient_stars");
+        assert_eq!((s.revision(&f.id).await, balance(s, &f.kids[0]).await), (before, 1));
+        let r = s.post(&format!("/api/redemptions/{second}/reject"), tok, json!({})).await.ok().clone();
+        assert_eq!((r["status"].clone(), r["newBalance"].clone()), (json!("rejected"), json!(1)));
+        assert_eq!(balance(s, &f.kids[0]).await, 1);
+        s.post("/api/redemptions/rdm_nope/approve", tok, json!({})).await.refused(404, "not_found");
+    }
+
     async fn parallel_redemptions_never_take_a_balance_below_zero(s) {
         let f = s.family("Ana").await;
         let tok = &f.parent.token;
