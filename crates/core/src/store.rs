@@ -567,6 +567,13 @@ impl Store {
         }
     }
 
+    /// A new day began (`today`, `YYYY-MM-DD` in the family's zone):
+    /// yesterday's completions are history; those waiting for a parent stay.
+    pub fn start_day(&mut self, today: &str) {
+        self.completions
+            .retain(|c| c.status == CompletionStatus::Pending || c.day.as_str() >= today);
+    }
+
     /// A new week began: weekly stars restart from zero.
     pub fn start_week(&mut self, week_start: i64) {
         if self.week_start.is_some_and(|w| w >= week_start) {

@@ -278,7 +278,11 @@ pub(crate) async fn export_ledger(
         .as_ref()
         .map_or_else(|| "UTC".to_owned(), |f| f.time_zone.clone());
     let date = kinboard_core::calendar::date(&zone, now_ms);
-    let path = dir.join(ledger_file_name(&name, &date));
+    // A second export the same day gets a file of its own.
+    let path = (1..)
+        .map(|n| dir.join(ledger_file_name(&name, &date, n)))
+        .find(|p| !p.exists())
+        .unwrap_or_else(|| dir.join(ledger_file_name(&name, &date, 1)));
     let written = match tokio::fs::create_dir_all(&dir).await {
         Ok(()) => tokio::fs::write(&path, csv).await,
         Err(e) => Err(e),
@@ -287,9 +291,9 @@ pub(crate) async fn export_ledger(
     Ok(path.display().to_string())
 }
 
-/// `stars-Mia-2026-12-04.csv`: the child's name kept to what every file
-/// system takes.
-fn ledger_file_name(child: &str, date: &str) -> String {
+/// `stars-Mia-2026-12-04.csv` (then `…-2.csv`, `…-3.csv` the same day):
+/// the child's name kept to what every file system takes.
+fn ledger_file_name(child: &str, date: &str, nth: u32) -> String {
     let safe: String = child
         .chars()
         .map(|c| {
@@ -300,7 +304,11 @@ fn ledger_file_name(child: &str, date: &str) -> String {
             }
         })
         .collect();
-    format!("stars-{safe}-{date}.csv")
+    if nth <= 1 {
+        format!("stars-{safe}-{date}.csv")
+    } else {
+        format!("stars-{safe}-{date}-{nth}.csv")
+    }
 }
 
 /// Sets the parent PIN (4 to 8 digits); replacing one needs the current
@@ -506,4 +514,21 @@ pub(crate) async fn revoke_kiosk(
     kiosk_id: String,
 ) -> Result<(), CoreError> {
     desktop.board().await?.revoke_kiosk(&kiosk_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ledger_file_name;
+
+    #[test]
+    fn ledger_files_are_named_after_the_child_and_the_day() {
+        assert_eq!(
+            ledger_file_name("Mia", "2026-12-04", 1),
+            "stars-Mia-2026-12-04.csv"
+        );
+        assert_eq!(
+            ledger_file_name("Zoë/../x", "2026-12-04", 2),
+            "stars-Zoë____x-2026-12-04-2.csv"
+        );
+    }
 }

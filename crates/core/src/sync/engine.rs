@@ -426,6 +426,7 @@ impl SyncEngine {
             // in the family's zone: no request needed.
             self.day_boundary = None;
             let tz = self.time_zone().to_owned();
+            self.store.start_day(&calendar::date(&tz, now.server_ms()));
             self.store
                 .start_week(calendar::week_start(&tz, now.server_ms()));
         }

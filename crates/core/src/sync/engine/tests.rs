@@ -480,6 +480,10 @@ fn midnight_in_the_familys_zone_reopens_todays_chores() {
     assert_eq!(e.poll_timeout().map(|t| c.ms(t)), Some(12 * 3_600_000));
     e.handle_timeout(c.at(12 * 3_600_000));
     assert!(e.view().chores[0].done.is_empty(), "a new day");
+    assert!(
+        e.store().completions().is_empty(),
+        "yesterday's are forgotten"
+    );
     assert!(outputs(&mut e).is_empty(), "no request needed");
     assert_eq!(
         e.poll_timeout().map(|t| c.ms(t)),
@@ -633,4 +637,33 @@ fn a_chore_that_starts_waiting_for_a_parent_is_announced_once_on_a_parents_devic
     send(&mut k, c.at(100), chore_done(6, "cmp_1", "m_1", Pending));
     assert!(approvals(&outputs(&mut k)).is_empty());
     assert_eq!(k.view().pending.len(), 1, "it shows that it waits");
+}
+
+#[test]
+fn what_this_devices_own_actions_made_is_marked_as_its_own() {
+    use kinboard_api::CompletionStatus::Approved;
+    let c = Clock::new();
+    let mut e = live(&c, 5);
+    // Marked done here: the reply lists its event.
+    let (_, data) = chore_done(6, "cmp_here", "m_1", Approved);
+    let event = FamilyEvent::parse("chore:completed", &data).unwrap();
+    e.handle_reply(c.at(100), known(vec![event]), 6);
+    // Marked done on another screen: it comes on the channel.
+    send(
+        &mut e,
+        c.at(200),
+        chore_done(7, "cmp_there", "m_2", Approved),
+    );
+    let done: Vec<(String, bool)> = e.view().chores[0]
+        .done
+        .iter()
+        .map(|d| (d.completion_id.clone(), d.mine))
+        .collect();
+    assert_eq!(
+        done,
+        [
+            ("cmp_here".to_owned(), true),
+            ("cmp_there".to_owned(), false)
+        ]
+    );
 }
