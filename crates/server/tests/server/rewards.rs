@@ -459,6 +459,48 @@ both! {
         s.post(&redeem, tok, json!({ "memberId": f.kids[1] })).await.ok();
     }
 
+    async fn weeks_of_history_start_at_mondays_midnight_on_both_sides_of_a_dst_change(s) {
+        use chrono::{Datelike, TimeZone};
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        s.call(Method::PATCH, &format!("/api/families/{}", f.id), Some(tok), Some(json!({ "timeZone": "Europe/Madrid" }))).await.ok();
+        // The latest Sunday on which Madrid changed its clocks, from now.
+        let tz: chrono_tz::Tz = "Europe/Madrid".parse().unwrap();
+        let now = chrono::Utc::now();
+        let offset = |t: chrono::DateTime<chrono::Utc>| t.with_timezone(&tz).format("%z").to_string();
+        let mut day = now.with_timezone(&tz).date_naive();
+        let changed = loop {
+            let noon = |d: chrono::NaiveDate| tz.from_local_datetime(&d.and_hms_opt(12, 0, 0).unwrap()).earliest().unwrap();
+            let before = noon(day - chrono::Duration::days(1));
+            if day.weekday() == chrono::Weekday::Mon && offset(before.with_timezone(&chrono::Utc)) != offset((before - chrono::Duration::days(1)).with_timezone(&chrono::Utc)) {
+                break day;
+            }
+            day -= chrono::Duration::days(1);
+        };
+        // The Mondays just after the change and the one before it, at
+        // local midnight: each in its own offset.
+        let midnight = |d: chrono::NaiveDate| tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).unwrap()).earliest().unwrap().timestamp_millis();
+        let after = midnight(changed);
+        let before = midnight(changed - chrono::Duration::days(7));
+        let minute = 60_000;
+        // Half an hour either side of each Monday midnight.
+        for (at, stars) in [(before - 30 * minute, 1), (before + 30 * minute, 2), (after - 30 * minute, 4), (after + 30 * minute, 8)] {
+            let entry = give(s, &f, &f.kids[0], stars).await;
+            sqlx::query(&format!("UPDATE star_entries SET created_at = {at} WHERE id = '{entry}'"))
+                .execute(&s.pool).await.unwrap();
+        }
+        let weeks = ((now.timestamp_millis() - before) / (7 * 86_400_000) + 3).min(104);
+        let h = s.get(&format!("/api/families/{}/members/{}/stars?weeks={weeks}", f.id, f.kids[0]), tok).await;
+        let per_week = h.ok()["perWeek"].as_array().unwrap().clone();
+        let starts: Vec<i64> = per_week.iter().map(|w| w["weekStart"].as_i64().unwrap()).collect();
+        assert!(starts.contains(&before) && starts.contains(&after), "{starts:?} lacks {before} or {after}");
+        let stars_from = |start: i64| per_week.iter().find(|w| w["weekStart"] == start).unwrap()["stars"].clone();
+        assert_eq!(stars_from(before), json!(2 + 4), "the week before the change: {per_week:?}");
+        assert_eq!(stars_from(after), json!(8), "the week of the change: {per_week:?}");
+        // The week with the change in it is an hour longer or shorter.
+        assert_eq!((after - before - 7 * 86_400_000).abs(), 3_600_000);
+    }
+
     async fn a_childs_history_counts_earned_stars_per_week_and_exports_the_ledger(s) {
         let f = s.family("Ana").await;
         let other = s.family("Ben").await;
