@@ -349,7 +349,7 @@ fn approve_label(stars: i64) -> String {
 /// Whether `view` is of another family than `family_id`: the window shows
 /// one family at a time, so what it does not show says nothing of the rest.
 fn elsewhere(view: &DashboardView, family_id: &str) -> bool {
-    view.family.as_ref().is_some_and(|f| f.id != family_id)
+    !family_id.is_empty() && view.family.as_ref().is_some_and(|f| f.id != family_id)
 }
 
 /// Whether the notice of a chore waiting for a parent still stands: it is

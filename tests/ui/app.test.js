@@ -634,6 +634,10 @@ test('where parents approve, a kitchen screen asks a parent for a reward without
   const submit = page.find('redeem-submit');
   assert.ok(!submit.hasAttribute('disabled'), 'no PIN needed to ask');
   assert.match(submit.textContent, /Ask a parent for Ice cream/);
+  // A PIN half typed is neither: finish it or clear it.
+  await typePin(page, '24');
+  assert.ok(submit.hasAttribute('disabled'));
+  await page.click(page.find('pin-clear'));
   await page.click(submit);
   assert.deepEqual(commands(page.bridge).at(-1), ['redeemReward', 'r_ice', 'm_1', undefined]);
   assert.equal(page.app.state.ui.dialog, null);

@@ -254,10 +254,17 @@ export function startApp({
   /** Fetches a child's history into the history dialog `d` (when still
    *  open), noting the balance it is fetched for. */
   function loadHistory(d) {
-    d.fetchedFor = (state.view?.members || []).find((m) => m.id === d.memberId)?.balance;
+    const balance = (state.view?.members || []).find((m) => m.id === d.memberId)?.balance;
+    d.fetchedFor = balance;
     return run('history', 'dialog', 'member_history', async () => {
-      const history = await bridge.memberHistory(d.memberId);
-      if (state.ui.dialog === d) d.history = history;
+      try {
+        const history = await bridge.memberHistory(d.memberId);
+        if (state.ui.dialog === d) d.history = history;
+      } catch (e) {
+        // Not fetched: the next view with this balance tries again.
+        if (d.fetchedFor === balance) d.fetchedFor = undefined;
+        throw e;
+      }
     });
   }
 

@@ -575,7 +575,7 @@ export function bindCommands(invoke) {
      * @param {string} rewardId
      * @param {string} memberId
      * @param {string} [pin]
-     * @returns {Promise<string>} rejects with a {@link CommandError}
+     * @returns {Promise<string|null>} rejects with a {@link CommandError}
      */
     redeemReward: (rewardId, memberId, pin) => invoke('redeem_reward', { rewardId, memberId, pin }),
     /**

@@ -483,8 +483,10 @@ function ChoreItem(c, member, model, names) {
   const waiting = mine?.status === 'pending';
   const parent = model.view?.role === 'parent';
   const state = mine ? (waiting ? 'pending' : 'true') : 'false';
-  // Another child's completion of this one's chore is theirs to undo.
-  const undo = mine && !by && undoOpen(model, mine.completedAt, mine.mine) && h('button', {
+  // Another child's completion of this one's chore is theirs to undo; and
+  // where parents approve, one a parent approved is a parent's.
+  const decided = model.view?.role === 'kiosk' && model.view?.family?.choreApproval === 'parent' && !waiting;
+  const undo = mine && !by && !decided && undoOpen(model, mine.completedAt, mine.mine) && h('button', {
     key: 'undo', type: 'button', class: 'btn btn-quiet chore-undo', 'data-testid': 'chore-undo', 'data-action': 'chore-undo',
     'data-completion-id': mine.completionId, 'data-chore-id': c.id, 'data-member-id': member.id,
     'aria-label': `Undo “${c.label}” for ${member.name}`, ...busy(isPending(model, `chore:${c.id}`)),

@@ -91,8 +91,9 @@ pub struct RewardRemoved {
     pub revision: i64,
 }
 
-/// `reward:redeemed`: a child spent stars (the balance follows in
-/// `stars:updated`).
+/// `reward:redeemed`: a child spent stars (`approved`; the balance follows
+/// in `stars:updated`) or asked for a reward a parent decides on
+/// (`pending`; nothing spent, no `stars:updated`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct RewardRedeemed {
     pub redemption: Redemption,

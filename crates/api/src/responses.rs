@@ -336,7 +336,7 @@ pub struct RedeemResponse {
     pub entry: Option<StarEntry>,
     pub new_balance: i64,
     pub revision: i64,
-    /// `reward:redeemed` then `stars:updated`.
+    /// `reward:redeemed`, then `stars:updated` when stars were spent.
     #[serde(default)]
     pub events: Vec<ReplyEvent>,
 }

@@ -499,7 +499,13 @@ impl Store {
             FamilyEvent::RewardAdded(e) | FamilyEvent::RewardUpdated(e) => {
                 upsert(&mut self.rewards, e.reward, |r| &r.id);
             }
-            FamilyEvent::RewardRemoved(e) => self.rewards.retain(|r| r.id != e.reward_id),
+            FamilyEvent::RewardRemoved(e) => {
+                self.rewards.retain(|r| r.id != e.reward_id);
+                // What waited for it is turned down with it.
+                self.redemptions.retain(|r| {
+                    r.reward_id != e.reward_id || r.status != CompletionStatus::Pending
+                });
+            }
             FamilyEvent::RewardRedeemed(e) => {
                 upsert(&mut self.redemptions, e.redemption, |r| &r.id);
             }

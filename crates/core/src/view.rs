@@ -276,6 +276,7 @@ impl DashboardView {
         let today = calendar::date(time_zone, cx.server_now_ms);
         let weekday = calendar::weekday(time_zone, cx.server_now_ms);
         let mine = |id: &str| cx.made_here.is_some_and(|m| m.contains(id));
+        let this_week = calendar::week_start(time_zone, cx.server_now_ms);
         let new_week = store
             .week_start()
             .is_some_and(|w| calendar::week_start(time_zone, cx.server_now_ms) > w);
@@ -375,38 +376,34 @@ impl DashboardView {
                     title: r.title.clone(),
                     cost: r.cost,
                     weekly_limit: r.weekly_limit,
-                    redeemed_by: if new_week {
-                        Vec::new()
-                    } else {
-                        store
-                            .redemptions()
-                            .iter()
-                            .filter(|x| x.reward_id == r.id)
-                            .map(|x| x.member_id.clone())
-                            .collect()
-                    },
+                    // As the server counts the weekly limit: this week's,
+                    // spent or waiting.
+                    redeemed_by: store
+                        .redemptions()
+                        .iter()
+                        .filter(|x| x.reward_id == r.id && x.created_at >= this_week)
+                        .map(|x| x.member_id.clone())
+                        .collect(),
                 })
                 .collect(),
-            redemptions: if new_week {
-                Vec::new()
-            } else {
-                store
-                    .redemptions()
-                    .iter()
-                    .rev()
-                    .map(|x| RedemptionView {
-                        id: x.id.clone(),
-                        reward_id: x.reward_id.clone(),
-                        member_id: x.member_id.clone(),
-                        title: x.title.clone(),
-                        cost: x.cost,
-                        status: x.status,
-                        entry_id: x.star_entry_id.clone(),
-                        created_at: x.created_at,
-                        mine: mine(&x.id),
-                    })
-                    .collect()
-            },
+            // This week's, and whatever still waits for a parent.
+            redemptions: store
+                .redemptions()
+                .iter()
+                .rev()
+                .filter(|x| x.status == CompletionStatus::Pending || x.created_at >= this_week)
+                .map(|x| RedemptionView {
+                    id: x.id.clone(),
+                    reward_id: x.reward_id.clone(),
+                    member_id: x.member_id.clone(),
+                    title: x.title.clone(),
+                    cost: x.cost,
+                    status: x.status,
+                    entry_id: x.star_entry_id.clone(),
+                    created_at: x.created_at,
+                    mine: mine(&x.id),
+                })
+                .collect(),
             connection: ConnectionView {
                 state: cx.connection,
                 last_synced_at: cx.last_synced_at,

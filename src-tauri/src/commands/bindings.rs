@@ -219,13 +219,17 @@ fn rust_type(ty: &str, known: &BTreeMap<String, Value>) -> (String, bool) {
     (js, false)
 }
 
-/// What a command resolves to: `Result<T, CoreError>` → `T`.
+/// What a command resolves to: `Result<T, CoreError>` → `T`; an
+/// `Option<T>` result resolves to `T|null`.
 fn result_type(returns: &str, known: &BTreeMap<String, Value>) -> String {
     let ok = returns
         .strip_prefix("Result<")
         .and_then(|r| r.strip_suffix(",CoreError>"))
         .unwrap_or(returns);
-    rust_type(ok, known).0
+    match rust_type(ok, known) {
+        (ty, true) => format!("{ty}|null"),
+        (ty, false) => ty,
+    }
 }
 
 fn command(out: &mut String, spec: &CommandSpec, known: &BTreeMap<String, Value>) {

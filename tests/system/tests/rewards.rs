@@ -2,7 +2,8 @@
 //! relay: each new event — `chore:completed` pending, `chore:approved`,
 //! `chore:rejected`, `chore:undone`, `reward:added`, `reward:updated`,
 //! `reward:redeemed` (spent, and waiting for a parent), `reward:approved`,
-//! `reward:undone`, `reward:removed`, and `stars:updated` after an undo —
+//! `reward:rejected`, `reward:undone`, `reward:removed`, and
+//! `stars:updated` after an undo —
 //! reaches every device, and each device's state converges to the
 //! server's own snapshot (read by the test, not through the client).
 
@@ -174,6 +175,22 @@ async fn approvals_rewards_and_undos_reach_ten_screens_as_the_database_has_them(
         assert_eq!(view.member(ada).unwrap().balance, 5);
         assert_eq!(view.redemptions[0].status, CompletionStatus::Approved);
     }
+    // Asked again and turned down: gone from every screen, nothing spent.
+    kitchen.redeem_reward(&ice, ada, None).await.unwrap();
+    server.converged(&home, &all, CONVERGE).await;
+    let asked = devices[6].view().redemptions[0].id.clone();
+    devices[6]
+        .dashboard
+        .decide_redemption(&asked, false)
+        .await
+        .unwrap();
+    server.converged(&home, &all, CONVERGE).await;
+    for d in &all {
+        let view = d.view();
+        assert!(view.redemptions.iter().all(|r| r.id != asked));
+        assert_eq!(view.member(ada).unwrap().balance, 5);
+    }
+
     // A chore undone by a parent: chore:undone and the star back on all.
     let done = devices[4].view().chores[0].done[0].completion_id.clone();
     devices[4].dashboard.undo_completion(&done).await.unwrap();

@@ -663,3 +663,50 @@ fn a_family_moved_to_another_zone_reloads_its_weekly_stars() {
     assert_eq!(store.family().unwrap().time_zone, "Asia/Tokyo");
     assert!(store.needs_snapshot());
 }
+
+#[test]
+fn a_child_or_reward_taken_away_takes_what_waited_for_it() {
+    let mut s = Store::new();
+    s.apply_snapshot(snapshot(1));
+    s.offer(completed("cmp_1", "m_2", 7_000, CompletionStatus::Pending, 2).into());
+    let asked = |id: &str, member: &str, revision| {
+        FamilyEvent::RewardRedeemed(RewardRedeemed {
+            redemption: kinboard_api::Redemption {
+                id: id.into(),
+                reward_id: "r_1".into(),
+                member_id: member.into(),
+                title: "Ice cream".into(),
+                cost: 3,
+                status: CompletionStatus::Pending,
+                star_entry_id: None,
+                created_at: 7_000,
+            },
+            revision,
+        })
+    };
+    s.offer(asked("x_1", "m_2", 3).into());
+    s.offer(asked("x_2", "m_1", 4).into());
+    s.offer(
+        FamilyEvent::MemberRemoved(kinboard_api::events::MemberRemoved {
+            member_id: "m_2".into(),
+            revision: 5,
+        })
+        .into(),
+    );
+    assert!(s.completions().is_empty());
+    assert_eq!(
+        s.redemptions()
+            .iter()
+            .map(|r| r.id.as_str())
+            .collect::<Vec<_>>(),
+        ["x_2"]
+    );
+    s.offer(
+        FamilyEvent::RewardRemoved(RewardRemoved {
+            reward_id: "r_1".into(),
+            revision: 6,
+        })
+        .into(),
+    );
+    assert!(s.redemptions().is_empty());
+}

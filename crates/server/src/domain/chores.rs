@@ -580,11 +580,18 @@ async fn undo_loaded(
         completion.created_by.as_deref(),
         completion.completed_at,
     )?;
-    // A parent's approval is a parent's to take back.
-    if access.role == Role::Kiosk && completion.decided_by.is_some() {
+    let mut tx = FamilyTx::begin(state, &completion.family_id).await?;
+    // Read again inside the family's transaction: a parent's approval that
+    // committed since is a parent's to take back, not the kitchen screen's.
+    let (decided_by,): (Option<String>,) =
+        sqlx::query_as("SELECT decided_by FROM chore_completions WHERE id = $1")
+            .bind(completion_id)
+            .fetch_one(tx.conn())
+            .await?;
+    if access.role == Role::Kiosk && (decided_by.is_some() || completion.decided_by.is_some()) {
+        tx.unchanged().await?;
         return Err(ApiError::UndoExpired);
     }
-    let mut tx = FamilyTx::begin(state, &completion.family_id).await?;
     let undone = sqlx::query(
         "UPDATE chore_completions SET status = 'undone', undone_at = $1 \
          WHERE id = $2 AND status IN ('approved', 'pending')",
@@ -598,8 +605,7 @@ async fn undo_loaded(
         return Err(ApiError::AlreadyUndone);
     }
     let chore = load_chore(tx.conn(), &completion.chore_id).await?;
-    // The star entry as it is now, inside the transaction: an approval
-    // that committed after the read above linked one.
+    // The star entry as it is now, inside the transaction.
     let (star_entry,): (Option<String>,) =
         sqlx::query_as("SELECT star_entry_id FROM chore_completions WHERE id = $1")
             .bind(completion_id)

@@ -214,9 +214,10 @@ pub async fn update_member(
 }
 
 /// Takes a child off the board (parents): their timers still going are
-/// cancelled (`timer:cancelled` each), their chores waiting for a parent
-/// are turned down, the chores meant for them become anyone's
-/// (`chore:updated` each), then `member:removed`. Their ledger stays. Removing a removed child is a 404, like any unknown child.
+/// cancelled (`timer:cancelled` each), their chores and rewards waiting for
+/// a parent are turned down, the chores meant for them become anyone's
+/// (`chore:updated` each), then `member:removed` (which takes what waited
+/// off every screen). Their ledger stays. Removing a removed child is a 404, like any unknown child.
 pub async fn remove_member(
     state: &AppState,
     caller: &Caller,
@@ -239,15 +240,17 @@ pub async fn remove_member(
     .bind(member_id)
     .fetch_all(tx.conn())
     .await?;
-    // What they did that waits for a parent waits no more: nobody is left
-    // to give the stars to.
-    sqlx::query(
-        "UPDATE chore_completions SET status = 'rejected', decided_at = $1 WHERE member_id = $2 AND status = 'pending'",
-    )
-    .bind(now)
-    .bind(member_id)
-    .execute(tx.conn())
-    .await?;
+    // What they did or asked for that waits for a parent waits no more:
+    // nobody is left to give the stars to (or take them from).
+    for table in ["chore_completions", "reward_redemptions"] {
+        sqlx::query(&format!(
+            "UPDATE {table} SET status = 'rejected', decided_at = $1 WHERE member_id = $2 AND status = 'pending'"
+        ))
+        .bind(now)
+        .bind(member_id)
+        .execute(tx.conn())
+        .await?;
+    }
     let unassigned: Vec<(String,)> = sqlx::query_as(
         "UPDATE chores SET member_id = NULL, updated_at = $1 WHERE member_id = $2 RETURNING id",
     )

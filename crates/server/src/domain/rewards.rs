@@ -219,8 +219,9 @@ pub async fn update_reward(
     commit_reward(state, tx, reward, FamilyEvent::RewardUpdated).await
 }
 
-/// Takes a reward off the catalogue (parents); its redemptions stay in
-/// the ledger, named as they were.
+/// Takes a reward off the catalogue (parents); what was spent on it stays
+/// in the ledger, named as it was, and what waited for a parent is turned
+/// down (`reward:removed` takes it off every screen).
 pub async fn delete_reward(
     state: &AppState,
     caller: &Caller,
@@ -239,6 +240,14 @@ pub async fn delete_reward(
         tx.unchanged().await?;
         return Err(ApiError::NotFound("reward"));
     }
+    // Asked for and not yet given: off the list, it is not given.
+    sqlx::query(
+        "UPDATE reward_redemptions SET status = 'rejected', decided_at = $1 WHERE reward_id = $2 AND status = 'pending'",
+    )
+    .bind(now_ms())
+    .bind(&reward.id)
+    .execute(tx.conn())
+    .await?;
     let revision = tx.revision();
     tx.emit(FamilyEvent::RewardRemoved(RewardRemoved {
         reward_id: reward.id.clone(),
@@ -254,7 +263,8 @@ pub async fn delete_reward(
 }
 
 /// A child spends stars on a reward: a parent's screen at once, a kitchen
-/// screen with the parent PIN. Refused with nothing written when the
+/// screen with the parent PIN — or, where parents approve, without it,
+/// as a redemption that waits for a parent (nothing spent yet). Refused with nothing written when the
 /// stars do not reach (409 `insufficient_stars`) or the child has had it
 /// as often as its weekly limit allows (409 `reward_limit_reached`); the
 /// family's transaction serialises redemptions, so neither holds only
@@ -321,7 +331,13 @@ pub async fn redeem(
     };
     let (entry, new_balance) = match status {
         CompletionStatus::Approved => {
-            let (entry, balance) = spend(&mut tx, &member.id, &reward, caller.principal()).await?;
+            let (entry, balance) = spend(
+                &mut tx,
+                &member.id,
+                (&reward.title, reward.cost),
+                caller.principal(),
+            )
+            .await?;
             (Some(entry), balance)
         }
         _ => (None, member.balance),
@@ -376,19 +392,20 @@ pub async fn redeem(
     Ok(reply)
 }
 
-/// Spends `reward`'s stars from `member_id`'s balance (never below zero).
+/// Spends `cost` stars on the reward called `title` from `member_id`'s
+/// balance (never below zero).
 async fn spend(
     tx: &mut FamilyTx,
     member_id: &str,
-    reward: &Reward,
+    (title, cost): (&str, i64),
     by: &str,
 ) -> Result<(kinboard_api::StarEntry, i64), ApiError> {
-    let reason = format!("reward: {}", reward.title);
+    let reason = format!("reward: {title}");
     write_entry(
         tx,
         NewEntry {
             member_id,
-            amount: -reward.cost,
+            amount: -cost,
             reason: &reason,
             kind: EntryKind::Reward,
             by,
@@ -433,16 +450,13 @@ pub async fn decide_redemption(
     let revision = tx.revision();
     let (status, new_balance) = match decision {
         Decision::Approve => {
-            let reward = Reward {
-                id: redemption.reward_id.clone(),
-                family_id: family_id.clone(),
-                title: redemption.title.clone(),
-                cost: redemption.cost,
-                weekly_limit: None,
-                created_at: redemption.created_at,
-                updated_at: redemption.created_at,
-            };
-            let (entry, balance) = spend(&mut tx, &member_id, &reward, caller.principal()).await?;
+            let (entry, balance) = spend(
+                &mut tx,
+                &member_id,
+                (&redemption.title, redemption.cost),
+                caller.principal(),
+            )
+            .await?;
             redemption.status = CompletionStatus::Approved;
             redemption.star_entry_id = Some(entry.id.clone());
             tx.emit(FamilyEvent::RewardApproved(RewardApproved {
@@ -466,7 +480,8 @@ pub async fn decide_redemption(
         }
     };
     sqlx::query(
-        "UPDATE reward_redemptions SET status = $1, star_entry_id = $2, decided_by = $3, decided_at = $4 WHERE id = $5",
+        "UPDATE reward_redemptions SET status = $1, star_entry_id = $2, decided_by = $3, decided_at = $4 \
+         WHERE id = $5 AND status = 'pending'",
     )
     .bind(status.as_str())
     .bind(&redemption.star_entry_id)

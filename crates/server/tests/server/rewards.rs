@@ -414,6 +414,20 @@ both! {
         assert_eq!((r["status"].clone(), r["newBalance"].clone()), (json!("rejected"), json!(1)));
         assert_eq!(balance(s, &f.kids[0]).await, 1);
         s.post("/api/redemptions/rdm_nope/approve", tok, json!({})).await.refused(404, "not_found");
+
+        // A child taken off the board, or a reward off the list: what
+        // waited for them is turned down and shows nowhere.
+        give(s, &f, &f.kids[1], 5).await;
+        let leo = s.post(&redeem, &kiosk, json!({ "memberId": f.kids[1] })).await.ok()["redemptionId"].as_str().unwrap().to_owned();
+        s.call(Method::DELETE, &format!("/api/members/{}", f.kids[1]), Some(tok), None).await.ok();
+        s.post(&format!("/api/redemptions/{leo}/approve"), tok, json!({})).await.refused(404, "not_found");
+        give(s, &f, &f.kids[0], 5).await;
+        let mine = s.post(&redeem, &kiosk, mia.clone()).await.ok()["redemptionId"].as_str().unwrap().to_owned();
+        s.call(Method::DELETE, &format!("/api/rewards/{}", ice["id"].as_str().unwrap()), Some(tok), None).await.ok();
+        s.post(&format!("/api/redemptions/{mine}/approve"), tok, json!({})).await.refused(409, "not_pending");
+        let board = s.get(&format!("/api/families/{}/dashboard", f.id), tok).await;
+        assert!(board.ok()["redemptions"].as_array().unwrap().iter().all(|x| x["status"] != "pending"), "{}", board.body);
+        assert_eq!(balance(s, &f.kids[0]).await, 6);
     }
 
     async fn parallel_redemptions_never_take_a_balance_below_zero(s) {
@@ -495,8 +509,8 @@ both! {
         let starts: Vec<i64> = per_week.iter().map(|w| w["weekStart"].as_i64().unwrap()).collect();
         assert!(starts.contains(&before) && starts.contains(&after), "{starts:?} lacks {before} or {after}");
         let stars_from = |start: i64| per_week.iter().find(|w| w["weekStart"] == start).unwrap()["stars"].clone();
-        assert_eq!(stars_from(before), json!(2 + 4), "the week before the change: {per_week:?}");
-        assert_eq!(stars_from(after), json!(8), "the week of the change: {per_week:?}");
+        assert_eq!(stars_from(before), json!(2 + 4), "the week that ends with the change: {per_week:?}");
+        assert_eq!(stars_from(after), json!(8), "the week after it: {per_week:?}");
         // The week with the change in it is an hour longer or shorter.
         assert_eq!((after - before - 7 * 86_400_000).abs(), 3_600_000);
     }
