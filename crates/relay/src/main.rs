@@ -29,9 +29,6 @@ struct Args {
     /// The app key clients connect with (/app/{key}).
     #[arg(long, env = "PUSHER_KEY")]
     key: String,
-    /// The app secret that signs channel auth and API requests.
-    #[arg(long, env = "PUSHER_SECRET", hide_env_values = true)]
-    secret: String,
     /// Seconds of client silence before the relay pings; also announced to
     /// clients as activity_timeout.
     #[arg(long, default_value_t = 120)]
@@ -70,7 +67,21 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
 
-    let mut config = RelayConfig::new(AppCredentials::new(args.app_id, args.key, args.secret));
+    // The app secret that signs channel auth and API requests: from
+    // PUSHER_SECRET or the file PUSHER_SECRET_FILE names, never a flag (a
+    // command line shows in every `ps`).
+    let secret = match (
+        std::env::var("PUSHER_SECRET"),
+        std::env::var("PUSHER_SECRET_FILE"),
+    ) {
+        (Ok(secret), _) => secret,
+        (Err(_), Ok(path)) => std::fs::read_to_string(&path)
+            .map_err(|e| anyhow::anyhow!("reading PUSHER_SECRET_FILE {path}: {e}"))?
+            .trim()
+            .to_owned(),
+        _ => anyhow::bail!("set PUSHER_SECRET (or PUSHER_SECRET_FILE) in the environment"),
+    };
+    let mut config = RelayConfig::new(AppCredentials::new(args.app_id, args.key, secret));
     config.activity_timeout = Duration::from_secs(args.activity_timeout);
     config.pong_timeout = Duration::from_secs(args.pong_timeout);
     config.max_frame_bytes = args.max_frame_bytes;

@@ -68,14 +68,70 @@ pub fn default_database_url() -> Result<String, DbError> {
     let dirs =
         directories::ProjectDirs::from("org", "Kinboard", "kinboard").ok_or(DbError::NoDataDir)?;
     let dir = dirs.data_dir();
-    std::fs::create_dir_all(dir).map_err(|source| DbError::CreateDir {
-        path: dir.to_owned(),
-        source,
-    })?;
+    private_dir(dir)?;
     Ok(format!(
         "sqlite://{}?mode=rwc",
         dir.join("kinboard.sqlite3").display()
     ))
+}
+
+/// Creates `dir` (and its parents) when missing, the last one readable by
+/// this user only: the family's database lives there.
+fn private_dir(dir: &std::path::Path) -> Result<(), DbError> {
+    let made = |source| DbError::CreateDir {
+        path: dir.to_owned(),
+        source,
+    };
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir).map_err(made)
+}
+
+/// The SQLite file of `url`, when it names one (not `:memory:`).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (!path.is_empty() && !path.starts_with(":memory:") && !url.contains("mode=memory"))
+        .then(|| std::path::PathBuf::from(path))
+}
+
+/// Makes the database file (and its WAL and shared-memory files, which
+/// SQLite creates with the file's own permissions) readable by this user
+/// only, creating its directory and the file itself when missing: it holds
+/// the family's data, password hashes and the relay's secret.
+fn keep_private(path: &std::path::Path) -> Result<(), DbError> {
+    let failed = |source| DbError::CreateDir {
+        path: path.to_owned(),
+        source,
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        private_dir(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.create(true).append(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map_err(failed)?;
+    #[cfg(unix)]
+    for file in [
+        path.to_owned(),
+        std::path::PathBuf::from(format!("{}-wal", path.display())),
+        std::path::PathBuf::from(format!("{}-shm", path.display())),
+    ] {
+        use std::os::unix::fs::PermissionsExt;
+        if file.exists() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                .map_err(failed)?;
+        }
+    }
+    Ok(())
 }
 
 impl Db {
@@ -91,6 +147,9 @@ impl Db {
         };
         let db = match backend {
             Backend::Sqlite => {
+                if let Some(file) = sqlite_file(url) {
+                    keep_private(&file)?;
+                }
                 let url = if url.contains("mode=") {
                     url.to_owned()
                 } else if url.contains('?') {

@@ -34,8 +34,6 @@ struct Args {
     pusher_app_id: Option<String>,
     #[arg(long, env = "PUSHER_KEY", hide = true)]
     pusher_key: Option<String>,
-    #[arg(long, env = "PUSHER_SECRET", hide = true, hide_env_values = true)]
-    pusher_secret: Option<String>,
     /// Pusher cloud cluster (e.g. eu); events go to its HTTP API.
     #[arg(long, env = "PUSHER_CLUSTER")]
     pusher_cluster: Option<String>,
@@ -72,7 +70,10 @@ async fn main() -> anyhow::Result<()> {
         "off" => false,
         _ => !args.bind.ip().is_loopback(),
     };
-    config.app = match (args.pusher_app_id, args.pusher_key, args.pusher_secret) {
+    // A secret on the command line shows in every `ps`: the environment or
+    // a file it names only.
+    let pusher_secret = secret_from_env("PUSHER_SECRET")?;
+    config.app = match (args.pusher_app_id, args.pusher_key, pusher_secret) {
         (Some(id), Some(key), Some(secret)) => Some(AppCredentials::new(id, key, secret)),
         (None, None, None) => None,
         _ => bail!("set all of PUSHER_APP_ID, PUSHER_KEY and PUSHER_SECRET, or none"),
@@ -106,6 +107,20 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `NAME` from the environment, or the contents of the file `NAME_FILE`
+/// names (trimmed); `None` when neither is set.
+fn secret_from_env(name: &str) -> anyhow::Result<Option<String>> {
+    if let Ok(value) = std::env::var(name) {
+        return Ok(Some(value));
+    }
+    let Ok(path) = std::env::var(format!("{name}_FILE")) else {
+        return Ok(None);
+    };
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("reading {name}_FILE {path}"))?;
+    Ok(Some(text.trim().to_owned()))
+}
+
 async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
@@ -124,5 +139,18 @@ async fn shutdown_signal() {
     tokio::select! {
         () = ctrl_c => {}
         () = term => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::Args;
+
+    #[test]
+    fn a_secret_is_never_a_flag() {
+        assert!(Args::try_parse_from(["kinboard-server", "--pusher-secret", "s3cret"]).is_err());
+        assert!(Args::try_parse_from(["kinboard-server", "--pusher-key", "k"]).is_ok());
     }
 }

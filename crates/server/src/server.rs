@@ -9,12 +9,14 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use kinboard_relay::{Relay, RelayConfig};
 use pusher_protocol::AppCredentials;
 use rand::Rng;
 use thiserror::Error;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
+use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::api;
 use crate::broadcast::embedded::EmbeddedBroadcaster;
@@ -69,6 +71,16 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Every body here is a small JSON object.
         .layer(DefaultBodyLimit::max(64 * 1024))
+        // Replies carry tokens and a family's data: no cache keeps them,
+        // and no browser guesses their type.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
         .with_state(state)
 }
 

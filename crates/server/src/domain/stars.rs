@@ -387,7 +387,8 @@ pub async fn change_stars(
     idempotency: Option<&IdempotencyKey>,
 ) -> Result<StarsChanged, ApiError> {
     let family_id = access.family_id.as_str();
-    if req.amount == 0 || req.amount.abs() > MAX_STAR_CHANGE {
+    // unsigned_abs: i64::MIN has no positive twin to compare.
+    if req.amount == 0 || req.amount.unsigned_abs() > MAX_STAR_CHANGE.unsigned_abs() {
         return Err(ApiError::invalid(format!(
             "amount must be between -{MAX_STAR_CHANGE} and {MAX_STAR_CHANGE} and not 0"
         )));

@@ -9,6 +9,7 @@ mod chores_stars;
 mod concurrency;
 mod cross_family;
 mod expiry;
+mod hardening;
 mod inputs;
 mod kiosk;
 mod layering;

@@ -1,0 +1,68 @@
+//! Smaller holes, closed: amounts at the ends of i64 refused rather than
+//! overflowing, every reply marked not to be cached or sniffed, and the
+//! SQLite database (with its WAL) readable by its owner only.
+
+use serde_json::json;
+
+use crate::support::both;
+
+both! {
+    async fn amounts_at_the_ends_of_i64_are_refused_and_write_nothing(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let stars = format!("/api/families/{}/members/{}/stars", f.id, f.kids[0]);
+        let before = s.revision(&f.id).await;
+        for amount in [i64::MIN, i64::MIN + 1, i64::MAX, -1001, 1001] {
+            let message = s.post(&stars, tok, json!({ "amount": amount, "reason": "x" })).await.refused(422, "invalid");
+            assert!(message.contains("amount"), "{amount}: {message}");
+        }
+        assert_eq!(s.revision(&f.id).await, before);
+        assert_eq!(s.count(&format!("SELECT COUNT(*) FROM star_entries WHERE member_id = '{}'", f.kids[0])).await, 0);
+    }
+
+    async fn no_reply_is_cached_or_sniffed(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let replies = [
+            s.get("/api/me", tok).await,
+            s.get(&format!("/api/families/{}/dashboard", f.id), tok).await,
+            s.post("/api/auth/sign-in", "", json!({ "email": "nobody@example.com", "password": "wrong password" })).await,
+            s.get("/api/nothing-here", tok).await,
+        ];
+        for r in replies {
+            assert_eq!(r.headers["cache-control"], "no-store", "{} {}", r.status, r.body);
+            assert_eq!(r.headers["x-content-type-options"], "nosniff", "{} {}", r.status, r.body);
+        }
+    }
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_database_and_its_directory_are_its_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let scratch = std::env::temp_dir().join(format!("kinboard-modes-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&scratch);
+    let file = scratch.join("data").join("kinboard.sqlite3");
+    let db = kinboard_server::db::Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    sqlx::query("SELECT COUNT(*) FROM families")
+        .execute(&db.writer)
+        .await
+        .unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(file.parent().unwrap()), 0o700, "the directory");
+    assert_eq!(mode(&file), 0o600, "the database");
+    let wal = std::path::PathBuf::from(format!("{}-wal", file.display()));
+    assert!(wal.exists(), "WAL mode makes a -wal file");
+    assert_eq!(mode(&wal), 0o600, "the WAL");
+    db.close().await;
+    // A file made too open by someone else is closed up on the next start.
+    std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let db = kinboard_server::db::Db::connect(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    assert_eq!(mode(&file), 0o600);
+    db.close().await;
+    let _ = std::fs::remove_dir_all(&scratch);
+}
