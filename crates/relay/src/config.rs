@@ -25,6 +25,12 @@ pub struct RelayConfig {
     /// Frames that may wait for one socket; a socket that falls further
     /// behind is a slow consumer and is closed with 4100.
     pub send_queue: usize,
+    /// Whether sockets may subscribe to public channels (no signature); a
+    /// relay for one app that uses none turns them off.
+    pub public_channels: bool,
+    /// Whether clients may send client events at all (on private and
+    /// presence channels).
+    pub client_events: bool,
     /// Client events each socket may send per second (bursts up to the same
     /// number); more are refused with a `pusher:error` 4301.
     pub client_events_per_second: u32,
@@ -52,7 +58,8 @@ pub struct RelayConfig {
 
 impl RelayConfig {
     /// The defaults: 120 s activity timeout, 30 s pong timeout, 32 KiB
-    /// frames, 128 queued frames per socket, 10 client events per second,
+    /// frames, 128 queued frames per socket, public channels and client
+    /// events allowed (as Pusher allows them), 10 client events per second,
     /// 100 channels per socket, 100,000 sockets, 256 KiB HTTP bodies, and
     /// a 2 s shutdown spread.
     pub fn new(app: AppCredentials) -> Self {
@@ -62,6 +69,8 @@ impl RelayConfig {
             pong_timeout: Duration::from_secs(30),
             max_frame_bytes: 32 * 1024,
             send_queue: 128,
+            public_channels: true,
+            client_events: true,
             client_events_per_second: 10,
             max_channels_per_connection: 100,
             max_connections: 100_000,

@@ -380,6 +380,13 @@ impl Session {
             Ok(channel) => channel,
             Err(e) => return self.refuse_subscription(&request.channel, 400, e.to_string()),
         };
+        if channel.kind() == ChannelKind::Public && !self.shared.config.public_channels {
+            return self.refuse_subscription(
+                channel.as_str(),
+                403,
+                "public channels are not enabled on this relay".to_owned(),
+            );
+        }
         let known = self.subscription(channel.as_str()).is_some();
         let max = self.shared.config.max_channels_per_connection;
         if !known && self.subscriptions.len() >= max {
@@ -433,6 +440,15 @@ impl Session {
     }
 
     fn client_event(&mut self, event: AppEvent) {
+        if !self.shared.config.client_events {
+            return self.reply_error(
+                None,
+                format!(
+                    "Client event rejected - client events are not enabled on this relay ({})",
+                    event.event
+                ),
+            );
+        }
         let Some(channel) = event.channel.as_deref() else {
             return self.reply_error(None, format!("client event {} has no channel", event.event));
         };

@@ -545,3 +545,38 @@ async fn subscribing_twice_answers_twice_and_counts_once() {
     client.event("once").await;
     client.expect_nothing_pending().await;
 }
+
+#[tokio::test]
+async fn a_relay_without_public_channels_or_client_events_refuses_both() {
+    let mut locked = config();
+    locked.public_channels = false;
+    locked.client_events = false;
+    let relay = TestRelay::start(locked).await;
+    let mut client = relay.client().await;
+    client.subscribe_raw("news", None, None).await;
+    let Message::Error(said) = client.recv().await else {
+        panic!("expected pusher:error")
+    };
+    assert!(said.message.contains("public channels"), "{}", said.message);
+    let Message::SubscriptionError { channel, error } = client.recv().await else {
+        panic!("expected pusher:subscription_error")
+    };
+    assert_eq!((channel.as_str(), error.status), ("news", Some(403)));
+    // A private channel is still served; a client event on it is refused.
+    client.subscribe("private-family-1").await;
+    client
+        .send_json(json!({"event":"client-x","channel":"private-family-1","data":{}}))
+        .await;
+    let Message::Error(error) = client.recv().await else {
+        panic!("expected pusher:error")
+    };
+    assert!(error.message.contains("not enabled"), "{}", error.message);
+    // And nothing reached the channel.
+    let mut peer = relay.client().await;
+    peer.subscribe("private-family-1").await;
+    client
+        .send_json(json!({"event":"client-y","channel":"private-family-1","data":{}}))
+        .await;
+    client.recv().await;
+    peer.expect_nothing_pending().await;
+}

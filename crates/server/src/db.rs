@@ -226,10 +226,13 @@ fn sqlite_pool(max: u32) -> AnyPoolOptions {
 async fn sqlite_pragmas(conn: &mut sqlx::AnyConnection) -> Result<(), sqlx::Error> {
     // WAL lets readers run beside the writer; NORMAL sync is durable
     // against process crashes and only risks the last commits on power
-    // loss, the usual trade-off for WAL.
+    // loss, the usual trade-off for WAL. A WAL that grew while a reader
+    // held a checkpoint back is cut back to the limit once checkpointed,
+    // instead of keeping its largest size on disk.
     conn.execute(
         "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
-         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+         PRAGMA journal_size_limit = 67108864;",
     )
     .await?;
     Ok(())

@@ -114,7 +114,12 @@ impl Server {
         };
         let (broadcaster, relay): (Arc<dyn Broadcaster>, Option<Relay>) = match &config.realtime {
             RealtimeConfig::Embedded => {
-                let relay = Relay::new(RelayConfig::new(credentials.clone()));
+                // Kinboard uses private channels only and no client events:
+                // the embedded relay allows nothing else.
+                let mut relay_config = RelayConfig::new(credentials.clone());
+                relay_config.public_channels = false;
+                relay_config.client_events = false;
+                let relay = Relay::new(relay_config);
                 (
                     Arc::new(EmbeddedBroadcaster::new(relay.clone())),
                     Some(relay),

@@ -1,6 +1,7 @@
 //! Smaller holes, closed: amounts at the ends of i64 refused rather than
-//! overflowing, every reply marked not to be cached or sniffed, and the
-//! SQLite database (with its WAL) readable by its owner only.
+//! overflowing, every reply marked not to be cached or sniffed, the SQLite
+//! database (with its WAL, bounded) readable by its owner only, and no
+//! public channel on the embedded relay.
 
 use serde_json::json;
 
@@ -56,6 +57,14 @@ async fn the_sqlite_database_and_its_directory_are_its_owners_only() {
     let wal = std::path::PathBuf::from(format!("{}-wal", file.display()));
     assert!(wal.exists(), "WAL mode makes a -wal file");
     assert_eq!(mode(&wal), 0o600, "the WAL");
+    // And the WAL is bounded (64 MiB) on every connection.
+    for pool in [&db.writer, &db.reader] {
+        let (limit,): (i64,) = sqlx::query_as("PRAGMA journal_size_limit")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        assert_eq!(limit, 64 * 1024 * 1024);
+    }
     db.close().await;
     // A file made too open by someone else is closed up on the next start.
     std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
@@ -65,4 +74,23 @@ async fn the_sqlite_database_and_its_directory_are_its_owners_only() {
     assert_eq!(mode(&file), 0o600);
     db.close().await;
     let _ = std::fs::remove_dir_all(&scratch);
+}
+
+both! {
+    async fn the_embedded_relay_serves_no_public_channel(s) {
+        let realtime = s.call(reqwest::Method::GET, "/api/realtime", None, None).await;
+        let key = realtime.body["key"].as_str().unwrap().to_owned();
+        let client = pusher_client::PusherClient::connect(pusher_client::ClientOptions::new(
+            pusher_client::Endpoint::host("127.0.0.1", s.port(), false),
+            key,
+        ));
+        let mut news = client.subscribe("news").unwrap();
+        let first = tokio::time::timeout(std::time::Duration::from_secs(10), news.next())
+            .await
+            .expect("an answer in time");
+        assert!(
+            matches!(first, Some(pusher_client::SubscriptionEvent::Failed(_))),
+            "a public channel was served: {first:?}"
+        );
+    }
 }
