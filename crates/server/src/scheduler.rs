@@ -10,6 +10,11 @@
 //!
 //! The same loop prunes stale idempotency keys, on its first round and
 //! then every [`PRUNE_EVERY`].
+//!
+//! A database that keeps failing (read-only, full, gone) makes it back off
+//! ([`retry_after`]) instead of trying a due timer again every
+//! millisecond, and it logs the first failure of a run and then only at
+//! each doubling of the pause.
 
 use std::time::Duration;
 
@@ -25,12 +30,28 @@ use crate::state::AppState;
 /// hour late costs a little space and nothing else.
 pub const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
+/// The pause after `failures` failed rounds in a row: 100 ms doubling to
+/// 30 s.
+pub fn retry_after(failures: u32) -> Duration {
+    Duration::from_millis(100)
+        .saturating_mul(2_u32.saturating_pow(failures.saturating_sub(1).min(16)))
+        .min(Duration::from_secs(30))
+}
+
 pub async fn run(state: AppState, poll: Duration, mut shutdown: watch::Receiver<bool>) {
     let mut next_prune = Instant::now();
+    let mut failures: u32 = 0;
     loop {
         state.scheduler_wake.planning();
-        if let Err(e) = expire_due(&state, now_ms()).await {
-            tracing::error!(error = %e, "expiring timers failed");
+        match expire_due(&state, now_ms()).await {
+            Ok(_) => failures = 0,
+            Err(e) => {
+                failures = failures.saturating_add(1);
+                // The first of a run, then once per doubling of the pause.
+                if failures.is_power_of_two() {
+                    tracing::error!(error = %e, failures, retry_in = ?retry_after(failures), "expiring timers failed");
+                }
+            }
         }
         if Instant::now() >= next_prune {
             next_prune = Instant::now() + PRUNE_EVERY;
@@ -51,6 +72,13 @@ pub async fn run(state: AppState, poll: Duration, mut shutdown: watch::Receiver<
                 poll
             }
         };
+        // A due timer that cannot be expired is due again at once: wait
+        // the failure's pause instead.
+        let wait = if failures > 0 {
+            wait.max(retry_after(failures))
+        } else {
+            wait
+        };
         state
             .scheduler_wake
             .planned(now_ms().saturating_add(i64::try_from(wait.as_millis()).unwrap_or(i64::MAX)));
@@ -62,5 +90,29 @@ pub async fn run(state: AppState, poll: Duration, mut shutdown: watch::Receiver<
         if *shutdown.borrow() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::retry_after;
+    use std::time::Duration;
+
+    #[test]
+    fn a_failing_database_is_tried_again_ever_less_often() {
+        let pauses: Vec<Duration> = (1..=12).map(retry_after).collect();
+        assert_eq!(pauses[0], Duration::from_millis(100));
+        assert_eq!(pauses[1], Duration::from_millis(200));
+        assert!(pauses.windows(2).all(|w| w[1] >= w[0]));
+        assert_eq!(retry_after(50), Duration::from_secs(30));
+        assert_eq!(retry_after(u32::MAX), Duration::from_secs(30));
+        // A minute of failures is a handful of tries, not sixty thousand.
+        let mut spent = Duration::ZERO;
+        let mut tries = 0;
+        while spent < Duration::from_secs(60) {
+            tries += 1;
+            spent += retry_after(tries);
+        }
+        assert!(tries < 15, "{tries} tries in a minute");
     }
 }
