@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use axum::Router;
 use axum::routing::{get, post};
 use axum::serve::ListenerExt;
-use pusher_protocol::close_code;
+use pusher_protocol::{SocketId, close_code};
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -165,6 +165,31 @@ impl Relay {
                 break;
             }
         }
+    }
+
+    /// Closes the socket `socket_id` names with 4009 (unauthorized: a
+    /// Pusher client does not reconnect on its own) once the frames already
+    /// queued for it are sent, so what it was told last — that its access
+    /// ended — reaches it first. Returns whether that socket was open here.
+    pub fn terminate(&self, socket_id: &str) -> bool {
+        let Some(id) = SocketId::parse(socket_id)
+            .ok()
+            .and_then(|sid| self.shared.registry.conn_id_of(&sid))
+        else {
+            return false;
+        };
+        let Some(conn) = self
+            .shared
+            .registry
+            .connections()
+            .into_iter()
+            .find(|c| c.id == id)
+        else {
+            return false;
+        };
+        tracing::info!(socket = socket_id, "closing a socket whose access ended");
+        conn.outbox.finish(Close::new(close_code::UNAUTHORIZED));
+        true
     }
 
     /// Sockets currently connected.

@@ -49,6 +49,8 @@ pub(crate) enum PushError {
 struct State {
     queue: VecDeque<Utf8Bytes>,
     closing: Option<Close>,
+    /// A close that waits for the queue to drain.
+    finishing: Option<Close>,
 }
 
 /// Queues beyond this many slots are given back once they drain, so a burst
@@ -84,7 +86,7 @@ impl Outbox {
     /// is full.
     pub(crate) fn push(&self, frame: Utf8Bytes) -> Result<(), PushError> {
         let mut state = self.lock();
-        if state.closing.is_some() {
+        if state.closing.is_some() || state.finishing.is_some() {
             return Err(PushError::Closing);
         }
         if state.queue.len() >= self.capacity {
@@ -115,8 +117,24 @@ impl Outbox {
         true
     }
 
+    /// Closes the socket with `close` once the frames queued so far are
+    /// sent (nothing more is queued meanwhile): what the client was told
+    /// last reaches it before the close. Returns whether this close will be
+    /// the one.
+    pub(crate) fn finish(&self, close: Close) -> bool {
+        let mut state = self.lock();
+        if state.closing.is_some() || state.finishing.is_some() {
+            return false;
+        }
+        state.finishing = Some(close);
+        drop(state);
+        self.wake.notify_one();
+        true
+    }
+
     /// The writer's next step: a close as soon as one is asked for (queued
-    /// frames are dropped then), otherwise the oldest frame.
+    /// frames are dropped then), otherwise the oldest frame, and a
+    /// [`finish`](Self::finish)'s close once none is left.
     pub(crate) async fn next(&self) -> Next {
         loop {
             {
@@ -129,6 +147,9 @@ impl Outbox {
                         state.queue = VecDeque::new();
                     }
                     return Next::Frame(frame);
+                }
+                if let Some(close) = state.finishing {
+                    return Next::Close(close);
                 }
             }
             self.wake.notified().await;
@@ -173,6 +194,25 @@ mod tests {
         assert_eq!(outbox.push("d".into()), Err(PushError::Closing));
         match outbox.next().await {
             Next::Close(c) => assert_eq!(c.code, 4100),
+            Next::Frame(f) => panic!("unexpected frame {f}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_finish_sends_what_is_queued_then_closes() {
+        let outbox = Outbox::new(4);
+        outbox.push("a".into()).unwrap();
+        outbox.push("b".into()).unwrap();
+        assert!(outbox.finish(Close::new(4009)));
+        assert_eq!(outbox.push("late".into()), Err(PushError::Closing));
+        for want in ["a", "b"] {
+            match outbox.next().await {
+                Next::Frame(f) => assert_eq!(f.as_str(), want),
+                Next::Close(c) => panic!("closed before {want}: {c:?}"),
+            }
+        }
+        match outbox.next().await {
+            Next::Close(c) => assert_eq!(c.code, 4009),
             Next::Frame(f) => panic!("unexpected frame {f}"),
         }
     }

@@ -580,3 +580,31 @@ async fn a_relay_without_public_channels_or_client_events_refuses_both() {
     client.recv().await;
     peer.expect_nothing_pending().await;
 }
+
+#[tokio::test]
+async fn a_terminated_socket_hears_what_was_queued_then_closes_with_4009() {
+    let relay = TestRelay::default().await;
+    let mut client = relay.client().await;
+    client.subscribe("private-family-1").await;
+    let mut other = relay.client().await;
+    other.subscribe("private-family-1").await;
+    relay
+        .trigger("private-family-1", "kiosk:revoked", r#"{"revision":9}"#)
+        .await;
+    assert!(relay.relay.terminate(client.socket_id.as_str()));
+    // The last word first, then the close, which Pusher clients take as
+    // final (4000–4099: do not reconnect).
+    assert_eq!(
+        client.event("kiosk:revoked").await.data.as_deref(),
+        Some(r#"{"revision":9}"#)
+    );
+    assert_eq!(client.closed().await, Some(4009));
+    // The others stay; an unknown or foreign socket id closes nothing.
+    assert_eq!(
+        other.event("kiosk:revoked").await.channel.as_deref(),
+        Some("private-family-1")
+    );
+    other.expect_nothing_pending().await;
+    assert!(!relay.relay.terminate("99999.1"));
+    assert!(!relay.relay.terminate("not a socket id"));
+}

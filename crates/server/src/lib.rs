@@ -46,6 +46,7 @@ pub mod principal;
 pub mod revision;
 pub mod scheduler;
 pub mod server;
+pub mod sockets;
 pub mod state;
 pub mod validate;
 pub mod wake;

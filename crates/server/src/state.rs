@@ -45,6 +45,9 @@ pub struct StateInner {
     pub timers: TtlCache<String, Timer>,
     /// Kitchen screens whose last-seen time this instance wrote lately.
     pub kiosks_seen: TtlCache<String, ()>,
+    /// The sockets this instance let into family channels, and on whose
+    /// credentials.
+    pub sockets: crate::sockets::SocketBook,
     family_locks: Vec<Mutex<()>>,
 }
 
@@ -74,6 +77,7 @@ impl AppState {
             roles: TtlCache::new(AUTH_TTL),
             timers: TtlCache::new(std::time::Duration::MAX),
             kiosks_seen: TtlCache::new(KIOSK_SEEN_EVERY),
+            sockets: crate::sockets::SocketBook::new(),
             family_locks: (0..FAMILY_LOCK_STRIPES).map(|_| Mutex::new(())).collect(),
         }))
     }

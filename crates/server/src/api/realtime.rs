@@ -29,10 +29,19 @@ pub fn router() -> Router<AppState> {
 pub async fn pusher_auth(
     State(state): State<AppState>,
     caller: Caller,
+    headers: HeaderMap,
     ApiForm(form): ApiForm<PusherAuthForm>,
 ) -> Result<Reply, ApiError> {
+    // The token the socket was let in on: ending it closes the socket.
+    let token = headers
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split_once(' '))
+        .map(|(_, token)| token.trim().to_owned())
+        .unwrap_or_default();
     Reply::ok(
-        realtime::authorize_channel(&state, &caller, form.socket_id, form.channel_name).await?,
+        realtime::authorize_channel(&state, &caller, &token, form.socket_id, form.channel_name)
+            .await?,
     )
 }
 

@@ -35,4 +35,10 @@ impl Broadcaster for EmbeddedBroadcaster {
             });
         Box::pin(std::future::ready(result))
     }
+
+    fn close_sockets(&self, socket_ids: &[String]) {
+        for socket in socket_ids {
+            self.relay.terminate(socket);
+        }
+    }
 }

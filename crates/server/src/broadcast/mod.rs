@@ -11,6 +11,10 @@
 //! Where events go is a [`Broadcaster`]: the embedded relay in this process
 //! ([`embedded`]) or any Pusher HTTP API ([`pusher_http`]: Pusher's cloud, a
 //! self-hosted engine, a standalone `kinboard-relay`).
+//!
+//! A lane also carries the closing of sockets whose access ended
+//! ([`EventQueue::enqueue_close`]), behind the family's events queued
+//! before it, so the last thing such a socket hears is why.
 
 pub mod embedded;
 pub mod pusher_http;
@@ -77,6 +81,19 @@ pub trait Broadcaster: Send + Sync + 'static {
 
     fn publish<'a>(&'a self, event: &'a OutgoingEvent)
     -> BoxFuture<'a, Result<(), BroadcastError>>;
+
+    /// Closes these sockets (their access ended) after what was published
+    /// to them. A Pusher HTTP API has no call for one socket: there they
+    /// stay open until they reconnect, and are then refused.
+    fn close_sockets(&self, _socket_ids: &[String]) {}
+}
+
+/// What a lane carries: an event, or sockets to close after the events
+/// before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum LaneItem {
+    Event(OutgoingEvent),
+    Close(Vec<String>),
 }
 
 /// How many events a lane hands its broadcaster at once (the Pusher HTTP
@@ -85,7 +102,7 @@ const MAX_BATCH: usize = 10;
 
 /// The bounded, per-family-ordered queue in front of a [`Broadcaster`].
 pub struct EventQueue {
-    lanes: Mutex<Vec<mpsc::Sender<OutgoingEvent>>>,
+    lanes: Mutex<Vec<mpsc::Sender<LaneItem>>>,
     lane_count: usize,
     tasks: Mutex<Vec<JoinHandle<()>>>,
 }
@@ -111,21 +128,44 @@ impl EventQueue {
     /// Queues an event without waiting. Never fails the caller: a full or
     /// closed queue is logged and the event dropped.
     pub fn enqueue(&self, event: OutgoingEvent) {
-        let lane = lane_of(&event.family_id, self.lane_count);
+        let family_id = event.family_id.clone();
+        self.send(&family_id, LaneItem::Event(event));
+    }
+
+    /// Closes `socket_ids` (of `family_id`'s channel) once the family's
+    /// events queued before are published.
+    pub fn enqueue_close(&self, family_id: &str, socket_ids: Vec<String>) {
+        if !socket_ids.is_empty() {
+            self.send(family_id, LaneItem::Close(socket_ids));
+        }
+    }
+
+    fn send(&self, family_id: &str, item: LaneItem) {
+        let lane = lane_of(family_id, self.lane_count);
         let sender = {
             let lanes = self.lanes.lock().unwrap_or_else(|e| e.into_inner());
             lanes.get(lane).cloned()
         };
-        let Some(sender) = sender else {
-            tracing::error!(event = event.name, channel = %event.channel(), "broadcast dropped: the queue is closed");
-            return;
+        let dropped = |item: &LaneItem, reason: &str| match item {
+            LaneItem::Event(event) => {
+                tracing::error!(event = event.name, channel = %event.channel(), "broadcast dropped: {reason}");
+            }
+            LaneItem::Close(sockets) => {
+                tracing::error!(
+                    sockets = sockets.len(),
+                    family = family_id,
+                    "closing sockets dropped: {reason}"
+                );
+            }
         };
-        if let Err(e) = sender.try_send(event) {
-            let (reason, event) = match e {
-                mpsc::error::TrySendError::Full(ev) => ("the queue is full", ev),
-                mpsc::error::TrySendError::Closed(ev) => ("the queue is closed", ev),
-            };
-            tracing::error!(event = event.name, channel = %event.channel(), "broadcast dropped: {reason}");
+        let Some(sender) = sender else {
+            return dropped(&item, "the queue is closed");
+        };
+        if let Err(e) = sender.try_send(item) {
+            match e {
+                mpsc::error::TrySendError::Full(item) => dropped(&item, "the queue is full"),
+                mpsc::error::TrySendError::Closed(item) => dropped(&item, "the queue is closed"),
+            }
         }
     }
 
@@ -144,20 +184,38 @@ impl EventQueue {
     }
 }
 
-async fn run_lane(broadcaster: Arc<dyn Broadcaster>, mut rx: mpsc::Receiver<OutgoingEvent>) {
+async fn run_lane(broadcaster: Arc<dyn Broadcaster>, mut rx: mpsc::Receiver<LaneItem>) {
+    let mut items = Vec::with_capacity(MAX_BATCH);
     let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        for (i, error) in broadcaster.publish_batch(&batch).await {
-            let event = &batch[i];
-            tracing::error!(
-                event = event.name,
-                channel = %event.channel(),
-                error = %error,
-                "broadcast failed"
-            );
+    while rx.recv_many(&mut items, MAX_BATCH).await > 0 {
+        for item in items.drain(..) {
+            match item {
+                LaneItem::Event(event) => batch.push(event),
+                LaneItem::Close(sockets) => {
+                    // What was queued before goes out first.
+                    publish(&*broadcaster, &mut batch).await;
+                    broadcaster.close_sockets(&sockets);
+                }
+            }
         }
-        batch.clear();
+        publish(&*broadcaster, &mut batch).await;
     }
+}
+
+async fn publish(broadcaster: &dyn Broadcaster, batch: &mut Vec<OutgoingEvent>) {
+    if batch.is_empty() {
+        return;
+    }
+    for (i, error) in broadcaster.publish_batch(batch).await {
+        let event = &batch[i];
+        tracing::error!(
+            event = event.name,
+            channel = %event.channel(),
+            error = %error,
+            "broadcast failed"
+        );
+    }
+    batch.clear();
 }
 
 /// FNV-1a: stable and cheap; any hash works as long as a family always

@@ -115,6 +115,9 @@ pub async fn sign_out(state: &AppState, token: &str) -> Result<(), ApiError> {
         return Err(ApiError::Unauthorized);
     }
     forget_token(state, token);
+    // The sockets this session let in hear nothing more.
+    let hash = token_hash(token);
+    crate::sockets::close_where(state, |g| g.token_hash == hash);
     Ok(())
 }
 

@@ -157,7 +157,14 @@ pub async fn revoke_kiosk(
     }));
     let events = tx.events();
     let (cache, revoked) = (state.clone(), kiosk_id.to_owned());
-    tx.after_commit(move || forget_kiosk(&cache, &revoked));
+    tx.after_commit(move || {
+        forget_kiosk(&cache, &revoked);
+        // Its sockets hear `kiosk:revoked`, then close.
+        crate::sockets::close_where(
+            &cache,
+            |g| matches!(&g.caller, Caller::Kiosk { kiosk_id, .. } if *kiosk_id == revoked),
+        );
+    });
     tx.commit(state).await?;
     Ok(KioskResponse { kiosk, events })
 }

@@ -327,12 +327,17 @@ pub async fn remove_parent(
     }));
     let (cache, removed, family) = (state.clone(), user_id.to_owned(), family_id.to_owned());
     tx.after_commit(move || {
-        cache.roles.remove(&(removed.clone(), family));
+        cache.roles.remove(&(removed.clone(), family.clone()));
         if end_sessions {
             cache.sessions.retain(
                 |_, (caller, _)| !matches!(caller, Principal::User { user_id } if *user_id == removed),
             );
         }
+        // Their sockets on this family's channel hear it end, then close.
+        crate::sockets::close_where(&cache, |g| {
+            g.family_id == family
+                && matches!(&g.caller, Principal::User { user_id } if *user_id == removed)
+        });
     });
     let events = tx.events();
     tx.commit(state).await?;

@@ -1,6 +1,7 @@
 //! The family channel's side of the realtime connection: which channel a
-//! caller may subscribe to, signed for its socket, and where clients find
-//! the Pusher-protocol server.
+//! caller may subscribe to, signed for its socket (and noted, to close it
+//! when that access ends), and where clients find the Pusher-protocol
+//! server.
 
 use kinboard_api::events::FAMILY_CHANNEL_PREFIX;
 use kinboard_api::{PusherAuthResponse, RealtimeResponse, Scheme};
@@ -9,13 +10,18 @@ use pusher_protocol::{ChannelName, SocketId};
 use crate::config::RealtimeConfig;
 use crate::domain::access::{Caller, family_access};
 use crate::error::ApiError;
+use crate::ids::token_hash;
+use crate::sockets::Grant;
 use crate::state::AppState;
 
 /// Authorises `socket_id` for `private-family-{familyId}` of a family the
-/// caller belongs to; every other channel is refused.
+/// caller belongs to; every other channel is refused. The grant is kept
+/// (`state.sockets`), so that the socket can be closed when `token` or the
+/// caller's access to the family ends.
 pub async fn authorize_channel(
     state: &AppState,
     caller: &Caller,
+    token: &str,
     socket_id: Option<String>,
     channel: Option<String>,
 ) -> Result<PusherAuthResponse, ApiError> {
@@ -39,6 +45,12 @@ pub async fn authorize_channel(
             other => other,
         })?;
     let auth = state.app.authorize_channel(&socket_id, &name, None);
+    state.sockets.record(Grant {
+        socket_id: socket_id.as_str().to_owned(),
+        family_id: family_id.to_owned(),
+        token_hash: token_hash(token),
+        caller: caller.clone(),
+    });
     Ok(PusherAuthResponse { auth: auth.auth })
 }
 

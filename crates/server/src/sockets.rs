@@ -1,0 +1,119 @@
+//! Which live socket was let into which family's channel, on whose
+//! credentials — so that when access ends (a sign-out, a kitchen screen
+//! revoked, a parent removed) those sockets can be closed at once instead
+//! of hearing the family until they next reconnect. Kept in memory, for the
+//! sockets this instance authorised; bounded (the oldest grants go first —
+//! a socket that reconnected since has a grant of its own).
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use crate::principal::Caller;
+
+/// Grants kept at most.
+const MAX_GRANTS: usize = 10_000;
+
+/// One channel authorisation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grant {
+    pub socket_id: String,
+    pub family_id: String,
+    /// The hash of the bearer token it was given for.
+    pub token_hash: String,
+    pub caller: Caller,
+}
+
+#[derive(Debug, Default)]
+pub struct SocketBook {
+    grants: Mutex<VecDeque<Grant>>,
+}
+
+impl SocketBook {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Grant>> {
+        self.grants.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    pub fn record(&self, grant: Grant) {
+        let mut grants = self.lock();
+        if grants.len() >= MAX_GRANTS {
+            grants.pop_front();
+        }
+        grants.push_back(grant);
+    }
+
+    /// Takes out the grants `ends` says are over: (family id, socket id).
+    pub fn take(&self, ends: impl Fn(&Grant) -> bool) -> Vec<(String, String)> {
+        let mut grants = self.lock();
+        let mut taken = Vec::new();
+        grants.retain(|g| {
+            let over = ends(g);
+            if over {
+                taken.push((g.family_id.clone(), g.socket_id.clone()));
+            }
+            !over
+        });
+        taken
+    }
+}
+
+/// Closes, family by family, the sockets whose grants `ends` says are
+/// over, after the events already queued for those families.
+pub fn close_where(state: &crate::state::AppState, ends: impl Fn(&Grant) -> bool) {
+    let mut by_family: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+    for (family, socket) in state.sockets.take(ends) {
+        by_family.entry(family).or_default().push(socket);
+    }
+    for (family, sockets) in by_family {
+        state.events.enqueue_close(&family, sockets);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grant(socket: &str, family: &str, token: &str, kiosk: &str) -> Grant {
+        Grant {
+            socket_id: socket.into(),
+            family_id: family.into(),
+            token_hash: token.into(),
+            caller: Caller::Kiosk {
+                kiosk_id: kiosk.into(),
+                family_id: family.into(),
+            },
+        }
+    }
+
+    #[test]
+    fn grants_are_taken_out_by_what_ended() {
+        let book = SocketBook::new();
+        book.record(grant("1.1", "f1", "t1", "k1"));
+        book.record(grant("1.2", "f1", "t2", "k2"));
+        book.record(grant("1.3", "f2", "t1", "k1"));
+        let taken = book.take(|g| g.token_hash == "t1");
+        assert_eq!(
+            taken,
+            [
+                ("f1".to_owned(), "1.1".to_owned()),
+                ("f2".to_owned(), "1.3".to_owned())
+            ]
+        );
+        assert!(book.take(|g| g.token_hash == "t1").is_empty(), "once");
+        assert_eq!(book.take(|_| true).len(), 1);
+    }
+
+    #[test]
+    fn the_book_is_bounded() {
+        let book = SocketBook::new();
+        for i in 0..MAX_GRANTS + 5 {
+            book.record(grant(&format!("1.{i}"), "f", "t", "k"));
+        }
+        let all = book.take(|_| true);
+        assert_eq!(all.len(), MAX_GRANTS);
+        assert_eq!(all[0].1, "1.5", "the oldest went first");
+    }
+}

@@ -1,0 +1,78 @@
+//! Access taken back closes the socket it let in: a kitchen screen revoked
+//! hears `kiosk:revoked` and then its socket closes within a second (it
+//! does not stay on the family's channel until it next reconnects), and its
+//! token no longer authorises the channel; a parent who signs out closes
+//! that session's socket the same way, while the family's other screens
+//! stay live.
+
+use std::time::{Duration, Instant};
+
+use kinboard_core::{ApiClient, ConnectionStatus};
+use kinboard_system_tests::{DeviceBuilder, Household, TestServer};
+use kinboard_testkit::eventually;
+
+const WAIT: Duration = Duration::from_secs(10);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revoked_kitchen_screen_and_a_signed_out_session_lose_their_sockets_at_once() {
+    let server = TestServer::start().await;
+    let home = Household::create(&server, "Parkers").await;
+    let api = ApiClient::new(&server.url()).unwrap();
+    api.set_token(Some(home.token.clone()));
+    let kiosk_token = api.create_kiosk(&home.family_id, "Kitchen").await.unwrap();
+    let kitchen = DeviceBuilder::new(&server, &home)
+        .kiosk(kiosk_token.clone())
+        .connect()
+        .await;
+    let laptop = DeviceBuilder::new(&server, &home).connect().await;
+    let phone = DeviceBuilder::new(&server, &home).connect().await;
+    for d in [&kitchen, &laptop, &phone] {
+        d.live().await;
+    }
+
+    // Revoked: the kitchen screen hears it, then its socket is closed.
+    let kiosk_id = api.kiosks(&home.family_id).await.unwrap().kiosks[0]
+        .id
+        .clone();
+    let revoked = Instant::now();
+    api.revoke_kiosk(&kiosk_id).await.unwrap();
+    eventually("the kitchen screen's socket to close", WAIT, || async {
+        (kitchen.view().connection.state == ConnectionStatus::Offline).then_some(())
+    })
+    .await;
+    let took = revoked.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "closed {took:?} after the revoke"
+    );
+    // Its token opens the channel no more.
+    let refused = reqwest::Client::new()
+        .post(format!("{}/api/pusher/auth", server.url()))
+        .bearer_auth(&kiosk_token)
+        .form(&[
+            ("socket_id", "123.456"),
+            (
+                "channel_name",
+                &format!("private-family-{}", home.family_id),
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 401);
+
+    // A parent signs out on the phone: that socket closes, the laptop's not.
+    let signed_out = Instant::now();
+    phone.dashboard.api().sign_out().await.unwrap();
+    eventually("the phone's socket to close", WAIT, || async {
+        (phone.view().connection.state == ConnectionStatus::Offline).then_some(())
+    })
+    .await;
+    let took = signed_out.elapsed();
+    assert!(
+        took < Duration::from_secs(1),
+        "closed {took:?} after the sign-out"
+    );
+    assert!(laptop.is_live(), "the laptop's session goes on");
+    server.converged(&home, &[&laptop], WAIT).await;
+}
