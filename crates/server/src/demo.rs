@@ -14,7 +14,7 @@ use crate::domain::members::add_member_in;
 use crate::domain::rewards::create_reward_in;
 use crate::domain::templates::create_template_in;
 use crate::error::ApiError;
-use crate::ids::hash_secret_limited;
+use crate::ids::{Hashing, hash_secret_limited};
 use crate::revision::FamilyTx;
 use crate::state::AppState;
 
@@ -89,7 +89,7 @@ pub async fn seed_demo(state: &AppState) -> Result<DemoCredentials, ApiError> {
         .await?
         .user;
     let family = create_family(state, &ana.id, "The Demo Family", Some("Europe/Berlin")).await?;
-    let pin_hash = hash_secret_limited(DEMO_PIN.to_owned()).await?;
+    let pin_hash = hash_secret_limited(Hashing::Pins, DEMO_PIN.to_owned()).await?;
     let mut tx = FamilyTx::begin(state, &family.id).await?;
     sqlx::query("INSERT INTO memberships (family_id, user_id, role, created_at) VALUES ($1, $2, 'parent', $3)")
         .bind(&family.id)

@@ -113,16 +113,39 @@ pub fn hashing_limit() -> usize {
     std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
-static HASHING: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_limit()));
+/// Whose argon2 work it is. Each has permits of its own, so a flood of
+/// sign-ins (anyone can send one) cannot keep the kitchen screen's PIN
+/// checks waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hashing {
+    /// Passwords: sign-up, sign-in, a parent's password check.
+    Accounts,
+    /// The parent PIN: checks from kitchen screens, setting it.
+    Pins,
+}
 
-/// Runs `work` (an argon2 computation) on the blocking pool once one of the
-/// [`hashing_limit`] permits is free. The permit moves into the blocking
-/// task, so it is held until the computation ends even when the request
-/// that asked for it is dropped meanwhile.
+static ACCOUNTS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_limit()));
+static PINS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_limit()));
+
+impl Hashing {
+    fn permits(self) -> &'static Semaphore {
+        match self {
+            Self::Accounts => &ACCOUNTS,
+            Self::Pins => &PINS,
+        }
+    }
+}
+
+/// Runs `work` (an argon2 computation) on the blocking pool once one of
+/// `pool`'s [`hashing_limit`] permits is free. The permit moves into the
+/// blocking task, so it is held until the computation ends even when the
+/// request that asked for it is dropped meanwhile.
 pub async fn run_hashing<T: Send + 'static>(
+    pool: Hashing,
     work: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiError> {
-    let permit = HASHING
+    let permit = pool
+        .permits()
         .acquire()
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
@@ -134,20 +157,49 @@ pub async fn run_hashing<T: Send + 'static>(
     .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// [`hash_secret`] off the async workers, within the hashing limit.
-pub async fn hash_secret_limited(secret: String) -> Result<String, ApiError> {
-    run_hashing(move || hash_secret(&secret))
+/// [`hash_secret`] off the async workers, within `pool`'s limit.
+pub async fn hash_secret_limited(pool: Hashing, secret: String) -> Result<String, ApiError> {
+    run_hashing(pool, move || hash_secret(&secret))
         .await?
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// [`verify_secret`] off the async workers, within the hashing limit.
-pub async fn verify_secret_limited(secret: String, hash: String) -> Result<bool, ApiError> {
-    run_hashing(move || verify_secret(&secret, &hash)).await
+/// [`verify_secret`] off the async workers, within `pool`'s limit.
+pub async fn verify_secret_limited(
+    pool: Hashing,
+    secret: String,
+    hash: String,
+) -> Result<bool, ApiError> {
+    run_hashing(pool, move || verify_secret(&secret, &hash)).await
 }
 
 #[cfg(test)]
 mod tests {
+    #[tokio::test]
+    async fn pin_checks_have_permits_of_their_own() {
+        use super::{ACCOUNTS, Hashing, hash_secret, verify_secret_limited};
+        let hash = hash_secret("1234").unwrap();
+        // Every password permit taken, as by a flood of sign-ins.
+        let held = ACCOUNTS
+            .acquire_many(u32::try_from(super::hashing_limit()).unwrap())
+            .await
+            .unwrap();
+        let pin = verify_secret_limited(Hashing::Pins, "1234".into(), hash.clone());
+        let ok = tokio::time::timeout(std::time::Duration::from_secs(10), pin)
+            .await
+            .expect("a PIN check does not wait for sign-ins")
+            .unwrap();
+        assert!(ok);
+        let password = verify_secret_limited(Hashing::Accounts, "1234".into(), hash);
+        assert!(
+            tokio::time::timeout(std::time::Duration::from_millis(200), password)
+                .await
+                .is_err(),
+            "a password check waits for a permit"
+        );
+        drop(held);
+    }
+
     use super::*;
 
     #[test]
@@ -201,7 +253,7 @@ mod tests {
         let tasks: Vec<_> = (0..limit * 4 + 4)
             .map(|_| {
                 let (running, most) = (running.clone(), most.clone());
-                tokio::spawn(run_hashing(move || {
+                tokio::spawn(run_hashing(Hashing::Accounts, move || {
                     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                     most.fetch_max(now, Ordering::SeqCst);
                     // Stands in for an argon2 computation.

@@ -11,7 +11,7 @@ use kinboard_api::Role;
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::ids::{token_hash, verify_secret_limited};
+use crate::ids::{Hashing, token_hash, verify_secret_limited};
 pub use crate::principal::Caller;
 use crate::state::AppState;
 
@@ -188,7 +188,7 @@ pub async fn check_pin(state: &AppState, family_id: &str, pin: &str) -> Result<(
             _ => ApiError::NoPinSet,
         });
     };
-    let ok = verify_secret_limited(pin.to_owned(), hash).await?;
+    let ok = verify_secret_limited(Hashing::Pins, pin.to_owned(), hash).await?;
     if ok {
         // The caller knows the PIN: earlier wrong ones no longer count.
         sqlx::query("UPDATE families SET pin_attempts = 0 WHERE id = $1")

@@ -7,7 +7,9 @@ use kinboard_api::{FamilyRole, MeResponse, Role, SessionResponse, User};
 use crate::clock::now_ms;
 use crate::domain::access::{Caller, SESSION_PREFIX, forget_token};
 use crate::error::ApiError;
-use crate::ids::{hash_secret_limited, new_id, new_token, token_hash, verify_secret_limited};
+use crate::ids::{
+    Hashing, hash_secret_limited, new_id, new_token, token_hash, verify_secret_limited,
+};
 use crate::state::AppState;
 use crate::validate;
 
@@ -21,7 +23,7 @@ pub async fn create_user(
     let email = validate::email(email)?;
     let name = validate::text("name", name, 60)?;
     validate::password(password)?;
-    let hash = hash_secret_limited(password.to_owned()).await?;
+    let hash = hash_secret_limited(Hashing::Accounts, password.to_owned()).await?;
     let user = User {
         id: new_id("usr"),
         email,
@@ -80,10 +82,10 @@ pub async fn sign_in(
             .await?;
     let Some((id, name, hash, created_at)) = row else {
         // Hash anyway so a missing account takes as long as a wrong password.
-        let _ = hash_secret_limited(password).await;
+        let _ = hash_secret_limited(Hashing::Accounts, password).await;
         return Err(ApiError::InvalidCredentials);
     };
-    if !verify_secret_limited(password, hash).await? {
+    if !verify_secret_limited(Hashing::Accounts, password, hash).await? {
         return Err(ApiError::InvalidCredentials);
     }
     let mut conn = state.db.writer.acquire().await?;

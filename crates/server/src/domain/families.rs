@@ -12,7 +12,7 @@ use kinboard_api::{
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, check_pin, user_of};
 use crate::error::ApiError;
-use crate::ids::{hash_secret_limited, new_id, verify_secret_limited};
+use crate::ids::{Hashing, hash_secret_limited, new_id, verify_secret_limited};
 use crate::revision::FamilyTx;
 use crate::state::AppState;
 use crate::validate;
@@ -185,7 +185,7 @@ pub async fn set_pin(
             }
         }
     }
-    let hash = hash_secret_limited(req.pin).await?;
+    let hash = hash_secret_limited(Hashing::Pins, req.pin).await?;
     let mut tx = FamilyTx::begin(state, family_id).await?;
     // A new PIN lifts a pause that guesses at the old one caused.
     sqlx::query("UPDATE families SET pin_hash = $1, pin_attempts = 0 WHERE id = $2")
@@ -202,7 +202,7 @@ async fn check_password(state: &AppState, user_id: &str, password: String) -> Re
         .bind(user_id)
         .fetch_one(&state.db.reader)
         .await?;
-    if verify_secret_limited(password, hash).await? {
+    if verify_secret_limited(Hashing::Accounts, password, hash).await? {
         Ok(())
     } else {
         Err(ApiError::WrongPassword)
