@@ -273,3 +273,11 @@ pub struct RedeemRequest {
     /// The child spending their stars.
     pub member_id: String,
 }
+
+/// `POST /api/auth/password`: every other session ends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+}

@@ -259,6 +259,33 @@ pub struct StarsResponse {
     pub per_week: Vec<WeekStars>,
 }
 
+/// One of a parent's signed-in sessions, as `GET /api/sessions` lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionInfo {
+    /// Names the session for ending it (never its token).
+    pub id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// The session this request came with.
+    pub current: bool,
+}
+
+/// `GET /api/sessions`: the caller's sessions still open, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionsResponse {
+    pub sessions: Vec<SessionInfo>,
+}
+
+/// `DELETE /api/sessions/{id}` and `POST /api/auth/password`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SessionsEnded {
+    /// How many sessions ended (their tokens work no more, their sockets
+    /// are closed).
+    pub ended: i64,
+}
+
 /// `POST /api/completions/{completionId}/approve` and `…/reject`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]

@@ -22,6 +22,7 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
     ),
     paths(
         accounts::sign_up, accounts::sign_in, accounts::sign_out, accounts::me,
+        accounts::change_password, accounts::list_sessions, accounts::end_session,
         families::create_family, families::get_family, families::update_family,
         families::set_pin,
         members::add_member, members::list_members, members::update_member, members::remove_member,

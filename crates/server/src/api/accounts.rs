@@ -1,12 +1,14 @@
-//! `/api/auth/*` and `/api/me`: sign-up, sign-in, sign-out, and who the
-//! caller is.
+//! `/api/auth/*`, `/api/sessions` and `/api/me`: sign-up, sign-in,
+//! sign-out, changing the password, a parent's sessions and ending them,
+//! and who the caller is.
 
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 use kinboard_api::{
-    ErrorReply, MeResponse, SessionResponse, SignInRequest, SignUpRequest, SignedOut,
+    ChangePasswordRequest, ErrorReply, MeResponse, SessionResponse, SessionsEnded,
+    SessionsResponse, SignInRequest, SignUpRequest, SignedOut,
 };
 
 use crate::domain::access::Caller;
@@ -20,7 +22,52 @@ pub fn router() -> Router<AppState> {
         .route("/api/auth/sign-up", post(sign_up))
         .route("/api/auth/sign-in", post(sign_in))
         .route("/api/auth/sign-out", post(sign_out))
+        .route("/api/auth/password", post(change_password))
+        .route("/api/sessions", get(list_sessions))
+        .route("/api/sessions/{session_id}", delete(end_session))
         .route("/api/me", get(me))
+}
+
+/// Changes the password; every other session of the account ends.
+#[utoipa::path(post, path = "/api/auth/password", tag = "accounts", request_body = ChangePasswordRequest,
+    responses((status = 200, body = SessionsEnded), (status = 401, description = "not the current password", body = ErrorReply),
+        (status = 403, description = "kitchen screens have no password", body = ErrorReply), (status = 422, body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    ApiJson(req): ApiJson<ChangePasswordRequest>,
+) -> Result<Reply, ApiError> {
+    let token = bearer(&parts).ok_or(ApiError::Unauthorized)?;
+    Reply::ok(accounts::change_password(&state, &caller, token, req).await?)
+}
+
+/// The caller's sessions still open (never their tokens).
+#[utoipa::path(get, path = "/api/sessions", tag = "accounts",
+    responses((status = 200, body = SessionsResponse), (status = 401, body = ErrorReply), (status = 403, body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+) -> Result<Reply, ApiError> {
+    let token = bearer(&parts).ok_or(ApiError::Unauthorized)?;
+    Reply::ok(accounts::list_sessions(&state, &caller, token).await?)
+}
+
+/// Ends one of the caller's sessions: its token works no more, its
+/// sockets close.
+#[utoipa::path(delete, path = "/api/sessions/{sessionId}", tag = "accounts",
+    params(("sessionId" = String, Path)),
+    responses((status = 200, body = SessionsEnded), (status = 401, body = ErrorReply), (status = 404, body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn end_session(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(session_id): Path<String>,
+) -> Result<Reply, ApiError> {
+    Reply::ok(accounts::end_session(&state, &caller, &session_id).await?)
 }
 
 /// Creates an account and signs it in.

@@ -1,11 +1,17 @@
 //! Accounts and sessions: creating an account (argon2id), signing in and
-//! out (a session token whose hash is stored, revoked on sign-out), and
-//! who the caller is with every family they are in.
+//! out (a session token whose hash is stored, revoked on sign-out), a
+//! parent's sessions listed and ended one by one, changing the password
+//! (which ends every other session), and who the caller is with every
+//! family they are in. An ended session's token works no more at once and
+//! its sockets are closed.
 
-use kinboard_api::{FamilyRole, MeResponse, Role, SessionResponse, User};
+use kinboard_api::{
+    ChangePasswordRequest, FamilyRole, MeResponse, Role, SessionInfo, SessionResponse,
+    SessionsEnded, SessionsResponse, User,
+};
 
 use crate::clock::now_ms;
-use crate::domain::access::{Caller, SESSION_PREFIX, forget_token};
+use crate::domain::access::{Caller, SESSION_PREFIX, forget_token, user_of};
 use crate::error::ApiError;
 use crate::ids::{
     Hashing, hash_secret_limited, new_id, new_token, token_hash, verify_secret_limited,
@@ -159,4 +165,124 @@ pub async fn me(state: &AppState, caller: &Caller) -> Result<MeResponse, ApiErro
             }
         }
     })
+}
+
+/// How many characters of a session's token hash name it.
+const SESSION_ID_LEN: usize = 16;
+
+/// The caller's sessions still open, newest first; `token` marks the
+/// current one.
+pub async fn list_sessions(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+) -> Result<SessionsResponse, ApiError> {
+    let user_id = user_of(caller)?;
+    let current = token_hash(token);
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT token_hash, created_at, expires_at FROM sessions \
+         WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .fetch_all(&state.db.reader)
+    .await?;
+    Ok(SessionsResponse {
+        sessions: rows
+            .into_iter()
+            .map(|(hash, created_at, expires_at)| SessionInfo {
+                id: hash.chars().take(SESSION_ID_LEN).collect(),
+                created_at,
+                expires_at,
+                current: hash == current,
+            })
+            .collect(),
+    })
+}
+
+/// Ends these sessions (token hashes) of `user_id`: revoked in the
+/// database, forgotten by the cache, their sockets closed.
+async fn end_sessions(state: &AppState, user_id: &str, hashes: &[String]) -> Result<i64, ApiError> {
+    let now = now_ms();
+    let mut ended = 0;
+    for hash in hashes {
+        let done = sqlx::query(
+            "UPDATE sessions SET revoked_at = $1 WHERE token_hash = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(hash)
+        .bind(user_id)
+        .execute(&state.db.writer)
+        .await?;
+        ended += i64::try_from(done.rows_affected()).unwrap_or(0);
+        state.sessions.remove(hash);
+    }
+    crate::sockets::close_where(state, |g| hashes.contains(&g.token_hash));
+    Ok(ended)
+}
+
+/// Ends one of the caller's sessions, by its id (a 404 for anyone else's).
+pub async fn end_session(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+) -> Result<SessionsEnded, ApiError> {
+    let user_id = user_of(caller)?;
+    if id.len() != SESSION_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(ApiError::NotFound("session"));
+    }
+    let open: Vec<(String,)> = sqlx::query_as(
+        "SELECT token_hash FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(user_id)
+    .bind(now_ms())
+    .fetch_all(&state.db.reader)
+    .await?;
+    let hashes: Vec<String> = open
+        .into_iter()
+        .map(|(hash,)| hash)
+        .filter(|hash| hash.starts_with(id))
+        .collect();
+    if hashes.is_empty() {
+        return Err(ApiError::NotFound("session"));
+    }
+    let ended = end_sessions(state, user_id, &hashes).await?;
+    Ok(SessionsEnded { ended })
+}
+
+/// Changes the caller's password, given the current one; every other
+/// session ends (the one this request came with goes on).
+pub async fn change_password(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    req: ChangePasswordRequest,
+) -> Result<SessionsEnded, ApiError> {
+    let user_id = user_of(caller)?;
+    validate::password(&req.new_password)?;
+    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_one(&state.db.reader)
+        .await?;
+    if !verify_secret_limited(Hashing::Accounts, req.current_password, hash).await? {
+        return Err(ApiError::WrongPassword);
+    }
+    let new_hash = hash_secret_limited(Hashing::Accounts, req.new_password).await?;
+    sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+        .bind(&new_hash)
+        .bind(user_id)
+        .execute(&state.db.writer)
+        .await?;
+    let current = token_hash(token);
+    let others: Vec<(String,)> = sqlx::query_as(
+        "SELECT token_hash FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND token_hash <> $2",
+    )
+    .bind(user_id)
+    .bind(&current)
+    .fetch_all(&state.db.reader)
+    .await?;
+    let others: Vec<String> = others.into_iter().map(|(hash,)| hash).collect();
+    let ended = end_sessions(state, user_id, &others).await?;
+    tracing::info!(user = user_id, ended, "password changed");
+    Ok(SessionsEnded { ended })
 }

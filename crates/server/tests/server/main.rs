@@ -18,6 +18,7 @@ mod pairing;
 mod pusher_auth;
 mod rewards;
 mod schedules;
+mod sessions;
 mod settings;
 mod sqlite_wal;
 mod timers;
