@@ -548,7 +548,7 @@ impl Dashboard {
         } else {
             reason
         };
-        self.change_stars(member_id, amount.abs(), reason, pin)
+        self.change_stars(member_id, amount.saturating_abs(), reason, pin)
             .await
     }
 
@@ -566,7 +566,7 @@ impl Dashboard {
         } else {
             reason
         };
-        self.change_stars(member_id, -amount.abs(), reason, pin)
+        self.change_stars(member_id, -amount.saturating_abs(), reason, pin)
             .await
     }
 }

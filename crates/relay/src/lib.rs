@@ -3,10 +3,13 @@
 //!
 //! It serves one app ([`RelayConfig::app`]):
 //!
-//! * WebSocket clients (pusher-js, `pusher-client`) at `/app/{key}`: public,
-//!   private and presence channels with signatures checked on subscribe,
-//!   client events on private and presence channels, keepalive with
-//!   `pusher:ping` and 4201, slow consumers closed with 4100;
+//! * WebSocket clients (pusher-js, `pusher-client`) at `/app/{key}`: public
+//!   (unless [`RelayConfig::public_channels`] is off), private and presence
+//!   channels with signatures checked on subscribe, client events on
+//!   private and presence channels (unless [`RelayConfig::client_events`]
+//!   is off), keepalive with `pusher:ping` and 4201, slow consumers closed
+//!   with 4100, and a socket whose access ended closed on request
+//!   ([`Relay::terminate`]);
 //! * the HTTP API (the official server libraries) under `/apps/{app_id}`:
 //!   `events`, `batch_events`, `channels`, `channels/{name}` and
 //!   `channels/{name}/users`, each request's signature verified;
@@ -167,28 +170,34 @@ impl Relay {
         }
     }
 
-    /// Closes the socket `socket_id` names with 4009 (unauthorized: a
-    /// Pusher client does not reconnect on its own) once the frames already
-    /// queued for it are sent, so what it was told last — that its access
-    /// ended — reaches it first. Returns whether that socket was open here.
-    pub fn terminate(&self, socket_id: &str) -> bool {
-        let Some(id) = SocketId::parse(socket_id)
+    /// Closes the socket `socket_id` names, if it is subscribed to
+    /// `channel` (a socket id is easy to guess: the channel is what proves
+    /// the grant was for this socket), once the frames already queued for
+    /// it are sent — so what it was told last, that its access ended,
+    /// reaches it first — and at the latest after the close timeout. It
+    /// closes with 4200: the client reconnects at once and asks for its
+    /// channel again, which, its access gone, the server refuses. Returns
+    /// whether such a socket was open here.
+    pub fn terminate(&self, socket_id: &str, channel: &str) -> bool {
+        let Some(conn) = SocketId::parse(socket_id)
             .ok()
             .and_then(|sid| self.shared.registry.conn_id_of(&sid))
+            .and_then(|id| self.shared.registry.subscriber(channel, id))
         else {
             return false;
         };
-        let Some(conn) = self
-            .shared
-            .registry
-            .connections()
-            .into_iter()
-            .find(|c| c.id == id)
-        else {
-            return false;
-        };
-        tracing::info!(socket = socket_id, "closing a socket whose access ended");
-        conn.outbox.finish(Close::new(close_code::UNAUTHORIZED));
+        tracing::info!(
+            socket = socket_id,
+            channel,
+            "closing a socket whose access ended"
+        );
+        conn.outbox.finish(Close::new(close_code::RECONNECT));
+        // A client that stops reading cannot hold it open past the timeout.
+        let timeout = self.shared.config.close_timeout;
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            conn.outbox.close(Close::new(close_code::RECONNECT));
+        });
         true
     }
 

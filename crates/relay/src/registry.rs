@@ -184,6 +184,14 @@ impl Registry {
         self.lock().connections.len()
     }
 
+    /// Socket `id`, when it is subscribed to `channel`.
+    pub(crate) fn subscriber(&self, channel: &str, id: ConnId) -> Option<Arc<Conn>> {
+        self.lock()
+            .channels
+            .get(channel)
+            .and_then(|c| c.subscribers.get(&id).cloned())
+    }
+
     pub(crate) fn connections(&self) -> Vec<Arc<Conn>> {
         self.lock().connections.values().cloned().collect()
     }

@@ -582,7 +582,7 @@ async fn a_relay_without_public_channels_or_client_events_refuses_both() {
 }
 
 #[tokio::test]
-async fn a_terminated_socket_hears_what_was_queued_then_closes_with_4009() {
+async fn a_terminated_socket_hears_what_was_queued_then_closes() {
     let relay = TestRelay::default().await;
     let mut client = relay.client().await;
     client.subscribe("private-family-1").await;
@@ -591,20 +591,30 @@ async fn a_terminated_socket_hears_what_was_queued_then_closes_with_4009() {
     relay
         .trigger("private-family-1", "kiosk:revoked", r#"{"revision":9}"#)
         .await;
-    assert!(relay.relay.terminate(client.socket_id.as_str()));
-    // The last word first, then the close, which Pusher clients take as
-    // final (4000–4099: do not reconnect).
+    // Only with the channel it is on: a guessed socket id of another
+    // channel's closes nothing.
+    assert!(
+        !relay
+            .relay
+            .terminate(client.socket_id.as_str(), "private-family-2")
+    );
+    assert!(
+        relay
+            .relay
+            .terminate(client.socket_id.as_str(), "private-family-1")
+    );
+    // The last word first, then the close (4200: reconnect, and ask again).
     assert_eq!(
         client.event("kiosk:revoked").await.data.as_deref(),
         Some(r#"{"revision":9}"#)
     );
-    assert_eq!(client.closed().await, Some(4009));
+    assert_eq!(client.closed().await, Some(4200));
     // The others stay; an unknown or foreign socket id closes nothing.
     assert_eq!(
         other.event("kiosk:revoked").await.channel.as_deref(),
         Some("private-family-1")
     );
     other.expect_nothing_pending().await;
-    assert!(!relay.relay.terminate("99999.1"));
-    assert!(!relay.relay.terminate("not a socket id"));
+    assert!(!relay.relay.terminate("99999.1", "private-family-1"));
+    assert!(!relay.relay.terminate("not a socket id", "private-family-1"));
 }

@@ -75,8 +75,8 @@ pub fn default_database_url() -> Result<String, DbError> {
     ))
 }
 
-/// Creates `dir` (and its parents) when missing, the last one readable by
-/// this user only: the family's database lives there.
+/// Creates `dir` (and its missing parents) readable by this user only,
+/// when missing: the family's database lives there.
 fn private_dir(dir: &std::path::Path) -> Result<(), DbError> {
     let made = |source| DbError::CreateDir {
         path: dir.to_owned(),
@@ -126,7 +126,11 @@ fn keep_private(path: &std::path::Path) -> Result<(), DbError> {
         std::path::PathBuf::from(format!("{}-shm", path.display())),
     ] {
         use std::os::unix::fs::PermissionsExt;
-        if file.exists() {
+        let Ok(meta) = std::fs::metadata(&file) else {
+            continue;
+        };
+        if meta.permissions().mode() & 0o077 != 0 {
+            tracing::warn!(file = %file.display(), "the database was readable by others: now its owner's only");
             std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
                 .map_err(failed)?;
         }

@@ -124,8 +124,14 @@ pub enum Hashing {
     Pins,
 }
 
-static ACCOUNTS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_limit()));
-static PINS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(hashing_limit()));
+/// Each pool's share of [`hashing_limit`] (at least one): together they
+/// never run more argon2 computations than there are cores.
+fn pool_limit() -> usize {
+    (hashing_limit() / 2).max(1)
+}
+
+static ACCOUNTS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(pool_limit()));
+static PINS: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(pool_limit()));
 
 impl Hashing {
     fn permits(self) -> &'static Semaphore {
@@ -137,7 +143,7 @@ impl Hashing {
 }
 
 /// Runs `work` (an argon2 computation) on the blocking pool once one of
-/// `pool`'s [`hashing_limit`] permits is free. The permit moves into the
+/// `pool`'s permits (its share of [`hashing_limit`]) is free. The permit moves into the
 /// blocking task, so it is held until the computation ends even when the
 /// request that asked for it is dropped meanwhile.
 pub async fn run_hashing<T: Send + 'static>(
@@ -181,7 +187,7 @@ mod tests {
         let hash = hash_secret("1234").unwrap();
         // Every password permit taken, as by a flood of sign-ins.
         let held = ACCOUNTS
-            .acquire_many(u32::try_from(super::hashing_limit()).unwrap())
+            .acquire_many(u32::try_from(super::pool_limit()).unwrap())
             .await
             .unwrap();
         let pin = verify_secret_limited(Hashing::Pins, "1234".into(), hash.clone());

@@ -13,8 +13,8 @@
 //!
 //! A database that keeps failing (read-only, full, gone) makes it back off
 //! ([`retry_after`]) instead of trying a due timer again every
-//! millisecond, and it logs the first failure of a run and then only at
-//! each doubling of the pause.
+//! millisecond; it logs the first failure of a run, then at each doubling,
+//! then about once an hour, and says when it works again.
 
 use std::time::Duration;
 
@@ -38,17 +38,27 @@ pub fn retry_after(failures: u32) -> Duration {
         .min(Duration::from_secs(30))
 }
 
+/// Whether the `failures`th failure in a row is logged: the first, each
+/// doubling while the pause grows, then about once an hour.
+fn worth_logging(failures: u32) -> bool {
+    (failures.is_power_of_two() && failures <= 256) || failures.is_multiple_of(120)
+}
+
 pub async fn run(state: AppState, poll: Duration, mut shutdown: watch::Receiver<bool>) {
     let mut next_prune = Instant::now();
     let mut failures: u32 = 0;
     loop {
         state.scheduler_wake.planning();
         match expire_due(&state, now_ms()).await {
-            Ok(_) => failures = 0,
+            Ok(_) => {
+                if failures > 0 {
+                    tracing::info!(failures, "expiring timers works again");
+                }
+                failures = 0;
+            }
             Err(e) => {
                 failures = failures.saturating_add(1);
-                // The first of a run, then once per doubling of the pause.
-                if failures.is_power_of_two() {
+                if worth_logging(failures) {
                     tracing::error!(error = %e, failures, retry_in = ?retry_after(failures), "expiring timers failed");
                 }
             }
@@ -68,7 +78,9 @@ pub async fn run(state: AppState, poll: Duration, mut shutdown: watch::Receiver<
             }
             Ok(None) => poll,
             Err(e) => {
-                tracing::error!(error = %e, "reading the next timer deadline failed");
+                if failures == 0 || worth_logging(failures) {
+                    tracing::error!(error = %e, "reading the next timer deadline failed");
+                }
                 poll
             }
         };

@@ -12,6 +12,9 @@ use crate::principal::Caller;
 
 /// Grants kept at most.
 const MAX_GRANTS: usize = 10_000;
+/// Grants one token keeps at most (a device has one socket at a time; a
+/// reconnect makes a new one): no token can push the others' out.
+const MAX_PER_TOKEN: usize = 8;
 
 /// One channel authorisation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +42,17 @@ impl SocketBook {
 
     pub fn record(&self, grant: Grant) {
         let mut grants = self.lock();
+        // The same socket again (a re-subscription): one grant.
+        grants.retain(|g| g.socket_id != grant.socket_id || g.family_id != grant.family_id);
+        let of_token = grants
+            .iter()
+            .filter(|g| g.token_hash == grant.token_hash)
+            .count();
+        if of_token >= MAX_PER_TOKEN
+            && let Some(oldest) = grants.iter().position(|g| g.token_hash == grant.token_hash)
+        {
+            grants.remove(oldest);
+        }
         if grants.len() >= MAX_GRANTS {
             grants.pop_front();
         }
@@ -46,6 +60,12 @@ impl SocketBook {
     }
 
     /// Takes out the grants `ends` says are over: (family id, socket id).
+    /// Forgets the grant of `socket_id` on `family_id`'s channel.
+    pub fn forget(&self, socket_id: &str, family_id: &str) {
+        self.lock()
+            .retain(|g| g.socket_id != socket_id || g.family_id != family_id);
+    }
+
     pub fn take(&self, ends: impl Fn(&Grant) -> bool) -> Vec<(String, String)> {
         let mut grants = self.lock();
         let mut taken = Vec::new();
@@ -107,13 +127,24 @@ mod tests {
     }
 
     #[test]
-    fn the_book_is_bounded() {
+    fn the_book_is_bounded_overall_and_per_token() {
         let book = SocketBook::new();
         for i in 0..MAX_GRANTS + 5 {
-            book.record(grant(&format!("1.{i}"), "f", "t", "k"));
+            book.record(grant(&format!("1.{i}"), "f", &format!("t{i}"), "k"));
         }
         let all = book.take(|_| true);
         assert_eq!(all.len(), MAX_GRANTS);
         assert_eq!(all[0].1, "1.5", "the oldest went first");
+        // One token's many grants push out only its own.
+        book.record(grant("2.1", "f", "other", "k"));
+        for i in 0..100 {
+            book.record(grant(&format!("3.{i}"), "f", "flood", "k"));
+        }
+        assert_eq!(book.take(|g| g.token_hash == "flood").len(), MAX_PER_TOKEN);
+        assert_eq!(book.take(|g| g.token_hash == "other").len(), 1);
+        // The same socket twice is one grant.
+        book.record(grant("4.1", "f", "t", "k"));
+        book.record(grant("4.1", "f", "t", "k"));
+        assert_eq!(book.take(|_| true).len(), 1);
     }
 }

@@ -4,13 +4,14 @@
 use axum::Router;
 use axum::extract::State;
 use axum::http::HeaderMap;
+use axum::http::request::Parts;
 use axum::routing::{get, post};
 use kinboard_api::{ErrorReply, PusherAuthForm, PusherAuthResponse, RealtimeResponse};
 
 use crate::domain::access::Caller;
 use crate::domain::realtime;
 use crate::error::ApiError;
-use crate::http::{ApiForm, Reply};
+use crate::http::{ApiForm, Reply, bearer};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -29,18 +30,13 @@ pub fn router() -> Router<AppState> {
 pub async fn pusher_auth(
     State(state): State<AppState>,
     caller: Caller,
-    headers: HeaderMap,
+    parts: Parts,
     ApiForm(form): ApiForm<PusherAuthForm>,
 ) -> Result<Reply, ApiError> {
-    // The token the socket was let in on: ending it closes the socket.
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' '))
-        .map(|(_, token)| token.trim().to_owned())
-        .unwrap_or_default();
+    // The token the socket is let in on: ending it closes the socket.
+    let token = bearer(&parts).ok_or(ApiError::Unauthorized)?;
     Reply::ok(
-        realtime::authorize_channel(&state, &caller, &token, form.socket_id, form.channel_name)
+        realtime::authorize_channel(&state, &caller, token, form.socket_id, form.channel_name)
             .await?,
     )
 }

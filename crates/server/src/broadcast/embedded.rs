@@ -36,9 +36,10 @@ impl Broadcaster for EmbeddedBroadcaster {
         Box::pin(std::future::ready(result))
     }
 
-    fn close_sockets(&self, socket_ids: &[String]) {
+    fn close_sockets(&self, family_id: &str, socket_ids: &[String]) {
+        let channel = super::family_channel(family_id);
         for socket in socket_ids {
-            self.relay.terminate(socket);
+            self.relay.terminate(socket, &channel);
         }
     }
 }

@@ -82,10 +82,11 @@ pub trait Broadcaster: Send + Sync + 'static {
     fn publish<'a>(&'a self, event: &'a OutgoingEvent)
     -> BoxFuture<'a, Result<(), BroadcastError>>;
 
-    /// Closes these sockets (their access ended) after what was published
-    /// to them. A Pusher HTTP API has no call for one socket: there they
-    /// stay open until they reconnect, and are then refused.
-    fn close_sockets(&self, _socket_ids: &[String]) {}
+    /// Closes these sockets of `family_id`'s channel (their access ended)
+    /// after what was published to them. A Pusher HTTP API has no call for
+    /// one socket: there they stay open until they reconnect, and are then
+    /// refused.
+    fn close_sockets(&self, _family_id: &str, _socket_ids: &[String]) {}
 }
 
 /// What a lane carries: an event, or sockets to close after the events
@@ -93,7 +94,10 @@ pub trait Broadcaster: Send + Sync + 'static {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum LaneItem {
     Event(OutgoingEvent),
-    Close(Vec<String>),
+    Close {
+        family_id: String,
+        sockets: Vec<String>,
+    },
 }
 
 /// How many events a lane hands its broadcaster at once (the Pusher HTTP
@@ -136,7 +140,11 @@ impl EventQueue {
     /// events queued before are published.
     pub fn enqueue_close(&self, family_id: &str, socket_ids: Vec<String>) {
         if !socket_ids.is_empty() {
-            self.send(family_id, LaneItem::Close(socket_ids));
+            let item = LaneItem::Close {
+                family_id: family_id.to_owned(),
+                sockets: socket_ids,
+            };
+            self.send(family_id, item);
         }
     }
 
@@ -150,7 +158,7 @@ impl EventQueue {
             LaneItem::Event(event) => {
                 tracing::error!(event = event.name, channel = %event.channel(), "broadcast dropped: {reason}");
             }
-            LaneItem::Close(sockets) => {
+            LaneItem::Close { sockets, .. } => {
                 tracing::error!(
                     sockets = sockets.len(),
                     family = family_id,
@@ -191,14 +199,14 @@ async fn run_lane(broadcaster: Arc<dyn Broadcaster>, mut rx: mpsc::Receiver<Lane
         for item in items.drain(..) {
             match item {
                 LaneItem::Event(event) => batch.push(event),
-                LaneItem::Close(sockets) => {
+                LaneItem::Close { family_id, sockets } => {
                     // What was queued before goes out first.
-                    publish(&*broadcaster, &mut batch).await;
-                    broadcaster.close_sockets(&sockets);
+                    publish(broadcaster.as_ref(), &mut batch).await;
+                    broadcaster.close_sockets(&family_id, &sockets);
                 }
             }
         }
-        publish(&*broadcaster, &mut batch).await;
+        publish(broadcaster.as_ref(), &mut batch).await;
     }
 }
 

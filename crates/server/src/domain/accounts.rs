@@ -231,6 +231,7 @@ pub async fn end_session(
     if id.len() != SESSION_ID_LEN || !id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Err(ApiError::NotFound("session"));
     }
+    let id = id.to_ascii_lowercase();
     let open: Vec<(String,)> = sqlx::query_as(
         "SELECT token_hash FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2",
     )
@@ -241,7 +242,7 @@ pub async fn end_session(
     let hashes: Vec<String> = open
         .into_iter()
         .map(|(hash,)| hash)
-        .filter(|hash| hash.starts_with(id))
+        .filter(|hash| hash.starts_with(&id))
         .collect();
     if hashes.is_empty() {
         return Err(ApiError::NotFound("session"));
@@ -268,21 +269,33 @@ pub async fn change_password(
         return Err(ApiError::WrongPassword);
     }
     let new_hash = hash_secret_limited(Hashing::Accounts, req.new_password).await?;
+    // The new password and the end of every other session, together: a
+    // sign-in with the old password either came before (and ends here) or
+    // after (and fails).
+    let now = now_ms();
+    let mut tx = state.db.writer.begin().await?;
     sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
         .bind(&new_hash)
         .bind(user_id)
-        .execute(&state.db.writer)
+        .execute(&mut *tx)
         .await?;
-    let current = token_hash(token);
-    let others: Vec<(String,)> = sqlx::query_as(
-        "SELECT token_hash FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND token_hash <> $2",
+    let ended: Vec<(String,)> = sqlx::query_as(
+        "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL \
+         AND expires_at > $1 AND token_hash <> $3 RETURNING token_hash",
     )
+    .bind(now)
     .bind(user_id)
-    .bind(&current)
-    .fetch_all(&state.db.reader)
+    .bind(token_hash(token))
+    .fetch_all(&mut *tx)
     .await?;
-    let others: Vec<String> = others.into_iter().map(|(hash,)| hash).collect();
-    let ended = end_sessions(state, user_id, &others).await?;
-    tracing::info!(user = user_id, ended, "password changed");
-    Ok(SessionsEnded { ended })
+    tx.commit().await?;
+    let ended: Vec<String> = ended.into_iter().map(|(hash,)| hash).collect();
+    for hash in &ended {
+        state.sessions.remove(hash);
+    }
+    crate::sockets::close_where(state, |g| ended.contains(&g.token_hash));
+    tracing::info!(user = user_id, ended = ended.len(), "password changed");
+    Ok(SessionsEnded {
+        ended: i64::try_from(ended.len()).unwrap_or(i64::MAX),
+    })
 }

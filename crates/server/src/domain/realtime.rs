@@ -51,7 +51,45 @@ pub async fn authorize_channel(
         token_hash: token_hash(token),
         caller: caller.clone(),
     });
+    // Noted first, checked again after: access that ended meanwhile either
+    // found the grant to close, or is seen here (the checks above may have
+    // read a cache from before it ended).
+    if !still_allowed(state, caller, token, family_id).await? {
+        state.sockets.forget(socket_id.as_str(), family_id);
+        return Err(ApiError::Unauthorized);
+    }
     Ok(PusherAuthResponse { auth: auth.auth })
+}
+
+/// Whether `caller`'s access to `family_id` on `token` still holds, read
+/// from the database itself.
+async fn still_allowed(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    family_id: &str,
+) -> Result<bool, ApiError> {
+    let (allowed,): (i64,) = match caller {
+        Caller::User { user_id } => sqlx::query_as(
+            "SELECT COUNT(*) FROM sessions s JOIN memberships m ON m.user_id = s.user_id \
+             WHERE s.token_hash = $1 AND s.user_id = $2 AND s.revoked_at IS NULL AND s.expires_at > $3 \
+             AND m.family_id = $4",
+        )
+        .bind(token_hash(token))
+        .bind(user_id)
+        .bind(crate::clock::now_ms())
+        .bind(family_id)
+        .fetch_one(&state.db.writer)
+        .await?,
+        Caller::Kiosk { kiosk_id, .. } => sqlx::query_as(
+            "SELECT COUNT(*) FROM kiosks WHERE id = $1 AND family_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(kiosk_id)
+        .bind(family_id)
+        .fetch_one(&state.db.writer)
+        .await?,
+    };
+    Ok(allowed > 0)
 }
 
 /// How to connect: key plus host/port/scheme (embedded or self-hosted
