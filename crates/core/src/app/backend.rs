@@ -119,8 +119,8 @@ pub trait Backend: Send + Sync + 'static {
         name: &'a str,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
 
-    /// Revokes the session at the server (a kitchen screen's token is
-    /// left for a parent to revoke).
+    /// Revokes the session at the server (a kitchen screen's token: the
+    /// kitchen screen, unpaired here).
     fn sign_out<'a>(&'a self, session: &'a Credentials) -> BoxFuture<'a, Result<(), CoreError>>;
 
     /// Connects the live dashboard of one of the session's families; fails
@@ -275,13 +275,10 @@ impl Backend for HttpBackend {
 
     fn sign_out<'a>(&'a self, session: &'a Credentials) -> BoxFuture<'a, Result<(), CoreError>> {
         Box::pin(async move {
-            match session.info.kind {
-                SessionKind::User => match client(session)?.sign_out().await {
-                    // Already expired or revoked: signed out either way.
-                    Err(e) if e.is_unauthorized() => Ok(()),
-                    other => other,
-                },
-                SessionKind::Kiosk => Ok(()),
+            match client(session)?.sign_out().await {
+                // Already expired or revoked: signed out either way.
+                Err(e) if e.is_unauthorized() => Ok(()),
+                other => other,
             }
         })
     }

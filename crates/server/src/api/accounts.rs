@@ -91,7 +91,8 @@ pub async fn sign_in(
     Reply::ok(accounts::sign_in(&state, &req.email, req.password).await?)
 }
 
-/// Revokes the session whose token the request carries.
+/// Revokes the session whose token the request carries (a kitchen
+/// screen's token: that kitchen screen, unpaired).
 #[utoipa::path(post, path = "/api/auth/sign-out", tag = "accounts",
     responses((status = 200, body = SignedOut), (status = 401, body = ErrorReply)), security(("bearer" = [])))]
 pub async fn sign_out(State(state): State<AppState>, parts: Parts) -> Result<Reply, ApiError> {

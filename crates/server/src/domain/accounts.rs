@@ -11,7 +11,9 @@ use kinboard_api::{
 };
 
 use crate::clock::now_ms;
-use crate::domain::access::{Caller, SESSION_PREFIX, forget_token, user_of};
+use crate::domain::access::{
+    Caller, KIOSK_PREFIX, SESSION_PREFIX, authenticate, forget_token, user_of,
+};
 use crate::error::ApiError;
 use crate::ids::{
     Hashing, hash_secret_limited, new_id, new_token, token_hash, verify_secret_limited,
@@ -109,6 +111,15 @@ pub async fn sign_in(
 
 /// Revokes the session `token` opened; 401 when it is not a live session.
 pub async fn sign_out(state: &AppState, token: &str) -> Result<(), ApiError> {
+    if token.starts_with(KIOSK_PREFIX) {
+        // A kitchen screen unpaired where it stands: its token is revoked,
+        // as a parent would (`kiosk:revoked`, its sockets closed).
+        let Caller::Kiosk { kiosk_id, .. } = authenticate(state, token).await? else {
+            return Err(ApiError::Unauthorized);
+        };
+        crate::domain::kiosks::revoke_own_kiosk(state, &kiosk_id).await?;
+        return Ok(());
+    }
     if !token.starts_with(SESSION_PREFIX) {
         return Err(ApiError::Unauthorized);
     }

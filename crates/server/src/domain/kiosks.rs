@@ -134,6 +134,23 @@ pub async fn revoke_kiosk(
         .await
         .map_err(|_| ApiError::NotFound("kiosk"))?
         .require_parent()?;
+    revoke(state, kiosk).await
+}
+
+/// A kitchen screen unpaired where it stands revokes its own token (its
+/// sign-out), as a parent would.
+pub async fn revoke_own_kiosk(state: &AppState, kiosk_id: &str) -> Result<KioskResponse, ApiError> {
+    let kiosk: Kiosk = sqlx::query_as(&format!("SELECT {COLUMNS} FROM kiosks WHERE id = $1"))
+        .bind(kiosk_id)
+        .fetch_optional(&state.db.reader)
+        .await?
+        .ok_or(ApiError::NotFound("kiosk"))?;
+    revoke(state, kiosk).await
+}
+
+async fn revoke(state: &AppState, kiosk: Kiosk) -> Result<KioskResponse, ApiError> {
+    let kiosk_id = kiosk.id.clone();
+    let kiosk_id = kiosk_id.as_str();
     if kiosk.revoked_at.is_some() {
         return Ok(KioskResponse {
             kiosk,

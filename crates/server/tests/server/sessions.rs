@@ -61,3 +61,29 @@ both! {
             Some(json!({ "currentPassword": "x", "newPassword": "a new long password" }))).await.refused(403, "forbidden");
     }
 }
+
+both! {
+    async fn a_kitchen_screen_unpaired_where_it_stands_revokes_its_own_token(s) {
+        let f = s.family("Ana").await;
+        let tok = &f.parent.token;
+        let kiosks = format!("/api/families/{}/kiosks", f.id);
+        let made = |name: &'static str| s.post(&kiosks, tok, json!({ "name": name }));
+        let kitchen = made("Kitchen").await.body["token"].as_str().unwrap().to_owned();
+        let hall = made("Hall").await.body["token"].as_str().unwrap().to_owned();
+        let mut events = s.subscribe(tok, &f.id).await;
+        // Not another screen's: only itself.
+        let hall_id = s.get(&format!("/api/families/{}/kiosks", f.id), tok).await.ok()["kiosks"].as_array().unwrap()
+            .iter().find(|k| k["name"] == "Hall").unwrap()["id"].as_str().unwrap().to_owned();
+        s.call(Method::DELETE, &format!("/api/kiosks/{hall_id}"), Some(&kitchen), None).await.refused(403, "forbidden");
+        s.post("/api/auth/sign-out", &kitchen, json!({})).await.ok();
+        let (name, _) = events.next().await;
+        assert_eq!(name, "kiosk:revoked");
+        s.get(&format!("/api/families/{}/dashboard", f.id), &kitchen).await.refused(401, "unauthorized");
+        s.get(&format!("/api/families/{}/dashboard", f.id), &hall).await.ok();
+        let listed = s.get(&format!("/api/families/{}/kiosks", f.id), tok).await;
+        let revoked: Vec<(&str, bool)> = listed.ok()["kiosks"].as_array().unwrap().iter()
+            .map(|k| (k["name"].as_str().unwrap(), k["revokedAt"].is_i64())).collect();
+        assert_eq!(revoked, [("Kitchen", true), ("Hall", false)]);
+        s.post("/api/auth/sign-out", &kitchen, json!({})).await.refused(401, "unauthorized");
+    }
+}
