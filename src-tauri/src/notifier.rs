@@ -193,12 +193,8 @@ impl DesktopNotifier {
     /// Shows the alarm for `notice` and waits until the person acts on it,
     /// dismisses it, or the timer is dealt with elsewhere (then it closes).
     async fn alarm(self, notice: TimerExpired) {
-        let timer = notice.timer_id.clone();
-        let capabilities = tokio::task::spawn_blocking(notify_rust::get_capabilities).await;
-        let actions = match capabilities {
-            Ok(Ok(caps)) => caps.iter().any(|c| c == "actions"),
-            Ok(Err(e)) => return self.unavailable(&e.to_string()),
-            Err(e) => return self.unavailable(&e.to_string()),
+        let Some(actions) = self.actions_offered().await else {
+            return;
         };
         let parent = self
             .views
@@ -209,38 +205,71 @@ impl DesktopNotifier {
             actions,
             confirm: parent,
         };
-        let handle = match self.notification(&notice, offer).show_async().await {
+        let n = self.notification(&notice, offer);
+        let timer = notice.timer_id.clone();
+        self.show_until(
+            "expiry",
+            n,
+            move |v| still_due(v, &notice),
+            move |action| Choice::from_action(action, &timer),
+        )
+        .await;
+    }
+
+    /// Whether the notification server shows action buttons; `None` when
+    /// there is no server (the status says so).
+    async fn actions_offered(&self) -> Option<bool> {
+        match tokio::task::spawn_blocking(notify_rust::get_capabilities).await {
+            Ok(Ok(caps)) => Some(caps.iter().any(|c| c == "actions")),
+            Ok(Err(e)) => {
+                self.unavailable(&e.to_string());
+                None
+            }
+            Err(e) => {
+                self.unavailable(&e.to_string());
+                None
+            }
+        }
+    }
+
+    /// Shows `notification` and waits until the person acts on it (the
+    /// action read by `choose` goes to the shell), dismisses it, or it
+    /// stops standing for the views (`stands`): then it is closed.
+    async fn show_until(
+        &self,
+        what: &'static str,
+        notification: notify_rust::Notification,
+        stands: impl Fn(Option<&DashboardView>) -> bool + Send + 'static,
+        choose: impl Fn(&str) -> Option<Choice>,
+    ) {
+        let handle = match notification.show_async().await {
             Ok(handle) => handle,
             Err(e) => return self.unavailable(&e.to_string()),
         };
         self.set_status(ServiceStatus::Available);
-        tracing::info!(%timer, id = handle.id(), actions, "expiry notification shown");
-
+        tracing::info!(what, id = handle.id(), "notification shown");
         let mut views = self.views.clone();
         let dealt_with = async move {
             // The guard `wait_for` returns must not live across an await.
-            let _ = views
-                .wait_for(|v| !still_due(v.as_deref(), &notice))
-                .await
-                .map(drop);
+            let _ = views.wait_for(|v| !stands(v.as_deref())).await.map(drop);
         };
         let mut chosen = None;
         tokio::select! {
             () = handle.wait_for_action_async(|response| {
                 if let notify_rust::NotificationResponse::Action(action) = response {
-                    chosen = Choice::from_action(action, &timer);
+                    chosen = choose(action);
                 } else if matches!(response, notify_rust::NotificationResponse::Default) {
                     chosen = Some(Choice::Show);
                 }
             }) => {}
             () = dealt_with => {
-                tracing::info!(%timer, "timer dealt with elsewhere: closing its notification");
+                tracing::info!(what, "dealt with elsewhere: closing its notification");
                 handle.close_async().await;
                 return;
             }
         }
         if let Some(choice) = chosen {
-            tracing::info!(%timer, ?choice, "notification action");
+            tracing::info!(what, ?choice, "notification action");
             let _ = self.choices.send(choice);
         }
     }
@@ -269,50 +298,18 @@ impl DesktopNotifier {
     /// Shows the notice and waits for a decision on it, or for the chore
     /// to stop waiting elsewhere (then the notice closes).
     async fn approval(self, notice: ApprovalNeeded) {
+        let Some(actions) = self.actions_offered().await else {
+            return;
+        };
+        let n = self.approval_notification(&notice, actions);
         let completion = notice.completion_id.clone();
-        let capabilities = tokio::task::spawn_blocking(notify_rust::get_capabilities).await;
-        let actions = match capabilities {
-            Ok(Ok(caps)) => caps.iter().any(|c| c == "actions"),
-            Ok(Err(e)) => return self.unavailable(&e.to_string()),
-            Err(e) => return self.unavailable(&e.to_string()),
-        };
-        let handle = match self
-            .approval_notification(&notice, actions)
-            .show_async()
-            .await
-        {
-            Ok(handle) => handle,
-            Err(e) => return self.unavailable(&e.to_string()),
-        };
-        self.set_status(ServiceStatus::Available);
-        tracing::info!(%completion, id = handle.id(), actions, "approval notification shown");
-        let mut views = self.views.clone();
-        let watched = notice.clone();
-        let decided_elsewhere = async move {
-            let _ = views
-                .wait_for(|v| !still_waits(v.as_deref(), &watched))
-                .await
-                .map(drop);
-        };
-        let mut chosen = None;
-        tokio::select! {
-            () = handle.wait_for_action_async(|response| {
-                if let notify_rust::NotificationResponse::Action(action) = response {
-                    chosen = Choice::from_approval_action(action, &completion);
-                } else if matches!(response, notify_rust::NotificationResponse::Default) {
-                    chosen = Some(Choice::Show);
-                }
-            }) => {}
-            () = decided_elsewhere => {
-                tracing::info!(%completion, "decided elsewhere: closing its notification");
-                handle.close_async().await;
-                return;
-            }
-        }
-        if let Some(choice) = chosen {
-            tracing::info!(%completion, ?choice, "notification action");
-            let _ = self.choices.send(choice);
-        }
+        self.show_until(
+            "approval",
+            n,
+            move |v| still_waits(v, &notice),
+            move |action| Choice::from_approval_action(action, &completion),
+        )
+        .await;
     }
 }
 

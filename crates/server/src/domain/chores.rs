@@ -407,8 +407,6 @@ struct StoredCompletion {
     member_id: String,
     completed_at: i64,
     created_by: Option<String>,
-    /// The parent who approved or rejected it, if one did.
-    decided_by: Option<String>,
 }
 
 async fn load_completion(
@@ -416,15 +414,15 @@ async fn load_completion(
     caller: &Caller,
     completion_id: &str,
 ) -> Result<(StoredCompletion, Access), ApiError> {
-    type Row = (String, String, String, i64, Option<String>, Option<String>);
+    type Row = (String, String, String, i64, Option<String>);
     let found: Option<Row> = sqlx::query_as(
-        "SELECT chore_id, family_id, member_id, completed_at, created_by, decided_by \
+        "SELECT chore_id, family_id, member_id, completed_at, created_by \
          FROM chore_completions WHERE id = $1",
     )
     .bind(completion_id)
     .fetch_optional(&state.db.reader)
     .await?;
-    let (chore_id, family_id, member_id, completed_at, created_by, decided_by) =
+    let (chore_id, family_id, member_id, completed_at, created_by) =
         found.ok_or(ApiError::NotFound("completion"))?;
     let access = family_access(state, caller, &family_id)
         .await
@@ -436,7 +434,6 @@ async fn load_completion(
             member_id,
             completed_at,
             created_by,
-            decided_by,
         },
         access,
     ))
@@ -588,7 +585,7 @@ async fn undo_loaded(
             .bind(completion_id)
             .fetch_one(tx.conn())
             .await?;
-    if access.role == Role::Kiosk && (decided_by.is_some() || completion.decided_by.is_some()) {
+    if access.role == Role::Kiosk && decided_by.is_some() {
         tx.unchanged().await?;
         return Err(ApiError::UndoExpired);
     }

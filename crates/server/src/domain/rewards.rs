@@ -22,9 +22,9 @@ use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, family_access};
 use crate::domain::chores::Decision;
 use crate::domain::families::load_family;
-use crate::domain::members::{load_member, member_in_family};
+use crate::domain::members::member_in_family;
 use crate::domain::stars::{
-    NewEntry, announce_balance, balance_of, reverse_entry, week_start, write_entry,
+    NewEntry, announce_balance, balance_of, family_member, reverse_entry, week_start, write_entry,
 };
 use crate::error::ApiError;
 use crate::ids::new_id;
@@ -279,10 +279,7 @@ pub async fn redeem(
 ) -> Result<RedeemResponse, ApiError> {
     let (reward, access) = reward_for(state, caller, reward_id).await?;
     // Another family's child is a 404 for everyone, before any PIN question.
-    let member = load_member(&state.db.reader, member_id).await?;
-    if member.family_id != reward.family_id {
-        return Err(ApiError::NotFound("member"));
-    }
+    family_member(state, &access, member_id).await?;
     // Where parents approve, a kitchen screen may ask without the PIN: the
     // redemption waits, and nothing is spent until a parent approves it.
     let family = load_family(&state.db.reader, &reward.family_id).await?;

@@ -128,8 +128,6 @@ pub async fn write_entry(
         undone_at: None,
         created_at: now_ms(),
     };
-    let mut entry = entry;
-    entry.by = writer_name(tx.conn(), by).await?;
     let (balance, family_id): (i64, String) = sqlx::query_as(
         "UPDATE members SET balance = balance + $1 WHERE id = $2 RETURNING balance, family_id",
     )
@@ -140,6 +138,8 @@ pub async fn write_entry(
     if balance < 0 {
         return Err(ApiError::InsufficientStars { balance });
     }
+    let mut entry = entry;
+    entry.by = writer_name(tx.conn(), by).await?;
     sqlx::query(
         "INSERT INTO star_entries (id, family_id, member_id, amount, reason, kind, created_by, reverses, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -395,10 +395,7 @@ pub async fn change_stars(
     }
     let reason = validate::text("reason", &req.reason, 200)?;
     // Another family's child is a 404 for everyone, before any PIN question.
-    let member = load_member(&state.db.reader, member_id).await?;
-    if member.family_id != family_id {
-        return Err(ApiError::NotFound("member"));
-    }
+    family_member(state, access, member_id).await?;
     access.require_parent_or_pin(state, pin).await?;
     let mut tx = FamilyTx::begin(state, family_id).await?;
     let scope = idempotency
@@ -453,7 +450,7 @@ pub const MAX_HISTORY_WEEKS: u32 = 104;
 const MAX_EXPORT: i64 = 100_000;
 
 /// A member of `access`'s family (a 404 for anyone else's).
-async fn family_member(
+pub(crate) async fn family_member(
     state: &AppState,
     access: &Access,
     member_id: &str,
