@@ -40,6 +40,9 @@ fn main() -> ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
+    // A computer hosting the household serves every screen's sockets from
+    // this process; the soft limit on open files is often 1024.
+    kinboard_server::listen::raise_open_file_limit();
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

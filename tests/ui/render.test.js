@@ -568,3 +568,23 @@ test('removing asks first, in place, and an edit form keeps the row’s values',
   const picked = byTestId(child, 'swatch').filter((b) => b.closest('[data-testid="settings-child-edit-colors"]') && b.getAttribute('aria-pressed') === 'true');
   assert.deepEqual(picked.map((b) => b.getAttribute('aria-label')), ['teal']);
 });
+
+test('a locked PIN is told on the board until it opens: where on a parent screen, when on a kiosk', () => {
+  const locked = (role, over = {}) => view({
+    role, family: { id: 'f_1', name: 'The Parkers', timeZone: 'UTC', pinLockedUntil: NOW + 5 * MIN, pinLockedOn: 'Kitchen', ...over },
+  });
+  const parent = draw(model({ view: locked('parent') }));
+  const notice = one(parent.root, 'pin-lock');
+  assert.ok(isVisible(notice));
+  assert.match(notice.textContent, /typed wrong too often on Kitchen/);
+  assert.match(notice.textContent, /locked until \d\d:\d\d/);
+  const kiosk = draw(model({ kiosk: true, view: locked('kiosk') }));
+  assert.match(one(kiosk.root, 'pin-lock').textContent, /Too many wrong PINs\. The PIN works again at \d\d:\d\d/);
+  // Once the time has passed (server time, the offset counted), it is gone.
+  const later = draw(model({ now: NOW + 6 * MIN, view: locked('parent') }));
+  assert.ok(!isVisible(one(later.root, 'pin-lock')));
+  const behind = draw(model({ view: { ...locked('parent'), serverOffsetMs: 6 * MIN } }));
+  assert.ok(!isVisible(one(behind.root, 'pin-lock')));
+  const never = draw(model());
+  assert.ok(!isVisible(one(never.root, 'pin-lock')));
+});

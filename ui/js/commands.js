@@ -100,7 +100,7 @@
 
 /**
  * Why something failed.
- * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'not_undoable'|'not_pending'|'reward_limit_reached'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'|'save_failed'} ErrorCode
+ * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'signup_closed'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'not_undoable'|'not_pending'|'reward_limit_reached'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'|'save_failed'} ErrorCode
  */
 
 /**
@@ -117,6 +117,8 @@
  * @property {boolean} hasPin - Whether a parent PIN is set (a kitchen screen needs it).
  * @property {string} id
  * @property {string} name
+ * @property {string|null} [pinLockedOn] - The kitchen screen the wrong PINs came from, by name, when known.
+ * @property {number|null} [pinLockedUntil] - While wrong PINs keep the PIN locked: until when (server ms epoch).
  * @property {string} timeZone
  */
 
@@ -379,6 +381,7 @@ export const ERROR_CODES = Object.freeze([
   'pin_required',
   'wrong_pin',
   'no_pin_set',
+  'signup_closed',
   'too_many_attempts',
   'not_found',
   'method_not_allowed',

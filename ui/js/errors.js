@@ -80,6 +80,7 @@ const REASONS = {
   invalid: (message) => tidy(message) || 'something entered is not right.',
   conflict: 'it changed on another screen. The board has been brought up to date.',
   email_taken: 'an account with this email exists already. Sign in with it instead.',
+  signup_closed: 'this household makes no new accounts. Ask a parent for an invite code and join with it.',
   insufficient_stars: 'there are not enough stars to remove.',
   last_parent: 'a family needs at least one parent. Invite another parent first.',
   not_due_today: 'that chore is not on today’s list.',

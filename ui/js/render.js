@@ -115,6 +115,7 @@ function Loading(model) {
 function Dashboard(model) {
   return h('div', { key: 'dashboard', class: 'dashboard', 'data-testid': 'dashboard' },
     Header(model),
+    PinLockNotice(model),
     GlobalError(model),
     h('main', { class: 'board' },
       h('div', { class: 'board-main' }, Timers(model), Start(model)),
@@ -209,6 +210,25 @@ function DesktopNotices(desktop) {
 export function lastErrorKey(err) {
   if (!err) return null;
   return `${err.action || ''}|${err.code || ''}|${err.message || ''}`;
+}
+
+/** The sentence for a locked PIN (wrong PINs used up a round), or '' when
+ *  the PIN is not locked at server time `serverNow`. Parents hear where the
+ *  guesses came from: someone may be trying to get past the kitchen screen. */
+export function pinLockText(view, serverNow) {
+  const until = view?.family?.pinLockedUntil;
+  if (!Number.isFinite(until) || until <= serverNow) return '';
+  const at = formatClock(until, view.family.timeZone);
+  if (view.role === 'kiosk') return `Too many wrong PINs. The PIN works again at ${at}.`;
+  const where = view.family.pinLockedOn ? ` on ${view.family.pinLockedOn}` : '';
+  return `The parent PIN was typed wrong too often${where}. It is locked until ${at}; a new PIN in Settings unlocks it now.`;
+}
+
+function PinLockNotice(model) {
+  const text = pinLockText(model.view, model.now + (model.view?.serverOffsetMs || 0));
+  return h('p', {
+    key: 'pin-lock', class: 'pin-lock-notice', role: 'status', 'data-testid': 'pin-lock', hidden: !text,
+  }, text);
 }
 
 function GlobalError(model) {

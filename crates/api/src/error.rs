@@ -32,6 +32,9 @@ pub enum ErrorCode {
     /// The family has no parent PIN yet, so a kitchen screen cannot do
     /// what needs one (403).
     NoPinSet,
+    /// This household makes no more accounts: further parents join with
+    /// an invite code (403).
+    SignupClosed,
     /// Too many wrong tries in a row; `Retry-After` says when to try again (429).
     TooManyAttempts,
     /// The thing does not exist, or belongs to another family (404).
@@ -117,6 +120,7 @@ impl ErrorCode {
             Self::PinRequired => "pin_required",
             Self::WrongPin => "wrong_pin",
             Self::NoPinSet => "no_pin_set",
+            Self::SignupClosed => "signup_closed",
             Self::TooManyAttempts => "too_many_attempts",
             Self::NotFound => "not_found",
             Self::MethodNotAllowed => "method_not_allowed",
@@ -159,6 +163,7 @@ impl ErrorCode {
             | Self::PinRequired
             | Self::WrongPin
             | Self::NoPinSet
+            | Self::SignupClosed
             | Self::UndoExpired => 403,
             Self::TooManyAttempts => 429,
             Self::NotFound => 404,

@@ -265,6 +265,19 @@ pub struct InviteClosed {
     pub revision: i64,
 }
 
+/// `pin:locked`: wrong PINs used up a round of attempts; actions that need
+/// the PIN are refused until `lockedUntil` (ms epoch). Parents are told so
+/// they know someone is guessing, and on which screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PinLocked {
+    pub locked_until: i64,
+    /// The kitchen screen the last wrong PIN came from, when it was one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kiosk_id: Option<String>,
+    pub revision: i64,
+}
+
 /// Every event the server broadcasts on a family's channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "event", content = "data")]
@@ -336,6 +349,8 @@ pub enum FamilyEvent {
     RewardApproved(RewardApproved),
     #[serde(rename = "reward:rejected")]
     RewardRejected(RewardRejected),
+    #[serde(rename = "pin:locked")]
+    PinLocked(PinLocked),
 }
 
 /// An event as a reply lists it: one this version knows, or one it does
@@ -408,7 +423,7 @@ impl std::error::Error for EventError {}
 
 impl FamilyEvent {
     /// Every event name, as on the channel.
-    pub const NAMES: [&'static str; 33] = [
+    pub const NAMES: [&'static str; 34] = [
         "timer:started",
         "timer:updated",
         "timer:expired",
@@ -442,6 +457,7 @@ impl FamilyEvent {
         "reward:undone",
         "reward:approved",
         "reward:rejected",
+        "pin:locked",
     ];
 
     /// The event's name on the channel.
@@ -480,6 +496,7 @@ impl FamilyEvent {
             Self::RewardUndone(_) => "reward:undone",
             Self::RewardApproved(_) => "reward:approved",
             Self::RewardRejected(_) => "reward:rejected",
+            Self::PinLocked(_) => "pin:locked",
         }
     }
 
@@ -512,6 +529,7 @@ impl FamilyEvent {
             Self::RewardUndone(e) => e.revision,
             Self::RewardApproved(e) => e.revision,
             Self::RewardRejected(e) => e.revision,
+            Self::PinLocked(e) => e.revision,
         }
     }
 
@@ -548,6 +566,7 @@ impl FamilyEvent {
             Self::RewardUndone(e) => serde_json::to_string(e),
             Self::RewardApproved(e) => serde_json::to_string(e),
             Self::RewardRejected(e) => serde_json::to_string(e),
+            Self::PinLocked(e) => serde_json::to_string(e),
         };
         text.unwrap_or_else(|_| "{}".to_owned())
     }
@@ -599,6 +618,7 @@ impl FamilyEvent {
             "reward:undone" => Self::RewardUndone(payload(name, data)?),
             "reward:approved" => Self::RewardApproved(payload(name, data)?),
             "reward:rejected" => Self::RewardRejected(payload(name, data)?),
+            "pin:locked" => Self::PinLocked(payload(name, data)?),
             _ => {
                 let revision = serde_json::from_str::<RevisionOnly>(data)
                     .ok()
@@ -761,6 +781,7 @@ mod tests {
             time_zone: "Europe/Madrid".into(),
             has_pin: true,
             chore_approval: crate::ChoreApproval::Parent,
+            pin_locked_until: Some(12),
             revision: 9,
             created_at: 1,
         };
@@ -876,6 +897,11 @@ mod tests {
             FamilyEvent::InviteClosed(InviteClosed {
                 invite_id: "inv_1".into(),
                 revision: 24,
+            }),
+            FamilyEvent::PinLocked(PinLocked {
+                locked_until: 10,
+                kiosk_id: Some("ksk_1".into()),
+                revision: 25,
             }),
         ]
     }

@@ -72,6 +72,9 @@ pub struct Family {
     /// Whether a kitchen screen's chore completions wait for a parent.
     #[serde(default)]
     pub chore_approval: ChoreApproval,
+    /// While wrong PINs keep the PIN locked: until when (ms epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pin_locked_until: Option<i64>,
     pub revision: i64,
     pub created_at: i64,
 }

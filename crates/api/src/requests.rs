@@ -7,12 +7,17 @@ use utoipa::ToSchema;
 
 /// `POST /api/auth/sign-up`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SignUpRequest {
     pub email: String,
     /// At least 8 characters.
     pub password: String,
     pub name: String,
+    /// An open invite's code: where sign-up is closed (once a household
+    /// has its first parent), only a parent-to-be with one may make an
+    /// account. The invite is accepted separately.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite_code: Option<String>,
 }
 
 /// `POST /api/auth/sign-in`.

@@ -50,10 +50,10 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         .database
         .clone()
         .unwrap_or_else(|| format!("sqlite://{}?mode=rwc", tmp.join("bench.sqlite3").display()));
-    let server =
-        Server::start(ServerConfig::new("127.0.0.1:0".parse()?).with_database(database.clone()))
-            .await
-            .context("starting the server")?;
+    let mut config = ServerConfig::new("127.0.0.1:0".parse()?).with_database(database.clone());
+    // Many families on one server, as a hosted service runs.
+    config.access.open_signup = true;
+    let server = Server::start(config).await.context("starting the server")?;
     let base = server.url();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.workers)

@@ -195,6 +195,8 @@ impl Dashboard {
             time_zone: "UTC".into(),
             has_pin: false,
             chore_approval: kinboard_api::ChoreApproval::Auto,
+            pin_locked_until: None,
+            pin_locked_on: None,
         };
         let realtime = api.realtime().await?;
         let client_options = ClientOptions::new(endpoint(&realtime)?, realtime.key.clone())

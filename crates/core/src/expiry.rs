@@ -106,6 +106,8 @@ mod tests {
             time_zone: "UTC".into(),
             has_pin: false,
             chore_approval: kinboard_api::ChoreApproval::Auto,
+            pin_locked_until: None,
+            pin_locked_on: None,
         });
         v.timers = timers;
         v

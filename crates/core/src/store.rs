@@ -100,6 +100,11 @@ pub struct FamilyState {
     pub time_zone: String,
     pub has_pin: bool,
     pub chore_approval: ChoreApproval,
+    /// While wrong PINs keep the PIN locked: until when (server ms epoch).
+    pub pin_locked_until: Option<i64>,
+    /// The kitchen screen the PIN was locked from, when the lock was
+    /// announced while this device listened.
+    pub pin_locked_on: Option<String>,
 }
 
 impl From<kinboard_api::Family> for FamilyState {
@@ -110,6 +115,8 @@ impl From<kinboard_api::Family> for FamilyState {
             time_zone: f.time_zone,
             has_pin: f.has_pin,
             chore_approval: f.chore_approval,
+            pin_locked_until: f.pin_locked_until,
+            pin_locked_on: None,
         }
     }
 }
@@ -519,7 +526,13 @@ impl Store {
                     .family
                     .as_ref()
                     .is_some_and(|f| f.time_zone != e.family.time_zone);
-                self.family = Some(e.family.into());
+                let mut family = FamilyState::from(e.family);
+                if let Some(before) = &self.family
+                    && before.pin_locked_until == family.pin_locked_until
+                {
+                    family.pin_locked_on = before.pin_locked_on.clone();
+                }
+                self.family = Some(family);
                 if zone_changed {
                     // This week's stars count from Monday in the new zone:
                     // only the server's ledger can say how many that is.
@@ -570,6 +583,12 @@ impl Store {
                 self.invites.insert(0, e.invite);
             }
             FamilyEvent::InviteClosed(e) => self.invites.retain(|i| i.id != e.invite_id),
+            FamilyEvent::PinLocked(e) => {
+                if let Some(family) = &mut self.family {
+                    family.pin_locked_until = Some(e.locked_until);
+                    family.pin_locked_on = e.kiosk_id;
+                }
+            }
         }
     }
 

@@ -32,6 +32,10 @@ pub struct FamilyView {
     pub has_pin: bool,
     /// Whether a kitchen screen's chores wait for a parent.
     pub chore_approval: ChoreApproval,
+    /// While wrong PINs keep the PIN locked: until when (server ms epoch).
+    pub pin_locked_until: Option<i64>,
+    /// The kitchen screen the wrong PINs came from, by name, when known.
+    pub pin_locked_on: Option<String>,
 }
 
 /// A parent of the family, as the settings list them.
@@ -289,6 +293,14 @@ impl DashboardView {
                 time_zone: f.time_zone.clone(),
                 has_pin: f.has_pin,
                 chore_approval: f.chore_approval,
+                pin_locked_until: f.pin_locked_until.filter(|&until| until > cx.server_now_ms),
+                pin_locked_on: f.pin_locked_on.as_ref().map(|id| {
+                    store
+                        .kiosks()
+                        .iter()
+                        .find(|k| &k.id == id)
+                        .map_or_else(|| "a kitchen screen".to_owned(), |k| k.name.clone())
+                }),
             }),
             members: store
                 .members()
@@ -551,7 +563,7 @@ mod tests {
                 "revision": 42,
                 "role": "kiosk",
                 "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London", "hasPin": false,
-                           "choreApproval": "auto"},
+                           "choreApproval": "auto", "pinLockedUntil": null, "pinLockedOn": null},
                 "members": [
                     {"id": "m_1", "name": "Ada", "color": "#e4572e", "balance": 10, "weeklyStars": 4},
                     {"id": "m_2", "name": "Ben", "color": "#3a86ff", "balance": 3, "weeklyStars": 0}
@@ -729,5 +741,49 @@ mod tests {
             assert!(json.get(key).is_some(), "{key}");
         }
         assert_eq!(json["connection"]["state"], "reconnecting");
+    }
+
+    #[test]
+    fn a_locked_pin_shows_until_it_opens_with_the_screen_it_was_guessed_on() {
+        let mut store = Store::new();
+        let mut snap = snapshot(5);
+        snap.kiosks = vec![kinboard_api::Kiosk {
+            id: "k_1".into(),
+            family_id: "fam_1".into(),
+            name: "Kitchen".into(),
+            created_at: 1,
+            revoked_at: None,
+            last_seen_at: None,
+        }];
+        store.apply_snapshot(snap);
+        store.offer(crate::store::Versioned::from(
+            kinboard_api::FamilyEvent::PinLocked(kinboard_api::events::PinLocked {
+                locked_until: 100_000,
+                kiosk_id: Some("k_1".into()),
+                revision: 6,
+            }),
+        ));
+        let at = |server_now_ms| {
+            DashboardView::build(
+                &store,
+                ViewContext {
+                    role: Role::Parent,
+                    family: None,
+                    connection: ConnectionStatus::Live,
+                    last_synced_at: None,
+                    server_offset_ms: 0,
+                    last_error: None,
+                    server_now_ms,
+                    user_id: None,
+                    made_here: None,
+                },
+            )
+            .family
+            .unwrap()
+        };
+        let family = at(40_000);
+        assert_eq!(family.pin_locked_until, Some(100_000));
+        assert_eq!(family.pin_locked_on.as_deref(), Some("Kitchen"));
+        assert_eq!(at(100_000).pin_locked_until, None, "open again at its time");
     }
 }

@@ -66,6 +66,35 @@ pub struct ServerConfig {
     /// Announce the server on the local network (DNS-SD,
     /// `_kinboard._tcp`), so the family's other screens find it.
     pub announce: bool,
+    /// Who may sign up, how guesses are slowed, whose address counts.
+    pub access: AccessPolicy,
+    /// How many connections at once, and how long for a request's headers.
+    pub connections: crate::listen::ConnectionLimits,
+}
+
+/// Who may make an account and how guessing secrets is slowed down.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessPolicy {
+    /// Anyone may make an account (a hosted service). Otherwise sign-up
+    /// closes once the first parent exists: further parents join with an
+    /// invite code.
+    pub open_signup: bool,
+    /// How long a key stays locked after each round of failures, growing
+    /// with each lockout (the last span repeats).
+    pub lockouts: [Duration; 4],
+    /// The server is behind a proxy that appends the client's address to
+    /// `X-Forwarded-For`: that address counts, not the proxy's.
+    pub behind_proxy: bool,
+}
+
+impl Default for AccessPolicy {
+    fn default() -> Self {
+        Self {
+            open_signup: false,
+            lockouts: crate::throttle::DEFAULT_LOCKOUTS,
+            behind_proxy: false,
+        }
+    }
 }
 
 impl ServerConfig {
@@ -82,6 +111,8 @@ impl ServerConfig {
             broadcast_lanes: 4,
             broadcast_capacity: 4096,
             announce: false,
+            access: AccessPolicy::default(),
+            connections: crate::listen::ConnectionLimits::default(),
         }
     }
 

@@ -65,6 +65,8 @@ pub enum ApiError {
     Conflict(String),
     #[error("an account with this email already exists")]
     EmailTaken,
+    #[error("this household makes no new accounts; ask a parent for an invite code")]
+    SignupClosed,
     #[error("not enough stars: the balance would become {balance}")]
     InsufficientStars { balance: i64 },
     #[error(
@@ -123,6 +125,7 @@ impl ApiError {
             Self::Invalid(_) => ErrorCode::Invalid,
             Self::Conflict(_) => ErrorCode::Conflict,
             Self::EmailTaken => ErrorCode::EmailTaken,
+            Self::SignupClosed => ErrorCode::SignupClosed,
             Self::InsufficientStars { .. } => ErrorCode::InsufficientStars,
             Self::IdempotencyKeyReused => ErrorCode::IdempotencyKeyReused,
             Self::UnsupportedMediaType(_) => ErrorCode::UnsupportedMediaType,

@@ -3,7 +3,7 @@
 //! extractors whose rejections speak the API's error format, the
 //! `X-Kinboard-Pin` header, and [`IdempotentJson`]: a JSON body with its
 //! `Idempotency-Key` and a fingerprint of the request the key was sent
-//! with.
+//! with, and the client's address ([`ClientAddr`]) that rate limits count.
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::{FormRejection, JsonRejection};
@@ -137,6 +137,29 @@ where
             }
             Err(rejection) => Err(ApiError::BadRequest(rejection.body_text())),
         }
+    }
+}
+
+/// The address a request comes from, as rate limits count it (see
+/// [`crate::throttle::client_address`]).
+pub struct ClientAddr(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for ClientAddr {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|info| info.0);
+        Ok(Self(crate::throttle::client_address(
+            &state.access,
+            peer,
+            &parts.headers,
+        )))
     }
 }
 

@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
 use clap::Parser;
+use kinboard_server::listen::ConnectionLimits;
 use kinboard_server::{RealtimeConfig, Scheme, Server, ServerConfig};
 use pusher_protocol::AppCredentials;
 
@@ -50,6 +51,22 @@ struct Args {
     /// it listens on loopback only).
     #[arg(long, env = "KINBOARD_ANNOUNCE", default_value = "auto", value_parser = ["auto", "on", "off"])]
     announce: String,
+    /// Let anyone make an account (a hosted service of many households).
+    /// Without it, sign-up closes once the first parent exists and further
+    /// parents join with an invite code.
+    #[arg(long, env = "KINBOARD_OPEN_SIGNUP")]
+    open_signup: bool,
+    /// The server is behind a proxy that appends each client's address to
+    /// X-Forwarded-For; rate limits count that address.
+    #[arg(long, env = "KINBOARD_BEHIND_PROXY")]
+    behind_proxy: bool,
+    /// Open connections at most (WebSockets included); further ones wait.
+    #[arg(long, env = "KINBOARD_MAX_CONNECTIONS", default_value_t = ConnectionLimits::default().max_connections)]
+    max_connections: usize,
+    /// Seconds a client has to send a request's headers (and that a
+    /// keep-alive connection may sit idle).
+    #[arg(long, env = "KINBOARD_HEADER_READ_TIMEOUT", default_value_t = ConnectionLimits::default().header_read_timeout.as_secs())]
+    header_read_timeout: u64,
 }
 
 #[tokio::main]
@@ -61,10 +78,18 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    // Every connection is a file descriptor; the soft limit is often 1024.
+    kinboard_server::listen::raise_open_file_limit();
     let mut config = ServerConfig::new(args.bind);
+    config.connections = ConnectionLimits {
+        max_connections: args.max_connections.max(1),
+        header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
+    };
     config.database_url = args.database;
     config.demo = args.demo;
     config.public_url = args.public_url;
+    config.access.open_signup = args.open_signup;
+    config.access.behind_proxy = args.behind_proxy;
     config.announce = match args.announce.as_str() {
         "on" => true,
         "off" => false,

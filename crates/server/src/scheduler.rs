@@ -70,6 +70,11 @@ pub async fn run(state: AppState, poll: Duration, mut shutdown: watch::Receiver<
                 Ok(n) => tracing::debug!(pruned = n, "forgot stale idempotency keys"),
                 Err(e) => tracing::error!(error = %e, "pruning idempotency keys failed"),
             }
+            match crate::throttle::prune(&state, now_ms()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::debug!(pruned = n, "forgot quiet attempt counts"),
+                Err(e) => tracing::error!(error = %e, "pruning attempt counts failed"),
+            }
         }
         let wait = match next_deadline(&state).await {
             Ok(Some(deadline)) => {

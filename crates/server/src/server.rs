@@ -94,7 +94,7 @@ pub struct RunningServer {
     state: AppState,
     relay: Option<Relay>,
     stop: watch::Sender<bool>,
-    serve: JoinHandle<std::io::Result<()>>,
+    serve: JoinHandle<()>,
     scheduler: JoinHandle<()>,
     /// The DNS-SD announcement, while the server runs.
     announcement: Option<crate::announce::Announcement>,
@@ -152,15 +152,7 @@ impl Server {
             config.broadcast_lanes,
             config.broadcast_capacity,
         );
-        let state = AppState::new(
-            db,
-            events,
-            credentials,
-            config.realtime.clone(),
-            config.public_url.clone(),
-            local_url,
-            i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
-        );
+        let state = AppState::new(db, events, credentials, &config, local_url);
         let demo = if config.demo {
             seed_demo_once(&state).await?
         } else {
@@ -171,14 +163,12 @@ impl Server {
             router = router.merge(relay.router());
         }
         let (stop, stop_rx) = watch::channel(false);
-        let mut serve_stop = stop_rx.clone();
-        let serve = tokio::spawn(async move {
-            axum::serve(listener, router)
-                .with_graceful_shutdown(async move {
-                    let _ = serve_stop.wait_for(|stopped| *stopped).await;
-                })
-                .await
-        });
+        let serve = tokio::spawn(crate::listen::serve(
+            listener,
+            router,
+            config.connections,
+            stop_rx.clone(),
+        ));
         let scheduler = tokio::spawn(crate::scheduler::run(
             state.clone(),
             config.scheduler_poll,
@@ -232,8 +222,8 @@ impl RunningServer {
             relay.shutdown().await;
         }
         match tokio::time::timeout(Duration::from_secs(10), self.serve).await {
-            Ok(Ok(Err(e))) => tracing::error!(error = %e, "server stopped with an error"),
-            Ok(_) => {}
+            Ok(Err(e)) => tracing::error!(error = %e, "the server's accept loop failed"),
+            Ok(Ok(())) => {}
             Err(_) => tracing::warn!("in-flight requests did not finish within 10 s"),
         }
         let _ = self.scheduler.await;

@@ -13,7 +13,7 @@ use kinboard_api::{Role, Timer};
 
 use crate::broadcast::EventQueue;
 use crate::cache::{AUTH_TTL, KIOSK_SEEN_EVERY, TtlCache};
-use crate::config::RealtimeConfig;
+use crate::config::{AccessPolicy, RealtimeConfig, ServerConfig};
 use crate::db::Db;
 use crate::principal::Caller;
 use crate::wake::ExpiryWake;
@@ -33,6 +33,8 @@ pub struct StateInner {
     /// `http://{the address this server is bound to}`.
     pub local_url: url::Url,
     pub session_ttl_ms: i64,
+    /// Who may sign up, how guesses are slowed, whose address counts.
+    pub access: AccessPolicy,
     /// Wakes the expiry scheduler when a timer comes to end sooner than
     /// its next planned look.
     pub scheduler_wake: ExpiryWake,
@@ -59,19 +61,18 @@ impl AppState {
         db: Db,
         events: EventQueue,
         app: AppCredentials,
-        realtime: RealtimeConfig,
-        public_url: Option<url::Url>,
+        config: &ServerConfig,
         local_url: url::Url,
-        session_ttl_ms: i64,
     ) -> Self {
         Self(Arc::new(StateInner {
             db,
             events,
             app,
-            realtime,
-            public_url,
+            realtime: config.realtime.clone(),
+            public_url: config.public_url.clone(),
             local_url,
-            session_ttl_ms,
+            session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
+            access: config.access.clone(),
             scheduler_wake: ExpiryWake::new(),
             sessions: TtlCache::new(AUTH_TTL),
             roles: TtlCache::new(AUTH_TTL),

@@ -518,6 +518,8 @@ fn a_notice_of_a_family_not_on_screen_stays_open() {
         time_zone: "UTC".into(),
         has_pin: false,
         chore_approval: kinboard_core::kinboard_api::ChoreApproval::Parent,
+        pin_locked_until: None,
+        pin_locked_on: None,
     });
     let approval = ApprovalNeeded {
         family_id: "f_1".into(),

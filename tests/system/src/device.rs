@@ -208,7 +208,15 @@ pub fn normalized(view: &DashboardView) -> Value {
     let list = |key: &str| v[key].as_array().cloned().unwrap_or_default();
     json!({
         "revision": v["revision"],
-        "family": v["family"],
+        "family": {
+            "id": v["family"]["id"],
+            "name": v["family"]["name"],
+            "timeZone": v["family"]["timeZone"],
+            "hasPin": v["family"]["hasPin"],
+            "choreApproval": v["family"]["choreApproval"],
+            // Which screen the wrong PINs came from is told only live.
+            "pinLockedUntil": v["family"]["pinLockedUntil"],
+        },
         "members": v["members"],
         "timers": v["timers"],
         "templates": v["templates"],
@@ -271,6 +279,7 @@ fn picture_from_snapshot(s: &Value) -> Value {
             "timeZone": s["family"]["timeZone"],
             "hasPin": s["family"]["hasPin"],
             "choreApproval": s["family"]["choreApproval"],
+            "pinLockedUntil": s["family"]["pinLockedUntil"],
         },
         "members": s["members"].as_array().expect("members").iter().map(|m| json!({
             "id": m["id"], "name": m["name"], "color": m["color"], "balance": m["balance"],

@@ -128,6 +128,8 @@ impl TestServer {
     async fn boot(&mut self) {
         let mut config = ServerConfig::new(SocketAddr::from(([127, 0, 0, 1], 0)))
             .with_database(self.database_url.clone());
+        // Several households on one server, as a hosted service runs.
+        config.access.open_signup = true;
         if let Some(relay) = &self.relay {
             config = config
                 .with_app(relay.app.clone())

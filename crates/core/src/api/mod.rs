@@ -312,10 +312,23 @@ impl ApiClient {
         password: &str,
         name: &str,
     ) -> Result<SessionResponse, CoreError> {
+        self.sign_up_invited(email, password, name, None).await
+    }
+
+    /// Signs up with an invite's code, which a household that has its
+    /// first parent asks of anyone else who makes an account there.
+    pub async fn sign_up_invited(
+        &self,
+        email: &str,
+        password: &str,
+        name: &str,
+        invite_code: Option<&str>,
+    ) -> Result<SessionResponse, CoreError> {
         let body = SignUpRequest {
             email: email.to_owned(),
             password: password.to_owned(),
             name: name.to_owned(),
+            invite_code: invite_code.map(str::to_owned),
         };
         self.post("/api/auth/sign-up", &body, CallOptions::default())
             .await

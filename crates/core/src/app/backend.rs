@@ -81,6 +81,7 @@ pub trait Backend: Send + Sync + 'static {
         email: &'a str,
         password: &'a str,
         name: &'a str,
+        invite_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
 
     fn create_family<'a>(
@@ -192,10 +193,13 @@ impl Backend for HttpBackend {
         email: &'a str,
         password: &'a str,
         name: &'a str,
+        invite_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
             let api = ApiClient::new(server)?;
-            let reply = api.sign_up(email, password, name).await?;
+            let reply = api
+                .sign_up_invited(email, password, name, invite_code)
+                .await?;
             Ok(credentials(
                 &api,
                 reply.user.email,

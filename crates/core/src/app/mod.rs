@@ -900,21 +900,34 @@ impl<B: Backend> Supervisor<B> {
         self.begin(session, false).await
     }
 
-    /// Signs up, or — when the account exists already (a retry after a
-    /// later step failed) — signs in to it with the same password.
+    /// Signs up (with the invite's code when joining), or — when the
+    /// account exists already (a retry after a later step failed), or the
+    /// household makes no new accounts (hosting it again) — signs in to it
+    /// with the same password.
     async fn sign_up_or_in(
         &self,
         url: &str,
         email: &str,
         password: &str,
         name: &str,
+        invite_code: Option<&str>,
     ) -> Result<Credentials, CoreError> {
-        match self.backend.sign_up(url, email, password, name).await {
-            Err(taken) if taken.code() == ErrorCode::EmailTaken => self
-                .backend
-                .sign_in(url, email, password)
-                .await
-                .map_err(|_| taken),
+        match self
+            .backend
+            .sign_up(url, email, password, name, invite_code)
+            .await
+        {
+            Err(taken)
+                if matches!(
+                    taken.code(),
+                    ErrorCode::EmailTaken | ErrorCode::SignupClosed
+                ) =>
+            {
+                self.backend
+                    .sign_in(url, email, password)
+                    .await
+                    .map_err(|_| taken)
+            }
             other => other,
         }
     }
@@ -946,7 +959,7 @@ impl<B: Backend> Supervisor<B> {
             tracing::warn!(error = %e, "could not remember hosting");
         }
         let session = self
-            .sign_up_or_in(&url, email.trim(), password, name.trim())
+            .sign_up_or_in(&url, email.trim(), password, name.trim(), None)
             .await?;
         self.keep(&session).await?;
         let zone = match time_zone.map(str::trim).filter(|z| !z.is_empty()) {
@@ -984,7 +997,7 @@ impl<B: Backend> Supervisor<B> {
         let session = match (signed_in, joining) {
             (Some(session), _) if email.trim().is_empty() => session,
             (_, Joining::NewParent { name }) => {
-                self.sign_up_or_in(&url, email.trim(), password, name.trim())
+                self.sign_up_or_in(&url, email.trim(), password, name.trim(), Some(code.trim()))
                     .await?
             }
             (_, Joining::SignIn) => self.backend.sign_in(&url, email.trim(), password).await?,

@@ -155,6 +155,7 @@ impl Backend for Arc<FakeServer> {
         email: &'a str,
         _password: &'a str,
         name: &'a str,
+        _invite_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
             self.call(format!("sign_up {server} {email} {name}"));

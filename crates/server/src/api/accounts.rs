@@ -14,7 +14,7 @@ use kinboard_api::{
 use crate::domain::access::Caller;
 use crate::domain::accounts;
 use crate::error::ApiError;
-use crate::http::{ApiJson, Reply, bearer};
+use crate::http::{ApiJson, ClientAddr, Reply, bearer};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -72,23 +72,30 @@ pub async fn end_session(
 
 /// Creates an account and signs it in.
 #[utoipa::path(post, path = "/api/auth/sign-up", tag = "accounts", request_body = SignUpRequest,
-    responses((status = 201, body = SessionResponse), (status = 409, description = "email taken", body = ErrorReply),
-        (status = 422, body = ErrorReply)))]
+    responses((status = 201, body = SessionResponse),
+        (status = 403, description = "sign-up is closed: this household has its first parent, and no open invite code came with the request", body = ErrorReply),
+        (status = 404, description = "the invite code is unknown, used, revoked or expired", body = ErrorReply),
+        (status = 409, description = "email taken", body = ErrorReply),
+        (status = 422, body = ErrorReply),
+        (status = 429, description = "too many wrong invite codes from this address", body = ErrorReply)))]
 pub async fn sign_up(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<SignUpRequest>,
 ) -> Result<Reply, ApiError> {
-    Reply::created(accounts::create_user(&state, &req.email, &req.password, &req.name).await?)
+    Reply::created(accounts::sign_up(&state, req, from).await?)
 }
 
 /// Signs in with email and password.
 #[utoipa::path(post, path = "/api/auth/sign-in", tag = "accounts", request_body = SignInRequest,
-    responses((status = 200, body = SessionResponse), (status = 401, description = "wrong email or password", body = ErrorReply)))]
+    responses((status = 200, body = SessionResponse), (status = 401, description = "wrong email or password", body = ErrorReply),
+        (status = 429, description = "too many wrong passwords for this account, or failures from this address; Retry-After says when to try again", body = ErrorReply)))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<SignInRequest>,
 ) -> Result<Reply, ApiError> {
-    Reply::ok(accounts::sign_in(&state, &req.email, req.password).await?)
+    Reply::ok(accounts::sign_in(&state, &req.email, req.password, from).await?)
 }
 
 /// Revokes the session whose token the request carries (a kitchen

@@ -15,7 +15,7 @@ use kinboard_api::{
 use crate::domain::access::{Caller, family_access};
 use crate::domain::kiosks;
 use crate::error::ApiError;
-use crate::http::{ApiJson, Reply};
+use crate::http::{ApiJson, ClientAddr, Reply};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -98,10 +98,12 @@ pub async fn create_pairing(
 #[utoipa::path(post, path = "/api/kiosk-pairings/claim", tag = "kiosks",
     request_body = ClaimRequest,
     responses((status = 201, body = KioskCreated), (status = 404, description = "unknown, used or expired code", body = ErrorReply),
-        (status = 422, body = ErrorReply)))]
+        (status = 422, body = ErrorReply),
+        (status = 429, description = "too many wrong codes from this address; Retry-After says when to try again", body = ErrorReply)))]
 pub async fn claim_pairing(
     State(state): State<AppState>,
+    ClientAddr(from): ClientAddr,
     ApiJson(req): ApiJson<ClaimRequest>,
 ) -> Result<Reply, ApiError> {
-    Reply::created(kiosks::claim_pairing(&state, &req.code).await?)
+    Reply::created(kiosks::claim_pairing(&state, &req.code, from).await?)
 }

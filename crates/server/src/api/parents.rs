@@ -12,7 +12,7 @@ use kinboard_api::{
 use crate::domain::access::{Caller, family_access};
 use crate::domain::parents;
 use crate::error::ApiError;
-use crate::http::Reply;
+use crate::http::{ClientAddr, Reply};
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -115,12 +115,14 @@ pub async fn revoke_invite(
     params(("code" = String, Path)),
     responses((status = 200, body = AcceptInviteResponse), (status = 403, body = ErrorReply),
         (status = 404, description = "unknown, used, revoked or expired code", body = ErrorReply),
-        (status = 422, body = ErrorReply)),
+        (status = 422, body = ErrorReply),
+        (status = 429, description = "too many wrong codes from this address; Retry-After says when to try again", body = ErrorReply)),
     security(("bearer" = [])))]
 pub async fn accept_invite(
     State(state): State<AppState>,
     caller: Caller,
+    ClientAddr(from): ClientAddr,
     Path(code): Path<String>,
 ) -> Result<Reply, ApiError> {
-    Reply::ok(parents::accept_invite(&state, &caller, &code).await?)
+    Reply::ok(parents::accept_invite(&state, &caller, &code, from).await?)
 }

@@ -3,29 +3,23 @@
 //! the family so existence never leaks) and the role rules (parents may do
 //! everything; kitchen screens control timers and complete chores, and
 //! need the family's parent PIN to confirm timers, cancel them or change
-//! stars).
+//! stars; guesses at the PIN are slowed and announced).
 
-use std::time::Duration;
-
-use kinboard_api::Role;
+use kinboard_api::events::PinLocked;
+use kinboard_api::{FamilyEvent, Role};
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::ids::{Hashing, token_hash, verify_secret_limited};
 pub use crate::principal::Caller;
+use crate::revision::FamilyTx;
 use crate::state::AppState;
+use crate::throttle::{self, Lockout, Scope};
 
 /// Prefix of a user session token.
 pub const SESSION_PREFIX: &str = "kbs";
 /// Prefix of a kiosk device token.
 pub const KIOSK_PREFIX: &str = "kbk";
-
-/// PIN attempts a family's kiosks may make (a right PIN clears them)
-/// before PIN checks pause…
-pub const PIN_ATTEMPTS: u32 = 5;
-/// …for this long after the latest one. A 4-digit PIN is no secret against
-/// unlimited guesses from the kitchen screen.
-pub const PIN_LOCKOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The caller a bearer token stands for, or [`ApiError::Unauthorized`].
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Caller, ApiError> {
@@ -163,74 +157,71 @@ impl Access {
         let Some(pin) = pin else {
             return Err(ApiError::PinRequired);
         };
-        check_pin(state, &self.family_id, pin).await
+        let kiosk_id = match &self.caller {
+            Caller::Kiosk { kiosk_id, .. } => Some(kiosk_id.as_str()),
+            Caller::User { .. } => None,
+        };
+        check_pin(state, &self.family_id, pin, kiosk_id).await
     }
 }
 
 /// Checks `pin` against the family's parent PIN, counting the attempt
-/// first (see [`reserve_pin_attempt`]); a right PIN clears the count.
-pub async fn check_pin(state: &AppState, family_id: &str, pin: &str) -> Result<(), ApiError> {
-    let Some(hash) = reserve_pin_attempt(state, family_id).await? else {
-        let row: Option<(Option<String>, Option<i64>)> =
-            sqlx::query_as("SELECT pin_hash, pin_attempt_at FROM families WHERE id = $1")
-                .bind(family_id)
-                .fetch_optional(&state.db.reader)
-                .await?;
-        return Err(match row {
-            Some((Some(_), last)) => {
-                let pause = i64::try_from(PIN_LOCKOUT.as_millis()).unwrap_or(i64::MAX);
-                let left = last.unwrap_or(0).saturating_add(pause) - now_ms();
-                ApiError::TooManyAttempts {
-                    message: "too many wrong PINs; try again in a minute".into(),
-                    retry_after: Duration::from_millis(u64::try_from(left).unwrap_or(0)),
-                }
-            }
-            _ => ApiError::NoPinSet,
-        });
-    };
-    let ok = verify_secret_limited(Hashing::Pins, pin.to_owned(), hash).await?;
-    if ok {
-        // The caller knows the PIN: earlier wrong ones no longer count.
-        sqlx::query("UPDATE families SET pin_attempts = 0 WHERE id = $1")
+/// first ([`throttle`]: five a round, then a lockout of 1, 5, 15, 60
+/// minutes); a right PIN clears the count. The wrong PIN that locks the
+/// PIN is announced on the family's channel (`pin:locked`), naming the
+/// kitchen screen it came from.
+pub async fn check_pin(
+    state: &AppState,
+    family_id: &str,
+    pin: &str,
+    kiosk_id: Option<&str>,
+) -> Result<(), ApiError> {
+    let row: Option<(Option<String>,)> =
+        sqlx::query_as("SELECT pin_hash FROM families WHERE id = $1")
             .bind(family_id)
-            .execute(&state.db.writer)
+            .fetch_optional(&state.db.reader)
             .await?;
-        Ok(())
-    } else {
-        Err(ApiError::WrongPin)
+    let Some((Some(hash),)) = row else {
+        return Err(ApiError::NoPinSet);
+    };
+    let attempt = throttle::reserve(state, &Scope::Pin { family_id }).await?;
+    match verify_secret_limited(Hashing::Pins, pin.to_owned(), hash).await {
+        Ok(true) => attempt.succeeded(state).await,
+        Ok(false) => {
+            if let Some(lockout) = attempt.failed() {
+                announce_pin_locked(state, family_id, lockout, kiosk_id).await;
+            }
+            Err(ApiError::WrongPin)
+        }
+        Err(e) => {
+            let _ = attempt.succeeded(state).await;
+            Err(e)
+        }
     }
 }
 
-/// Counts one PIN attempt for `family_id` before the PIN is verified, and
-/// returns the PIN hash to verify against; `None` when the family has no
-/// PIN or has used up its attempts until [`PIN_LOCKOUT`] after the latest.
-///
-/// Reserving first, in one conditional update, is what makes the limit
-/// hold: a read-verify-write lets parallel guesses all read the same count,
-/// and a count in this process would give every instance its own five.
-/// Attempts older than the pause no longer count, so the first one after it
-/// starts over at 1.
-async fn reserve_pin_attempt(
+/// Tells every screen of the family that the PIN is locked (best effort:
+/// the lockout holds whether or not the news gets out).
+async fn announce_pin_locked(
     state: &AppState,
     family_id: &str,
-) -> Result<Option<String>, ApiError> {
-    let now = now_ms();
-    let pause = i64::try_from(PIN_LOCKOUT.as_millis()).unwrap_or(i64::MAX);
-    let stale = now.saturating_sub(pause);
-    let hash: Option<(String,)> = sqlx::query_as(
-        "UPDATE families SET \
-           pin_attempts = CASE WHEN pin_attempt_at <= $2 THEN 1 ELSE pin_attempts + 1 END, \
-           pin_attempt_at = $3 \
-         WHERE id = $1 AND pin_hash IS NOT NULL AND (pin_attempts < $4 OR pin_attempt_at <= $2) \
-         RETURNING pin_hash",
-    )
-    .bind(family_id)
-    .bind(stale)
-    .bind(now)
-    .bind(i64::from(PIN_ATTEMPTS))
-    .fetch_optional(&state.db.writer)
-    .await?;
-    Ok(hash.map(|(h,)| h))
+    lockout: Lockout,
+    kiosk_id: Option<&str>,
+) {
+    tracing::warn!(family = family_id, kiosk = ?kiosk_id, until = lockout.until, "PIN locked after repeated wrong PINs");
+    let announced = async {
+        let mut tx = FamilyTx::begin(state, family_id).await?;
+        let revision = tx.revision();
+        tx.emit(FamilyEvent::PinLocked(PinLocked {
+            locked_until: lockout.until,
+            kiosk_id: kiosk_id.map(str::to_owned),
+            revision,
+        }));
+        tx.commit(state).await
+    };
+    if let Err(e) = announced.await {
+        tracing::error!(error = %e, family = family_id, "could not announce the PIN lockout");
+    }
 }
 
 /// The account calling, or a refusal for a kitchen screen.

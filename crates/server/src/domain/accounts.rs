@@ -5,9 +5,11 @@
 //! family they are in. An ended session's token works no more at once and
 //! its sockets are closed.
 
+use std::net::IpAddr;
+
 use kinboard_api::{
     ChangePasswordRequest, FamilyRole, MeResponse, Role, SessionInfo, SessionResponse,
-    SessionsEnded, SessionsResponse, User,
+    SessionsEnded, SessionsResponse, SignUpRequest, User,
 };
 
 use crate::clock::now_ms;
@@ -19,7 +21,35 @@ use crate::ids::{
     Hashing, hash_secret_limited, new_id, new_token, token_hash, verify_secret_limited,
 };
 use crate::state::AppState;
+use crate::throttle::{self, Scope};
 use crate::validate;
+
+/// Signs up: an account and a first session, where this server still
+/// makes accounts for anyone — a hosted service (`open_signup`), or a
+/// household without its first parent yet — or for the holder of an open
+/// invite.
+pub async fn sign_up(
+    state: &AppState,
+    req: SignUpRequest,
+    from: IpAddr,
+) -> Result<SessionResponse, ApiError> {
+    validate::email(&req.email)?;
+    validate::password(&req.password)?;
+    if !state.access.open_signup {
+        let first_parent: Option<(String,)> = sqlx::query_as("SELECT id FROM users LIMIT 1")
+            .fetch_optional(&state.db.reader)
+            .await?;
+        if first_parent.is_some() {
+            match req.invite_code.as_deref() {
+                Some(code) => crate::domain::parents::find_open_invite(state, code, from)
+                    .await
+                    .map(drop)?,
+                None => return Err(ApiError::SignupClosed),
+            }
+        }
+    }
+    create_user(state, &req.email, &req.password, &req.name).await
+}
 
 /// Creates an account and a first session; returns the user and the token.
 pub async fn create_user(
@@ -76,16 +106,56 @@ async fn insert_session(
     Ok(token)
 }
 
-/// Checks an email and password and opens a session.
+/// Checks an email and password and opens a session. Guesses are slowed
+/// per account and per address ([`throttle`]): a locked account or
+/// address is refused before its password is looked at.
 pub async fn sign_in(
     state: &AppState,
     email: &str,
     password: String,
+    from: IpAddr,
 ) -> Result<SessionResponse, ApiError> {
     let email = email.trim().to_lowercase();
+    let by_address = throttle::reserve(state, &Scope::SignInFrom(from)).await?;
+    let by_account = match throttle::reserve(state, &Scope::Account { email: &email }).await {
+        Ok(attempt) => attempt,
+        Err(refused) => {
+            // Refused before any password was checked: not this address's failure.
+            by_address.succeeded(state).await?;
+            return Err(refused);
+        }
+    };
+    match check_sign_in(state, &email, password).await {
+        Ok(user) => {
+            by_account.succeeded(state).await?;
+            by_address.succeeded(state).await?;
+            let mut conn = state.db.writer.acquire().await?;
+            let token = insert_session(state, &mut conn, &user.id).await?;
+            Ok(SessionResponse { token, user })
+        }
+        Err(ApiError::InvalidCredentials) => {
+            if by_account.failed().is_some() {
+                tracing::warn!("sign-in locked for an account after repeated wrong passwords");
+            }
+            if by_address.failed().is_some() {
+                tracing::warn!(address = %from, "sign-in locked for an address after repeated failures");
+            }
+            Err(ApiError::InvalidCredentials)
+        }
+        Err(other) => {
+            // The server failed, not the guess: neither attempt counts.
+            let _ = by_account.succeeded(state).await;
+            let _ = by_address.succeeded(state).await;
+            Err(other)
+        }
+    }
+}
+
+/// The account with this email and password, or `InvalidCredentials`.
+async fn check_sign_in(state: &AppState, email: &str, password: String) -> Result<User, ApiError> {
     let row: Option<(String, String, String, i64)> =
         sqlx::query_as("SELECT id, name, password_hash, created_at FROM users WHERE email = $1")
-            .bind(&email)
+            .bind(email)
             .fetch_optional(&state.db.reader)
             .await?;
     let Some((id, name, hash, created_at)) = row else {
@@ -96,16 +166,11 @@ pub async fn sign_in(
     if !verify_secret_limited(Hashing::Accounts, password, hash).await? {
         return Err(ApiError::InvalidCredentials);
     }
-    let mut conn = state.db.writer.acquire().await?;
-    let token = insert_session(state, &mut conn, &id).await?;
-    Ok(SessionResponse {
-        token,
-        user: User {
-            id,
-            email,
-            name,
-            created_at,
-        },
+    Ok(User {
+        id,
+        email: email.to_owned(),
+        name,
+        created_at,
     })
 }
 
@@ -262,6 +327,33 @@ pub async fn end_session(
     Ok(SessionsEnded { ended })
 }
 
+/// Checks the password of a signed-in account (before changing it, or
+/// the PIN): guesses count as sign-ins to that account do, so a stolen
+/// session cannot try passwords faster than a sign-in could.
+pub async fn check_password(
+    state: &AppState,
+    user_id: &str,
+    password: String,
+) -> Result<(), ApiError> {
+    let (email, hash): (String, String) =
+        sqlx::query_as("SELECT email, password_hash FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_one(&state.db.reader)
+            .await?;
+    let attempt = throttle::reserve(state, &Scope::Account { email: &email }).await?;
+    match verify_secret_limited(Hashing::Accounts, password, hash).await {
+        Ok(true) => attempt.succeeded(state).await,
+        Ok(false) => {
+            let _ = attempt.failed();
+            Err(ApiError::WrongPassword)
+        }
+        Err(e) => {
+            let _ = attempt.succeeded(state).await;
+            Err(e)
+        }
+    }
+}
+
 /// Changes the caller's password, given the current one; every other
 /// session ends (the one this request came with goes on).
 pub async fn change_password(
@@ -272,13 +364,7 @@ pub async fn change_password(
 ) -> Result<SessionsEnded, ApiError> {
     let user_id = user_of(caller)?;
     validate::password(&req.new_password)?;
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&state.db.reader)
-        .await?;
-    if !verify_secret_limited(Hashing::Accounts, req.current_password, hash).await? {
-        return Err(ApiError::WrongPassword);
-    }
+    check_password(state, user_id, req.current_password).await?;
     let new_hash = hash_secret_limited(Hashing::Accounts, req.new_password).await?;
     // The new password and the end of every other session, together: a
     // sign-in with the old password either came before (and ends here) or

@@ -12,9 +12,10 @@ use kinboard_api::{
 use crate::clock::now_ms;
 use crate::domain::access::{Access, Caller, check_pin, user_of};
 use crate::error::ApiError;
-use crate::ids::{Hashing, hash_secret_limited, new_id, verify_secret_limited};
+use crate::ids::{Hashing, hash_secret_limited, new_id};
 use crate::revision::FamilyTx;
 use crate::state::AppState;
+use crate::throttle::{self, Scope};
 use crate::validate;
 
 /// The longest family name.
@@ -24,14 +25,26 @@ pub async fn load_family(
     conn: impl sqlx::Executor<'_, Database = sqlx::Any>,
     family_id: &str,
 ) -> Result<Family, ApiError> {
-    type Row = (String, String, String, Option<String>, String, i64, i64);
+    type Row = (
+        String,
+        String,
+        String,
+        Option<String>,
+        String,
+        Option<i64>,
+        i64,
+        i64,
+    );
     let row: Option<Row> = sqlx::query_as(
-        "SELECT id, name, time_zone, pin_hash, chore_approval, revision, created_at FROM families WHERE id = $1",
+        "SELECT id, name, time_zone, pin_hash, chore_approval, \
+           (SELECT locked_until FROM attempts WHERE scope_key = 'pin:' || families.id AND locked_until > $2), \
+           revision, created_at FROM families WHERE id = $1",
     )
     .bind(family_id)
+    .bind(now_ms())
     .fetch_optional(conn)
     .await?;
-    let (id, name, time_zone, pin_hash, chore_approval, revision, created_at) =
+    let (id, name, time_zone, pin_hash, chore_approval, pin_locked_until, revision, created_at) =
         row.ok_or(ApiError::NotFound("family"))?;
     Ok(Family {
         id,
@@ -39,6 +52,7 @@ pub async fn load_family(
         time_zone,
         has_pin: pin_hash.is_some(),
         chore_approval: ChoreApproval::try_from(chore_approval).map_err(ApiError::Internal)?,
+        pin_locked_until,
         revision,
         created_at,
     })
@@ -59,6 +73,7 @@ pub async fn create_family(
         time_zone,
         has_pin: false,
         chore_approval: ChoreApproval::Auto,
+        pin_locked_until: None,
         revision: 1,
         created_at: now_ms(),
     };
@@ -176,8 +191,10 @@ pub async fn set_pin(
     let family = load_family(&state.db.reader, family_id).await?;
     if family.has_pin {
         match (req.current_pin, req.password) {
-            (Some(current), _) => check_pin(state, family_id, &current).await?,
-            (None, Some(password)) => check_password(state, access.user_id()?, password).await?,
+            (Some(current), _) => check_pin(state, family_id, &current, None).await?,
+            (None, Some(password)) => {
+                crate::domain::accounts::check_password(state, access.user_id()?, password).await?
+            }
             (None, None) => {
                 return Err(ApiError::invalid(
                     "the family has a PIN already: send currentPin or your password to change it",
@@ -187,26 +204,14 @@ pub async fn set_pin(
     }
     let hash = hash_secret_limited(Hashing::Pins, req.pin).await?;
     let mut tx = FamilyTx::begin(state, family_id).await?;
-    // A new PIN lifts a pause that guesses at the old one caused.
-    sqlx::query("UPDATE families SET pin_hash = $1, pin_attempts = 0 WHERE id = $2")
+    sqlx::query("UPDATE families SET pin_hash = $1 WHERE id = $2")
         .bind(&hash)
         .bind(family_id)
         .execute(tx.conn())
         .await?;
+    // A new PIN lifts a lockout that guesses at the old one caused.
+    throttle::clear(tx.conn(), &Scope::Pin { family_id }).await?;
     commit_family(state, tx).await
-}
-
-/// The account's password, checked (argon2, within the hashing limit).
-async fn check_password(state: &AppState, user_id: &str, password: String) -> Result<(), ApiError> {
-    let (hash,): (String,) = sqlx::query_as("SELECT password_hash FROM users WHERE id = $1")
-        .bind(user_id)
-        .fetch_one(&state.db.reader)
-        .await?;
-    if verify_secret_limited(Hashing::Accounts, password, hash).await? {
-        Ok(())
-    } else {
-        Err(ApiError::WrongPassword)
-    }
 }
 
 /// What `GET /api/info` says: the household is named after its first

@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::ids::{canonical_code, new_id, new_invite_code, new_token, token_hash};
 use crate::revision::FamilyTx;
 use crate::state::AppState;
+use crate::throttle::{self, Scope};
 use crate::validate;
 
 /// How long a pairing code works.
@@ -225,8 +226,13 @@ pub async fn create_pairing(
 }
 
 /// Trades a pairing code for a kiosk token. An unknown, used or expired
-/// code is a 404, the same for each, so an answer tells a guesser nothing.
-pub async fn claim_pairing(state: &AppState, code: &str) -> Result<KioskCreated, ApiError> {
+/// code is a 404, the same for each, so an answer tells a guesser nothing;
+/// wrong codes count against the address they come from ([`throttle`]).
+pub async fn claim_pairing(
+    state: &AppState,
+    code: &str,
+    from: std::net::IpAddr,
+) -> Result<KioskCreated, ApiError> {
     let code = canonical_code(code);
     if code.is_empty() || code.len() > 32 {
         return Err(ApiError::invalid(
@@ -235,6 +241,7 @@ pub async fn claim_pairing(state: &AppState, code: &str) -> Result<KioskCreated,
     }
     let hash = token_hash(&code);
     let now = now_ms();
+    let attempt = throttle::reserve(state, &Scope::PairingFrom(from)).await?;
     let found: Option<(String, String)> = sqlx::query_as(
         "SELECT family_id, name FROM kiosk_pairings WHERE code_hash = $1 AND kiosk_id IS NULL AND expires_at > $2",
     )
@@ -242,7 +249,13 @@ pub async fn claim_pairing(state: &AppState, code: &str) -> Result<KioskCreated,
     .bind(now)
     .fetch_optional(&state.db.reader)
     .await?;
-    let (family_id, name) = found.ok_or(ApiError::NotFound("pairing code"))?;
+    let Some((family_id, name)) = found else {
+        if attempt.failed().is_some() {
+            tracing::warn!(address = %from, "pairing locked for an address after repeated wrong codes");
+        }
+        return Err(ApiError::NotFound("pairing code"));
+    };
+    attempt.succeeded(state).await?;
     let mut tx = FamilyTx::begin(state, &family_id).await?;
     let mut made = insert_kiosk(&mut tx, &name).await?;
     // The conditional update makes a code single-use even when two screens

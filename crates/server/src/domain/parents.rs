@@ -7,6 +7,8 @@
 //! parent's sessions, and revokes the invites they made — but never the
 //! last one.
 
+use std::net::IpAddr;
+
 use kinboard_api::events::{InviteClosed, InviteCreated, ParentAdded, ParentRemoved};
 use kinboard_api::{
     AcceptInviteResponse, DeletedResponse, FamilyEvent, FamilyRole, Invite, InviteResponse, Parent,
@@ -21,6 +23,7 @@ use crate::ids::{canonical_code, grouped_code, new_id, new_secret_code, token_ha
 use crate::principal::Caller as Principal;
 use crate::revision::FamilyTx;
 use crate::state::AppState;
+use crate::throttle::{self, Scope};
 
 /// How long an invite works.
 pub const INVITE_TTL_MS: i64 = 48 * 3600 * 1000;
@@ -164,6 +167,43 @@ pub async fn revoke_invite(
     })
 }
 
+/// The open invite `code` names, as (invite id, family id). Wrong codes
+/// count against the address they come from ([`throttle`]): ten a round,
+/// then growing lockouts.
+pub async fn find_open_invite(
+    state: &AppState,
+    code: &str,
+    from: IpAddr,
+) -> Result<(String, String), ApiError> {
+    let code = canonical_code(code);
+    if code.is_empty() || code.len() > 64 {
+        return Err(ApiError::invalid(
+            "code must be the letters and digits of the invite",
+        ));
+    }
+    let attempt = throttle::reserve(state, &Scope::InviteFrom(from)).await?;
+    let invite: Option<(String, String)> = sqlx::query_as(
+        "SELECT id, family_id FROM invites WHERE code_hash = $1 \
+         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
+    )
+    .bind(token_hash(&code))
+    .bind(now_ms())
+    .fetch_optional(&state.db.reader)
+    .await?;
+    match invite {
+        Some(found) => {
+            attempt.succeeded(state).await?;
+            Ok(found)
+        }
+        None => {
+            if attempt.failed().is_some() {
+                tracing::warn!(address = %from, "invite codes locked for an address after repeated wrong codes");
+            }
+            Err(ApiError::NotFound("invite"))
+        }
+    }
+}
+
 /// Joins the invite's family as a parent. The code works once: accepting
 /// it for a family one belongs to already uses it up and changes nothing
 /// else. An unknown, used, revoked or expired code is the same 404, so an
@@ -172,25 +212,11 @@ pub async fn accept_invite(
     state: &AppState,
     caller: &Caller,
     code: &str,
+    from: IpAddr,
 ) -> Result<AcceptInviteResponse, ApiError> {
     let user_id = user_of(caller)?.to_owned();
-    let code = canonical_code(code);
-    if code.is_empty() || code.len() > 64 {
-        return Err(ApiError::invalid(
-            "code must be the letters and digits of the invite",
-        ));
-    }
-    let hash = token_hash(&code);
+    let (invite_id, family_id) = find_open_invite(state, code, from).await?;
     let now = now_ms();
-    let invite: Option<(String, String)> = sqlx::query_as(
-        "SELECT id, family_id FROM invites WHERE code_hash = $1 \
-         AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
-    )
-    .bind(&hash)
-    .bind(now)
-    .fetch_optional(&state.db.reader)
-    .await?;
-    let (invite_id, family_id) = invite.ok_or(ApiError::NotFound("invite"))?;
     let mut tx = FamilyTx::begin(state, &family_id).await?;
     // The conditional update makes a code single-use even under a race.
     let claimed = sqlx::query(

@@ -13,6 +13,8 @@ mod hardening;
 mod inputs;
 mod kiosk;
 mod layering;
+mod limits;
+mod load;
 mod ops;
 mod pairing;
 mod pusher_auth;

@@ -41,6 +41,32 @@ macro_rules! both {
 }
 pub(crate) use both;
 
+/// [`both!`] on servers set up by `configure` (a `fn(&mut ServerConfig)`):
+/// `both_with! { configure; async fn name(s) { … } }`.
+macro_rules! both_with {
+    ($configure:path; $($(#[doc = $doc:literal])* async fn $name:ident($s:ident) $body:block)*) => {$(
+        $(#[doc = $doc])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+            async fn run($s: &$crate::support::TestServer) $body
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let s = $crate::support::TestServer::start_with($crate::support::Backend::Sqlite, $configure).await;
+                run(&s).await;
+                s.stop().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let s = $crate::support::TestServer::start_with($crate::support::Backend::Postgres, $configure).await;
+                run(&s).await;
+                s.stop().await;
+            }
+        }
+    )*};
+}
+pub(crate) use both_with;
+
 pub const WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +258,9 @@ impl TestServer {
         let mut config =
             ServerConfig::new("127.0.0.1:0".parse().unwrap()).with_database(db.url.clone());
         config.scheduler_poll = Duration::from_millis(200);
+        // Most tests make several families on one server, as a hosted
+        // service does; the household's closed sign-up has its own tests.
+        config.access.open_signup = true;
         configure(&mut config);
         let server = Server::start(config).await.expect("server starts");
         let pool = sqlx::any::AnyPoolOptions::new()

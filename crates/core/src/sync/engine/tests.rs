@@ -47,6 +47,8 @@ fn family() -> FamilyState {
         time_zone: "UTC".into(),
         has_pin: false,
         chore_approval: kinboard_api::ChoreApproval::Auto,
+        pin_locked_until: None,
+        pin_locked_on: None,
     }
 }
 
