@@ -278,6 +278,15 @@ pub struct PinLocked {
     pub revision: i64,
 }
 
+/// `family:resync`: events up to `revision` could not be delivered (the
+/// broadcast lane overflowed, or the Pusher engine kept failing); a device
+/// behind it reloads the dashboard once. It stands in for the lost events
+/// and is no change of its own: its revision is theirs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FamilyResync {
+    pub revision: i64,
+}
+
 /// Every event the server broadcasts on a family's channel.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "event", content = "data")]
@@ -351,6 +360,8 @@ pub enum FamilyEvent {
     RewardRejected(RewardRejected),
     #[serde(rename = "pin:locked")]
     PinLocked(PinLocked),
+    #[serde(rename = "family:resync")]
+    FamilyResync(FamilyResync),
 }
 
 /// An event as a reply lists it: one this version knows, or one it does
@@ -423,7 +434,7 @@ impl std::error::Error for EventError {}
 
 impl FamilyEvent {
     /// Every event name, as on the channel.
-    pub const NAMES: [&'static str; 34] = [
+    pub const NAMES: [&'static str; 35] = [
         "timer:started",
         "timer:updated",
         "timer:expired",
@@ -458,6 +469,7 @@ impl FamilyEvent {
         "reward:approved",
         "reward:rejected",
         "pin:locked",
+        "family:resync",
     ];
 
     /// The event's name on the channel.
@@ -497,6 +509,7 @@ impl FamilyEvent {
             Self::RewardApproved(_) => "reward:approved",
             Self::RewardRejected(_) => "reward:rejected",
             Self::PinLocked(_) => "pin:locked",
+            Self::FamilyResync(_) => "family:resync",
         }
     }
 
@@ -530,6 +543,7 @@ impl FamilyEvent {
             Self::RewardApproved(e) => e.revision,
             Self::RewardRejected(e) => e.revision,
             Self::PinLocked(e) => e.revision,
+            Self::FamilyResync(e) => e.revision,
         }
     }
 
@@ -567,6 +581,7 @@ impl FamilyEvent {
             Self::RewardApproved(e) => serde_json::to_string(e),
             Self::RewardRejected(e) => serde_json::to_string(e),
             Self::PinLocked(e) => serde_json::to_string(e),
+            Self::FamilyResync(e) => serde_json::to_string(e),
         };
         text.unwrap_or_else(|_| "{}".to_owned())
     }
@@ -619,6 +634,7 @@ impl FamilyEvent {
             "reward:approved" => Self::RewardApproved(payload(name, data)?),
             "reward:rejected" => Self::RewardRejected(payload(name, data)?),
             "pin:locked" => Self::PinLocked(payload(name, data)?),
+            "family:resync" => Self::FamilyResync(payload(name, data)?),
             _ => {
                 let revision = serde_json::from_str::<RevisionOnly>(data)
                     .ok()
@@ -903,6 +919,7 @@ mod tests {
                 kiosk_id: Some("ksk_1".into()),
                 revision: 25,
             }),
+            FamilyEvent::FamilyResync(FamilyResync { revision: 26 }),
         ]
     }
 

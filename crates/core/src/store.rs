@@ -408,6 +408,14 @@ impl Store {
     pub fn offer(&mut self, versioned: Versioned) -> Offer {
         let Versioned { revision, change } = versioned;
         self.known_revision = self.known_revision.max(revision);
+        if matches!(change, Change::Event(FamilyEvent::FamilyResync(_))) {
+            // Events up to `revision` were lost on the way: no gap will
+            // show them missing, so a state behind reloads at once.
+            if self.loaded && revision > self.revision {
+                self.needs_snapshot = true;
+            }
+            return Offer::Stale;
+        }
         if self.loaded && revision <= self.revision {
             return Offer::Stale;
         }
@@ -583,6 +591,8 @@ impl Store {
                 self.invites.insert(0, e.invite);
             }
             FamilyEvent::InviteClosed(e) => self.invites.retain(|i| i.id != e.invite_id),
+            // Offered, never applied (see `offer`).
+            FamilyEvent::FamilyResync(_) => {}
             FamilyEvent::PinLocked(e) => {
                 if let Some(family) = &mut self.family {
                     family.pin_locked_until = Some(e.locked_until);

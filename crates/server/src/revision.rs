@@ -325,6 +325,7 @@ fn outgoing(family_id: &str, event: &FamilyEvent) -> OutgoingEvent {
         family_id: family_id.to_owned(),
         name: event.name(),
         data: event.data(),
+        revision: event.revision(),
     }
 }
 

@@ -710,3 +710,22 @@ fn a_child_or_reward_taken_away_takes_what_waited_for_it() {
     );
     assert!(s.redemptions().is_empty());
 }
+
+#[test]
+fn a_resync_past_the_state_reloads_it_and_one_already_seen_does_not() {
+    let mut store = Store::new();
+    store.apply_snapshot(snapshot(5));
+    let resync = |revision| {
+        Versioned::from(FamilyEvent::FamilyResync(
+            kinboard_api::events::FamilyResync { revision },
+        ))
+    };
+    assert_eq!(store.offer(resync(5)), Offer::Stale);
+    assert!(
+        !store.needs_snapshot(),
+        "nothing was lost that this state lacks"
+    );
+    assert_eq!(store.offer(resync(7)), Offer::Stale);
+    assert!(store.needs_snapshot(), "events up to 7 were lost: reload");
+    assert_eq!(store.revision(), 5, "a resync changes nothing itself");
+}

@@ -4,9 +4,13 @@
 //! waiting. The queue has a fixed number of lanes, each a bounded channel
 //! drained by one task; a family always maps to the same lane, so its events
 //! leave in commit order, while a slow relay only ever delays events — never
-//! a request. A full lane drops the event (clients recover through the
-//! revision gap and a snapshot refetch); every drop and every failed publish
-//! is logged with its event name and channel.
+//! a request. A publish that fails for a passing reason (the engine
+//! unreachable, a 5xx) is tried again with backoff, holding the lane so the
+//! order stands. Nothing is lost silently: an event dropped by a full lane
+//! or given up after its retries is logged, and the family is owed one
+//! `family:resync {revision}`, published as soon as the lane can, which
+//! makes every device behind that revision reload once — a lost last event
+//! leaves no gap for a device to notice.
 //!
 //! Where events go is a [`Broadcaster`]: the embedded relay in this process
 //! ([`embedded`]) or any Pusher HTTP API ([`pusher_http`]: Pusher's cloud, a
@@ -24,8 +28,12 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use std::collections::HashMap;
+
+use kinboard_api::FamilyEvent;
+use kinboard_api::events::FamilyResync;
 use thiserror::Error;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 use tokio::task::JoinHandle;
 
 /// A boxed future, so [`Broadcaster`] stays object-safe.
@@ -39,6 +47,8 @@ pub struct OutgoingEvent {
     pub family_id: String,
     pub name: &'static str,
     pub data: String,
+    /// The family revision the event carries.
+    pub revision: i64,
 }
 
 impl OutgoingEvent {
@@ -58,6 +68,31 @@ pub enum BroadcastError {
     #[error("relay answered {status}: {body}")]
     Status { status: u16, body: String },
 }
+
+impl BroadcastError {
+    /// Whether trying again soon may work: the engine unreachable,
+    /// overloaded or failing, rather than refusing this event. An engine
+    /// that hangs is not waited for again (the lane would stall behind it
+    /// for a timeout per try): the family is owed a resync instead.
+    fn is_passing(&self) -> bool {
+        match self {
+            Self::Unreachable(e) => !e.is_timeout(),
+            Self::Status { status, .. } => *status >= 500 || *status == 429,
+            Self::Channel(_) | Self::Relay(_) => false,
+        }
+    }
+}
+
+/// Pauses before each retry of a failed publish; after the last, the
+/// events are given up and the family owed a resync.
+const RETRY_PAUSES: [Duration; 3] = [
+    Duration::from_millis(100),
+    Duration::from_millis(400),
+    Duration::from_millis(1600),
+];
+
+/// How often a lane tries an owed resync again while none gets through.
+const RESYNC_RETRY: Duration = Duration::from_secs(1);
 
 /// Somewhere events can be published.
 pub trait Broadcaster: Send + Sync + 'static {
@@ -109,23 +144,73 @@ pub struct EventQueue {
     lanes: Mutex<Vec<mpsc::Sender<LaneItem>>>,
     lane_count: usize,
     tasks: Mutex<Vec<JoinHandle<()>>>,
+    owed: Arc<Owed>,
+}
+
+/// Families owed a `family:resync`, with the highest revision lost, and a
+/// wake-up per lane to send them.
+struct Owed {
+    revisions: Mutex<HashMap<String, i64>>,
+    wake: Vec<Notify>,
+}
+
+impl Owed {
+    fn note(&self, family_id: &str, revision: i64, lane: usize) {
+        {
+            let mut owed = self.revisions.lock().unwrap_or_else(|e| e.into_inner());
+            let at = owed.entry(family_id.to_owned()).or_insert(revision);
+            *at = (*at).max(revision);
+        }
+        if let Some(wake) = self.wake.get(lane) {
+            wake.notify_one();
+        }
+    }
+
+    /// Takes the resyncs owed to families of `lane`.
+    fn take(&self, lane: usize, lanes: usize) -> Vec<(String, i64)> {
+        let mut owed = self.revisions.lock().unwrap_or_else(|e| e.into_inner());
+        let mine: Vec<String> = owed
+            .keys()
+            .filter(|family| lane_of(family, lanes) == lane)
+            .cloned()
+            .collect();
+        mine.into_iter()
+            .filter_map(|family| owed.remove_entry(&family))
+            .collect()
+    }
+
+    fn any_for(&self, lane: usize, lanes: usize) -> bool {
+        let owed = self.revisions.lock().unwrap_or_else(|e| e.into_inner());
+        owed.keys().any(|family| lane_of(family, lanes) == lane)
+    }
 }
 
 impl EventQueue {
     /// Starts `lanes` lane tasks, each buffering up to `capacity` events.
     pub fn start(broadcaster: &Arc<dyn Broadcaster>, lanes: usize, capacity: usize) -> Self {
         let lanes = lanes.max(1);
+        let owed = Arc::new(Owed {
+            revisions: Mutex::new(HashMap::new()),
+            wake: (0..lanes).map(|_| Notify::new()).collect(),
+        });
         let mut senders = Vec::with_capacity(lanes);
         let mut tasks = Vec::with_capacity(lanes);
-        for _ in 0..lanes {
+        for lane in 0..lanes {
             let (tx, rx) = mpsc::channel(capacity.max(1));
             senders.push(tx);
-            tasks.push(tokio::spawn(run_lane(Arc::clone(broadcaster), rx)));
+            let lane = Lane {
+                broadcaster: Arc::clone(broadcaster),
+                owed: Arc::clone(&owed),
+                index: lane,
+                count: lanes,
+            };
+            tasks.push(tokio::spawn(lane.run(rx)));
         }
         Self {
             lanes: Mutex::new(senders),
             lane_count: lanes,
             tasks: Mutex::new(tasks),
+            owed,
         }
     }
 
@@ -171,7 +256,15 @@ impl EventQueue {
         };
         if let Err(e) = sender.try_send(item) {
             match e {
-                mpsc::error::TrySendError::Full(item) => dropped(&item, "the queue is full"),
+                mpsc::error::TrySendError::Full(item) => {
+                    dropped(
+                        &item,
+                        "the queue is full; the family will be told to reload",
+                    );
+                    if let LaneItem::Event(event) = &item {
+                        self.owed.note(&event.family_id, event.revision, lane);
+                    }
+                }
                 mpsc::error::TrySendError::Closed(item) => dropped(&item, "the queue is closed"),
             }
         }
@@ -192,38 +285,128 @@ impl EventQueue {
     }
 }
 
-async fn run_lane(broadcaster: Arc<dyn Broadcaster>, mut rx: mpsc::Receiver<LaneItem>) {
-    let mut items = Vec::with_capacity(MAX_BATCH);
-    let mut batch = Vec::with_capacity(MAX_BATCH);
-    while rx.recv_many(&mut items, MAX_BATCH).await > 0 {
-        for item in items.drain(..) {
-            match item {
-                LaneItem::Event(event) => batch.push(event),
-                LaneItem::Close { family_id, sockets } => {
-                    // What was queued before goes out first.
-                    publish(broadcaster.as_ref(), &mut batch).await;
-                    broadcaster.close_sockets(&family_id, &sockets);
+/// One lane's task: publishes what the lane carries, in order, and the
+/// resyncs its families are owed.
+struct Lane {
+    broadcaster: Arc<dyn Broadcaster>,
+    owed: Arc<Owed>,
+    index: usize,
+    count: usize,
+}
+
+impl Lane {
+    async fn run(self, mut rx: mpsc::Receiver<LaneItem>) {
+        let mut items = Vec::with_capacity(MAX_BATCH);
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        loop {
+            let owed = self.owed.any_for(self.index, self.count);
+            tokio::select! {
+                received = rx.recv_many(&mut items, MAX_BATCH) => {
+                    if received == 0 {
+                        break;
+                    }
+                }
+                () = self.owed.wake[self.index].notified() => {}
+                () = tokio::time::sleep(RESYNC_RETRY), if owed => {}
+            }
+            for item in items.drain(..) {
+                match item {
+                    LaneItem::Event(event) => batch.push(event),
+                    LaneItem::Close { family_id, sockets } => {
+                        // What was queued before goes out first.
+                        self.publish(&mut batch).await;
+                        self.broadcaster.close_sockets(&family_id, &sockets);
+                    }
+                }
+            }
+            self.publish(&mut batch).await;
+            // Behind whatever the lane still holds, so a device reloads
+            // once, after the events that did get through.
+            if rx.is_empty() {
+                self.resync().await;
+            }
+        }
+        // Closing: what is owed goes out if it can.
+        self.resync().await;
+    }
+
+    /// Publishes `batch`, trying failed events again while the failure may
+    /// pass; events given up are logged and their families owed a resync.
+    async fn publish(&self, batch: &mut Vec<OutgoingEvent>) {
+        let mut pending: Vec<OutgoingEvent> = std::mem::take(batch);
+        let mut pauses = RETRY_PAUSES.iter();
+        while !pending.is_empty() {
+            let failures = self.broadcaster.publish_batch(&pending).await;
+            if failures.is_empty() {
+                break;
+            }
+            let passing = failures.iter().any(|(_, e)| e.is_passing());
+            let pause = pauses.next().filter(|_| passing);
+            for (i, error) in &failures {
+                let event = &pending[*i];
+                tracing::error!(
+                    event = event.name,
+                    channel = %event.channel(),
+                    revision = event.revision,
+                    error = %error,
+                    retry_in = ?pause,
+                    "broadcast failed"
+                );
+            }
+            let failed: Vec<usize> = failures.iter().map(|(i, _)| *i).collect();
+            let mut retry: Vec<OutgoingEvent> = pending
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| failed.contains(i))
+                .map(|(_, event)| event)
+                .collect();
+            match pause {
+                Some(pause) => {
+                    tokio::time::sleep(*pause).await;
+                    pending = std::mem::take(&mut retry);
+                }
+                None => {
+                    for event in &retry {
+                        self.owed.note(&event.family_id, event.revision, self.index);
+                    }
+                    break;
                 }
             }
         }
-        publish(broadcaster.as_ref(), &mut batch).await;
+        batch.clear();
     }
-}
 
-async fn publish(broadcaster: &dyn Broadcaster, batch: &mut Vec<OutgoingEvent>) {
-    if batch.is_empty() {
-        return;
+    /// Publishes the resyncs owed to this lane's families; one that fails
+    /// stays owed, for the next round.
+    async fn resync(&self) {
+        for (family_id, revision) in self.owed.take(self.index, self.count) {
+            let event = FamilyEvent::FamilyResync(FamilyResync { revision });
+            let outgoing = OutgoingEvent {
+                family_id,
+                name: event.name(),
+                data: event.data(),
+                revision,
+            };
+            match self.broadcaster.publish(&outgoing).await {
+                Ok(()) => tracing::info!(
+                    channel = %outgoing.channel(),
+                    revision,
+                    "told the family to reload after lost events"
+                ),
+                Err(e) => {
+                    tracing::warn!(channel = %outgoing.channel(), revision, error = %e, "could not tell the family to reload yet");
+                    // Noted without a wake-up: the lane tries again in a while.
+                    let mut owed = self
+                        .owed
+                        .revisions
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner());
+                    let at = owed.entry(outgoing.family_id).or_insert(revision);
+                    *at = (*at).max(revision);
+                }
+            }
+        }
     }
-    for (i, error) in broadcaster.publish_batch(batch).await {
-        let event = &batch[i];
-        tracing::error!(
-            event = event.name,
-            channel = %event.channel(),
-            error = %error,
-            "broadcast failed"
-        );
-    }
-    batch.clear();
 }
 
 /// FNV-1a: stable and cheap; any hash works as long as a family always
@@ -259,6 +442,7 @@ mod tests {
             family_id: family.into(),
             name: "timer:updated",
             data: n.to_string(),
+            revision: i64::try_from(n).unwrap(),
         }
     }
 
@@ -298,5 +482,144 @@ mod tests {
             queue.enqueue(event("fam_a", n));
         }
         queue.close(Duration::from_millis(10)).await;
+    }
+
+    /// Fails with a 503 while `down` is set; records what got through.
+    struct Flaky {
+        down: std::sync::atomic::AtomicBool,
+        attempts: std::sync::atomic::AtomicUsize,
+        through: UnboundedSender<OutgoingEvent>,
+    }
+
+    impl Broadcaster for Flaky {
+        fn publish<'a>(
+            &'a self,
+            event: &'a OutgoingEvent,
+        ) -> BoxFuture<'a, Result<(), BroadcastError>> {
+            use std::sync::atomic::Ordering;
+            self.attempts.fetch_add(1, Ordering::SeqCst);
+            let result = if self.down.load(Ordering::SeqCst) {
+                Err(BroadcastError::Status {
+                    status: 503,
+                    body: "down".into(),
+                })
+            } else {
+                let _ = self.through.send(event.clone());
+                Ok(())
+            };
+            Box::pin(async move { result })
+        }
+    }
+
+    fn flaky(down: bool) -> (Arc<Flaky>, mpsc::UnboundedReceiver<OutgoingEvent>) {
+        let (through, rx) = mpsc::unbounded_channel();
+        let flaky = Arc::new(Flaky {
+            down: std::sync::atomic::AtomicBool::new(down),
+            attempts: std::sync::atomic::AtomicUsize::new(0),
+            through,
+        });
+        (flaky, rx)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_publish_failing_for_a_while_is_tried_again_and_lands_once() {
+        use std::sync::atomic::Ordering;
+        let (relay, mut through) = flaky(true);
+        let queue = EventQueue::start(&(relay.clone() as Arc<dyn Broadcaster>), 1, 100);
+        queue.enqueue(event("fam_a", 1));
+        // The first attempt and the first retry fail; the next one lands.
+        while relay.attempts.load(Ordering::SeqCst) < 2 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        relay.down.store(false, Ordering::SeqCst);
+        let landed = through.recv().await.unwrap();
+        assert_eq!((landed.name, landed.revision), ("timer:updated", 1));
+        queue.close(Duration::from_secs(5)).await;
+        assert!(
+            through.try_recv().is_err(),
+            "once, and no resync: nothing was lost"
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn events_given_up_become_one_resync_with_the_highest_revision_lost() {
+        use std::sync::atomic::Ordering;
+        let (relay, mut through) = flaky(true);
+        let queue = EventQueue::start(&(relay.clone() as Arc<dyn Broadcaster>), 2, 100);
+        for n in 1..=3 {
+            queue.enqueue(event("fam_a", n));
+        }
+        // Every retry fails (a batch of three, one attempt each, four
+        // times): given up; the resync waits for the engine to come back.
+        while relay.attempts.load(Ordering::SeqCst) < 12 {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(Duration::from_secs(3)).await;
+        relay.down.store(false, Ordering::SeqCst);
+        let resync = through.recv().await.unwrap();
+        assert_eq!(
+            (resync.name, resync.data.as_str()),
+            ("family:resync", r#"{"revision":3}"#)
+        );
+        assert_eq!(resync.channel(), "private-family-fam_a");
+        queue.close(Duration::from_secs(5)).await;
+        assert!(
+            through.try_recv().is_err(),
+            "one resync, none of the lost events"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_full_lane_owes_the_family_a_resync_sent_behind_what_it_kept() {
+        struct Gated {
+            gate: tokio::sync::Semaphore,
+            through: UnboundedSender<OutgoingEvent>,
+        }
+        impl Broadcaster for Gated {
+            fn publish<'a>(
+                &'a self,
+                event: &'a OutgoingEvent,
+            ) -> BoxFuture<'a, Result<(), BroadcastError>> {
+                Box::pin(async move {
+                    self.gate.acquire().await.unwrap().forget();
+                    let _ = self.through.send(event.clone());
+                    Ok(())
+                })
+            }
+        }
+        let (through, mut rx) = mpsc::unbounded_channel();
+        let relay = Arc::new(Gated {
+            gate: tokio::sync::Semaphore::new(0),
+            through,
+        });
+        let queue = EventQueue::start(&(relay.clone() as Arc<dyn Broadcaster>), 1, 2);
+        queue.enqueue(event("fam_a", 1));
+        // The lane takes the first and waits on the gate; two more fill it.
+        while queue.lanes.lock().unwrap()[0].capacity() < 2 {
+            tokio::task::yield_now().await;
+        }
+        for n in 2..=9 {
+            queue.enqueue(event("fam_a", n));
+        }
+        relay.gate.add_permits(100);
+        let mut got = Vec::new();
+        while let Some(e) = rx.recv().await {
+            got.push((e.name, e.revision));
+            if e.name == "family:resync" {
+                break;
+            }
+        }
+        // Kept: the one in flight and the two the lane had room for; then
+        // one resync with the highest revision dropped.
+        assert_eq!(
+            got,
+            [
+                ("timer:updated", 1),
+                ("timer:updated", 2),
+                ("timer:updated", 3),
+                ("family:resync", 9)
+            ]
+        );
+        queue.close(Duration::from_secs(5)).await;
     }
 }
