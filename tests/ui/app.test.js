@@ -89,6 +89,12 @@ function fakeBridge({ session, view: initial, fail = {} }) {
   bridge.addTemplate = command('addTemplate', 'tp_new');
   bridge.createInvite = command('createInvite', () => ({ code: 'ABCD-EFGH-JKLM-NPQR-STUV-WXYZ-2345', expiresAt: NOW + 48 * 60 * MIN, serverUrl: 'http://10.0.0.5:8080' }));
   bridge.listKiosks = command('listKiosks', () => [{ id: 'k_1', name: 'Kitchen', pairedAt: NOW - 60 * MIN, lastSeenAt: NOW - MIN }]);
+  bridge.listSessions = command('listSessions', () => [
+    { id: 'aaaa000011112222', signedInAt: NOW - 5 * MIN, expiresAt: NOW + 30 * 24 * 60 * MIN, current: true },
+    { id: 'bbbb000011112222', signedInAt: NOW - 3 * 24 * 60 * MIN, expiresAt: NOW + 27 * 24 * 60 * MIN, current: false },
+  ]);
+  bridge.endSession = command('endSession', undefined);
+  bridge.changePassword = command('changePassword', 1);
   bridge.createKioskPairing = command('createKioskPairing', () => ({
     code: 'ABCDE-FGHJK', name: 'Kitchen', expiresAt: NOW + 10 * MIN, serverUrl: 'http://192.168.1.20:8080',
   }));
@@ -657,3 +663,49 @@ test('where parents approve, a kitchen screen asks a parent for a reward without
   await parent.click(parent.find('redemption-reject'));
   assert.deepEqual(commands(parent.bridge), [['approveRedemption', 'x_w'], ['rejectRedemption', 'x_w']]);
 });
+
+test('your account: where you are signed in, another screen signed out, the password changed', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('settings-open'));
+  await page.click(page.find('settings-nav-account'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['listSessions']);
+  const rows = byTestId(page.root, 'settings-session');
+  assert.deepEqual(rows.map((r) => r.querySelector('.row-title').textContent), ['This computer', 'Another screen']);
+  assert.equal(rows[0].querySelector('[data-testid="settings-session-end"]'), null, 'this one is signed out from the board');
+  await page.click(rows[1].querySelector('[data-testid="settings-session-end"]'));
+  assert.ok(!commands(page.bridge).some(([c]) => c === 'endSession'), 'asked first');
+  await page.click(page.find('settings-confirm-yes'));
+  assert.deepEqual(commands(page.bridge).slice(-2), [['endSession', 'bbbb000011112222'], ['listSessions']]);
+
+  // The form's own checks first, in plain words.
+  page.find('settings-password-current').value = 'correct horse';
+  page.find('settings-password-new').value = 'short';
+  page.find('settings-password-again').value = 'short';
+  await submit(page, 'settings-password-form');
+  assert.match(page.root.textContent, /at least 8 characters/);
+  page.find('settings-password-new').value = 'a longer one';
+  page.find('settings-password-again').value = 'a longer one!';
+  await submit(page, 'settings-password-form');
+  assert.match(page.root.textContent, /not the same/);
+  assert.ok(!commands(page.bridge).some(([c]) => c === 'changePassword'));
+  page.find('settings-password-new').value = 'a longer one';
+  page.find('settings-password-again').value = 'a longer one';
+  await submit(page, 'settings-password-form');
+  assert.deepEqual(commands(page.bridge).filter(([c]) => c === 'changePassword'), [['changePassword', 'correct horse', 'a longer one']]);
+  assert.match(page.find('settings-notice').textContent, /password is changed; one other screen was signed out/);
+  assert.equal(page.find('settings-password-current').value, '', 'nothing typed stays in the form');
+});
+
+test('a wrong current password says so', async (t) => {
+  const page = await boot({ session: signedIn, view: view(), fail: { changePassword: { code: 'invalid_credentials', message: 'that is not this account\'s password' } } });
+  t.after(page.done);
+  await page.click(page.find('settings-open'));
+  await page.click(page.find('settings-nav-account'));
+  page.find('settings-password-current').value = 'not it';
+  page.find('settings-password-new').value = 'a longer one';
+  page.find('settings-password-again').value = 'a longer one';
+  await submit(page, 'settings-password-form');
+  assert.match(page.root.textContent, /the current password is not right/);
+});
+

@@ -82,6 +82,9 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.updateFamily(undefined, undefined, 'parent');
   await b.approveRedemption('x_1');
   await b.rejectRedemption('x_2');
+  await b.listSessions();
+  await b.endSession('abcd000011112222');
+  await b.changePassword('old one', 'new one!');
   assert.deepEqual(sent(calls), [
     ['start_timer_from_template', { memberId: 'm_1', templateId: 'tp_1' }],
     ['start_timer', { memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 }],
@@ -142,6 +145,9 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['update_family', { choreApproval: 'parent' }],
     ['approve_redemption', { redemptionId: 'x_1' }],
     ['reject_redemption', { redemptionId: 'x_2' }],
+    ['list_sessions', {}],
+    ['end_session', { sessionId: 'abcd000011112222' }],
+    ['change_password', { currentPassword: 'old one', newPassword: 'new one!' }],
   ]);
   // Every command the core defines is reachable, and nothing else is sent.
   assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), Object.keys(COMMANDS).sort());

@@ -189,6 +189,15 @@
  */
 
 /**
+ * One of the parent's open sessions, as the account settings list them.
+ * @typedef {Object} OpenSessionView
+ * @property {boolean} current - The session of this app.
+ * @property {number} expiresAt
+ * @property {string} id
+ * @property {number} signedInAt
+ */
+
+/**
  * A one-time pairing code, and the address the kitchen screen reaches
  * the household server at.
  * @typedef {Object} PairingView
@@ -479,6 +488,9 @@ export const COMMANDS = Object.freeze({
   revoke_invite: 'parent',
   remove_parent: 'parent',
   list_kiosks: 'parent',
+  list_sessions: 'parent',
+  end_session: 'parent',
+  change_password: 'parent',
   revoke_kiosk: 'parent',
 });
 
@@ -869,6 +881,26 @@ export function bindCommands(invoke) {
      * @returns {Promise<Array<KioskView>>} rejects with a {@link CommandError}
      */
     listKiosks: () => invoke('list_kiosks', {}),
+    /**
+     * The parent's sessions still open, newest first (this one marked).
+     * @returns {Promise<Array<OpenSessionView>>} rejects with a {@link CommandError}
+     */
+    listSessions: () => invoke('list_sessions', {}),
+    /**
+     * Signs out another of the parent's sessions: its token stops working
+     * and its live connection closes.
+     * @param {string} sessionId
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    endSession: (sessionId) => invoke('end_session', { sessionId }),
+    /**
+     * Changes the parent's password, given the current one; every other
+     * session ends. Returns how many did.
+     * @param {string} currentPassword
+     * @param {string} newPassword
+     * @returns {Promise<number>} rejects with a {@link CommandError}
+     */
+    changePassword: (currentPassword, newPassword) => invoke('change_password', { currentPassword, newPassword }),
     /**
      * Revokes a kitchen screen: it goes back to pairing.
      * @param {string} kioskId

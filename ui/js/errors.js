@@ -48,6 +48,9 @@ const ACTIONS = {
   remove_parent: 'remove the parent',
   list_kiosks: 'list the kitchen screens',
   revoke_kiosk: 'revoke the kitchen screen',
+  list_sessions: 'list where you are signed in',
+  end_session: 'sign that screen out',
+  change_password: 'change the password',
   approve_completion: 'approve the chore',
   approve_redemption: 'give the reward',
   reject_redemption: 'say no to the reward',
@@ -120,6 +123,9 @@ const COMMAND_REASONS = {
   join_household: {
     not_found: 'that invite code is not right, was used already, was revoked, or has expired. Ask for a new one.',
     email_taken: 'an account with this email exists already, with another password. Sign in with it instead.',
+  },
+  change_password: {
+    invalid_credentials: 'the current password is not right.',
   },
   set_pin: {
     invalid_credentials: 'that is not your password.',

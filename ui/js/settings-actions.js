@@ -16,6 +16,7 @@ const REMOVALS = {
   parent: ['remove_parent', (b, id) => b.removeParent(id)],
   kiosk: ['revoke_kiosk', (b, id) => b.revokeKiosk(id)],
   invite: ['revoke_invite', (b, id) => b.revokeInvite(id)],
+  session: ['end_session', (b, id) => b.endSession(id)],
 };
 
 export function createSettingsActions({ state, bridge, run, setError, clearError }) {
@@ -51,6 +52,16 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
     }
   }
 
+  async function loadSessions() {
+    try {
+      const sessions = await bridge.listSessions();
+      if (settings()) settings().sessions = sessions;
+    } catch (raw) {
+      const err = normalizeError(raw);
+      setError('settings', errorSentence(err, 'list_sessions'), err.code);
+    }
+  }
+
   async function action(name, el) {
     const s = settings();
     const kind = el.getAttribute('data-kind');
@@ -82,6 +93,7 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
         s.notice = null;
         clearError('settings');
         if (s.section === 'screens') await loadKiosks();
+        if (s.section === 'account') await loadSessions();
         return true;
       case 'settings-edit':
         s.editing = { kind, id };
@@ -109,6 +121,7 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
         const [command, fn] = removal;
         const ok = await change(`settings:${kind}:${id}`, command, () => fn(bridge, id), 'Done.');
         if (ok && kind === 'kiosk') await loadKiosks();
+        if (ok && kind === 'session') await loadSessions();
         return true;
       }
       case 'settings-invite': {
@@ -231,6 +244,28 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
           () => bridge.setPin(pin, currentPin || undefined, password || undefined), 'The PIN is set.');
         for (const n of ['pin', 'again', 'currentPin', 'password']) if (field(n)) field(n).value = '';
         return ok || true;
+      }
+      case 'settings-password': {
+        const field = (n) => form.elements.namedItem(n);
+        const current = field('current').value;
+        const next = field('next').value;
+        if (!current) { setError('settings', 'Type your current password.'); return true; }
+        if (next.length < 8) { setError('settings', 'The new password needs at least 8 characters.'); return true; }
+        if (next !== field('again').value) { setError('settings', 'The two new passwords are not the same. Type them again.'); return true; }
+        let ended = 0;
+        const ok = await change('settings-password', 'change_password', async () => {
+          ended = await bridge.changePassword(current, next);
+        }, 'The password is changed.');
+        for (const n of ['current', 'next', 'again']) field(n).value = '';
+        if (ok) {
+          if (settings()) {
+            settings().notice = ended > 0
+              ? `The password is changed; ${ended === 1 ? 'one other screen was' : `${ended} other screens were`} signed out.`
+              : 'The password is changed.';
+          }
+          await loadSessions();
+        }
+        return true;
       }
       default:
         return false;

@@ -8,7 +8,7 @@
 // and its view has no `settings`). No listeners: settings-actions.js.
 //
 // Model (model.ui.settings): {
-//   section: 'family' | 'children' | 'chores' | 'timers' | 'rewards' | 'pin' | 'parents' | 'screens',
+//   section: 'family' | 'children' | 'chores' | 'timers' | 'rewards' | 'pin' | 'parents' | 'screens' | 'account',
 //   editing: null | {kind: 'child'|'chore'|'template'|'reward', id, color?},
 //   confirm: null | {kind: 'child'|'chore'|'template'|'reward'|'parent'|'kiosk'|'invite', id},
 //   color: '#rrggbb' (picked for a new child),
@@ -31,6 +31,7 @@ export const SECTIONS = [
   ['pin', 'PIN'],
   ['parents', 'Parents'],
   ['screens', 'Kitchen screens'],
+  ['account', 'Your account'],
 ];
 
 
@@ -57,6 +58,7 @@ export function Settings(model) {
   const body = {
     family: FamilySection, children: ChildrenSection, chores: ChoresSection, timers: TimersSection,
     rewards: RewardsSection, pin: PinSection, parents: ParentsSection, screens: ScreensSection,
+    account: AccountSection,
   }[section] || FamilySection;
   return h('div', { key: 'settings', class: 'settings', 'data-testid': 'settings', 'data-section': section },
     h('header', { class: 'topbar' },
@@ -345,6 +347,45 @@ function ParentsSection(model, s) {
       })),
       h('button', { type: 'submit', class: 'btn', 'data-testid': 'settings-join-submit', ...busy(isPending(model, 'settings-join')) }, 'Join')),
   ];
+}
+
+// ---------------------------------------------------------------- your account
+
+function AccountSection(model, s) {
+  // Asked fresh when the section opens: sessions change on other devices.
+  const sessions = s.sessions || [];
+  const tz = model.view?.family?.timeZone;
+  return [
+    h('h2', { key: 'title', id: 'settings-title' }, 'Your account'),
+    h('h3', { key: 'signed-in' }, 'Where you are signed in'),
+    h('ul', { key: 'list', class: 'settings-list', 'data-testid': 'settings-sessions' }, sessions.map((x) => h('li', {
+      key: x.id, class: 'settings-row', 'data-testid': 'settings-session', 'data-session-id': x.id, 'data-current': x.current ? 'true' : 'false',
+    },
+    h('span', { class: 'row-main' },
+      h('span', { class: 'row-title' }, x.current ? 'This computer' : 'Another screen'),
+      h('span', { class: 'muted' }, `signed in ${formatAgo(x.signedInAt, model.now)} · until ${formatClock(x.expiresAt, tz)} ${formatDay(x.expiresAt, tz)}`)),
+    x.current ? null : confirming(model, 'session', x.id)
+      ? Confirming('Sign that screen out? It will need your password again.', 'session', x.id, 'Sign out', model)
+      : h('span', { class: 'row-actions' },
+        button('settings-session-end', 'settings-confirm', 'Sign out', { 'data-kind': 'session', 'data-id': x.id }))))),
+    h('p', { key: 'empty', class: 'muted', hidden: s.sessions == null || sessions.length > 1 }, 'You are signed in on this computer only.'),
+    h('form', { key: 'password', class: 'settings-form', 'data-form': 'settings-password', 'data-testid': 'settings-password-form', novalidate: true },
+      h('h3', null, 'Change your password'),
+      h('p', { class: 'muted' }, 'Every other screen you are signed in on is signed out; this one stays.'),
+      Field('Current password', h('input', { name: 'current', type: 'password', autocomplete: 'current-password', 'data-testid': 'settings-password-current' })),
+      Field('New password', h('input', { name: 'next', type: 'password', autocomplete: 'new-password', 'data-testid': 'settings-password-new' }), 'At least 8 characters.'),
+      Field('The new password again', h('input', { name: 'again', type: 'password', autocomplete: 'new-password', 'data-testid': 'settings-password-again' })),
+      h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-password-save', ...busy(isPending(model, 'settings-password')) }, 'Change the password')),
+  ];
+}
+
+/** "on 4 Jan" for a time, in the family's zone. */
+function formatDay(at, timeZone) {
+  try {
+    return `on ${new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: timeZone || 'UTC' }).format(new Date(at))}`;
+  } catch {
+    return '';
+  }
 }
 
 // ---------------------------------------------------------------- kitchen screens

@@ -85,6 +85,9 @@ pub struct AccessPolicy {
     /// The server is behind a proxy that appends the client's address to
     /// `X-Forwarded-For`: that address counts, not the proxy's.
     pub behind_proxy: bool,
+    /// Names the server answers to besides addresses, private names and
+    /// its public URL's host (see `hosts`); `*` for any.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for AccessPolicy {
@@ -93,6 +96,7 @@ impl Default for AccessPolicy {
             open_signup: false,
             lockouts: crate::throttle::DEFAULT_LOCKOUTS,
             behind_proxy: false,
+            allowed_hosts: Vec::new(),
         }
     }
 }

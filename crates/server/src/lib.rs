@@ -39,6 +39,7 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod hosts;
 pub mod http;
 pub mod ids;
 pub mod listen;

@@ -60,6 +60,15 @@ struct Args {
     /// X-Forwarded-For; rate limits count that address.
     #[arg(long, env = "KINBOARD_BEHIND_PROXY")]
     behind_proxy: bool,
+    /// A name the server answers to besides its addresses, private names
+    /// (a single label, .local, .lan, .home.arpa …) and the public URL's
+    /// host; repeat it, or `*` for any name.
+    #[arg(
+        long = "allowed-host",
+        env = "KINBOARD_ALLOWED_HOSTS",
+        value_delimiter = ','
+    )]
+    allowed_hosts: Vec<String>,
     /// Open connections at most (WebSockets included); further ones wait.
     #[arg(long, env = "KINBOARD_MAX_CONNECTIONS", default_value_t = ConnectionLimits::default().max_connections)]
     max_connections: usize,
@@ -90,6 +99,7 @@ async fn main() -> anyhow::Result<()> {
     config.public_url = args.public_url;
     config.access.open_signup = args.open_signup;
     config.access.behind_proxy = args.behind_proxy;
+    config.access.allowed_hosts = args.allowed_hosts;
     config.announce = match args.announce.as_str() {
         "on" => true,
         "off" => false,

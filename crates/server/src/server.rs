@@ -162,6 +162,18 @@ impl Server {
         if let Some(relay) = &relay {
             router = router.merge(relay.router());
         }
+        let allowed = crate::hosts::AllowedHosts::new(
+            config.access.allowed_hosts.iter().cloned().chain(
+                config
+                    .public_url
+                    .as_ref()
+                    .and_then(|u| u.host_str().map(str::to_owned)),
+            ),
+        );
+        let router = router.layer(axum::middleware::from_fn_with_state(
+            allowed,
+            crate::hosts::check_host,
+        ));
         let (stop, stop_rx) = watch::channel(false);
         let serve = tokio::spawn(crate::listen::serve(
             listener,

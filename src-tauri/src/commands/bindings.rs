@@ -18,7 +18,7 @@ use kinboard_core::view::KioskView;
 use serde_json::Value;
 use utoipa::OpenApi;
 
-use super::parent::{HostDefaults, InviteCode};
+use super::parent::{HostDefaults, InviteCode, OpenSessionView};
 use super::{
     ACTION_ERROR_EVENT, ActionError, COMMANDS, CommandSpec, DESKTOP_EVENT, SESSION_EVENT,
     VIEW_EVENT,
@@ -47,6 +47,7 @@ const PATH: &str = "../ui/js/commands.js";
     HostDefaults,
     InviteCode,
     KioskView,
+    OpenSessionView,
     FoundHousehold,
     ServerInfo,
     StarsResponse

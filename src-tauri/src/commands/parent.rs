@@ -507,6 +507,64 @@ pub(crate) async fn list_kiosks(desktop: State<'_, Desktop>) -> Result<Vec<Kiosk
         .collect())
 }
 
+/// One of the parent's open sessions, as the account settings list them.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OpenSessionView {
+    pub(crate) id: String,
+    pub(crate) signed_in_at: i64,
+    pub(crate) expires_at: i64,
+    /// The session of this app.
+    pub(crate) current: bool,
+}
+
+/// The parent's sessions still open, newest first (this one marked).
+#[tauri::command]
+pub(crate) async fn list_sessions(
+    desktop: State<'_, Desktop>,
+) -> Result<Vec<OpenSessionView>, CoreError> {
+    let sessions = desktop.board().await?.sessions().await?;
+    Ok(sessions
+        .into_iter()
+        .map(|s| OpenSessionView {
+            id: s.id,
+            signed_in_at: s.created_at,
+            expires_at: s.expires_at,
+            current: s.current,
+        })
+        .collect())
+}
+
+/// Signs out another of the parent's sessions: its token stops working
+/// and its live connection closes.
+#[tauri::command]
+pub(crate) async fn end_session(
+    desktop: State<'_, Desktop>,
+    session_id: String,
+) -> Result<(), CoreError> {
+    desktop
+        .board()
+        .await?
+        .end_session(&session_id)
+        .await
+        .map(drop)
+}
+
+/// Changes the parent's password, given the current one; every other
+/// session ends. Returns how many did.
+#[tauri::command]
+pub(crate) async fn change_password(
+    desktop: State<'_, Desktop>,
+    current_password: String,
+    new_password: String,
+) -> Result<i64, CoreError> {
+    desktop
+        .board()
+        .await?
+        .change_password(&current_password, &new_password)
+        .await
+}
+
 /// Revokes a kitchen screen: it goes back to pairing.
 #[tauri::command]
 pub(crate) async fn revoke_kiosk(

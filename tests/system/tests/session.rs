@@ -164,3 +164,58 @@ async fn an_account_without_a_family_opens_no_board_and_keeps_nothing() {
     assert_eq!(profile.load_session(), None);
     assert!(!app.session_view().await.signed_in);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_lists_their_sessions_ends_one_and_a_new_password_ends_the_rest() {
+    let server = TestServer::start().await;
+    let laptop = ApiClient::new(&server.url()).unwrap();
+    let signed_up = laptop
+        .sign_up("ana@example.com", PASSWORD, "Ana")
+        .await
+        .unwrap();
+    laptop.set_token(Some(signed_up.token));
+    let sign_in = || async {
+        let api = ApiClient::new(&server.url()).unwrap();
+        let s = api.sign_in("ana@example.com", PASSWORD).await.unwrap();
+        api.set_token(Some(s.token));
+        api
+    };
+    let (phone, tablet) = (sign_in().await, sign_in().await);
+
+    let sessions = laptop.sessions().await.unwrap().sessions;
+    assert_eq!(sessions.len(), 3);
+    assert_eq!(sessions.iter().filter(|s| s.current).count(), 1);
+    let phone_id = phone
+        .sessions()
+        .await
+        .unwrap()
+        .sessions
+        .into_iter()
+        .find(|s| s.current)
+        .unwrap()
+        .id;
+    assert_eq!(laptop.end_session(&phone_id).await.unwrap().ended, 1);
+    assert_eq!(
+        phone.me().await.unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
+
+    let wrong = laptop.change_password("not it", "a new password").await;
+    assert_eq!(wrong.unwrap_err().code(), ErrorCode::InvalidCredentials);
+    let ended = laptop
+        .change_password(PASSWORD, "a new password")
+        .await
+        .unwrap()
+        .ended;
+    assert_eq!(ended, 1, "the tablet's session");
+    assert_eq!(
+        tablet.me().await.unwrap_err().code(),
+        ErrorCode::Unauthorized
+    );
+    laptop.me().await.expect("this one goes on");
+    ApiClient::new(&server.url())
+        .unwrap()
+        .sign_in("ana@example.com", "a new password")
+        .await
+        .expect("the new password works");
+}

@@ -24,10 +24,11 @@ use kinboard_api::{
     IDEMPOTENCY_HEADER, InviteResponse, KioskCreated, KioskRequest, KioskResponse, KiosksResponse,
     MeResponse, Member, MemberRequest, MemberResponse, PIN_HEADER, Pairing, PairingResponse,
     PinRequest, RealtimeResponse, RedeemRequest, RedeemResponse, RedemptionDecided, RewardRequest,
-    RewardResponse, ServerInfo, SessionResponse, SignInRequest, SignUpRequest, SignedOut,
-    StarEntryUndone, StarsChanged, StarsRequest, StarsResponse, StartTimerRequest, Template,
-    TemplateRequest, TemplateResponse, TimerResponse, UpdateChoreRequest, UpdateFamilyRequest,
-    UpdateMemberRequest, UpdateRewardRequest, UpdateTemplateRequest,
+    RewardResponse, ServerInfo, SessionResponse, SessionsEnded, SessionsResponse, SignInRequest,
+    SignUpRequest, SignedOut, StarEntryUndone, StarsChanged, StarsRequest, StarsResponse,
+    StartTimerRequest, Template, TemplateRequest, TemplateResponse, TimerResponse,
+    UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest, UpdateRewardRequest,
+    UpdateTemplateRequest,
 };
 
 use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
@@ -63,6 +64,9 @@ pub struct CallOptions<'a> {
     pub idempotency_key: Option<&'a str>,
     pub pin: Option<&'a str>,
 }
+
+/// Where a Kinboard server authorises channel subscriptions.
+const PUSHER_AUTH_PATH: &str = "/api/pusher/auth";
 
 /// A cheap, cloneable handle to the backend at one base URL.
 #[derive(Clone)]
@@ -263,6 +267,23 @@ impl ApiClient {
         format!("{}{path}", self.inner.base)
     }
 
+    /// `endpoint` when it is on this client's server, else this server's
+    /// own channel-authorisation route.
+    fn own_endpoint(&self, endpoint: &str) -> String {
+        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+        match (origin(endpoint), origin(&self.inner.base)) {
+            (Some(theirs), Some(ours)) if theirs == ours => endpoint.to_owned(),
+            _ => {
+                tracing::warn!(
+                    endpoint,
+                    server = %self.inner.base,
+                    "the server named another origin for channel authorisation; using its own"
+                );
+                self.url(PUSHER_AUTH_PATH)
+            }
+        }
+    }
+
     async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, CoreError> {
         self.call(
             Method::GET,
@@ -284,7 +305,11 @@ impl ApiClient {
     }
 
     /// Authorises a socket for a private channel at `auth_endpoint` (an
-    /// absolute URL from `/api/realtime`), with the current token.
+    /// absolute URL from `/api/realtime`), with the current token — only
+    /// ever on the server this client talks to: an endpoint on another
+    /// origin (a server misconfigured, or something standing in for it)
+    /// is replaced by this server's own `/api/pusher/auth`, so the token
+    /// never travels elsewhere.
     pub async fn pusher_auth(
         &self,
         auth_endpoint: &str,
@@ -295,9 +320,10 @@ impl ApiClient {
             .append_pair("socket_id", socket_id)
             .append_pair("channel_name", channel)
             .finish();
+        let endpoint = self.own_endpoint(auth_endpoint);
         self.call(
             Method::POST,
-            auth_endpoint,
+            &endpoint,
             Payload::Form(form),
             CallOptions::default(),
         )
@@ -772,6 +798,31 @@ impl ApiClient {
     }
 
     /// The family's kitchen screens, with when each was last seen.
+    /// The signed-in parent's sessions still open (this one marked).
+    pub async fn sessions(&self) -> Result<SessionsResponse, CoreError> {
+        self.get("/api/sessions").await
+    }
+
+    /// Ends one of the parent's other sessions.
+    pub async fn end_session(&self, session_id: &str) -> Result<SessionsEnded, CoreError> {
+        let path = format!("/api/sessions/{}", seg(session_id));
+        self.send(Method::DELETE, &path, None::<&()>).await
+    }
+
+    /// Changes the parent's password; every other session ends.
+    pub async fn change_password(
+        &self,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<SessionsEnded, CoreError> {
+        let body = kinboard_api::ChangePasswordRequest {
+            current_password: current_password.to_owned(),
+            new_password: new_password.to_owned(),
+        };
+        self.post("/api/auth/password", &body, CallOptions::default())
+            .await
+    }
+
     pub async fn kiosks(&self, family_id: &str) -> Result<KiosksResponse, CoreError> {
         self.get(&format!("/api/families/{}/kiosks", seg(family_id)))
             .await

@@ -157,3 +157,54 @@ fn start_requests_have_the_routes_shape() {
         json!({"memberId": "m", "label": "Lego", "durationSeconds": 600, "stars": 1})
     );
 }
+
+#[tokio::test]
+async fn the_token_goes_only_to_the_servers_own_channel_authorisation() {
+    // The server this client talks to, and another that a reply names.
+    let asked = |seen: Seen| {
+        Router::new().route(
+            "/api/pusher/auth",
+            post(move |headers: HeaderMap| async move {
+                seen.lock().unwrap().push(headers);
+                Json(json!({"auth": "key:signature"}))
+            }),
+        )
+    };
+    let serve = |app: Router| async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    };
+    let (own_seen, other_seen): (Seen, Seen) = (Arc::default(), Arc::default());
+    let own = serve(asked(own_seen.clone())).await;
+    let other = serve(asked(other_seen.clone())).await;
+    let api = ApiClient::new(&own).unwrap();
+    api.set_token(Some("kbs_secret".into()));
+
+    let auth = api
+        .pusher_auth(
+            &format!("{other}/api/pusher/auth"),
+            "1.2",
+            "private-family-f",
+        )
+        .await
+        .unwrap();
+    assert_eq!(auth.auth, "key:signature");
+    assert!(
+        other_seen.lock().unwrap().is_empty(),
+        "the other origin heard nothing"
+    );
+    {
+        let own_seen = own_seen.lock().unwrap();
+        assert_eq!(own_seen.len(), 1);
+        assert_eq!(own_seen[0]["authorization"], "Bearer kbs_secret");
+    }
+
+    // Its own endpoint, as named, is used as it is.
+    api.pusher_auth(&format!("{own}/api/pusher/auth"), "1.2", "private-family-f")
+        .await
+        .unwrap();
+    assert_eq!(own_seen.lock().unwrap().len(), 2);
+    assert!(other_seen.lock().unwrap().is_empty());
+}

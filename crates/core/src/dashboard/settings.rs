@@ -1,7 +1,7 @@
 //! The family settings a parent changes from the dashboard: the family's
 //! name, time zone and chore approval, the PIN, children, chores (and
-//! approving them), timer templates, rewards, invites, parents and kitchen
-//! screens. Each change is one request (the
+//! approving them), timer templates, rewards, invites, parents, kitchen
+//! screens, and the parent's own sessions and password. Each change is one request (the
 //! server's settings routes take no idempotency key, so none is retried
 //! after a failure in transit: the person sees the error and decides);
 //! the events its reply lists are applied to the view before it returns,
@@ -9,7 +9,7 @@
 
 use kinboard_api::{
     ChoreRequest, DeletedResponse, Invite, Kiosk, MemberRequest, PinRequest, ReplyEvent,
-    RewardRequest, Role, TemplateRequest, UpdateChoreRequest, UpdateFamilyRequest,
+    RewardRequest, Role, SessionInfo, TemplateRequest, UpdateChoreRequest, UpdateFamilyRequest,
     UpdateMemberRequest, UpdateRewardRequest, UpdateTemplateRequest,
 };
 
@@ -247,6 +247,33 @@ impl Dashboard {
     pub async fn remove_parent(&self, user_id: &str) -> Result<(), CoreError> {
         self.deleted(self.api().remove_parent(self.family_id(), user_id))
             .await
+    }
+
+    /// The signed-in parent's sessions still open, newest first.
+    pub async fn sessions(&self) -> Result<Vec<SessionInfo>, CoreError> {
+        self.require_parent()?;
+        Ok(self.api().sessions().await?.sessions)
+    }
+
+    /// Ends another of the parent's sessions (its screens are signed out).
+    pub async fn end_session(&self, session_id: &str) -> Result<i64, CoreError> {
+        self.require_parent()?;
+        Ok(self.api().end_session(session_id).await?.ended)
+    }
+
+    /// Changes the parent's password, given the current one; every other
+    /// session ends (this one goes on). Returns how many ended.
+    pub async fn change_password(
+        &self,
+        current_password: &str,
+        new_password: &str,
+    ) -> Result<i64, CoreError> {
+        self.require_parent()?;
+        Ok(self
+            .api()
+            .change_password(current_password, new_password)
+            .await?
+            .ended)
     }
 
     /// The kitchen screens as the server has them now, with when each was

@@ -94,3 +94,25 @@ both! {
         );
     }
 }
+
+both! {
+    async fn a_request_for_a_name_the_server_does_not_answer_to_is_refused(s) {
+        let f = s.family("Ana").await;
+        let dashboard = format!("/api/families/{}/dashboard", f.id);
+        let as_host = |host: &'static str, path: &str| {
+            let path = path.to_owned();
+            let token = f.parent.token.clone();
+            async move { s.call_with(reqwest::Method::GET, &path, Some(&token), None, &[("host", host)]).await }
+        };
+        // A page's own name pointed at the household (DNS rebinding).
+        for path in ["/api/info", dashboard.as_str(), "/app/anykey?protocol=7"] {
+            let refused = as_host("rebind.attacker.example", path).await;
+            assert!(refused.refused(403, "forbidden").contains("does not answer to the name"), "{path}");
+        }
+        // Its addresses and the family's own network names are fine.
+        for host in ["127.0.0.1:8080", "192.168.1.20:8080", "[fe80::1]:8080", "parkers-laptop.local:8080", "kitchen"] {
+            let r = as_host(host, &dashboard).await;
+            assert_eq!(r.status, 200, "{host}: {}", r.body);
+        }
+    }
+}
