@@ -221,7 +221,7 @@ export function pinLockText(view, serverNow) {
   const at = formatClock(until, view.family.timeZone);
   if (view.role === 'kiosk') return `Too many wrong PINs. The PIN works again at ${at}.`;
   const where = view.family.pinLockedOn ? ` on ${view.family.pinLockedOn}` : '';
-  return `The parent PIN was typed wrong too often${where}. It is locked until ${at}; a new PIN in Settings unlocks it now.`;
+  return `The parent PIN was typed wrong too often${where}. It is locked until ${at}; setting a new PIN in Settings with your password unlocks it now.`;
 }
 
 function PinLockNotice(model) {

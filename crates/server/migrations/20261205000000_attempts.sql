@@ -17,3 +17,7 @@ CREATE INDEX attempts_by_last_at ON attempts (last_at);
 -- The PIN's count moved here from the family row.
 ALTER TABLE families DROP COLUMN pin_attempts;
 ALTER TABLE families DROP COLUMN pin_attempt_at;
+
+-- Where sign-up is closed, an invite lets its holder make one account:
+-- the account it made.
+ALTER TABLE invites ADD COLUMN signed_up_by TEXT;

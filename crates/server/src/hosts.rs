@@ -4,7 +4,7 @@
 //! `Host` header gives it away. The server answers to addresses (IPv4 and
 //! IPv6 literals), to `localhost`, to names no public DNS can hand out — a
 //! single label (`kitchen`), `.local`, `.lan`, `.home`, `.home.arpa`,
-//! `.internal`, `.localdomain` — to the host of its public URL, and to the
+//! `.internal`, `.localdomain`, a FRITZ!Box's `.fritz.box` — to the host of its public URL, and to the
 //! names it is told (`--allowed-host`). Anything else is refused with 403
 //! before any route runs, WebSockets included.
 
@@ -18,8 +18,10 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ApiError;
 
 /// Suffixes reserved for private networks or multicast DNS.
-const PRIVATE_SUFFIXES: [&str; 7] = [
+const PRIVATE_SUFFIXES: [&str; 8] = [
     ".local",
+    // What FRITZ!Box routers name the devices on their network.
+    ".fritz.box",
     ".lan",
     ".home",
     ".home.arpa",
@@ -121,6 +123,7 @@ mod tests {
             "parkers-laptop.local:8080",
             "nas.lan",
             "box.home.arpa",
+            "kitchen-pc.fritz.box:8080",
             "KINBOARD.example.com:443",
             "kinboard.example.com.",
         ] {

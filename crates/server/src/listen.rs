@@ -47,41 +47,49 @@ impl Default for ConnectionLimits {
     }
 }
 
-/// Raises the soft open-file limit to the hard one (every socket is a
-/// file descriptor, and the soft limit is often 1024); returns the soft
-/// limit now in force, if it could be read.
+/// Raises the soft open-file limit as far as the system allows (every
+/// socket is a file descriptor, and the soft limit is often 1024, or 256
+/// on macOS); returns the soft limit now in force, where there is one.
+#[cfg(unix)]
 pub fn raise_open_file_limit() -> Option<u64> {
-    let (soft, hard) = rlimit::getrlimit(rlimit::Resource::NOFILE).ok()?;
-    if soft >= hard {
-        return Some(soft);
-    }
-    match rlimit::setrlimit(rlimit::Resource::NOFILE, hard, hard) {
-        Ok(()) => {
-            tracing::debug!(from = soft, to = hard, "raised the open-file limit");
-            Some(hard)
+    match rlimit::increase_nofile_limit(u64::MAX) {
+        Ok(limit) => {
+            tracing::debug!(limit, "open-file limit");
+            Some(limit)
         }
         Err(e) => {
-            tracing::warn!(error = %e, soft, "could not raise the open-file limit");
-            Some(soft)
+            tracing::warn!(error = %e, "could not raise the open-file limit");
+            rlimit::getrlimit(rlimit::Resource::NOFILE)
+                .ok()
+                .map(|(soft, _)| soft)
         }
     }
 }
 
-/// The cap that fits the process's open-file limit.
+/// Elsewhere there is no such limit to raise.
+#[cfg(not(unix))]
+pub fn raise_open_file_limit() -> Option<u64> {
+    None
+}
+
+/// The cap that fits the process's open-file limit: a quarter of it, at
+/// most [`RESERVED_FILES`], is kept for everything that is not a client.
 fn effective_cap(wanted: usize) -> usize {
-    let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) else {
-        return wanted;
-    };
-    let fits = usize::try_from(soft.saturating_sub(RESERVED_FILES).max(16)).unwrap_or(usize::MAX);
-    if fits < wanted {
-        tracing::warn!(
-            wanted,
-            open_file_limit = soft,
-            cap = fits,
-            "the open-file limit allows fewer connections than configured"
-        );
+    #[cfg(unix)]
+    if let Ok((soft, _)) = rlimit::getrlimit(rlimit::Resource::NOFILE) {
+        let reserved = RESERVED_FILES.min(soft / 4);
+        let fits = usize::try_from(soft.saturating_sub(reserved)).unwrap_or(usize::MAX);
+        if fits < wanted {
+            tracing::warn!(
+                wanted,
+                open_file_limit = soft,
+                cap = fits,
+                "the open-file limit allows fewer connections than configured"
+            );
+        }
+        return wanted.min(fits).max(1);
     }
-    wanted.min(fits).max(1)
+    wanted.max(1)
 }
 
 /// Serves `router` on `listener` until `stop` turns true; then stops

@@ -141,11 +141,14 @@ pub async fn reserve(state: &AppState, scope: &Scope<'_>) -> Result<Attempt, Api
     let key = scope.key();
     let now = now_ms();
     let policy = &state.access;
+    // A new key starts quiet as of now (never "quiet for a day", which
+    // pruning would take for a row to forget before it is used).
     sqlx::query(
         "INSERT INTO attempts (scope_key, failures, lockouts, last_at, locked_until) \
-         VALUES ($1, 0, 0, 0, 0) ON CONFLICT (scope_key) DO NOTHING",
+         VALUES ($1, 0, 0, $2, 0) ON CONFLICT (scope_key) DO NOTHING",
     )
     .bind(&key)
+    .bind(now)
     .execute(&state.db.writer)
     .await?;
     // $2 now, $3 the round's quiet limit, $4 the ladder's, $5 attempts
@@ -205,21 +208,29 @@ impl Attempt {
             .bind(&self.key)
             .execute(&state.db.writer)
             .await?;
+            Ok(())
         } else {
-            // Given back: one failure fewer, and the lockout this very
-            // attempt set (if it did) lifted.
-            let lifted = self.locked_until.is_some();
-            sqlx::query(
-                "UPDATE attempts SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
-                   locked_until = CASE WHEN $2 THEN 0 ELSE locked_until END, \
-                   lockouts = CASE WHEN $2 AND lockouts > 0 THEN lockouts - 1 ELSE lockouts END \
-                 WHERE scope_key = $1",
-            )
-            .bind(&self.key)
-            .bind(lifted)
-            .execute(&state.db.writer)
-            .await?;
+            self.refund(state).await
         }
+    }
+
+    /// Nothing was learnt (the server failed before the secret was
+    /// judged): this attempt is given back, and nothing else changes — an
+    /// error must never wipe a count.
+    pub async fn refund(self, state: &AppState) -> Result<(), ApiError> {
+        // One failure fewer, and the lockout this very attempt set (if it
+        // did) lifted.
+        let lifted = self.locked_until.is_some();
+        sqlx::query(
+            "UPDATE attempts SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END, \
+               locked_until = CASE WHEN $2 THEN 0 ELSE locked_until END, \
+               lockouts = CASE WHEN $2 AND lockouts > 0 THEN lockouts - 1 ELSE lockouts END \
+             WHERE scope_key = $1",
+        )
+        .bind(&self.key)
+        .bind(lifted)
+        .execute(&state.db.writer)
+        .await?;
         Ok(())
     }
 
@@ -264,26 +275,44 @@ pub const DEFAULT_LOCKOUTS: [Duration; 4] = [
 ];
 
 /// Whose address a request comes from: the peer's, or — behind a proxy
-/// the server trusts — the last address the proxy appended to
-/// `X-Forwarded-For`.
+/// the server trusts, which is then the peer and on this machine or the
+/// private network — the address that proxy appended to
+/// `X-Forwarded-For`, its last entry. Anything earlier in the header is
+/// the client's own say and counts for nothing; a last entry that is not
+/// an address leaves the peer's.
 pub fn client_address(
     policy: &AccessPolicy,
     peer: Option<std::net::SocketAddr>,
     headers: &axum::http::HeaderMap,
 ) -> IpAddr {
-    if policy.behind_proxy
-        && let Some(forwarded) = headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|a| a.trim().parse::<IpAddr>().ok())
-            .next_back()
-    {
-        return forwarded;
+    let peer_ip = peer.map_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED), |p| p.ip());
+    if !policy.behind_proxy || !is_local(peer_ip) {
+        return peer_ip;
     }
-    peer.map(|p| p.ip())
-        .unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED))
+    let last = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .next_back()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim);
+    last.and_then(|a| a.parse::<IpAddr>().ok())
+        .unwrap_or(peer_ip)
+}
+
+/// On this machine or a private network: where a trusted proxy runs.
+fn is_local(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => v4.is_loopback() || v4.is_private() || v4.is_link_local(),
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_local(IpAddr::V4(v4)))
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+        }
+    }
 }
 
 #[cfg(test)]

@@ -797,7 +797,6 @@ impl ApiClient {
         self.send(Method::DELETE, &path, None::<&()>).await
     }
 
-    /// The family's kitchen screens, with when each was last seen.
     /// The signed-in parent's sessions still open (this one marked).
     pub async fn sessions(&self) -> Result<SessionsResponse, CoreError> {
         self.get("/api/sessions").await
@@ -823,6 +822,7 @@ impl ApiClient {
             .await
     }
 
+    /// The family's kitchen screens, with when each was last seen.
     pub async fn kiosks(&self, family_id: &str) -> Result<KiosksResponse, CoreError> {
         self.get(&format!("/api/families/{}/kiosks", seg(family_id)))
             .await

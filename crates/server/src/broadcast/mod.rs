@@ -98,19 +98,29 @@ const RESYNC_RETRY: Duration = Duration::from_secs(1);
 pub trait Broadcaster: Send + Sync + 'static {
     /// Publishes events of one lane, in order. The default publishes them one
     /// by one; a transport with a batch call may do better. Returns one
-    /// result per failed event so each failure is logged with its event.
+    /// result per failed event so each failure is logged with its event;
+    /// the events after a failed one count as failed too (never sent ahead
+    /// of it).
     fn publish_batch<'a>(
         &'a self,
         events: &'a [OutgoingEvent],
     ) -> BoxFuture<'a, Vec<(usize, BroadcastError)>> {
         Box::pin(async move {
-            let mut failures = Vec::new();
+            // Stops at the first failure: what follows is not sent before
+            // it, so a retry from there keeps the family's order.
             for (i, event) in events.iter().enumerate() {
                 if let Err(e) = self.publish(event).await {
-                    failures.push((i, e));
+                    let mut failures = vec![(i, e)];
+                    failures.extend((i + 1..events.len()).map(|j| {
+                        (
+                            j,
+                            BroadcastError::Relay("not sent: an earlier event failed".into()),
+                        )
+                    }));
+                    return failures;
                 }
             }
-            failures
+            Vec::new()
         })
     }
 
@@ -298,6 +308,8 @@ impl Lane {
     async fn run(self, mut rx: mpsc::Receiver<LaneItem>) {
         let mut items = Vec::with_capacity(MAX_BATCH);
         let mut batch = Vec::with_capacity(MAX_BATCH);
+        // When an owed resync goes out even though the lane is not empty.
+        let mut resync_due: Option<tokio::time::Instant> = None;
         loop {
             let owed = self.owed.any_for(self.index, self.count);
             tokio::select! {
@@ -321,9 +333,17 @@ impl Lane {
             }
             self.publish(&mut batch).await;
             // Behind whatever the lane still holds, so a device reloads
-            // once, after the events that did get through.
-            if rx.is_empty() {
-                self.resync().await;
+            // once, after the events that did get through — but a lane that
+            // never empties sends it every so often all the same.
+            if self.owed.any_for(self.index, self.count) {
+                let now = tokio::time::Instant::now();
+                let due = *resync_due.get_or_insert(now + RESYNC_RETRY);
+                if rx.is_empty() || now >= due {
+                    self.resync().await;
+                    resync_due = None;
+                }
+            } else {
+                resync_due = None;
             }
         }
         // Closing: what is owed goes out if it can.
@@ -393,6 +413,10 @@ impl Lane {
                     revision,
                     "told the family to reload after lost events"
                 ),
+                Err(e) if !e.is_passing() => {
+                    // Refused for good: trying again would only repeat it.
+                    tracing::error!(channel = %outgoing.channel(), revision, error = %e, "could not tell the family to reload");
+                }
                 Err(e) => {
                     tracing::warn!(channel = %outgoing.channel(), revision, error = %e, "could not tell the family to reload yet");
                     // Noted without a wake-up: the lane tries again in a while.

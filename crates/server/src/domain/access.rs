@@ -194,7 +194,7 @@ pub async fn check_pin(
             Err(ApiError::WrongPin)
         }
         Err(e) => {
-            let _ = attempt.succeeded(state).await;
+            let _ = attempt.refund(state).await;
             Err(e)
         }
     }

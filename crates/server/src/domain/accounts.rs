@@ -35,20 +35,26 @@ pub async fn sign_up(
 ) -> Result<SessionResponse, ApiError> {
     validate::email(&req.email)?;
     validate::password(&req.password)?;
+    let mut invite = None;
     if !state.access.open_signup {
         let first_parent: Option<(String,)> = sqlx::query_as("SELECT id FROM users LIMIT 1")
             .fetch_optional(&state.db.reader)
             .await?;
         if first_parent.is_some() {
-            match req.invite_code.as_deref() {
-                Some(code) => crate::domain::parents::find_open_invite(state, code, from)
-                    .await
-                    .map(drop)?,
-                None => return Err(ApiError::SignupClosed),
-            }
+            let code = req.invite_code.as_deref().ok_or(ApiError::SignupClosed)?;
+            let (invite_id, _) =
+                crate::domain::parents::find_open_invite(state, code, from).await?;
+            invite = Some(invite_id);
         }
     }
-    create_user(state, &req.email, &req.password, &req.name).await
+    create_account(
+        state,
+        &req.email,
+        &req.password,
+        &req.name,
+        invite.as_deref(),
+    )
+    .await
 }
 
 /// Creates an account and a first session; returns the user and the token.
@@ -57,6 +63,18 @@ pub async fn create_user(
     email: &str,
     password: &str,
     name: &str,
+) -> Result<SessionResponse, ApiError> {
+    create_account(state, email, password, name, None).await
+}
+
+/// [`create_user`], made with `invite_id`'s leave where sign-up is closed:
+/// an invite makes one account at most (then its holder accepts it).
+async fn create_account(
+    state: &AppState,
+    email: &str,
+    password: &str,
+    name: &str,
+    invite_id: Option<&str>,
 ) -> Result<SessionResponse, ApiError> {
     let email = validate::email(email)?;
     let name = validate::text("name", name, 60)?;
@@ -84,6 +102,19 @@ pub async fn create_user(
         .bind(user.created_at)
         .execute(&mut *tx)
         .await?;
+    if let Some(invite_id) = invite_id {
+        let used = sqlx::query(
+            "UPDATE invites SET signed_up_by = $1 WHERE id = $2 AND signed_up_by IS NULL",
+        )
+        .bind(&user.id)
+        .bind(invite_id)
+        .execute(&mut *tx)
+        .await?;
+        if used.rows_affected() == 0 {
+            // Someone made an account with this invite already.
+            return Err(ApiError::NotFound("invite"));
+        }
+    }
     let token = insert_session(state, &mut tx, &user.id).await?;
     tx.commit().await?;
     Ok(SessionResponse { token, user })
@@ -121,7 +152,7 @@ pub async fn sign_in(
         Ok(attempt) => attempt,
         Err(refused) => {
             // Refused before any password was checked: not this address's failure.
-            by_address.succeeded(state).await?;
+            by_address.refund(state).await?;
             return Err(refused);
         }
     };
@@ -144,8 +175,8 @@ pub async fn sign_in(
         }
         Err(other) => {
             // The server failed, not the guess: neither attempt counts.
-            let _ = by_account.succeeded(state).await;
-            let _ = by_address.succeeded(state).await;
+            let _ = by_account.refund(state).await;
+            let _ = by_address.refund(state).await;
             Err(other)
         }
     }
@@ -348,7 +379,7 @@ pub async fn check_password(
             Err(ApiError::WrongPassword)
         }
         Err(e) => {
-            let _ = attempt.succeeded(state).await;
+            let _ = attempt.refund(state).await;
             Err(e)
         }
     }

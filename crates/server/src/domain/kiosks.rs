@@ -242,13 +242,20 @@ pub async fn claim_pairing(
     let hash = token_hash(&code);
     let now = now_ms();
     let attempt = throttle::reserve(state, &Scope::PairingFrom(from)).await?;
-    let found: Option<(String, String)> = sqlx::query_as(
+    let found: Result<Option<(String, String)>, sqlx::Error> = sqlx::query_as(
         "SELECT family_id, name FROM kiosk_pairings WHERE code_hash = $1 AND kiosk_id IS NULL AND expires_at > $2",
     )
     .bind(&hash)
     .bind(now)
     .fetch_optional(&state.db.reader)
-    .await?;
+    .await;
+    let found = match found {
+        Ok(found) => found,
+        Err(e) => {
+            let _ = attempt.refund(state).await;
+            return Err(e.into());
+        }
+    };
     let Some((family_id, name)) = found else {
         if attempt.failed().is_some() {
             tracing::warn!(address = %from, "pairing locked for an address after repeated wrong codes");

@@ -182,20 +182,24 @@ pub async fn find_open_invite(
         ));
     }
     let attempt = throttle::reserve(state, &Scope::InviteFrom(from)).await?;
-    let invite: Option<(String, String)> = sqlx::query_as(
+    let invite: Result<Option<(String, String)>, sqlx::Error> = sqlx::query_as(
         "SELECT id, family_id FROM invites WHERE code_hash = $1 \
          AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > $2",
     )
     .bind(token_hash(&code))
     .bind(now_ms())
     .fetch_optional(&state.db.reader)
-    .await?;
+    .await;
     match invite {
-        Some(found) => {
+        Err(e) => {
+            let _ = attempt.refund(state).await;
+            Err(e.into())
+        }
+        Ok(Some(found)) => {
             attempt.succeeded(state).await?;
             Ok(found)
         }
-        None => {
+        Ok(None) => {
             if attempt.failed().is_some() {
                 tracing::warn!(address = %from, "invite codes locked for an address after repeated wrong codes");
             }

@@ -198,6 +198,8 @@ both_with! { household;
         let ben = sign_up("ben@example.org", Some(&code)).await;
         assert_eq!(ben.status, 201, "{}", ben.body);
         let ben = ben.body["token"].as_str().unwrap().to_owned();
+        // One invite, one account, even before it is accepted.
+        sign_up("mallory@example.org", Some(&code)).await.refused(404, "not_found");
         s.post(&format!("/api/invites/{code}/accept"), &ben, json!({})).await.ok();
         // Used up: it makes no second account.
         sign_up("carol@example.org", Some(&code)).await.refused(404, "not_found");

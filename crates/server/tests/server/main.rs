@@ -14,6 +14,7 @@ mod inputs;
 mod kiosk;
 mod layering;
 mod limits;
+#[cfg(unix)]
 mod load;
 mod ops;
 mod pairing;
