@@ -20,6 +20,8 @@ packages=(
   iproute2
   # a throwaway PostgreSQL when none is running
   postgresql
+  # schemathesis, installed from PyPI into a virtual environment
+  python3-venv
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -43,6 +43,9 @@ cargo nextest run "${all[@]}" --no-fail-fast -E 'not package(kinboard-e2e)'
 cargo test "${all[@]}" --doc
 
 target_dir=$(realpath -m "${CARGO_TARGET_DIR:-target}")
+step "the HTTP API against its own OpenAPI document (schemathesis, SQLite and PostgreSQL)"
+./scripts/schemathesis.sh "$target_dir"
+
 step "interop: kinboard-relay against pusher-js and the official pusher library"
 (cd tests/interop && npm ci --no-audit --no-fund --loglevel=error \
   && KINBOARD_RELAY_BIN="$target_dir/debug/kinboard-relay" \

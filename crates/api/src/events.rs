@@ -367,7 +367,7 @@ pub enum FamilyEvent {
 /// An event as a reply lists it: one this version knows, or one it does
 /// not (a newer server's), kept by name and payload so that the client can
 /// still order it by its revision and reload for it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub enum ReplyEvent {
     Known(FamilyEvent),
@@ -375,6 +375,39 @@ pub enum ReplyEvent {
         event: String,
         data: serde_json::Value,
     },
+}
+
+/// A known event matches both forms, so the schema says `anyOf` (derived,
+/// an untagged enum would say `oneOf`, which a known event breaks).
+impl utoipa::PartialSchema for ReplyEvent {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, ObjectBuilder, Type};
+        let unknown = ObjectBuilder::new()
+            .description(Some("an event of a newer server: its name and payload"))
+            .property("event", ObjectBuilder::new().schema_type(Type::String))
+            .property("data", ObjectBuilder::new())
+            .required("event")
+            .required("data");
+        AnyOfBuilder::new()
+            .item(utoipa::openapi::Ref::from_schema_name("FamilyEvent"))
+            .item(unknown)
+            .into()
+    }
+}
+
+impl ToSchema for ReplyEvent {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        schemas.push((
+            "FamilyEvent".into(),
+            <FamilyEvent as utoipa::PartialSchema>::schema(),
+        ));
+        <FamilyEvent as ToSchema>::schemas(schemas);
+    }
 }
 
 /// Read as the channel's events are: the name first, then the payload

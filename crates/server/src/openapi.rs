@@ -2,6 +2,7 @@
 //! bodies, and the bearer scheme.
 
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::api::{
@@ -41,7 +42,7 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
         realtime::pusher_auth, realtime::realtime,
         ops::healthz, ops::info, ops::openapi,
     ),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &CommonReplies)
 )]
 pub struct ApiDoc;
 
@@ -54,5 +55,63 @@ impl Modify for BearerAuth {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// The replies every route of a kind can give, documented once instead of
+/// on each: a route that takes a bearer token answers 401 without a valid
+/// one; a route that takes a body answers 400 (not JSON at all), 413 (too
+/// large), 415 (not sent as JSON) and 422 (a field unknown, missing or
+/// not acceptable).
+struct CommonReplies;
+
+impl Modify for CommonReplies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let error = |description: &str| {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description(description)
+                    .content(
+                        "application/json",
+                        ContentBuilder::new()
+                            .schema(Some(Ref::from_schema_name("ErrorReply")))
+                            .build(),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let secured = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+                let takes_body = operation.request_body.is_some();
+                let responses = &mut operation.responses.responses;
+                if secured {
+                    responses
+                        .entry("401".into())
+                        .or_insert_with(|| error("no valid bearer token"));
+                }
+                if takes_body {
+                    responses
+                        .entry("400".into())
+                        .or_insert_with(|| error("the body is not JSON at all"));
+                    responses
+                        .entry("413".into())
+                        .or_insert_with(|| error("the body is too large"));
+                    responses
+                        .entry("415".into())
+                        .or_insert_with(|| error("the body is not JSON"));
+                    responses
+                        .entry("422".into())
+                        .or_insert_with(|| error("a field is unknown, missing or not acceptable"));
+                }
+            }
+        }
     }
 }

@@ -20,6 +20,25 @@ pub struct Profile {
     config_dir: PathBuf,
 }
 
+/// A profile's directories hold a household's database and who is signed
+/// in: its owner's only (unix).
+#[cfg(unix)]
+fn keep_private(dir: &Path) -> io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir)?.permissions().mode() & 0o777;
+    if mode != 0o700 {
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700)).map_err(|e| {
+            io::Error::new(e.kind(), format!("making {} private: {e}", dir.display()))
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn keep_private(_dir: &Path) -> io::Result<()> {
+    Ok(())
+}
+
 impl Profile {
     /// The profile `name` under the user's XDG directories, created if new.
     pub fn open(name: &str) -> io::Result<Self> {
@@ -39,6 +58,7 @@ impl Profile {
             std::fs::create_dir_all(dir).map_err(|e| {
                 io::Error::new(e.kind(), format!("creating {}: {e}", dir.display()))
             })?;
+            keep_private(dir)?;
         }
         Ok(profile)
     }
@@ -165,6 +185,20 @@ impl Profile {
 mod tests {
     use super::*;
     use crate::session::SessionKind;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_profiles_directories_are_its_owners_only_even_when_found_open() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (data, config) = (dir.path().join("data"), dir.path().join("config"));
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let p = Profile::open_in("kitchen", &data, &config).unwrap();
+        assert_eq!((mode(&p.data_dir), mode(&p.config_dir)), (0o700, 0o700));
+        std::fs::set_permissions(&p.data_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let again = Profile::open_in("kitchen", &data, &config).unwrap();
+        assert_eq!(mode(&again.data_dir), 0o700, "tightened when found open");
+    }
 
     #[test]
     fn profiles_are_apart_and_sessions_round_trip() {
