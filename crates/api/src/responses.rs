@@ -114,6 +114,18 @@ pub struct InvitesResponse {
     pub invites: Vec<PendingInvite>,
 }
 
+/// `GET /api/tls`: the certificate a server serves HTTPS with, for a
+/// device to pin and a person to compare.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TlsInfo {
+    /// SHA-256 of the certificate (DER), lower-case hex.
+    pub fingerprint: String,
+    /// The fingerprint's first 60 bits as `XXXX-XXXX-XXXX` (Crockford's
+    /// base32), to read off one screen and compare with another.
+    pub code: String,
+}
+
 /// `GET /api/info`: what answers at this address, asked before anything
 /// else so that a device can tell a Kinboard household server of a
 /// version it speaks from anything else.

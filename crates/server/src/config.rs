@@ -70,6 +70,11 @@ pub struct ServerConfig {
     pub access: AccessPolicy,
     /// How many connections at once, and how long for a request's headers.
     pub connections: crate::listen::ConnectionLimits,
+    /// Serve HTTPS and WSS with the server's own certificate (see `tls`).
+    pub tls: bool,
+    /// Where the certificate is kept: by default beside the SQLite
+    /// database, or in the OS data directory.
+    pub tls_dir: Option<std::path::PathBuf>,
 }
 
 /// Who may make an account and how guessing secrets is slowed down.
@@ -117,6 +122,8 @@ impl ServerConfig {
             announce: false,
             access: AccessPolicy::default(),
             connections: crate::listen::ConnectionLimits::default(),
+            tls: false,
+            tls_dir: None,
         }
     }
 

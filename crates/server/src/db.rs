@@ -65,14 +65,21 @@ pub struct Db {
 /// The default database: `kinboard.sqlite3` in the OS data directory
 /// (e.g. `~/.local/share/kinboard` on Linux).
 pub fn default_database_url() -> Result<String, DbError> {
-    let dirs =
-        directories::ProjectDirs::from("org", "Kinboard", "kinboard").ok_or(DbError::NoDataDir)?;
-    let dir = dirs.data_dir();
-    private_dir(dir)?;
+    let dir = default_data_dir()?;
+    let dir = dir.as_path();
     Ok(format!(
         "sqlite://{}?mode=rwc",
         dir.join("kinboard.sqlite3").display()
     ))
+}
+
+/// The OS data directory of a server (created private when missing).
+pub fn default_data_dir() -> Result<std::path::PathBuf, DbError> {
+    let dirs =
+        directories::ProjectDirs::from("org", "Kinboard", "kinboard").ok_or(DbError::NoDataDir)?;
+    let dir = dirs.data_dir().to_owned();
+    private_dir(&dir)?;
+    Ok(dir)
 }
 
 /// Creates `dir` (and its missing parents) readable by this user only,
@@ -93,7 +100,7 @@ fn private_dir(dir: &std::path::Path) -> Result<(), DbError> {
 }
 
 /// The SQLite file of `url`, when it names one (not `:memory:`).
-fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+pub fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

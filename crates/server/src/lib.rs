@@ -51,6 +51,7 @@ pub mod server;
 pub mod sockets;
 pub mod state;
 pub mod throttle;
+pub mod tls;
 pub mod validate;
 pub mod wake;
 

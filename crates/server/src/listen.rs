@@ -3,7 +3,8 @@
 //! next wait in the kernel's backlog instead of failing for want of file
 //! descriptors), a deadline for a request's headers (a client that opens
 //! a connection and says nothing, or trickles, is closed), the open-file
-//! limit raised to what the system allows, and a graceful stop that lets
+//! limit raised to what the system allows, TLS when the server serves it
+//! (the handshake under the same deadline), and a graceful stop that lets
 //! requests in flight finish. Every connection's peer address reaches the
 //! handlers as axum's `ConnectInfo`, for the rate limits.
 
@@ -20,6 +21,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{Semaphore, watch};
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 /// File descriptors kept back from the connection cap: the database, its
@@ -99,6 +101,7 @@ pub async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
 ) {
     let cap = effective_cap(limits.max_connections);
@@ -141,18 +144,27 @@ pub async fn serve(
             stream,
             _permit: permit,
         };
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
-            .with_upgrades();
-        let mut stop = stop.clone();
+        let builder = builder.clone();
+        let stop = stop.clone();
+        let tls = tls.clone();
+        let handshake_deadline = limits.header_read_timeout;
         tokio::spawn(async move {
-            let mut connection = std::pin::pin!(connection);
-            let ended = tokio::select! {
-                ended = connection.as_mut() => ended,
-                () = stopped(&mut stop) => {
-                    // Finish the request in flight, then close.
-                    connection.as_mut().graceful_shutdown();
-                    connection.await
+            let ended = match tls {
+                None => serve_one(&builder, stream, service, stop).await,
+                Some(tls) => {
+                    // A client that never finishes the handshake is dropped
+                    // like one that never sends its headers.
+                    match tokio::time::timeout(handshake_deadline, tls.accept(stream)).await {
+                        Ok(Ok(stream)) => serve_one(&builder, stream, service, stop).await,
+                        Ok(Err(e)) => {
+                            tracing::debug!(error = %e, %peer, "TLS handshake failed");
+                            return;
+                        }
+                        Err(_) => {
+                            tracing::debug!(%peer, "TLS handshake timed out");
+                            return;
+                        }
+                    }
                 }
             };
             if let Err(e) = ended {
@@ -165,6 +177,38 @@ pub async fn serve(
     // them all back means every connection has finished.
     let all = u32::try_from(cap).unwrap_or(u32::MAX);
     let _ = permits.acquire_many(all).await;
+}
+
+/// Serves HTTP/1.1 (and upgrades) on one connection until it ends; a stop
+/// lets the request in flight finish, then closes.
+async fn serve_one<S, T>(
+    builder: &http1::Builder,
+    stream: S,
+    service: T,
+    mut stop: watch::Receiver<bool>,
+) -> Result<(), hyper::Error>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    T: tower::Service<
+            axum::http::Request<Incoming>,
+            Response = axum::response::Response,
+            Error = std::convert::Infallible,
+        > + Clone
+        + Send
+        + 'static,
+    T::Future: Send + 'static,
+{
+    let connection = builder
+        .serve_connection(TokioIo::new(stream), TowerToHyperService::new(service))
+        .with_upgrades();
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        ended = connection.as_mut() => ended,
+        () = stopped(&mut stop) => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    }
 }
 
 /// A connection's socket with its place under the cap, given back when

@@ -69,6 +69,14 @@ struct Args {
         value_delimiter = ','
     )]
     allowed_hosts: Vec<String>,
+    /// Serve HTTPS and WSS with the server's own certificate, made on the
+    /// first start and kept (GET /api/tls shows its fingerprint).
+    #[arg(long, env = "KINBOARD_TLS")]
+    tls: bool,
+    /// Where the certificate is kept (default: beside the SQLite database,
+    /// or the data directory).
+    #[arg(long, env = "KINBOARD_TLS_DIR")]
+    tls_dir: Option<std::path::PathBuf>,
     /// Open connections at most (WebSockets included); further ones wait.
     #[arg(long, env = "KINBOARD_MAX_CONNECTIONS", default_value_t = ConnectionLimits::default().max_connections)]
     max_connections: usize,
@@ -100,6 +108,8 @@ async fn main() -> anyhow::Result<()> {
     config.access.open_signup = args.open_signup;
     config.access.behind_proxy = args.behind_proxy;
     config.access.allowed_hosts = args.allowed_hosts;
+    config.tls = args.tls;
+    config.tls_dir = args.tls_dir;
     config.announce = match args.announce.as_str() {
         "on" => true,
         "off" => false,

@@ -40,7 +40,7 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
         rewards::list_rewards, rewards::create_reward, rewards::update_reward, rewards::delete_reward, rewards::redeem,
         rewards::approve_redemption, rewards::reject_redemption,
         realtime::pusher_auth, realtime::realtime,
-        ops::healthz, ops::info, ops::openapi,
+        ops::healthz, ops::info, ops::tls, ops::openapi,
     ),
     modifiers(&BearerAuth, &CommonReplies)
 )]

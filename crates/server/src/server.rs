@@ -47,6 +47,8 @@ pub enum StartError {
     Realtime(String),
     #[error("seeding the demo family failed: {0}")]
     Demo(#[from] ApiError),
+    #[error(transparent)]
+    Tls(#[from] crate::tls::TlsError),
 }
 
 /// The whole API on one router (without the embedded relay's routes).
@@ -145,14 +147,37 @@ impl Server {
             addr: config.bind,
             source,
         })?;
-        let local_url = url::Url::parse(&format!("http://{addr}"))
+        let tls = if config.tls {
+            let dir = match (&config.tls_dir, crate::db::sqlite_file(&url)) {
+                (Some(dir), _) => dir.clone(),
+                (None, Some(file)) => file
+                    .parent()
+                    .filter(|d| !d.as_os_str().is_empty())
+                    .map_or_else(|| std::path::PathBuf::from("."), ToOwned::to_owned),
+                (None, None) => crate::db::default_data_dir()?,
+            };
+            let identity =
+                crate::tls::TlsIdentity::load_or_create(&dir, &certificate_names(&config, addr))?;
+            Some((identity.acceptor(&dir)?, identity.fingerprint()))
+        } else {
+            None
+        };
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        let local_url = url::Url::parse(&format!("{scheme}://{addr}"))
             .map_err(|e| StartError::Realtime(e.to_string()))?;
         let events = EventQueue::start(
             &broadcaster,
             config.broadcast_lanes,
             config.broadcast_capacity,
         );
-        let state = AppState::new(db, events, credentials, &config, local_url);
+        let state = AppState::new(
+            db,
+            events,
+            credentials,
+            &config,
+            local_url,
+            tls.as_ref().map(|(_, fingerprint)| fingerprint.clone()),
+        );
         let demo = if config.demo {
             seed_demo_once(&state).await?
         } else {
@@ -179,6 +204,7 @@ impl Server {
             listener,
             router,
             config.connections,
+            tls.map(|(acceptor, _)| acceptor),
             stop_rx.clone(),
         ));
         let scheduler = tokio::spawn(crate::scheduler::run(
@@ -212,10 +238,44 @@ impl Server {
     }
 }
 
+/// The names and addresses a new certificate lists: loopback, this
+/// computer's name (and its `.local`), the address bound when it is one,
+/// and the public URL's host.
+fn certificate_names(config: &ServerConfig, addr: SocketAddr) -> Vec<String> {
+    let mut names = vec![
+        "localhost".to_owned(),
+        "127.0.0.1".to_owned(),
+        "::1".to_owned(),
+    ];
+    let host = gethostname::gethostname().to_string_lossy().into_owned();
+    if !host.is_empty() {
+        names.push(format!("{host}.local"));
+        names.push(host);
+    }
+    if !addr.ip().is_unspecified() && !addr.ip().is_loopback() {
+        names.push(addr.ip().to_string());
+    }
+    if let Some(public) = config.public_url.as_ref().and_then(|u| u.host_str()) {
+        names.push(
+            public
+                .trim_start_matches('[')
+                .trim_end_matches(']')
+                .to_owned(),
+        );
+    }
+    names.sort();
+    names.dedup();
+    names
+}
+
 impl RunningServer {
-    /// `http://{addr}`.
+    /// `http://{addr}`, or `https://` when it serves TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        self.state
+            .local_url
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
     }
 
     pub fn state(&self) -> &AppState {

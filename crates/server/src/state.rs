@@ -35,6 +35,8 @@ pub struct StateInner {
     pub session_ttl_ms: i64,
     /// Who may sign up, how guesses are slowed, whose address counts.
     pub access: AccessPolicy,
+    /// The SHA-256 of the certificate, when this server serves TLS.
+    pub tls_fingerprint: Option<String>,
     /// Wakes the expiry scheduler when a timer comes to end sooner than
     /// its next planned look.
     pub scheduler_wake: ExpiryWake,
@@ -63,6 +65,7 @@ impl AppState {
         app: AppCredentials,
         config: &ServerConfig,
         local_url: url::Url,
+        tls_fingerprint: Option<String>,
     ) -> Self {
         Self(Arc::new(StateInner {
             db,
@@ -73,6 +76,7 @@ impl AppState {
             local_url,
             session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
             access: config.access.clone(),
+            tls_fingerprint,
             scheduler_wake: ExpiryWake::new(),
             sessions: TtlCache::new(AUTH_TTL),
             roles: TtlCache::new(AUTH_TTL),
@@ -102,10 +106,15 @@ impl AppState {
         if let Some(url) = &self.public_url {
             return url.clone();
         }
+        let scheme = if self.tls_fingerprint.is_some() {
+            "https"
+        } else {
+            "http"
+        };
         headers
             .get(axum::http::header::HOST)
             .and_then(|h| h.to_str().ok())
-            .and_then(|host| url::Url::parse(&format!("http://{host}")).ok())
+            .and_then(|host| url::Url::parse(&format!("{scheme}://{host}")).ok())
             .unwrap_or_else(|| self.local_url.clone())
     }
 }

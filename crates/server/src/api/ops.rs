@@ -16,6 +16,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/info", get(info))
+        .route("/api/tls", get(tls))
         .route("/api/openapi.json", get(openapi))
 }
 
@@ -33,6 +34,22 @@ pub async fn healthz(State(state): State<AppState>) -> Result<Reply, ApiError> {
 #[utoipa::path(get, path = "/api/info", tag = "ops", responses((status = 200, body = ServerInfo)))]
 pub async fn info(State(state): State<AppState>) -> Result<Reply, ApiError> {
     Reply::ok(crate::domain::families::server_info(&state).await?)
+}
+
+/// The certificate this server serves HTTPS with: its SHA-256
+/// fingerprint and the short code a person compares (unauthenticated, like
+/// `/api/info`); 404 when it serves plain HTTP.
+#[utoipa::path(get, path = "/api/tls", tag = "ops",
+    responses((status = 200, body = kinboard_api::TlsInfo), (status = 404, description = "this server serves no TLS", body = ErrorReply)))]
+pub async fn tls(State(state): State<AppState>) -> Result<Reply, ApiError> {
+    let fingerprint = state
+        .tls_fingerprint
+        .clone()
+        .ok_or(ApiError::NotFound("TLS certificate"))?;
+    Reply::ok(kinboard_api::TlsInfo {
+        code: crate::tls::short_code(&fingerprint),
+        fingerprint,
+    })
 }
 
 #[utoipa::path(get, path = "/api/openapi.json", tag = "ops", responses((status = 200, description = "this document")))]

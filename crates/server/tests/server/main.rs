@@ -25,3 +25,4 @@ mod sessions;
 mod settings;
 mod sqlite_wal;
 mod timers;
+mod tls;

@@ -67,6 +67,7 @@ async fn healthz_and_openapi_describe_every_route() {
         ("/api/realtime", &["get"]),
         ("/healthz", &["get"]),
         ("/api/info", &["get"]),
+        ("/api/tls", &["get"]),
         ("/api/openapi.json", &["get"]),
     ];
     for (path, methods) in expected {
