@@ -186,7 +186,10 @@ impl DesktopNotifier {
         }
         #[cfg(all(unix, not(target_os = "macos")))]
         n.urgency(notify_rust::Urgency::Critical)
-            .hint(notify_rust::Hint::Category("alarm".into()));
+            .hint(notify_rust::Hint::Category("alarm".into()))
+            // The sound theme's own alarm, where the notification server
+            // plays sounds.
+            .hint(notify_rust::Hint::SoundName("alarm-clock-elapsed".into()));
         n
     }
 

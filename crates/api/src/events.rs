@@ -385,7 +385,10 @@ impl utoipa::PartialSchema for ReplyEvent {
         let unknown = ObjectBuilder::new()
             .description(Some("an event of a newer server: its name and payload"))
             .property("event", ObjectBuilder::new().schema_type(Type::String))
-            .property("data", ObjectBuilder::new())
+            .property(
+                "data",
+                ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::AnyValue),
+            )
             .required("event")
             .required("data");
         AnyOfBuilder::new()

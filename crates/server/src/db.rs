@@ -84,7 +84,7 @@ pub fn default_data_dir() -> Result<std::path::PathBuf, DbError> {
 
 /// Creates `dir` (and its missing parents) readable by this user only,
 /// when missing: the family's database lives there.
-fn private_dir(dir: &std::path::Path) -> Result<(), DbError> {
+pub(crate) fn private_dir(dir: &std::path::Path) -> Result<(), DbError> {
     let made = |source| DbError::CreateDir {
         path: dir.to_owned(),
         source,

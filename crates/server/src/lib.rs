@@ -30,6 +30,7 @@
 
 pub mod announce;
 pub mod api;
+pub mod backup;
 pub mod broadcast;
 pub mod cache;
 pub mod calendar;

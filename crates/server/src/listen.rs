@@ -4,7 +4,8 @@
 //! descriptors), a deadline for a request's headers (a client that opens
 //! a connection and says nothing, or trickles, is closed), the open-file
 //! limit raised to what the system allows, TLS when the server serves it
-//! (the handshake under the same deadline), and a graceful stop that lets
+//! (the handshake with a deadline of its own, as long as the headers'),
+//! and a graceful stop that lets
 //! requests in flight finish. Every connection's peer address reaches the
 //! handlers as axum's `ConnectInfo`, for the rate limits.
 
@@ -145,7 +146,7 @@ pub async fn serve(
             _permit: permit,
         };
         let builder = builder.clone();
-        let stop = stop.clone();
+        let mut stop = stop.clone();
         let tls = tls.clone();
         let handshake_deadline = limits.header_read_timeout;
         tokio::spawn(async move {
@@ -153,8 +154,14 @@ pub async fn serve(
                 None => serve_one(&builder, stream, service, stop).await,
                 Some(tls) => {
                     // A client that never finishes the handshake is dropped
-                    // like one that never sends its headers.
-                    match tokio::time::timeout(handshake_deadline, tls.accept(stream)).await {
+                    // like one that never sends its headers (and a stop
+                    // does not wait for it).
+                    let handshake = tokio::time::timeout(handshake_deadline, tls.accept(stream));
+                    let accepted = tokio::select! {
+                        accepted = handshake => accepted,
+                        () = stopped(&mut stop) => return,
+                    };
+                    match accepted {
                         Ok(Ok(stream)) => serve_one(&builder, stream, service, stop).await,
                         Ok(Err(e)) => {
                             tracing::debug!(error = %e, %peer, "TLS handshake failed");

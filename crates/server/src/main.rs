@@ -19,6 +19,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 #[derive(Debug, Parser)]
 #[command(name = "kinboard-server", version)]
 struct Args {
+    #[command(subcommand)]
+    command: Option<Command>,
     /// Address to listen on.
     #[arg(long, env = "KINBOARD_BIND", default_value = "127.0.0.1:8080")]
     bind: SocketAddr,
@@ -86,6 +88,17 @@ struct Args {
     header_read_timeout: u64,
 }
 
+/// Besides serving (the default).
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Writes a consistent copy of the SQLite database to FILE (safe while
+    /// the server runs).
+    Backup { file: std::path::PathBuf },
+    /// Replaces the SQLite database with the copy FILE (refused while a
+    /// server runs on it).
+    Restore { file: std::path::PathBuf },
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
@@ -95,6 +108,13 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    if let Some(command) = &args.command {
+        let url = match &args.database {
+            Some(url) => url.clone(),
+            None => kinboard_server::db::default_database_url()?,
+        };
+        return by_hand(command, &url).await;
+    }
     // Every connection is a file descriptor; the soft limit is often 1024.
     kinboard_server::listen::raise_open_file_limit();
     let mut config = ServerConfig::new(args.bind);
@@ -185,6 +205,22 @@ async fn shutdown_signal() {
         () = ctrl_c => {}
         () = term => {}
     }
+}
+
+/// `backup` and `restore`: a line saying what was done, or the error.
+#[allow(clippy::print_stdout)] // what the person asked for, said back
+async fn by_hand(command: &Command, url: &str) -> anyhow::Result<()> {
+    match command {
+        Command::Backup { file } => {
+            kinboard_server::backup::backup_file(url, file).await?;
+            println!("copied the database to {}", file.display());
+        }
+        Command::Restore { file } => {
+            kinboard_server::backup::restore(url, file).await?;
+            println!("restored the database from {}", file.display());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

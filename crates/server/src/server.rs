@@ -49,6 +49,8 @@ pub enum StartError {
     Demo(#[from] ApiError),
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
 }
 
 /// The whole API on one router (without the embedded relay's routes).
@@ -73,6 +75,7 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         // Every body here is a small JSON object.
         .layer(DefaultBodyLimit::max(64 * 1024))
+        .layer(axum::middleware::from_fn(crate::http::refuse_nul_in_path))
         // Replies carry tokens and a family's data: no cache keeps them,
         // and no browser guesses their type.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -100,6 +103,8 @@ pub struct RunningServer {
     scheduler: JoinHandle<()>,
     /// The DNS-SD announcement, while the server runs.
     announcement: Option<crate::announce::Announcement>,
+    /// The shared lock on the database a restore would replace.
+    _in_use: Option<crate::backup::InUse>,
 }
 
 impl Server {
@@ -108,6 +113,9 @@ impl Server {
             Some(url) => url.clone(),
             None => default_database_url()?,
         };
+        // Held while the server runs: a restore onto this database waits
+        // for it to stop.
+        let in_use = crate::backup::hold(&url)?;
         let db = Db::connect(&url).await?;
         let credentials = match (&config.app, &config.realtime) {
             (Some(app), _) => app.clone(),
@@ -177,6 +185,7 @@ impl Server {
             &config,
             local_url,
             tls.as_ref().map(|(_, fingerprint)| fingerprint.clone()),
+            url.clone(),
         );
         let demo = if config.demo {
             seed_demo_once(&state).await?
@@ -207,6 +216,7 @@ impl Server {
             tls.map(|(acceptor, _)| acceptor),
             stop_rx.clone(),
         ));
+        tokio::spawn(crate::backup::keep_daily(state.clone(), stop_rx.clone()));
         let scheduler = tokio::spawn(crate::scheduler::run(
             state.clone(),
             config.scheduler_poll,
@@ -234,6 +244,7 @@ impl Server {
             serve,
             scheduler,
             announcement,
+            _in_use: in_use,
         })
     }
 }

@@ -37,6 +37,8 @@ pub struct StateInner {
     pub access: AccessPolicy,
     /// The SHA-256 of the certificate, when this server serves TLS.
     pub tls_fingerprint: Option<String>,
+    /// The database this server opened (its daily copies go beside it).
+    pub database_url: String,
     /// Wakes the expiry scheduler when a timer comes to end sooner than
     /// its next planned look.
     pub scheduler_wake: ExpiryWake,
@@ -66,6 +68,7 @@ impl AppState {
         config: &ServerConfig,
         local_url: url::Url,
         tls_fingerprint: Option<String>,
+        database_url: String,
     ) -> Self {
         Self(Arc::new(StateInner {
             db,
@@ -77,6 +80,7 @@ impl AppState {
             session_ttl_ms: i64::try_from(config.session_ttl.as_millis()).unwrap_or(i64::MAX),
             access: config.access.clone(),
             tls_fingerprint,
+            database_url,
             scheduler_wake: ExpiryWake::new(),
             sessions: TtlCache::new(AUTH_TTL),
             roles: TtlCache::new(AUTH_TTL),

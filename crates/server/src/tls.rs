@@ -48,6 +48,14 @@ impl TlsIdentity {
         if cert_path.exists() && key_path.exists() {
             let certificate = std::fs::read(&cert_path).map_err(io_error(&cert_path))?;
             let key = std::fs::read(&key_path).map_err(io_error(&key_path))?;
+            if certificate.is_empty() || key.is_empty() {
+                return Err(TlsError::Unusable(
+                    dir.to_owned(),
+                    format!(
+                        "{CERTIFICATE_FILE} or {KEY_FILE} is empty; remove both to make a new certificate (devices then pin it again)"
+                    ),
+                ));
+            }
             keep_private(&key_path).map_err(io_error(&key_path))?;
             return Ok(Self {
                 certificate: CertificateDer::from(certificate),
@@ -63,7 +71,7 @@ impl TlsIdentity {
         // The key first, private from its first byte; the certificate
         // last, so a half-written pair is never taken for a whole one.
         write_private(&key_path, identity.key.secret_pkcs8_der()).map_err(io_error(&key_path))?;
-        std::fs::write(&cert_path, identity.certificate.as_ref()).map_err(io_error(&cert_path))?;
+        write_private(&cert_path, identity.certificate.as_ref()).map_err(io_error(&cert_path))?;
         tracing::info!(dir = %dir.display(), fingerprint = %identity.fingerprint(), "made a TLS certificate");
         Ok(identity)
     }
@@ -89,7 +97,12 @@ impl TlsIdentity {
                     PrivateKeyDer::Pkcs8(self.key.clone_key()),
                 )
             })
-            .map_err(|e| TlsError::Unusable(dir.to_owned(), e.to_string()))?;
+            .map_err(|e| {
+                TlsError::Unusable(
+                    dir.to_owned(),
+                    format!("{e}; remove {CERTIFICATE_FILE} and {KEY_FILE} to make a new certificate (devices then pin it again)"),
+                )
+            })?;
         config.alpn_protocols = vec![b"http/1.1".to_vec()];
         Ok(TlsAcceptor::from(Arc::new(config)))
     }
@@ -120,24 +133,22 @@ pub fn short_code(fingerprint_hex: &str) -> String {
         .join("-")
 }
 
+/// Writes `bytes` to `path` whole or not at all: a private temporary file
+/// beside it, synced, then renamed over it.
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".new");
+    let temporary = PathBuf::from(temporary);
+    let _ = std::fs::remove_file(&temporary);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
     #[cfg(unix)]
-    {
-        use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o600)
-            .open(path)?;
-        file.write_all(bytes)?;
-        file.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        std::fs::write(path, bytes)
-    }
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&temporary)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&temporary, path)
 }
 
 /// The key is its owner's only, whoever loosened it.

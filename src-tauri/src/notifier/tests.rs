@@ -275,6 +275,10 @@ fn alarms_reach_the_notification_server_once_per_device_and_their_actions_reach_
             "{line}"
         );
         assert!(line.contains(r#""urgency": 2"#), "not critical: {line}");
+        assert!(
+            line.contains(r#""sound-name": "alarm-clock-elapsed""#),
+            "no alarm sound: {line}"
+        );
         assert!(line.trim_end().ends_with(" 0"), "expires: {line}");
 
         // "+5 min" pressed on A's alarm for Ada: the choice reaches A, the

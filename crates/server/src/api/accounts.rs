@@ -31,7 +31,8 @@ pub fn router() -> Router<AppState> {
 /// Changes the password; every other session of the account ends.
 #[utoipa::path(post, path = "/api/auth/password", tag = "accounts", request_body = ChangePasswordRequest,
     responses((status = 200, body = SessionsEnded), (status = 401, description = "not the current password", body = ErrorReply),
-        (status = 403, description = "kitchen screens have no password", body = ErrorReply), (status = 422, body = ErrorReply)),
+        (status = 403, description = "kitchen screens have no password", body = ErrorReply), (status = 422, body = ErrorReply),
+        (status = 429, description = "too many wrong passwords for this account; Retry-After says when to try again", body = ErrorReply)),
     security(("bearer" = [])))]
 pub async fn change_password(
     State(state): State<AppState>,

@@ -116,3 +116,18 @@ both! {
         }
     }
 }
+
+both! {
+    async fn a_nul_character_is_refused_in_words_not_with_a_server_error(s) {
+        let f = s.family("Ana").await;
+        let r = s.call(reqwest::Method::POST, "/api/auth/sign-in", None,
+            Some(json!({ "email": "\u{81}\u{0}", "password": "whatever it is" }))).await;
+        assert!(r.refused(422, "invalid").contains("NUL"));
+        let r = s.post(&format!("/api/families/{}/members", f.id), &f.parent.token, json!({ "name": "Mi\u{0}a" })).await;
+        r.refused(422, "invalid");
+        // A backslash and "u0000" as text are fine.
+        let r = s.post(&format!("/api/families/{}/members", f.id), &f.parent.token, json!({ "name": "Mia \\u0000" })).await;
+        assert_eq!(r.status, 201, "{}", r.body);
+        s.get(&format!("/api/families/{}%00/dashboard", f.id), &f.parent.token).await.refused(404, "not_found");
+    }
+}

@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod backup;
 mod broadcast_failure;
 mod chores_stars;
 mod concurrency;
