@@ -14,6 +14,7 @@ mod commands;
 mod desktop;
 mod host;
 mod kiosk;
+mod logs;
 mod notifier;
 mod tray;
 mod window;
@@ -33,13 +34,8 @@ static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
     let args = cli::Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,tao=warn,wry=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // Flushes the log files when the app ends.
+    let _log_files = logs::init(&args.profile);
     // A computer hosting the household serves every screen's sockets from
     // this process; the soft limit on open files is often 1024.
     kinboard_server::listen::raise_open_file_limit();

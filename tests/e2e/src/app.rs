@@ -474,6 +474,7 @@ pub fn profile_env(dir: &Path, name: &str) -> Result<Vec<(&'static str, PathBuf)
         ("XDG_DATA_HOME", "data"),
         ("XDG_CONFIG_HOME", "config"),
         ("XDG_CACHE_HOME", "cache"),
+        ("XDG_STATE_HOME", "state"),
     ] {
         let d = dir.join(name).join(sub);
         std::fs::create_dir_all(&d)?;
