@@ -95,6 +95,7 @@ function fakeBridge({ session, view: initial, fail = {} }) {
   ]);
   bridge.endSession = command('endSession', undefined);
   bridge.changePassword = command('changePassword', 1);
+  bridge.diagnostics = command('diagnostics', '{"kinboard": "0.1.0"}');
   bridge.createKioskPairing = command('createKioskPairing', () => ({
     code: 'ABCDE-FGHJK', name: 'Kitchen', expiresAt: NOW + 10 * MIN, serverUrl: 'http://192.168.1.20:8080',
   }));
@@ -707,5 +708,28 @@ test('a wrong current password says so', async (t) => {
   page.find('settings-password-again').value = 'a longer one';
   await submit(page, 'settings-password-form');
   assert.match(page.root.textContent, /the current password is not right/);
+});
+
+test('copy diagnostics: to the clipboard, or shown to copy where there is none', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('settings-open'));
+  await page.click(page.find('settings-nav-account'));
+  const copied = [];
+  // Node 20 has no navigator of its own; the webview has.
+  const hadNavigator = globalThis.navigator !== undefined;
+  if (!hadNavigator) globalThis.navigator = {};
+  const clipboard = globalThis.navigator.clipboard;
+  t.after(() => {
+    if (hadNavigator) Object.defineProperty(globalThis.navigator, 'clipboard', { configurable: true, value: clipboard });
+    else delete globalThis.navigator;
+  });
+  Object.defineProperty(globalThis.navigator, 'clipboard', { configurable: true, value: { writeText: async (x) => { copied.push(x); } } });
+  await page.click(page.find('settings-diagnostics'));
+  assert.deepEqual(copied, ['{"kinboard": "0.1.0"}']);
+  assert.match(page.find('settings-notice').textContent, /diagnostics are copied/);
+  Object.defineProperty(globalThis.navigator, 'clipboard', { configurable: true, value: { writeText: async () => { throw new Error('denied'); } } });
+  await page.click(page.find('settings-diagnostics'));
+  assert.equal(page.find('settings-diagnostics-text').value, '{"kinboard": "0.1.0"}');
 });
 

@@ -85,6 +85,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.listSessions();
   await b.endSession('abcd000011112222');
   await b.changePassword('old one', 'new one!');
+  await b.diagnostics();
   assert.deepEqual(sent(calls), [
     ['start_timer_from_template', { memberId: 'm_1', templateId: 'tp_1' }],
     ['start_timer', { memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 }],
@@ -148,6 +149,7 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['list_sessions', {}],
     ['end_session', { sessionId: 'abcd000011112222' }],
     ['change_password', { currentPassword: 'old one', newPassword: 'new one!' }],
+    ['diagnostics', {}],
   ]);
   // Every command the core defines is reachable, and nothing else is sent.
   assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), Object.keys(COMMANDS).sort());

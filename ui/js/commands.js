@@ -439,6 +439,7 @@ export const EVENTS = Object.freeze({
 export const COMMANDS = Object.freeze({
   get_view: 'every',
   get_session: 'every',
+  diagnostics: 'every',
   sign_out: 'every',
   start_timer_from_template: 'every',
   start_timer: 'every',
@@ -510,6 +511,13 @@ export function bindCommands(invoke) {
      * @returns {Promise<SessionView>} rejects with a {@link CommandError}
      */
     getSession: () => invoke('get_session', {}),
+    /**
+     * What to send along when something is wrong: versions, the server's
+     * address, who is signed in (never a token), the connection, the last
+     * error, where the log files are — as text to copy.
+     * @returns {Promise<string>} rejects with a {@link CommandError}
+     */
+    diagnostics: () => invoke('diagnostics', {}),
     /**
      * Signs out here and at the server (a kitchen screen forgets its token;
      * a parent revokes it).

@@ -51,6 +51,7 @@ const ACTIONS = {
   list_sessions: 'list where you are signed in',
   end_session: 'sign that screen out',
   change_password: 'change the password',
+  diagnostics: 'gather the diagnostics',
   approve_completion: 'approve the chore',
   approve_redemption: 'give the reward',
   reject_redemption: 'say no to the reward',

@@ -124,6 +124,24 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
         if (ok && kind === 'session') await loadSessions();
         return true;
       }
+      case 'settings-diagnostics': {
+        s.notice = null;
+        await run('settings-diagnostics', 'settings', 'diagnostics', async () => {
+          const text = await bridge.diagnostics();
+          let copied = false;
+          try {
+            await globalThis.navigator.clipboard.writeText(text);
+            copied = true;
+          } catch {
+            // No clipboard here: the text is shown to copy by hand.
+          }
+          if (settings()) {
+            settings().diagnostics = copied ? null : text;
+            settings().notice = copied ? 'The diagnostics are copied: paste them into a message.' : 'Select the diagnostics below and copy them.';
+          }
+        });
+        return true;
+      }
       case 'settings-invite': {
         s.notice = null;
         await run('settings-invite', 'settings', 'create_invite', async () => {

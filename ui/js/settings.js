@@ -376,6 +376,11 @@ function AccountSection(model, s) {
       Field('New password', h('input', { name: 'next', type: 'password', autocomplete: 'new-password', 'data-testid': 'settings-password-new' }), 'At least 8 characters.'),
       Field('The new password again', h('input', { name: 'again', type: 'password', autocomplete: 'new-password', 'data-testid': 'settings-password-again' })),
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-password-save', ...busy(isPending(model, 'settings-password')) }, 'Change the password')),
+    h('div', { key: 'diagnostics', class: 'invite-box' },
+      h('h3', null, 'Something not working?'),
+      h('p', { class: 'muted' }, 'Copy what this app knows about itself — versions, the server’s address, the connection, the last error; never your password or sign-in — to send along.'),
+      button('settings-diagnostics', 'settings-diagnostics', 'Copy diagnostics'),
+      s.diagnostics && h('textarea', { class: 'diagnostics-text', readonly: true, rows: '10', 'data-testid': 'settings-diagnostics-text' }, s.diagnostics)),
   ];
 }
 

@@ -31,6 +31,34 @@ pub(crate) async fn get_session(desktop: State<'_, Desktop>) -> Result<SessionVi
     Ok(desktop.supervisor.session_view().await)
 }
 
+/// What to send along when something is wrong: versions, the server's
+/// address, who is signed in (never a token), the connection, the last
+/// error, where the log files are — as text to copy.
+#[tauri::command]
+pub(crate) async fn diagnostics(desktop: State<'_, Desktop>) -> Result<String, CoreError> {
+    let session = desktop.supervisor.session_view().await;
+    let view = match desktop.board().await {
+        Ok(board) => Some((*board.current()).clone()),
+        Err(_) => None,
+    };
+    Ok(diagnostics_text(&session, view.as_ref()))
+}
+
+/// The diagnostics of [`diagnostics`], from what the app shows.
+pub(crate) fn diagnostics_text(session: &SessionView, view: Option<&DashboardView>) -> String {
+    let report = serde_json::json!({
+        "kinboard": env!("CARGO_PKG_VERSION"),
+        "os": format!("{} {}", std::env::consts::OS, std::env::consts::ARCH),
+        "session": session,
+        "connection": view.map(|v| &v.connection),
+        "revision": view.map(|v| v.revision),
+        "serverOffsetMs": view.map(|v| v.server_offset_ms),
+        "lastError": view.and_then(|v| v.last_error.as_ref()),
+        "logFiles": crate::logs::dir(),
+    });
+    serde_json::to_string_pretty(&report).unwrap_or_default()
+}
+
 /// Signs out here and at the server (a kitchen screen forgets its token;
 /// a parent revokes it).
 #[tauri::command]
@@ -261,4 +289,36 @@ pub(crate) async fn find_households() -> Result<Vec<FoundHousehold>, CoreError> 
 #[tauri::command]
 pub(crate) async fn check_server(server_url: String) -> Result<ServerInfo, CoreError> {
     kinboard_core::discovery::check_server(&server_url).await
+}
+
+#[cfg(test)]
+mod diagnostics_tests {
+    use super::*;
+
+    #[test]
+    fn diagnostics_say_what_runs_where_and_carry_no_token() {
+        let mut view = DashboardView::empty(kinboard_core::kinboard_api::Role::Parent);
+        view.revision = 42;
+        let session = SessionView {
+            signed_in: true,
+            server_url: Some("http://192.168.1.20:8080".into()),
+            email: Some("ana@example.org".into()),
+            mode: kinboard_core::app::ModeKind::Client,
+            kiosk: false,
+            families: Vec::new(),
+            family_id: Some("fam_1".into()),
+            desktop: kinboard_core::app::DesktopStatus::default(),
+        };
+        let text = diagnostics_text(&session, Some(&view));
+        let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(report["kinboard"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(report["session"]["serverUrl"], "http://192.168.1.20:8080");
+        assert_eq!(report["revision"], 42);
+        assert!(report["connection"]["state"].is_string());
+        assert!(
+            !text.contains("kbs_")
+                && !text.contains("kbk_")
+                && !text.to_lowercase().contains("token")
+        );
+    }
 }
