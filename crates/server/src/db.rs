@@ -66,7 +66,6 @@ pub struct Db {
 /// (e.g. `~/.local/share/kinboard` on Linux).
 pub fn default_database_url() -> Result<String, DbError> {
     let dir = default_data_dir()?;
-    let dir = dir.as_path();
     Ok(format!(
         "sqlite://{}?mode=rwc",
         dir.join("kinboard.sqlite3").display()

@@ -5,7 +5,7 @@
 //! `Idempotency-Key` and a fingerprint of the request the key was sent
 //! with, and the client's address ([`ClientAddr`]) that rate limits count.
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::{FormRejection, JsonRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -92,31 +92,46 @@ where
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let (parts, body) = req.into_parts();
-        if !is_json(&parts.headers) {
-            return Err(ApiError::UnsupportedMediaType(
-                "expected a request with Content-Type: application/json".into(),
-            ));
-        }
-        let bytes = Bytes::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::BadRequest(rejection.body_text())
-                }
-            })?;
-        if has_nul(&bytes) {
-            // PostgreSQL's text cannot hold it, and no name or note needs it.
-            return Err(ApiError::invalid(
-                "text may not contain NUL characters (\\u0000)",
-            ));
-        }
-        match axum::Json::<T>::from_bytes(&bytes) {
-            Ok(axum::Json(value)) => Ok(Self(value)),
-            Err(rejection) => Err(json_rejection(&rejection)),
-        }
+        require_json(&parts.headers)?;
+        let bytes = read_body(Request::from_parts(parts, body), state).await?;
+        parse_json(&bytes).map(Self)
     }
+}
+
+/// 415 unless the request says it carries JSON.
+fn require_json(headers: &axum::http::HeaderMap) -> Result<(), ApiError> {
+    if is_json(headers) {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType(
+            "expected a request with Content-Type: application/json".into(),
+        ))
+    }
+}
+
+/// The whole body, within the route's limit (413 beyond it).
+async fn read_body<S: Send + Sync>(req: Request, state: &S) -> Result<Bytes, ApiError> {
+    Bytes::from_request(req, state).await.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge
+        } else {
+            ApiError::BadRequest(rejection.body_text())
+        }
+    })
+}
+
+/// A JSON body read into `T`, with the API's errors; a NUL character in
+/// any string is refused first (PostgreSQL's text cannot hold it, and no
+/// name or note needs it).
+fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if has_nul(bytes) {
+        return Err(ApiError::invalid(
+            "text may not contain NUL characters (\\u0000)",
+        ));
+    }
+    axum::Json::<T>::from_bytes(bytes)
+        .map(|axum::Json(value)| value)
+        .map_err(|rejection| json_rejection(&rejection))
 }
 
 /// `application/json`, or any `application/…+json`, as axum takes them.
@@ -260,18 +275,10 @@ where
                 body,
             });
         };
-        // Buffer the body once: it is both parsed and fingerprinted.
-        let bytes = Bytes::from_request(Request::from_parts(parts.clone(), body), state)
-            .await
-            .map_err(|rejection| {
-                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                    ApiError::PayloadTooLarge
-                } else {
-                    ApiError::BadRequest(rejection.body_text())
-                }
-            })?;
-        let replayable = Request::from_parts(parts.clone(), Body::from(bytes.clone()));
-        let ApiJson(body) = ApiJson::from_request(replayable, state).await?;
+        // Read once: the body is both parsed and fingerprinted.
+        require_json(&parts.headers)?;
+        let bytes = read_body(Request::from_parts(parts.clone(), body), state).await?;
+        let body = parse_json(&bytes)?;
         Ok(Self {
             idempotency: Some(IdempotencyKey {
                 key,

@@ -18,31 +18,17 @@ use sqlx::{AnyPool, Connection};
 
 /// Generates one test per backend from one body: `both! { async fn name(s) { … } }`.
 macro_rules! both {
-    ($($(#[doc = $doc:literal])* async fn $name:ident($s:ident) $body:block)*) => {$(
-        $(#[doc = $doc])*
-        mod $name {
-            #[allow(unused_imports)]
-            use super::*;
-            async fn run($s: &$crate::support::TestServer) $body
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                let s = $crate::support::TestServer::start($crate::support::Backend::Sqlite).await;
-                run(&s).await;
-                s.stop().await;
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                let s = $crate::support::TestServer::start($crate::support::Backend::Postgres).await;
-                run(&s).await;
-                s.stop().await;
-            }
-        }
-    )*};
+    ($($body:tt)*) => {
+        $crate::support::both_with! { $crate::support::as_it_comes; $($body)* }
+    };
 }
 pub(crate) use both;
 
-/// [`both!`] on servers set up by `configure` (a `fn(&mut ServerConfig)`):
-/// `both_with! { configure; async fn name(s) { … } }`.
+/// The configuration [`both!`] starts its servers with, unchanged.
+pub fn as_it_comes(_: &mut ServerConfig) {}
+
+/// One test per backend from one body, on servers set up by `configure`
+/// (a `fn(&mut ServerConfig)`): `both_with! { configure; async fn name(s) { … } }`.
 macro_rules! both_with {
     ($configure:path; $($(#[doc = $doc:literal])* async fn $name:ident($s:ident) $body:block)*) => {$(
         $(#[doc = $doc])*

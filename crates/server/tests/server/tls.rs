@@ -22,6 +22,11 @@ fn tls_dir() -> PathBuf {
     dir
 }
 
+/// `GET url`'s JSON with `client`.
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// A client that trusts exactly the certificate kept in `dir`.
 fn trusting(dir: &Path) -> reqwest::Client {
     let der = std::fs::read(dir.join("tls-certificate.der")).unwrap();
@@ -55,35 +60,14 @@ async fn serves_the_api_and_the_relay_over_tls(backend: Backend) {
     }
 
     let https = trusting(&dir);
-    let info: Value = https
-        .get(format!("{}/api/info", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info = get_json(&https, format!("{}/api/info", s.base)).await;
     assert_eq!(info["product"], "kinboard");
     // The fingerprint it tells is the certificate it serves.
-    let tls: Value = https
-        .get(format!("{}/api/tls", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tls = get_json(&https, format!("{}/api/tls", s.base)).await;
     assert_eq!(tls["fingerprint"], hex::encode(Sha256::digest(&der)));
     assert_eq!(tls["code"].as_str().unwrap().len(), 14);
     // Realtime is on the same origin, over TLS.
-    let realtime: Value = https
-        .get(format!("{}/api/realtime", s.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let realtime = get_json(&https, format!("{}/api/realtime", s.base)).await;
     assert_eq!(realtime["scheme"], "https");
     assert!(
         realtime["authEndpoint"]
@@ -136,14 +120,7 @@ async fn serves_the_api_and_the_relay_over_tls(backend: Backend) {
     // database outlives the start.)
     let again = TestServer::start_on(TestDb::borrowed(url, backend), configure(dir.clone())).await;
     assert_eq!(std::fs::read(dir.join("tls-certificate.der")).unwrap(), der);
-    let tls: Value = trusting(&dir)
-        .get(format!("{}/api/tls", again.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tls = get_json(&trusting(&dir), format!("{}/api/tls", again.base)).await;
     assert_eq!(tls["fingerprint"], hex::encode(Sha256::digest(&der)));
     again.stop().await;
     s.stop().await;
