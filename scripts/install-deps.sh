@@ -11,8 +11,12 @@ if [ "$(id -u)" -ne 0 ]; then sudo_cmd=(sudo); fi
 packages=(
   # building
   build-essential pkg-config file libssl-dev curl ca-certificates procps
-  # the desktop app (Tauri 2 on WebKitGTK), tray and keyring
+  # the desktop app (Tauri 2 on WebKitGTK), tray and keyring; GStreamer
+  # plays the page's chime
   libwebkit2gtk-4.1-dev libayatana-appindicator3-dev librsvg2-dev libsecret-1-dev
+  gstreamer1.0-plugins-base gstreamer1.0-plugins-good
+  # the Debian packages: manual pages, and the checks the suite holds them to
+  help2man lintian desktop-file-utils systemd
   # GUI and OS-service tests
   xvfb xauth dbus dbus-x11 webkit2gtk-driver imagemagick gnome-keyring python3-dbusmock
   libglib2.0-bin libsecret-tools

@@ -67,6 +67,9 @@ keyring_home=$(mktemp -d /tmp/kinboard-keyring.XXXXXX)
       -E "package(kinboard-e2e)" --no-fail-fast --no-capture'
 rm -rf "$keyring_home"
 
+step "packages: both .debs built, checked (lintian, desktop-file-validate, systemd-analyze verify), installed, started and removed"
+./scripts/check-packages.sh "$root/artifacts/packages"
+
 step "the page: ui/js on a real DOM (happy-dom)"
 (cd tests/ui && npm ci --no-audit --no-fund --loglevel=error && node --test *.test.js)
 

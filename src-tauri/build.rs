@@ -130,6 +130,10 @@ fn write_if_changed(path: &Path, text: &str) {
 }
 
 fn main() {
+    // The page is embedded into the binary: a change to it (or to the
+    // configuration) must rebuild the app, not only a change to Rust.
+    println!("cargo:rerun-if-changed=../ui");
+    println!("cargo:rerun-if-changed=../tauri.conf.json");
     let commands: Vec<Command> = SOURCES
         .iter()
         .flat_map(|(module, path)| read(module, path))

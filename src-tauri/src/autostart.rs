@@ -1,8 +1,11 @@
 //! Starting Kinboard at login (`--autostart` / `--no-autostart`): an XDG
 //! autostart entry on Linux (a launch agent on macOS, the Run key on
-//! Windows), through auto-launch. The entry starts this binary with this
-//! instance's own choices — profile, server, kiosk — and never with a
-//! secret: the session comes back from the keyring.
+//! Windows), through auto-launch. The entry starts the installed program
+//! ([`program`]) with this instance's own choices — profile, server,
+//! kiosk — and never with a secret: the session comes back from the
+//! keyring.
+
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
@@ -24,7 +27,11 @@ pub(crate) fn set(enabled: bool, profile: &str, args: &[String]) -> anyhow::Resu
             "cannot start at login with the argument {bad:?}: only letters, digits and ._:/@+=,- are allowed"
         );
     }
-    let exe = std::env::current_exe().context("where this program is")?;
+    let exe = program(
+        &std::env::current_exe().context("where this program is")?,
+        std::env::var_os("APPIMAGE").map(PathBuf::from),
+        installed(),
+    );
     let exe = exe.to_str().context("this program's path is not UTF-8")?;
     if !is_plain(exe) {
         bail!(
@@ -45,6 +52,39 @@ pub(crate) fn set(enabled: bool, profile: &str, args: &[String]) -> anyhow::Resu
         tracing::info!(entry = %entry_name(profile), "Kinboard no longer starts at login");
     }
     Ok(())
+}
+
+/// The program a login entry starts: an AppImage's own file (not the
+/// mount it runs from, which is gone after logout); the installed
+/// `kinboard` when this one runs from a build directory (`target/debug`,
+/// `target/release`), which the next build or clean replaces; otherwise
+/// this program where it is.
+pub(crate) fn program(
+    current: &Path,
+    appimage: Option<PathBuf>,
+    installed: Option<PathBuf>,
+) -> PathBuf {
+    if let Some(image) = appimage {
+        return image;
+    }
+    let in_build_dir = current
+        .parent()
+        .and_then(|profile| Some((profile.file_name()?, profile.parent()?.file_name()?)))
+        .is_some_and(|(profile, target)| {
+            (profile == "debug" || profile == "release") && target == "target"
+        });
+    match installed {
+        Some(installed) if in_build_dir => installed,
+        _ => current.to_owned(),
+    }
+}
+
+/// The `kinboard` on PATH (the package's `/usr/bin/kinboard`), if any.
+fn installed() -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join("kinboard"))
+        .find(|p| p.is_file())
 }
 
 fn is_plain(s: &str) -> bool {
@@ -120,6 +160,32 @@ mod tests {
             kinboard_testkit::bus::ran_exactly_one(&stdout),
             "the child ran no test of that name (or more than one): renamed?"
         );
+    }
+
+    #[test]
+    fn the_entry_starts_the_installed_program_not_a_build() {
+        let installed = Some(PathBuf::from("/usr/bin/kinboard"));
+        let build = Path::new("/home/ana/kinboard/target/release/kinboard");
+        assert_eq!(
+            program(build, None, installed.clone()),
+            Path::new("/usr/bin/kinboard")
+        );
+        let debug = Path::new("/home/ana/kinboard/target/debug/kinboard");
+        assert_eq!(
+            program(debug, None, installed.clone()),
+            Path::new("/usr/bin/kinboard")
+        );
+        // Not installed: the build it is (better than no entry at all).
+        assert_eq!(program(build, None, None), build);
+        // Installed, or anywhere else: itself.
+        let usr = Path::new("/usr/bin/kinboard");
+        assert_eq!(program(usr, None, installed.clone()), usr);
+        let opt = Path::new("/opt/kinboard/kinboard");
+        assert_eq!(program(opt, None, installed.clone()), opt);
+        // An AppImage: its own file, not the mount it runs from.
+        let mount = Path::new("/tmp/.mount_KinboaXYZ/usr/bin/kinboard");
+        let image = PathBuf::from("/home/ana/Apps/Kinboard.AppImage");
+        assert_eq!(program(mount, Some(image.clone()), installed), image);
     }
 
     #[test]

@@ -7,9 +7,9 @@
 
 use std::sync::Arc;
 
-use kinboard_core::app::{DesktopStatus, HttpBackend, SessionView, Supervisor, ViewSink};
+use kinboard_core::app::{DesktopStatus, HttpBackend, ModeKind, SessionView, Supervisor, ViewSink};
 use kinboard_core::{CoreError, DashboardView};
-use tauri::{AppHandle, Emitter};
+use tauri::{AppHandle, Emitter, Manager};
 use tokio::sync::{mpsc, watch};
 
 use crate::commands::{ACTION_ERROR_EVENT, ActionError, DESKTOP_EVENT, SESSION_EVENT, VIEW_EVENT};
@@ -24,15 +24,23 @@ pub(crate) struct WebviewSink {
 
 impl ViewSink for WebviewSink {
     fn view(&self, view: Option<&Arc<DashboardView>>) {
-        if let Some(view) = view
-            && let Err(e) = self.app.emit(VIEW_EVENT, &**view)
-        {
-            tracing::warn!(error = %e, "could not emit the dashboard");
+        if let Some(view) = view {
+            if let Err(e) = self.app.emit(VIEW_EVENT, &**view) {
+                tracing::warn!(error = %e, "could not emit the dashboard");
+            }
+            // The log says when the board goes live or loses the server.
+            let was = self.views.borrow().as_ref().map(|v| v.connection.state);
+            if was != Some(view.connection.state) {
+                tracing::info!(state = ?view.connection.state, revision = view.revision, "the board's connection changed");
+            }
         }
         self.views.send_replace(view.cloned());
     }
 
     fn session(&self, session: &SessionView) {
+        if let Some(hosting) = self.app.try_state::<crate::window::Hosting>() {
+            hosting.set(session.mode == ModeKind::Host);
+        }
         if session.kiosk {
             // Paired as a kitchen screen: it becomes one now.
             crate::kiosk::become_kiosk(&self.app);

@@ -33,9 +33,17 @@ pub(crate) fn enter(window: &WebviewWindow) -> tauri::Result<()> {
 /// Whether this app runs as a kitchen screen now: from the start
 /// (`--kiosk`, or a profile set up as one), or since this window was
 /// paired as one.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct KioskMode {
     on: std::sync::atomic::AtomicBool,
+    /// The inhibitions held while this is a kitchen screen.
+    awake: tokio::sync::Mutex<Awake>,
+}
+
+/// Whether this app is a kitchen screen now.
+pub(crate) fn is_on(app: &AppHandle) -> bool {
+    app.try_state::<KioskMode>()
+        .is_some_and(|mode| mode.on.load(Ordering::SeqCst))
 }
 
 /// Turns the app into the kitchen screen (once): the window goes
@@ -66,8 +74,11 @@ pub(crate) fn become_kiosk(app: &AppHandle) {
     };
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
-        // Held for as long as the app runs.
-        let _awake = keep_awake().await;
+        // Held for as long as the app runs (the display's let go at night).
+        let awake = keep_awake().await;
+        if let Some(mode) = handle.try_state::<KioskMode>() {
+            *mode.awake.lock().await = awake;
+        }
         watchdog(handle, heartbeat).await;
     });
     tracing::info!("running as a kitchen screen");
@@ -89,36 +100,91 @@ pub(crate) fn page_flag(kiosk: bool) -> tauri::plugin::TauriPlugin<tauri::Wry> {
         .build()
 }
 
-/// What keeps the screen on: each guard holds its inhibition while it lives.
-pub(crate) type Awake = Vec<keepawake::KeepAwake>;
+/// What keeps the screen on: each guard holds its inhibition while it
+/// lives.
+#[derive(Default)]
+pub(crate) struct Awake {
+    /// The display's (the session's screensaver): let go at night.
+    display: Option<keepawake::KeepAwake>,
+    /// The machine's (logind's idle): held all night too, so a timer
+    /// running out at night still wakes the screen.
+    idle: Option<keepawake::KeepAwake>,
+}
+
+impl Awake {
+    /// How many inhibitions are held.
+    pub(crate) fn held(&self) -> usize {
+        usize::from(self.display.is_some()) + usize::from(self.idle.is_some())
+    }
+
+    /// At night (`asleep`) the display may blank; by day, or woken, it is
+    /// kept on again.
+    pub(crate) async fn let_display_sleep(&mut self, asleep: bool) {
+        if asleep {
+            if self.display.take().is_some() {
+                tracing::info!("night: the display may blank");
+            }
+        } else if self.display.is_none() {
+            self.display = inhibit("display", true).await;
+        }
+    }
+}
 
 /// Keeps the display on (the session's screensaver) and the machine from
 /// idling (logind), each where the desktop offers it. A desktop without
 /// them (a bare X server, a container) gets a warning, not an error: on
 /// such a screen, turn blanking off with `xset s off -dpms`.
 pub(crate) async fn keep_awake() -> Awake {
-    let mut guards = Vec::new();
-    for (what, display) in [("display", true), ("idle", false)] {
-        let made = tokio::task::spawn_blocking(move || {
-            keepawake::Builder::default()
-                .display(display)
-                .idle(!display)
-                .reason("Kinboard is showing the family's timers")
-                .app_name("Kinboard")
-                .app_reverse_domain(kinboard_core::app::profile::IDENTIFIER)
-                .create()
-        })
-        .await;
-        match made {
-            Ok(Ok(guard)) => {
-                tracing::info!(what, "kept awake");
-                guards.push(guard);
-            }
-            Ok(Err(e)) => tracing::warn!(what, error = %e, "cannot keep the screen awake this way"),
-            Err(e) => tracing::warn!(what, error = %e, "cannot keep the screen awake this way"),
+    Awake {
+        display: inhibit("display", true).await,
+        idle: inhibit("idle", false).await,
+    }
+}
+
+async fn inhibit(what: &'static str, display: bool) -> Option<keepawake::KeepAwake> {
+    let made = tokio::task::spawn_blocking(move || {
+        keepawake::Builder::default()
+            .display(display)
+            .idle(!display)
+            .reason("Kinboard is showing the family's timers")
+            .app_name("Kinboard")
+            .app_reverse_domain(kinboard_core::app::profile::IDENTIFIER)
+            .create()
+    })
+    .await;
+    match made {
+        Ok(Ok(guard)) => {
+            tracing::info!(what, "kept awake");
+            Some(guard)
+        }
+        Ok(Err(e)) => {
+            tracing::warn!(what, error = %e, "cannot keep the screen awake this way");
+            None
+        }
+        Err(e) => {
+            tracing::warn!(what, error = %e, "cannot keep the screen awake this way");
+            None
         }
     }
-    guards
+}
+
+/// The kitchen screen's night: the page dims itself on the family's
+/// schedule and says so ([`crate::commands::every::kiosk_night`]); the
+/// display's inhibition goes with it and comes back when woken.
+pub(crate) async fn set_night(app: &AppHandle, asleep: bool) {
+    let Some(mode) = app.try_state::<KioskMode>() else {
+        return;
+    };
+    if !mode.on.load(Ordering::SeqCst) {
+        return;
+    }
+    let mut awake = mode.awake.lock().await;
+    awake.let_display_sleep(asleep).await;
+    tracing::debug!(
+        asleep,
+        inhibitions = awake.held(),
+        "the kitchen screen's night"
+    );
 }
 
 /// When the page last said it was alive, in ms on the monotonic clock the
@@ -247,19 +313,37 @@ mod tests {
             .build()
             .unwrap();
         // No system bus here: logind's inhibitor is missing, the display's works.
-        let guards = rt.block_on(keep_awake());
-        assert_eq!(guards.len(), 1, "only the screensaver answers");
+        let mut guards = rt.block_on(keep_awake());
+        assert_eq!(guards.held(), 1, "only the screensaver answers");
+        let inhibits = |calls: &str| {
+            calls
+                .matches(
+                    r#"Inhibit "org.kinboard.desktop" "Kinboard is showing the family's timers""#,
+                )
+                .count()
+        };
         let calls = std::fs::read_to_string(&log).unwrap();
-        assert!(
-            calls.contains(
-                r#"Inhibit "org.kinboard.desktop" "Kinboard is showing the family's timers""#
-            ),
-            "{calls}"
+        assert_eq!(inhibits(&calls), 1, "{calls}");
+        // Night: the display's inhibition goes, and only once.
+        rt.block_on(guards.let_display_sleep(true));
+        rt.block_on(guards.let_display_sleep(true));
+        let calls = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(
+            calls.matches("UnInhibit 7").count(),
+            1,
+            "let go at night: {calls}"
         );
+        assert_eq!(guards.held(), 0);
+        // Woken: held again, once.
+        rt.block_on(guards.let_display_sleep(false));
+        rt.block_on(guards.let_display_sleep(false));
+        let calls = std::fs::read_to_string(&log).unwrap();
+        assert_eq!(inhibits(&calls), 2, "held again when woken: {calls}");
         drop(guards);
         let calls = std::fs::read_to_string(&log).unwrap();
-        assert!(
-            calls.contains("UnInhibit 7"),
+        assert_eq!(
+            calls.matches("UnInhibit 7").count(),
+            2,
             "released when dropped: {calls}"
         );
     }

@@ -4,6 +4,7 @@
 //! [`KEEP_FILES`] kept — what a family can look at, or send along, when
 //! something went wrong, long after the terminal is gone.
 
+use std::io::IsTerminal as _;
 use std::path::{Path, PathBuf};
 
 use tracing_appender::non_blocking::{NonBlocking, WorkerGuard};
@@ -33,6 +34,11 @@ pub(crate) fn file_writer(
     dir: &Path,
     profile: &str,
 ) -> Result<(NonBlocking, WorkerGuard), tracing_appender::rolling::InitError> {
+    // Made first: the appender looks for old files to prune before it
+    // makes the directory, and complains on stderr when there is none.
+    if let Err(e) = std::fs::create_dir_all(dir) {
+        tracing::warn!(dir = %dir.display(), error = %e, "no log directory");
+    }
     let appender = RollingFileAppender::builder()
         .rotation(Rotation::DAILY)
         .filename_prefix(format!("kinboard-{profile}"))
@@ -46,7 +52,9 @@ pub(crate) fn file_writer(
 /// files; keep the guard for as long as the app runs.
 pub(crate) fn init(profile: &str) -> Option<WorkerGuard> {
     let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| DEFAULT_FILTER.into());
+    // Colours only for a terminal: stderr kept in a file stays readable.
     let stderr = tracing_subscriber::fmt::layer()
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr)
         .with_filter(filter());
     let files = dir().and_then(|dir| match file_writer(&dir, profile) {

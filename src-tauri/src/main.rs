@@ -13,6 +13,7 @@ mod cli;
 mod commands;
 mod desktop;
 mod host;
+mod instance;
 mod kiosk;
 mod logs;
 mod notifier;
@@ -57,7 +58,15 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
     // A profile paired as a kitchen screen starts as one.
     let as_kiosk = args.kiosk || profile.is_kiosk();
     let heartbeat = Arc::new(kiosk::Heartbeat::default());
-    let app = tauri::Builder::default()
+    // First: a second launch of this profile hands over to the running
+    // one here, before it opens anything.
+    let builder = tauri::Builder::default().plugin(instance::only_one(profile.name()));
+    let builder = if as_kiosk {
+        builder
+    } else {
+        builder.plugin(window::remember_place(&profile))
+    };
+    let app = builder
         .plugin(kiosk::page_flag(as_kiosk))
         .invoke_handler(commands::generated_handler!())
         .on_page_load(|webview, payload| {
@@ -81,6 +90,12 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             } else {
                 include_str!("../screens/parent.json")
             })?;
+            if !as_kiosk {
+                app.manage(window::RemembersPlace);
+            }
+            let hosting = window::Hosting::default();
+            hosting.set(matches!(args.mode(), cli::Mode::Host { .. }));
+            app.manage(hosting);
             window::setup(app, profile.name())?;
             app.manage(kiosk::KioskMode::default());
             // The latest view, for the tray and the alarms.
@@ -102,6 +117,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             });
             app.manage(commands::Desktop {
                 supervisor: supervisor.clone(),
+                profile: profile.clone(),
             });
             app.manage(heartbeat.clone());
             if let Some(tray) = tray::install(app.handle(), tray_views) {

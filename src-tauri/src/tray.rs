@@ -1,6 +1,7 @@
 //! The system tray: one menu item per running, paused or expired timer
 //! ("Ada · Homework 12:34"), counted down once a second while a timer runs,
-//! plus Show / Hide and Quit (a timer's line shows the window too). Built in code so that a missing appindicator
+//! plus Show / Hide and Quit (a timer's line shows the window too; Quit
+//! asks first on the computer hosting the household). Built in code so that a missing appindicator
 //! library (which the tray loads at run time, and panics without) only
 //! costs the tray. Linux trays have no click events and no tooltips; the
 //! label beside the icon (`set_title`) is best effort.
@@ -161,7 +162,7 @@ fn build(app: &AppHandle) -> tauri::Result<(TrayIcon, Menu<Wry>)> {
         .menu(&menu)
         .on_menu_event(|app, event| match event.id().as_ref() {
             SHOW => crate::window::toggle(app),
-            QUIT => app.exit(0),
+            QUIT => crate::window::quit_from_tray(app),
             // A timer's line: show it in the window.
             id if id.starts_with("timer:") => crate::window::show(app),
             _ => {}

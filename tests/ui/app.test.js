@@ -58,6 +58,8 @@ function fakeBridge({ session, view: initial, fail = {} }) {
     emitSession: (s) => { bridge.session = s; handlers.session(s); },
     onDesktop: () => Promise.resolve(() => {}),
     onActionError: () => Promise.resolve(() => {}),
+    onQuitRequested: (cb) => { handlers.quit = cb; return Promise.resolve(() => {}); },
+    emitQuitRequested: (request) => handlers.quit(request),
     heartbeat: () => Promise.resolve(),
   };
   for (const name of ['signIn', 'signOut', 'hostHousehold', 'pairKiosk', 'startTimerFromTemplate', 'startTimer', 'pauseTimer',
@@ -65,10 +67,12 @@ function fakeBridge({ session, view: initial, fail = {} }) {
     'joinHousehold', 'switchFamily', 'updateFamily', 'setPin', 'updateChild', 'removeChild', 'updateChore', 'removeChore',
     'updateTemplate', 'removeTemplate', 'revokeInvite', 'removeParent', 'revokeKiosk', 'approveCompletion',
     'rejectCompletion', 'undoStarEntry', 'undoCompletion', 'addReward', 'updateReward', 'removeReward',
-    'approveRedemption', 'rejectRedemption']) {
+    'approveRedemption', 'rejectRedemption', 'kioskNight', 'setNight', 'quit']) {
     bridge[name] = command(name, undefined);
   }
   bridge.findHouseholds = command('findHouseholds', () => households);
+  bridge.soundSettings = command('soundSettings', () => ({ volume: 80, muted: false }));
+  bridge.setSound = (volume, muted) => answer('setSound', [volume, muted], { volume, muted });
   bridge.redeemReward = command('redeemReward', 'e_new');
   bridge.exportLedger = command('exportLedger', '/home/ana/Downloads/stars-Ada-2026-12-04.csv');
   bridge.memberHistory = command('memberHistory', () => ({
@@ -123,7 +127,7 @@ async function boot(options) {
   return { window, doc, root, bridge, app, find, click, done: () => app.stop() };
 }
 
-const commands = (bridge) => bridge.calls.filter(([name]) => !['getSession', 'getView'].includes(name));
+const commands = (bridge) => bridge.calls.filter(([name]) => !['getSession', 'getView', 'soundSettings', 'kioskNight'].includes(name));
 
 test('it boots from the session and the view, then follows view events', async (t) => {
   const page = await boot({ session: signedIn, view: view() });
@@ -733,3 +737,160 @@ test('copy diagnostics: to the clipboard, or shown to copy where there is none',
   assert.equal(page.find('settings-diagnostics-text').value, '{"kinboard": "0.1.0"}');
 });
 
+
+// ---------------------------------------------------------------- sound, night, quitting
+
+const chimeOf = (page) => page.doc.querySelector('[data-testid="chime"]');
+
+test('a parent’s screen chimes once when a timer runs out while it shows, never for one it finds run out', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  // t_exp had run out before the page opened: no chime.
+  assert.equal(page.app.chime.playing, false);
+  const running = view().timers[0];
+  page.bridge.emitView(view({ revision: 4, timers: [{ ...running, state: 'expired' }, view().timers[1]] }));
+  await settle();
+  const audio = chimeOf(page);
+  assert.ok(audio, 'the chime is on the page');
+  assert.equal(audio.getAttribute('data-chime'), 'sounds/chime.ogg');
+  assert.ok(audio.getAttribute('src'), 'with its source');
+  assert.equal(page.app.chime.playing, true, 'it plays when Homework runs out');
+  assert.equal(audio.loop, false, 'once, on a parent’s screen');
+  assert.equal(audio.volume, 0.8);
+});
+
+test('a kitchen screen rings until the timer is handled, and a mute stops it', async (t) => {
+  const kiosk = { ...signedIn, kiosk: true, email: null };
+  const page = await boot({ session: kiosk, view: view({ role: 'kiosk' }) });
+  t.after(page.done);
+  // Piano has run out and nobody has handled it: it rings at once, again and again.
+  const audio = chimeOf(page);
+  assert.equal(page.app.chime.playing, true);
+  assert.equal(audio.loop, true);
+  // Another view with the same timer still run out: it keeps ringing.
+  page.bridge.emitView(view({ role: 'kiosk', revision: 4 }));
+  await settle();
+  assert.equal(page.app.chime.playing, true);
+  // Confirmed (gone from the run-out ones): silence.
+  page.bridge.emitView(view({ role: 'kiosk', revision: 5, timers: [view().timers[0]] }));
+  await settle();
+  assert.equal(page.app.chime.playing, false);
+  // Runs out again, the screen muted from the bell: the setting is kept, nothing rings.
+  page.bridge.emitView(view({ role: 'kiosk', revision: 6 }));
+  await settle();
+  assert.equal(page.app.chime.playing, true);
+  await page.click(page.find('sound-open'));
+  assert.ok(page.find('sound-dialog').open);
+  const mute = page.find('sound-mute');
+  mute.checked = true;
+  mute.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+  await settle();
+  assert.deepEqual(commands(page.bridge).at(-1), ['setSound', 80, true]);
+  assert.equal(page.app.chime.playing, false, 'muted: it stops');
+  assert.equal(page.find('sound-open').getAttribute('data-muted'), 'true');
+  // Unmuted with the timer still run out, it rings again; the volume follows.
+  mute.checked = false;
+  mute.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+  await settle();
+  assert.equal(page.app.chime.playing, true);
+  const volume = page.find('sound-volume');
+  volume.value = '35';
+  volume.dispatchEvent(new page.window.Event('change', { bubbles: true }));
+  await settle();
+  assert.deepEqual(commands(page.bridge).at(-1), ['setSound', 35, false]);
+  assert.equal(audio.volume, 0.35);
+});
+
+test('the tray’s Quit on a hosting computer asks first and says what the other screens lose', async (t) => {
+  const page = await boot({ session: { ...signedIn, mode: 'host' }, view: view() });
+  t.after(page.done);
+  page.bridge.emitQuitRequested({ hosting: true });
+  await settle();
+  const dialog = page.find('quit-dialog');
+  assert.ok(dialog.open);
+  assert.match(dialog.textContent, /other screens lose their server/);
+  await page.click(page.find('dialog-cancel'));
+  assert.equal(page.app.state.ui.dialog, null, 'Keep running closes it');
+  assert.deepEqual(commands(page.bridge), [], 'and quits nothing');
+  page.bridge.emitQuitRequested({ hosting: true });
+  await settle();
+  await page.click(page.find('quit-confirm'));
+  assert.deepEqual(commands(page.bridge), [['quit']]);
+});
+
+test('quitting is asked on the welcome screen too, before any family exists', async (t) => {
+  const page = await boot({ session: { signedIn: false, serverUrl: null, email: null, mode: 'host', kiosk: false, desktop: null }, view: null });
+  t.after(page.done);
+  page.bridge.emitQuitRequested({ hosting: true });
+  await settle();
+  assert.ok(isVisible(page.find('quit-dialog')), 'the question shows over the welcome');
+  await page.click(page.find('quit-confirm'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['quit']);
+});
+
+/** A family whose night covers now, in its own zone. */
+function nightNow(zone = 'Pacific/Auckland') {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+    .formatToParts(new Date());
+  const hour = Number(parts.find((p) => p.type === 'hour').value);
+  const pad = (h) => String((h + 24) % 24).padStart(2, '0');
+  return { from: `${pad(hour - 1)}:00`, to: `${pad(hour + 1)}:00` };
+}
+
+test('a kitchen screen dims in its family’s night, lets the display blank, and a touch or a run-out timer wakes it', async (t) => {
+  const kiosk = { ...signedIn, kiosk: true, email: null };
+  const zone = 'Pacific/Auckland';
+  const family = { id: 'f_1', name: 'The Parkers', timeZone: zone, night: nightNow(zone) };
+  const quiet = view({ role: 'kiosk', family, timers: [view().timers[0]] });
+  const page = await boot({ session: kiosk, view: quiet });
+  t.after(page.done);
+  const nights = () => page.bridge.calls.filter(([name]) => name === 'kioskNight').map(([, asleep]) => asleep);
+  assert.ok(isVisible(page.find('night-veil')), 'the veil is down');
+  assert.ok(page.doc.documentElement.classList.contains('night'));
+  assert.deepEqual(nights(), [true], 'the shell may let the display blank');
+  // A touch wakes it, for a while.
+  await page.click(page.find('night-veil'));
+  assert.ok(!isVisible(page.find('night-veil')));
+  assert.deepEqual(nights(), [true, false]);
+  // Back to sleep when the while is over…
+  page.app.state.ui.night.wokenUntil = Date.now() - 1;
+  page.app.paint();
+  assert.ok(isVisible(page.find('night-veil')));
+  // …and a timer running out wakes it, ringing, until it is handled.
+  page.bridge.emitView(view({ role: 'kiosk', family, revision: 4, timers: [{ ...view().timers[0], state: 'expired' }] }));
+  await settle();
+  assert.ok(!isVisible(page.find('night-veil')));
+  assert.equal(page.app.chime.playing, true);
+  page.bridge.emitView(view({ role: 'kiosk', family, revision: 5, timers: [] }));
+  await settle();
+  assert.ok(isVisible(page.find('night-veil')), 'handled: asleep again');
+  assert.equal(page.app.chime.playing, false);
+  assert.deepEqual(nights(), [true, false, true, false, true]);
+});
+
+test('a parent’s window never sleeps, whatever the night', async (t) => {
+  const family = { id: 'f_1', name: 'The Parkers', timeZone: 'UTC', night: nightNow('UTC') };
+  const page = await boot({ session: signedIn, view: view({ family }) });
+  t.after(page.done);
+  assert.ok(!isVisible(page.find('night-veil')));
+  assert.ok(!page.doc.documentElement.classList.contains('night'));
+});
+
+test('the family sets its kitchen screens’ night in the settings, or none', async (t) => {
+  const page = await boot({ session: signedIn, view: view() });
+  t.after(page.done);
+  await page.click(page.find('settings-open'));
+  const form = page.find('settings-night-form');
+  assert.ok(form, 'the night is among the family settings');
+  page.find('settings-night-on').checked = true;
+  page.find('settings-night-from').value = '20:30';
+  page.find('settings-night-to').value = '06:45';
+  await page.click(page.find('settings-night-save'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['setNight', { from: '20:30', to: '06:45' }]);
+  page.find('settings-night-to').value = '20:30';
+  await page.click(page.find('settings-night-save'));
+  assert.match(page.find('error-banner', '[data-scope="settings"]').textContent, /another time/);
+  page.find('settings-night-on').checked = false;
+  await page.click(page.find('settings-night-save'));
+  assert.deepEqual(commands(page.bridge).at(-1), ['setNight', null]);
+});

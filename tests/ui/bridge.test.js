@@ -86,6 +86,12 @@ test('each command is sent by its name with camelCase arguments', async () => {
   await b.endSession('abcd000011112222');
   await b.changePassword('old one', 'new one!');
   await b.diagnostics();
+  await b.soundSettings();
+  await b.setSound(40, true);
+  await b.kioskNight(true);
+  await b.setNight({ from: '21:00', to: '07:00' });
+  await b.setNight(null);
+  await b.quit();
   assert.deepEqual(sent(calls), [
     ['start_timer_from_template', { memberId: 'm_1', templateId: 'tp_1' }],
     ['start_timer', { memberId: 'm_1', label: 'Homework', durationSeconds: 900, stars: 2 }],
@@ -150,6 +156,13 @@ test('each command is sent by its name with camelCase arguments', async () => {
     ['end_session', { sessionId: 'abcd000011112222' }],
     ['change_password', { currentPassword: 'old one', newPassword: 'new one!' }],
     ['diagnostics', {}],
+    ['sound_settings', {}],
+    ['set_sound', { volume: 40, muted: true }],
+    ['kiosk_night', { asleep: true }],
+    ['set_night', { night: { from: '21:00', to: '07:00' } }],
+    // `null` is "never": it travels as such.
+    ['set_night', { night: null }],
+    ['quit', {}],
   ]);
   // Every command the core defines is reachable, and nothing else is sent.
   assert.deepEqual([...new Set(calls.map((c) => c[0]))].sort(), Object.keys(COMMANDS).sort());

@@ -13,6 +13,8 @@ import { EXTEND_SECONDS, PIN_MAX, PIN_MIN, lastErrorKey, needsPin, render, rende
 import { createSettingsActions } from './settings-actions.js';
 import { canAsk } from './stars.js';
 import { createSetupActions } from './setup-actions.js';
+import { NIGHT_CHECK_MS, WOKEN_MS, asleep } from './night.js';
+import { createChime } from './sound.js';
 
 const ERROR_TTL_MS = 15000;
 /** How often a kiosk tells the shell's watchdog the page is alive. */
@@ -38,8 +40,11 @@ export function startApp({
     ui: {
       pending: new Set(), errors: {}, confirmCancel: null, dialog: null, dismissedError: null,
       setup: { way: null }, settings: null, recentStars: {},
+      night: { asleep: false, wokenUntil: 0 },
     },
+    sound: null,
   };
+  const chime = createChime(doc);
   let gotViewEvent = false;
   const errorTimers = new Map();
   /** Wakes the page when a star change's Undo is over. */
@@ -49,7 +54,33 @@ export function startApp({
   function model() {
     state.now = Date.now();
     state.kiosk = Boolean(urlKiosk || state.session?.kiosk);
+    state.sound = chime.sound;
     return state;
+  }
+
+  // ------------------------------------------------------------ night
+  /** The server's clock, as the family's night is the family's time. */
+  const serverNow = () => Date.now() + (Number.isFinite(state.view?.serverOffsetMs) ? state.view.serverOffsetMs : 0);
+
+  /** Dims or wakes a kitchen screen as its night says; the shell is told
+   *  so that the display may blank only while it sleeps. */
+  function followNight() {
+    const night = state.ui.night;
+    const sleeping = Boolean(state.session?.signedIn) && asleep({
+      kiosk: Boolean(urlKiosk || state.session?.kiosk),
+      family: state.view?.family,
+      now: serverNow(),
+      wokenUntil: night.wokenUntil,
+      expired: (state.view?.timers || []).filter((t) => t.state === 'expired').length,
+    });
+    if (sleeping === night.asleep) return;
+    night.asleep = sleeping;
+    bridge.kioskNight(sleeping).catch(() => {});
+  }
+
+  function wake() {
+    state.ui.night.wokenUntil = serverNow() + WOKEN_MS;
+    followNight();
   }
 
   /** Runs a DOM patch and puts focus back if a moved node lost it. */
@@ -68,6 +99,7 @@ export function startApp({
   let armPaint = () => {};
   function paint() {
     armPaint();
+    followNight();
     if (screenOf(state) !== lastScreen) {
       lastScreen = screenOf(state);
       bridge.heartbeat(lastScreen).catch(() => {});
@@ -80,12 +112,19 @@ export function startApp({
 
   // A kiosk: the watchdog's heartbeat, and a cursor that hides when idle.
   let heartbeat = null;
+  let nightClock = null;
   let cursorTimer = null;
   function kioskChrome() {
     if (!state.kiosk || heartbeat) return;
     const beat = () => bridge.heartbeat(screenOf(state)).catch(() => {});
     beat();
     heartbeat = setInterval(beat, HEARTBEAT_MS);
+    // The night starts and ends by the clock, not by an event.
+    nightClock = setInterval(() => {
+      const was = state.ui.night.asleep;
+      followNight();
+      if (state.ui.night.asleep !== was) paint();
+    }, NIGHT_CHECK_MS);
     doc.documentElement.classList.add('cursor-idle');
   }
   doc.addEventListener('mousemove', () => {
@@ -98,6 +137,7 @@ export function startApp({
   function applyChrome() {
     const html = doc.documentElement;
     html.classList.toggle('kiosk', state.kiosk);
+    html.classList.toggle('night', state.ui.night.asleep);
     kioskChrome();
     if (state.view?.role) html.setAttribute('data-role', state.view.role);
     const family = state.view?.family?.name;
@@ -155,6 +195,7 @@ export function startApp({
       && !(view.revision > state.view.revision)) return;
     const wasLive = state.view?.connection?.state === 'live';
     state.view = view;
+    chime.update(view, Boolean(urlKiosk || state.session?.kiosk));
     if (!wasLive && view.connection?.state === 'live') {
       for (const scope of [...networkScopes]) clearError(scope);
     }
@@ -211,6 +252,7 @@ export function startApp({
           // screen revoked): back to the start.
           state.view = null;
           gotViewEvent = false;
+          chime.reset();
           state.ui.settings = null;
           state.ui.dialog = null;
           if (wasSignedIn) state.ui.setup = { way: null };
@@ -227,11 +269,20 @@ export function startApp({
         setError('global', errorSentence(e, err?.command), e.code);
         paint();
       });
+      await bridge.onQuitRequested((request) => {
+        openDialog({ kind: 'quit', hosting: Boolean(request?.hosting) });
+        paint();
+      });
     } catch (raw) {
       setError('global', errorSentence(raw, 'get_view'));
     }
     await loadSession();
     await loadView();
+    try {
+      chime.setSound(await bridge.soundSettings());
+    } catch {
+      // The default sound, until one is set here.
+    }
     paint();
     // A kitchen screen waiting to be paired lists the households at once.
     if (state.session && !state.session.signedIn && Boolean(urlKiosk || state.session.kiosk)) {
@@ -295,7 +346,11 @@ export function startApp({
       });
       return;
     }
-    if (d.kind === 'history') { closeDialog(); return; }
+    if (d.kind === 'history' || d.kind === 'sound') { closeDialog(); return; }
+    if (d.kind === 'quit') {
+      await run('dialog', 'dialog', 'quit', () => bridge.quit());
+      return;
+    }
     if (d.kind === 'redeem') {
       if (!d.rewardId) { setError('dialog', 'Choose a reward first.'); return; }
       ok = await run('dialog', 'dialog', 'redeem_reward', () => bridge.redeemReward(d.rewardId, d.memberId, pin));
@@ -434,6 +489,15 @@ export function startApp({
       case 'pair-open':
         openDialog({ kind: 'pair', name: 'Kitchen', pairing: null });
         return;
+      case 'sound-open':
+        openDialog({ kind: 'sound' });
+        return;
+      case 'sound-test':
+        chime.test();
+        return;
+      case 'wake':
+        wake();
+        return;
       case 'switch-family':
         return;
       case 'stars-add':
@@ -529,8 +593,24 @@ export function startApp({
     paint();
   });
 
+  /** Keeps this screen's sound as the dialog's controls now say. */
+  async function saveSound(volume, muted) {
+    chime.setSound({ volume, muted });
+    await run('sound', 'dialog', 'set_sound', async () => chime.setSound(await bridge.setSound(volume, muted)));
+    // Unmuted with a timer still run out: a kitchen screen rings again.
+    if (state.view) chime.update(state.view, Boolean(urlKiosk || state.session?.kiosk));
+  }
+
   root.addEventListener('change', async (e) => {
     const t = e.target;
+    const change = t.getAttribute && t.getAttribute('data-change');
+    if (change === 'sound-volume' || change === 'sound-mute') {
+      const volume = change === 'sound-volume' ? Number(t.value) : chime.sound.volume;
+      const muted = change === 'sound-mute' ? Boolean(t.checked) : chime.sound.muted;
+      await saveSound(Math.round(volume), muted);
+      paint();
+      return;
+    }
     if (t.getAttribute && t.getAttribute('data-change') === 'switch-family') {
       const familyId = t.value;
       const ok = await run('switch', 'global', 'switch_family', () => bridge.switchFamily(familyId));
@@ -566,6 +646,7 @@ export function startApp({
   }, true);
 
   doc.addEventListener('keydown', (e) => {
+    if (state.ui.night.asleep) { wake(); paint(); e.preventDefault(); return; }
     const d = state.ui.dialog;
     if (e.key === 'Escape') {
       if (!d && state.ui.confirmCancel) { state.ui.confirmCancel = null; paint(); }
@@ -589,7 +670,15 @@ export function startApp({
   armPaint = armTick;
   armTick();
   boot();
-  return { state, stop: () => { clearTimeout(tickTimer); clearTimeout(recentTimer); armPaint = () => {}; clearInterval(heartbeat); clearTimeout(cursorTimer); }, paint };
+  return {
+    state,
+    chime,
+    stop: () => {
+      clearTimeout(tickTimer); clearTimeout(recentTimer); armPaint = () => {};
+      clearInterval(heartbeat); clearInterval(nightClock); clearTimeout(cursorTimer); chime.reset();
+    },
+    paint,
+  };
 }
 
 if (typeof window !== 'undefined' && typeof document !== 'undefined' && document.getElementById('app')) {

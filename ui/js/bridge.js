@@ -46,5 +46,7 @@ export function createBridge(win = globalThis) {
     onDesktop: (cb) => listen(EVENTS.desktop, cb),
     /** Calls `cb({code, message, command})` when a notification's action failed. */
     onActionError: (cb) => listen(EVENTS.actionError, cb),
+    /** Calls `cb({hosting})` when the tray's Quit wants the page to ask first. */
+    onQuitRequested: (cb) => listen(EVENTS.quitRequested, cb),
   };
 }

@@ -117,6 +117,7 @@
  * @property {boolean} hasPin - Whether a parent PIN is set (a kitchen screen needs it).
  * @property {string} id
  * @property {string} name
+ * @property {null|NightHours} [night]
  * @property {string|null} [pinLockedOn] - The kitchen screen the wrong PINs came from, by name, when known.
  * @property {number|null} [pinLockedUntil] - While wrong PINs keep the PIN locked: until when (server ms epoch).
  * @property {string} timeZone
@@ -189,6 +190,15 @@
  */
 
 /**
+ * The family's night, when kitchen screens go dark and quiet: from
+ * `from` to `to`, local times `HH:MM` in the family's time zone (`to`
+ * before `from` runs across midnight, as 21:00–07:00 does).
+ * @typedef {Object} NightHours
+ * @property {string} from
+ * @property {string} to
+ */
+
+/**
  * One of the parent's open sessions, as the account settings list them.
  * @typedef {Object} OpenSessionView
  * @property {boolean} current - The session of this app.
@@ -225,6 +235,12 @@
  * @property {string} completionId
  * @property {string} memberId
  * @property {number} stars
+ */
+
+/**
+ * The page is asked to confirm quitting (the `quit-requested` event).
+ * @typedef {Object} QuitRequest
+ * @property {boolean} hosting - This computer hosts the household: the other screens lose their server until Kinboard runs here again.
  */
 
 /**
@@ -301,6 +317,15 @@
  * @property {Array<InviteView>} invites
  * @property {Array<KioskView>} kiosks
  * @property {Array<ParentView>} parents
+ */
+
+/**
+ * How this screen sounds when a timer runs out: a setting of the device
+ * (the kitchen screen may be loud, a parent's laptop quiet), not of the
+ * family.
+ * @typedef {Object} SoundSettings
+ * @property {boolean} muted - No chime at all (notifications keep their own sound).
+ * @property {number} volume - The chime's volume, 0 to 100.
  */
 
 /**
@@ -433,6 +458,8 @@ export const EVENTS = Object.freeze({
   desktop: 'desktop',
   /** @type {'action-error'} payload: {@link ActionError} */
   actionError: 'action-error',
+  /** @type {'quit-requested'} payload: {@link QuitRequest} */
+  quitRequested: 'quit-requested',
 });
 
 /** Every command, and which screens may call it (`every`, or `parent` windows only). */
@@ -459,6 +486,9 @@ export const COMMANDS = Object.freeze({
   pair_kiosk: 'every',
   find_households: 'every',
   check_server: 'every',
+  sound_settings: 'every',
+  set_sound: 'every',
+  kiosk_night: 'every',
   sign_in: 'parent',
   host_defaults: 'parent',
   host_household: 'parent',
@@ -466,6 +496,7 @@ export const COMMANDS = Object.freeze({
   switch_family: 'parent',
   create_kiosk_pairing: 'parent',
   update_family: 'parent',
+  set_night: 'parent',
   approve_completion: 'parent',
   reject_completion: 'parent',
   approve_redemption: 'parent',
@@ -493,6 +524,7 @@ export const COMMANDS = Object.freeze({
   end_session: 'parent',
   change_password: 'parent',
   revoke_kiosk: 'parent',
+  quit: 'parent',
 });
 
 /**
@@ -664,6 +696,26 @@ export function bindCommands(invoke) {
      */
     checkServer: (serverUrl) => invoke('check_server', { serverUrl }),
     /**
+     * How this screen sounds when a timer runs out (its own setting).
+     * @returns {Promise<SoundSettings>} rejects with a {@link CommandError}
+     */
+    soundSettings: () => invoke('sound_settings', {}),
+    /**
+     * Sets this screen's chime: its volume (0 to 100) and whether it is muted.
+     * @param {number} volume
+     * @param {boolean} muted
+     * @returns {Promise<SoundSettings>} rejects with a {@link CommandError}
+     */
+    setSound: (volume, muted) => invoke('set_sound', { volume, muted }),
+    /**
+     * A kitchen screen dimmed for the night (`asleep`) lets the display
+     * blank; woken (a touch, a timer running out, the morning) it keeps it on
+     * again. Nothing on a parent's window.
+     * @param {boolean} asleep
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    kioskNight: (asleep) => invoke('kiosk_night', { asleep }),
+    /**
      * Signs in to a household server (this computer's, when it hosts one and
      * no address is given).
      * @param {string} [serverUrl]
@@ -723,6 +775,14 @@ export function bindCommands(invoke) {
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
     updateFamily: (name, timeZone, choreApproval) => invoke('update_family', { name, timeZone, choreApproval }),
+    /**
+     * Sets when the family's kitchen screens dim for the night (`from` and
+     * `to` as `HH:MM` in the family's time zone), or with none, that they
+     * never do.
+     * @param {NightHours} [night]
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    setNight: (night) => invoke('set_night', { night }),
     /**
      * Approves a chore a kitchen screen marked done: its stars are awarded.
      * @param {string} completionId
@@ -915,5 +975,11 @@ export function bindCommands(invoke) {
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
     revokeKiosk: (kioskId) => invoke('revoke_kiosk', { kioskId }),
+    /**
+     * Quits Kinboard (the page asked first when this computer hosts the
+     * household: the other screens lose their server).
+     * @returns {Promise<void>} rejects with a {@link CommandError}
+     */
+    quit: () => invoke('quit', {}),
   };
 }

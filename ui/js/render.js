@@ -31,6 +31,8 @@ import { AFTER_HOSTING, HostStep, Welcome } from './setup.js';
 import { Settings } from './settings.js';
 import { ErrorSlot, Field, busy, isPending, possessive } from './parts.js';
 import { HistoryContents, MemberRedemptions, PendingList, RecentStars, RedeemContents, undoOpen } from './stars.js';
+import { NightVeil } from './night.js';
+import { SoundContents } from './sound.js';
 
 export const PIN_MIN = 4;
 export const PIN_MAX = 8;
@@ -91,7 +93,9 @@ export function render(root, model) {
     screen === 'setup' && h('div', { key: 'setup', class: 'welcome', 'data-testid': 'setup' }, HostStep(model)),
     screen === 'settings' && Settings(model),
     screen === 'dashboard' && Dashboard(model),
-    Dialog(screen === 'dashboard' || screen === 'settings' ? model.ui?.dialog : null, model),
+    // Quitting is asked wherever the page is.
+    Dialog(screen === 'dashboard' || screen === 'settings' || model.ui?.dialog?.kind === 'quit' ? model.ui?.dialog : null, model),
+    NightVeil(screen === 'dashboard' && Boolean(model.ui?.night?.asleep)),
     Announcer(root, model, screen),
   ]);
 }
@@ -168,10 +172,24 @@ function Header(model) {
       }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '↻'), h('span', { class: 'btn-text' }, 'Refresh')),
       h('time', { class: 'clock', 'data-testid': 'clock' }, formatClock(now + offset, view.family?.timeZone)),
       h('button', {
+        type: 'button', class: 'btn btn-quiet', 'data-testid': 'sound-open', 'data-action': 'sound-open',
+        'data-muted': model.sound?.muted ? 'true' : 'false', 'aria-label': model.sound?.muted ? 'Sound (muted)' : 'Sound',
+      }, SpeakerIcon(Boolean(model.sound?.muted))),
+      h('button', {
         type: 'button', class: 'btn btn-quiet', 'data-testid': 'settings-open', 'data-action': 'settings-open',
         'aria-label': 'Family settings', hidden: kioskLike || view.role !== 'parent',
       }, h('span', { class: 'icon', 'aria-hidden': 'true' }, '⚙'), h('span', { class: 'btn-text' }, 'Settings')),
       h('button', { type: 'button', class: 'btn btn-quiet', 'data-testid': 'sign-out', 'data-action': 'sign-out', hidden: kioskLike }, 'Sign out')));
+}
+
+/** A speaker, with waves or crossed out (drawn: no emoji font needed). */
+function SpeakerIcon(muted) {
+  const line = { fill: 'none', stroke: 'currentColor', 'stroke-width': '2', 'stroke-linecap': 'round' };
+  return h('svg', { class: 'icon icon-speaker', viewBox: '0 0 24 24', width: '22', height: '22', 'aria-hidden': 'true' },
+    h('path', { d: 'M3 9.5v5h4l5 4v-13l-5 4H3z', fill: 'currentColor' }),
+    muted
+      ? h('path', { d: 'M16 9.5l5 5M21 9.5l-5 5', ...line })
+      : h('path', { d: 'M15.5 9a4 4 0 0 1 0 6M18 6.5a7.5 7.5 0 0 1 0 11', ...line }));
 }
 
 /** One sentence per desktop service that does not work, for the person at
@@ -546,8 +564,9 @@ function ChoreItem(c, member, model, names) {
 function Dialog(d, model) {
   const testid = d ? ({
     stars: 'stars-dialog', pair: 'pair-dialog', redeem: 'redeem-dialog', history: 'history-dialog',
+    sound: 'sound-dialog', quit: 'quit-dialog',
   }[d.kind] || 'pin-dialog') : null;
-  const pin = Boolean(d) && d.kind !== 'pair' && d.kind !== 'history' && needsPin(model.view);
+  const pin = Boolean(d) && !['pair', 'history', 'sound', 'quit'].includes(d.kind) && needsPin(model.view);
   return h('dialog', {
     key: 'dialog', class: `dialog${d ? ` dialog-${d.kind}` : ''}${pin ? ' has-pin' : ''}`,
     'aria-labelledby': 'dialog-title', 'data-testid': testid, 'data-kind': d?.kind || null, modal: Boolean(d),
@@ -601,6 +620,19 @@ function DialogContents(d, model, pin) {
       type: 'button', class: 'btn btn-primary', 'data-action': 'dialog-submit', 'data-testid': 'pair-create',
       disabled: waiting || (!made && !(d.name || '').trim()), 'aria-busy': waiting ? 'true' : null,
     }, made ? 'Done' : waiting ? 'Making a code…' : 'Make a code');
+  } else if (d.kind === 'sound') {
+    ({ title, sub, main } = SoundContents(model.sound, { pending: isPending(model, 'sound') }));
+    cancel = false;
+    submit = h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'dialog-submit', 'data-testid': 'sound-done' }, 'Done');
+  } else if (d.kind === 'quit') {
+    title = 'Quit Kinboard?';
+    sub = d.hosting
+      ? 'This computer hosts the household. If Kinboard quits, the other screens lose their server — timers, chores and stars stop updating there until Kinboard runs here again.'
+      : 'Timers will not notify on this computer until Kinboard runs again.';
+    submit = h('button', {
+      type: 'button', class: 'btn btn-danger', 'data-action': 'dialog-submit', 'data-testid': 'quit-confirm',
+      ...busy(waiting),
+    }, waiting ? 'Quitting…' : 'Quit');
   } else if (d.kind === 'redeem' || d.kind === 'history') {
     const m = members.get(d.memberId)?.member;
     ({ title, sub, main, submit } = d.kind === 'redeem' ? RedeemContents(d, model, m, pinOk) : HistoryContents(d, model, m));
@@ -663,7 +695,7 @@ function DialogContents(d, model, pin) {
     h('div', { class: 'dialog-actions' },
       cancel && h('button', { key: 'cancel', type: 'button', class: 'btn', 'data-testid': 'dialog-cancel', 'data-action': 'dialog-cancel' },
         // "Cancel" beside "Cancel it" would read as the same thing.
-        d.kind === 'history' ? 'Close' : d.action === 'cancel' ? 'Keep it' : 'Cancel'),
+        d.kind === 'history' ? 'Close' : d.action === 'cancel' ? 'Keep it' : d.kind === 'quit' ? 'Keep running' : 'Cancel'),
       { ...submit, props: { ...submit.props, key: 'submit' } }),
   ];
 }

@@ -179,6 +179,17 @@ export function createSettingsActions({ state, bridge, run, setError, clearError
           () => bridge.updateFamily(name, timeZone || undefined, approval || undefined), 'The family is saved.');
         return true;
       }
+      case 'settings-night': {
+        const on = Boolean(form.elements.namedItem('nightOn')?.checked);
+        const from = value(form, 'from');
+        const to = value(form, 'to');
+        const time = /^([01][0-9]|2[0-3]):[0-5][0-9]$/;
+        if (on && (!time.test(from) || !time.test(to))) { setError('settings', 'Give the night a start and an end, like 21:00 and 07:00.'); return true; }
+        if (on && from === to) { setError('settings', 'The night must end at another time than it starts.'); return true; }
+        await change('settings-night', 'set_night', () => bridge.setNight(on ? { from, to } : null),
+          on ? `Kitchen screens dim from ${from} until ${to}.` : 'Kitchen screens stay lit all night.');
+        return true;
+      }
       case 'settings-child-add': {
         const name = value(form, 'name');
         if (!name) { setError('settings', 'Type the child’s name.'); return true; }

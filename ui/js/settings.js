@@ -1,5 +1,5 @@
 // settings.js — the family settings a parent keeps, view → DOM like
-// render.js: the family's name, time zone and chore approval, the
+// render.js: the family's name, time zone, chore approval and night, the
 // children, chores (and the days they are due), timer templates, rewards,
 // the parent PIN, the parents (and inviting one), and the
 // kitchen screens. Everything shown comes from the DashboardView (its
@@ -100,7 +100,27 @@ function FamilySection(model, s) {
       h('option', { value: 'parent' }, 'Wait for a parent to approve them')),
       'Chores a parent marks done always count at once.'),
       h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-family-save', ...busy(isPending(model, 'settings-family')) }, 'Save')),
+    NightForm(model, family),
   ];
+}
+
+/** When the family's kitchen screens go dark and quiet. */
+function NightForm(model, family) {
+  const night = family.night || null;
+  return h('form', {
+    key: `night:${night ? `${night.from}-${night.to}` : 'none'}`, class: 'settings-form', 'data-form': 'settings-night',
+    'data-testid': 'settings-night-form', novalidate: true,
+  },
+  h('h3', {}, 'Kitchen screens at night'),
+  h('label', { class: 'check' },
+    h('input', { type: 'checkbox', name: 'nightOn', defaultChecked: Boolean(night), 'data-testid': 'settings-night-on' }),
+    h('span', {}, 'Dim them at night')),
+  h('div', { class: 'night-hours' },
+    Field('From', h('input', { name: 'from', type: 'time', defaultValue: night?.from || '21:00', 'data-testid': 'settings-night-from' })),
+    Field('Until', h('input', { name: 'to', type: 'time', defaultValue: night?.to || '07:00', 'data-testid': 'settings-night-to' }))),
+  h('p', { class: 'field-hint muted' },
+    'Dark and quiet, and the display may turn off. A touch wakes the screen, and so does a timer that runs out.'),
+  h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'settings-night-save', ...busy(isPending(model, 'settings-night')) }, 'Save'));
 }
 
 // ---------------------------------------------------------------- children

@@ -170,7 +170,7 @@ pub struct StarsUpdated {
     pub revision: i64,
 }
 
-/// `family:updated`: its name, time zone or PIN changed.
+/// `family:updated`: its name, time zone, PIN, approval or night changed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FamilyUpdated {
     pub family: Family,
@@ -834,6 +834,10 @@ mod tests {
             has_pin: true,
             chore_approval: crate::ChoreApproval::Parent,
             pin_locked_until: Some(12),
+            night: Some(crate::NightHours {
+                from: "21:00".into(),
+                to: "07:00".into(),
+            }),
             revision: 9,
             created_at: 1,
         };

@@ -75,8 +75,49 @@ pub struct Family {
     /// While wrong PINs keep the PIN locked: until when (ms epoch).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pin_locked_until: Option<i64>,
+    /// When the kitchen screens dim for the night, in the family's time
+    /// zone; none when they never do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub night: Option<NightHours>,
     pub revision: i64,
     pub created_at: i64,
+}
+
+/// The family's night, when kitchen screens go dark and quiet: from
+/// `from` to `to`, local times `HH:MM` in the family's time zone (`to`
+/// before `from` runs across midnight, as 21:00–07:00 does).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NightHours {
+    #[schema(example = "21:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub from: String,
+    #[schema(example = "07:00", pattern = "^([01][0-9]|2[0-3]):[0-5][0-9]$")]
+    pub to: String,
+}
+
+impl NightHours {
+    /// Minutes after midnight of an `HH:MM` time, if it is one.
+    pub fn minute_of_day(time: &str) -> Option<u16> {
+        let (h, m) = time.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 || !h.bytes().chain(m.bytes()).all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let (h, m): (u16, u16) = (h.parse().ok()?, m.parse().ok()?);
+        (h < 24 && m < 60).then_some(h * 60 + m)
+    }
+
+    /// Whether the local time `minute` (after midnight) falls in this
+    /// night; false when either end is not a time.
+    pub fn contains(&self, minute: u16) -> bool {
+        match (
+            Self::minute_of_day(&self.from),
+            Self::minute_of_day(&self.to),
+        ) {
+            (Some(from), Some(to)) if from <= to => (from..to).contains(&minute),
+            (Some(from), Some(to)) => minute >= from || minute < to,
+            _ => false,
+        }
+    }
 }
 
 /// Who turns a completed chore into stars.
@@ -579,4 +620,39 @@ pub struct WeeklyStars {
     pub stars: i64,
     /// Monday 00:00 of this week in the family's time zone.
     pub week_start: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NightHours;
+
+    fn night(from: &str, to: &str) -> NightHours {
+        NightHours {
+            from: from.into(),
+            to: to.into(),
+        }
+    }
+
+    #[test]
+    fn times_of_day_are_two_digits_each_and_in_range() {
+        assert_eq!(NightHours::minute_of_day("00:00"), Some(0));
+        assert_eq!(NightHours::minute_of_day("21:30"), Some(1290));
+        assert_eq!(NightHours::minute_of_day("23:59"), Some(1439));
+        for bad in [
+            "24:00", "7:00", "07:0", "07:60", "-1:00", "0a:00", "", "0700", "07:00:00",
+        ] {
+            assert_eq!(NightHours::minute_of_day(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_night_runs_across_midnight_or_within_a_day() {
+        let n = night("21:00", "07:00");
+        assert!(n.contains(21 * 60) && n.contains(0) && n.contains(6 * 60 + 59));
+        assert!(!n.contains(7 * 60) && !n.contains(12 * 60) && !n.contains(20 * 60 + 59));
+        let nap = night("13:00", "15:00");
+        assert!(nap.contains(13 * 60) && nap.contains(14 * 60 + 59));
+        assert!(!nap.contains(15 * 60) && !nap.contains(12 * 60));
+        assert!(!night("25:00", "07:00").contains(0));
+    }
 }

@@ -49,6 +49,14 @@ pub struct UpdateFamilyRequest {
     /// `"auto"` or `"parent"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chore_approval: Option<crate::ChoreApproval>,
+    /// When kitchen screens dim, or `null` for never; left out, it stays.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<crate::NightHours>)]
+    pub night: Option<Option<crate::NightHours>>,
 }
 
 /// `POST /api/families/{familyId}/members`: a child's profile.

@@ -197,6 +197,7 @@ impl Dashboard {
             chore_approval: kinboard_api::ChoreApproval::Auto,
             pin_locked_until: None,
             pin_locked_on: None,
+            night: None,
         };
         let realtime = api.realtime().await?;
         let client_options = ClientOptions::new(endpoint(&realtime)?, realtime.key.clone())

@@ -108,6 +108,7 @@ mod tests {
             chore_approval: kinboard_api::ChoreApproval::Auto,
             pin_locked_until: None,
             pin_locked_on: None,
+            night: None,
         });
         v.timers = timers;
         v

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 use kinboard_api::events::EventError;
 use kinboard_api::{
     Chore, ChoreApproval, Completion, CompletionStatus, Dashboard, FamilyEvent, Kiosk, Member,
-    Parent, PendingInvite, Redemption, Reward, Template, Timer, Weekdays,
+    NightHours, Parent, PendingInvite, Redemption, Reward, Template, Timer, Weekdays,
 };
 
 /// One change to the dashboard: an event from the channel, or one listed
@@ -105,6 +105,8 @@ pub struct FamilyState {
     /// The kitchen screen the PIN was locked from, when the lock was
     /// announced while this device listened.
     pub pin_locked_on: Option<String>,
+    /// When kitchen screens dim for the night.
+    pub night: Option<NightHours>,
 }
 
 impl From<kinboard_api::Family> for FamilyState {
@@ -117,6 +119,7 @@ impl From<kinboard_api::Family> for FamilyState {
             chore_approval: f.chore_approval,
             pin_locked_until: f.pin_locked_until,
             pin_locked_on: None,
+            night: f.night,
         }
     }
 }

@@ -3,7 +3,7 @@
 //! renders (`ui/README.md`, `ui/dev/sample-view.js`), and the function
 //! that builds it from the store. Nothing here does I/O.
 
-use kinboard_api::{ChoreApproval, CompletionStatus, ErrorCode, Role, TimerState};
+use kinboard_api::{ChoreApproval, CompletionStatus, ErrorCode, NightHours, Role, TimerState};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -36,6 +36,9 @@ pub struct FamilyView {
     pub pin_locked_until: Option<i64>,
     /// The kitchen screen the wrong PINs came from, by name, when known.
     pub pin_locked_on: Option<String>,
+    /// When kitchen screens dim for the night (local times in the
+    /// family's time zone); none when they never do.
+    pub night: Option<NightHours>,
 }
 
 /// A parent of the family, as the settings list them.
@@ -301,6 +304,7 @@ impl DashboardView {
                         .find(|k| &k.id == id)
                         .map_or_else(|| "a kitchen screen".to_owned(), |k| k.name.clone())
                 }),
+                night: f.night.clone(),
             }),
             members: store
                 .members()
@@ -563,7 +567,7 @@ mod tests {
                 "revision": 42,
                 "role": "kiosk",
                 "family": {"id": "fam_1", "name": "Parkers", "timeZone": "Europe/London", "hasPin": false,
-                           "choreApproval": "auto", "pinLockedUntil": null, "pinLockedOn": null},
+                           "choreApproval": "auto", "pinLockedUntil": null, "pinLockedOn": null, "night": null},
                 "members": [
                     {"id": "m_1", "name": "Ada", "color": "#e4572e", "balance": 10, "weeklyStars": 4},
                     {"id": "m_2", "name": "Ben", "color": "#3a86ff", "balance": 3, "weeklyStars": 0}

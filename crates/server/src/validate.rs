@@ -104,6 +104,25 @@ pub fn time_zone(value: &str) -> Result<String, ApiError> {
         })
 }
 
+/// A family's night: two `HH:MM` times that differ.
+pub fn night(night: &kinboard_api::NightHours) -> Result<kinboard_api::NightHours, ApiError> {
+    use kinboard_api::NightHours;
+    let (Some(from), Some(to)) = (
+        NightHours::minute_of_day(&night.from),
+        NightHours::minute_of_day(&night.to),
+    ) else {
+        return Err(ApiError::invalid(
+            "night.from and night.to are times of day like 21:00 and 07:00",
+        ));
+    };
+    if from == to {
+        return Err(ApiError::invalid(
+            "the night must end at another time than it starts",
+        ));
+    }
+    Ok(night.clone())
+}
+
 /// The most a reward may cost.
 pub const MAX_REWARD_COST: i64 = 1000;
 /// The highest weekly limit a reward may have.

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use kinboard_core::DashboardView;
-use kinboard_core::app::{DesktopStatus, PairingView, SessionView};
+use kinboard_core::app::{DesktopStatus, PairingView, SessionView, SoundSettings};
 use kinboard_core::discovery::FoundHousehold;
 use kinboard_core::kinboard_api::{ErrorCode, ServerInfo, StarsResponse};
 use kinboard_core::view::KioskView;
@@ -20,17 +20,19 @@ use utoipa::OpenApi;
 
 use super::parent::{HostDefaults, InviteCode, OpenSessionView};
 use super::{
-    ACTION_ERROR_EVENT, ActionError, COMMANDS, CommandSpec, DESKTOP_EVENT, SESSION_EVENT,
-    VIEW_EVENT,
+    ACTION_ERROR_EVENT, ActionError, COMMANDS, CommandSpec, DESKTOP_EVENT, QUIT_EVENT,
+    SESSION_EVENT, VIEW_EVENT,
 };
+use crate::window::QuitRequest;
 
 /// Every event the shell emits to the page: its name and the type of its
 /// payload.
-const EVENTS: [(&str, &str); 4] = [
+const EVENTS: [(&str, &str); 5] = [
     (VIEW_EVENT, "DashboardView"),
     (SESSION_EVENT, "SessionView"),
     (DESKTOP_EVENT, "DesktopStatus"),
     (ACTION_ERROR_EVENT, "ActionError"),
+    (QUIT_EVENT, "QuitRequest"),
 ];
 
 /// Where the bindings live, from this crate's directory.
@@ -50,7 +52,9 @@ const PATH: &str = "../ui/js/commands.js";
     OpenSessionView,
     FoundHousehold,
     ServerInfo,
-    StarsResponse
+    StarsResponse,
+    QuitRequest,
+    SoundSettings
 )))]
 struct PageTypes;
 
@@ -206,7 +210,7 @@ fn rust_type(ty: &str, known: &BTreeMap<String, Value>) -> (String, bool) {
     }
     let js = match ty {
         "String" | "&str" => "string".to_owned(),
-        "i64" | "i32" | "u32" | "u64" | "usize" | "f64" => "number".to_owned(),
+        "i64" | "i32" | "u8" | "u32" | "u64" | "usize" | "f64" => "number".to_owned(),
         "bool" => "boolean".to_owned(),
         "()" => "void".to_owned(),
         named => {

@@ -10,11 +10,11 @@
 
 use std::sync::Arc;
 
-use kinboard_core::app::SessionView;
+use kinboard_core::app::{SessionView, SoundSettings};
 use kinboard_core::discovery::FoundHousehold;
 use kinboard_core::kinboard_api::ServerInfo;
 use kinboard_core::{CoreError, DashboardView};
-use tauri::State;
+use tauri::{AppHandle, State};
 
 use super::Desktop;
 use crate::kiosk::Heartbeat;
@@ -321,4 +321,34 @@ mod diagnostics_tests {
                 && !text.to_lowercase().contains("token")
         );
     }
+}
+
+/// How this screen sounds when a timer runs out (its own setting).
+#[tauri::command]
+pub(crate) async fn sound_settings(
+    desktop: State<'_, Desktop>,
+) -> Result<SoundSettings, CoreError> {
+    Ok(desktop.profile.load_sound())
+}
+
+/// Sets this screen's chime: its volume (0 to 100) and whether it is muted.
+#[tauri::command]
+pub(crate) async fn set_sound(
+    desktop: State<'_, Desktop>,
+    volume: u8,
+    muted: bool,
+) -> Result<SoundSettings, CoreError> {
+    desktop
+        .profile
+        .save_sound(SoundSettings { volume, muted })
+        .map_err(|e| CoreError::Save(format!("the sound setting: {e}")))
+}
+
+/// A kitchen screen dimmed for the night (`asleep`) lets the display
+/// blank; woken (a touch, a timer running out, the morning) it keeps it on
+/// again. Nothing on a parent's window.
+#[tauri::command]
+pub(crate) async fn kiosk_night(app: AppHandle, asleep: bool) -> Result<(), CoreError> {
+    crate::kiosk::set_night(&app, asleep).await;
+    Ok(())
 }

@@ -56,6 +56,9 @@ pub(crate) const DESKTOP_EVENT: &str = "desktop";
 /// The event saying an action taken outside the window (on a
 /// notification) failed: an [`ActionError`].
 pub(crate) const ACTION_ERROR_EVENT: &str = "action-error";
+/// The event asking the page to confirm quitting (the tray's Quit on the
+/// computer hosting the household): a [`crate::window::QuitRequest`].
+pub(crate) const QUIT_EVENT: &str = "quit-requested";
 
 /// How far "+5 min" extends a timer.
 pub(crate) const EXTEND_SECONDS: i64 = 300;
@@ -69,9 +72,11 @@ pub(crate) struct ActionError {
     pub(crate) command: String,
 }
 
-/// What the commands act on: the app's lifecycle, from the core.
+/// What the commands act on: the app's lifecycle, from the core, and the
+/// profile it runs in (this screen's own settings).
 pub(crate) struct Desktop {
     pub(crate) supervisor: Arc<Supervisor<HttpBackend>>,
+    pub(crate) profile: kinboard_core::app::Profile,
 }
 
 impl Desktop {

@@ -14,8 +14,8 @@ use kinboard_core::CoreError;
 use kinboard_core::app::starters::{Starters, starters};
 use kinboard_core::app::{Joining, PairingView};
 use kinboard_core::kinboard_api::{
-    ChoreApproval, ChoreRequest, MemberRequest, PinRequest, RewardRequest, StarsResponse,
-    TemplateRequest, UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest,
+    ChoreApproval, ChoreRequest, MemberRequest, NightHours, PinRequest, RewardRequest,
+    StarsResponse, TemplateRequest, UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest,
     UpdateRewardRequest, UpdateTemplateRequest,
 };
 use kinboard_core::view::KioskView;
@@ -146,6 +146,22 @@ pub(crate) async fn update_family(
         name,
         time_zone,
         chore_approval,
+        night: None,
+    };
+    desktop.board().await?.update_family(&change).await
+}
+
+/// Sets when the family's kitchen screens dim for the night (`from` and
+/// `to` as `HH:MM` in the family's time zone), or with none, that they
+/// never do.
+#[tauri::command]
+pub(crate) async fn set_night(
+    desktop: State<'_, Desktop>,
+    night: Option<NightHours>,
+) -> Result<(), CoreError> {
+    let change = UpdateFamilyRequest {
+        night: Some(night),
+        ..UpdateFamilyRequest::default()
     };
     desktop.board().await?.update_family(&change).await
 }
@@ -589,4 +605,13 @@ mod tests {
             "stars-Zoë____x-2026-12-04-2.csv"
         );
     }
+}
+
+/// Quits Kinboard (the page asked first when this computer hosts the
+/// household: the other screens lose their server).
+#[tauri::command]
+pub(crate) async fn quit(app: tauri::AppHandle) -> Result<(), CoreError> {
+    tracing::info!("quitting, as asked on the page");
+    app.exit(0);
+    Ok(())
 }

@@ -524,6 +524,7 @@ fn a_notice_of_a_family_not_on_screen_stays_open() {
         chore_approval: kinboard_core::kinboard_api::ChoreApproval::Parent,
         pin_locked_until: None,
         pin_locked_on: None,
+        night: None,
     });
     let approval = ApprovalNeeded {
         family_id: "f_1".into(),

@@ -120,3 +120,36 @@ pub fn tool(name: &str) -> Option<PathBuf> {
     }
     dirs.into_iter().map(|d| d.join(name)).find(|p| p.is_file())
 }
+
+/// The running processes of the program `app` started with
+/// `--profile profile`, by pid (read from `/proc`).
+pub fn instances(app: &Path, profile: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut pids = Vec::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(cmdline) = std::fs::read(entry.path().join("cmdline")) else {
+            continue;
+        };
+        let args: Vec<&[u8]> = cmdline.split(|b| *b == 0).collect();
+        let is_app = args
+            .first()
+            .is_some_and(|a| Path::new(std::str::from_utf8(a).unwrap_or("")) == app);
+        let of_profile = args
+            .windows(2)
+            .any(|w| w[0] == b"--profile" && w[1] == profile.as_bytes());
+        // A zombie (exited, not yet reaped) has an empty command line.
+        if is_app && of_profile {
+            pids.push(pid);
+        }
+    }
+    pids
+}

@@ -40,7 +40,7 @@ use utoipa::ToSchema;
 
 pub use backend::{Backend, Board, BoxFuture, Credentials, HttpBackend};
 pub use host::{DemoLogin, HostedServer, HouseholdHost, lan_address};
-pub use profile::Profile;
+pub use profile::{Profile, SoundSettings};
 pub use status::{DesktopStatus, ServiceStatus};
 
 use crate::api::normalize_base_url;

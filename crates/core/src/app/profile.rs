@@ -2,12 +2,42 @@
 //! apart from another's — the data directory (the hosted server's SQLite
 //! file), the settings files (the saved session without its token, the
 //! household it hosts, whether it is a kitchen screen, the family shown
-//! last) and the keyring service the token is stored under.
+//! last, this screen's sound, its window's place) and the keyring service
+//! the token is stored under.
 
 use std::io;
 use std::path::{Path, PathBuf};
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
 use crate::session::SessionInfo;
+
+/// How this screen sounds when a timer runs out: a setting of the device
+/// (the kitchen screen may be loud, a parent's laptop quiet), not of the
+/// family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct SoundSettings {
+    /// The chime's volume, 0 to 100.
+    pub volume: u8,
+    /// No chime at all (notifications keep their own sound).
+    pub muted: bool,
+}
+
+impl Default for SoundSettings {
+    fn default() -> Self {
+        Self {
+            volume: 80,
+            muted: false,
+        }
+    }
+}
+
+impl SoundSettings {
+    /// The loudest volume.
+    pub const MAX_VOLUME: u8 = 100;
+}
 
 /// The app's identifier (as in `tauri.conf.json`): the directory name under
 /// the XDG data and config directories, and the keyring service's prefix.
@@ -148,6 +178,45 @@ impl Profile {
         self.config_dir.join("session.json")
     }
 
+    /// Where the window's size and place are kept (a parent's window only).
+    pub fn window_state_file(&self) -> PathBuf {
+        self.config_dir.join("window.json")
+    }
+
+    fn sound_file(&self) -> PathBuf {
+        self.config_dir.join("sound.json")
+    }
+
+    /// This screen's sound; the default when never set or unreadable.
+    pub fn load_sound(&self) -> SoundSettings {
+        let Ok(text) = std::fs::read_to_string(self.sound_file()) else {
+            return SoundSettings::default();
+        };
+        match serde_json::from_str::<SoundSettings>(&text) {
+            Ok(mut sound) => {
+                sound.volume = sound.volume.min(SoundSettings::MAX_VOLUME);
+                sound
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "ignoring an unreadable sound setting");
+                SoundSettings::default()
+            }
+        }
+    }
+
+    /// Keeps this screen's sound (the volume capped at 100).
+    pub fn save_sound(&self, sound: SoundSettings) -> io::Result<SoundSettings> {
+        let sound = SoundSettings {
+            volume: sound.volume.min(SoundSettings::MAX_VOLUME),
+            ..sound
+        };
+        write_replacing(
+            &self.sound_file(),
+            &serde_json::to_vec(&sound).map_err(io::Error::other)?,
+        )?;
+        Ok(sound)
+    }
+
     /// The session saved by the last sign-in, if any and readable.
     pub fn load_session(&self) -> Option<SessionInfo> {
         let text = std::fs::read_to_string(self.session_file()).ok()?;
@@ -164,14 +233,10 @@ impl Profile {
     pub fn save_session(&self, info: Option<&SessionInfo>) -> io::Result<()> {
         let path = self.session_file();
         match info {
-            Some(info) => {
-                let tmp = path.with_extension("json.tmp");
-                std::fs::write(
-                    &tmp,
-                    serde_json::to_vec_pretty(info).map_err(io::Error::other)?,
-                )?;
-                std::fs::rename(&tmp, &path)?;
-            }
+            Some(info) => write_replacing(
+                &path,
+                &serde_json::to_vec_pretty(info).map_err(io::Error::other)?,
+            )?,
             None => match std::fs::remove_file(&path) {
                 Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
                 _ => {}
@@ -181,10 +246,46 @@ impl Profile {
     }
 }
 
+/// Writes `bytes` to `path` whole or not at all: a temporary file beside
+/// it, renamed over it.
+fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::session::SessionKind;
+
+    #[test]
+    fn sound_settings_are_the_screens_own_and_capped() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = Profile::open_in("a", dir.path(), dir.path()).unwrap();
+        let b = Profile::open_in("b", dir.path(), dir.path()).unwrap();
+        assert_eq!(a.load_sound(), SoundSettings::default());
+        let saved = a
+            .save_sound(SoundSettings {
+                volume: 250,
+                muted: true,
+            })
+            .unwrap();
+        assert_eq!(
+            saved,
+            SoundSettings {
+                volume: 100,
+                muted: true
+            }
+        );
+        assert_eq!(a.load_sound(), saved);
+        assert_eq!(b.load_sound(), SoundSettings::default());
+        std::fs::write(a.sound_file(), "{\"volume\": 200, \"muted\": false}").unwrap();
+        assert_eq!(a.load_sound().volume, 100, "an edited file is capped too");
+        std::fs::write(a.sound_file(), "not json").unwrap();
+        assert_eq!(a.load_sound(), SoundSettings::default());
+    }
 
     #[cfg(unix)]
     #[test]

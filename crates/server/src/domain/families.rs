@@ -5,7 +5,7 @@
 
 use kinboard_api::events::FamilyUpdated;
 use kinboard_api::{
-    ChoreApproval, CreateFamilyRequest, Family, FamilyEvent, PinRequest, ServerInfo,
+    ChoreApproval, CreateFamilyRequest, Family, FamilyEvent, NightHours, PinRequest, ServerInfo,
     UpdateFamilyRequest,
 };
 
@@ -32,20 +32,32 @@ pub async fn load_family(
         Option<String>,
         String,
         Option<i64>,
+        Option<String>,
+        Option<String>,
         i64,
         i64,
     );
     let row: Option<Row> = sqlx::query_as(
         "SELECT id, name, time_zone, pin_hash, chore_approval, \
            (SELECT locked_until FROM attempts WHERE scope_key = 'pin:' || families.id AND locked_until > $2), \
-           revision, created_at FROM families WHERE id = $1",
+           night_from, night_to, revision, created_at FROM families WHERE id = $1",
     )
     .bind(family_id)
     .bind(now_ms())
     .fetch_optional(conn)
     .await?;
-    let (id, name, time_zone, pin_hash, chore_approval, pin_locked_until, revision, created_at) =
-        row.ok_or(ApiError::NotFound("family"))?;
+    let (
+        id,
+        name,
+        time_zone,
+        pin_hash,
+        chore_approval,
+        pin_locked_until,
+        night_from,
+        night_to,
+        revision,
+        created_at,
+    ) = row.ok_or(ApiError::NotFound("family"))?;
     Ok(Family {
         id,
         name,
@@ -53,6 +65,9 @@ pub async fn load_family(
         has_pin: pin_hash.is_some(),
         chore_approval: ChoreApproval::try_from(chore_approval).map_err(ApiError::Internal)?,
         pin_locked_until,
+        night: night_from
+            .zip(night_to)
+            .map(|(from, to)| NightHours { from, to }),
         revision,
         created_at,
     })
@@ -74,6 +89,7 @@ pub async fn create_family(
         has_pin: false,
         chore_approval: ChoreApproval::Auto,
         pin_locked_until: None,
+        night: None,
         revision: 1,
         created_at: now_ms(),
     };
@@ -144,9 +160,14 @@ pub async fn update_family(
         .as_deref()
         .map(validate::time_zone)
         .transpose()?;
-    if name.is_none() && time_zone.is_none() && req.chore_approval.is_none() {
+    let night = req
+        .night
+        .as_ref()
+        .map(|night| night.as_ref().map(validate::night).transpose())
+        .transpose()?;
+    if name.is_none() && time_zone.is_none() && req.chore_approval.is_none() && night.is_none() {
         return Err(ApiError::invalid(
-            "send a name, a timeZone or choreApproval to change",
+            "send a name, a timeZone, choreApproval or night to change",
         ));
     }
     let mut tx = FamilyTx::begin(state, family_id).await?;
@@ -167,6 +188,15 @@ pub async fn update_family(
     if let Some(approval) = req.chore_approval {
         sqlx::query("UPDATE families SET chore_approval = $1 WHERE id = $2")
             .bind(approval.as_str())
+            .bind(family_id)
+            .execute(tx.conn())
+            .await?;
+    }
+    if let Some(night) = night {
+        let (from, to) = night.map(|n| (n.from, n.to)).unzip();
+        sqlx::query("UPDATE families SET night_from = $1, night_to = $2 WHERE id = $3")
+            .bind(from)
+            .bind(to)
             .bind(family_id)
             .execute(tx.conn())
             .await?;

@@ -66,6 +66,22 @@ both! {
         assert_eq!(broadcast(s, &f.id, &mut events, &r, before).await, ["family:updated"]);
         assert_eq!(r["events"][0]["data"]["family"]["timeZone"], "Europe/Madrid");
 
+        // The kitchen screens' night: set, kept in the snapshot, cleared by null.
+        let before = s.revision(&f.id).await;
+        let r = call(s, Method::PATCH, &fam, tok, Some(json!({ "night": { "from": "21:00", "to": "07:00" } }))).await;
+        assert_eq!(broadcast(s, &f.id, &mut events, &r, before).await, ["family:updated"]);
+        assert_eq!(r["events"][0]["data"]["family"]["night"], json!({ "from": "21:00", "to": "07:00" }));
+        let d = s.get(&format!("{fam}/dashboard"), tok).await.ok().clone();
+        assert_eq!(d["family"]["night"], json!({ "from": "21:00", "to": "07:00" }));
+        // Another change leaves it as it is.
+        let r = call(s, Method::PATCH, &fam, tok, Some(json!({ "choreApproval": "auto" }))).await;
+        assert_eq!(r["family"]["night"]["from"], "21:00");
+        events.next().await;
+        let before = s.revision(&f.id).await;
+        let r = call(s, Method::PATCH, &fam, tok, Some(json!({ "night": null }))).await;
+        assert_eq!(broadcast(s, &f.id, &mut events, &r, before).await, ["family:updated"]);
+        assert!(r["family"].get("night").is_none(), "{}", r["family"]);
+
         let before = s.revision(&f.id).await;
         let r = call(s, Method::POST, &format!("{fam}/members"), tok, Some(json!({ "name": "Zoe", "color": "#9B5DE5" }))).await;
         assert_eq!(broadcast(s, &f.id, &mut events, &r, before).await, ["member:added"]);
@@ -334,7 +350,10 @@ both! {
             (Method::PATCH, fam.clone(), json!({ "name": "  " }), "name must not be empty"),
             (Method::PATCH, fam.clone(), json!({ "name": long }), "at most 60"),
             (Method::PATCH, fam.clone(), json!({ "timeZone": "Mars/Olympus" }), "unknown time zone"),
-            (Method::PATCH, fam.clone(), json!({}), "send a name, a timeZone or choreApproval"),
+            (Method::PATCH, fam.clone(), json!({}), "send a name, a timeZone, choreApproval or night"),
+            (Method::PATCH, fam.clone(), json!({ "night": { "from": "21:00", "to": "21:00" } }), "another time than it starts"),
+            (Method::PATCH, fam.clone(), json!({ "night": { "from": "24:00", "to": "07:00" } }), "times of day"),
+            (Method::PATCH, fam.clone(), json!({ "night": { "from": "9pm", "to": "07:00" } }), "times of day"),
             (Method::POST, format!("{fam}/members"), json!({ "name": "" }), "name must not be empty"),
             (Method::POST, format!("{fam}/members"), json!({ "name": long }), "at most 40"),
             (Method::POST, format!("{fam}/members"), json!({ "name": "Zoe", "color": "#123456" }), "one of the board's colours"),

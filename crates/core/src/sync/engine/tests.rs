@@ -49,6 +49,7 @@ fn family() -> FamilyState {
         chore_approval: kinboard_api::ChoreApproval::Auto,
         pin_locked_until: None,
         pin_locked_on: None,
+        night: None,
     }
 }
 
