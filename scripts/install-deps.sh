@@ -24,6 +24,10 @@ packages=(
   iproute2
   # a throwaway PostgreSQL when none is running
   postgresql
+  # the cluster tests: HAProxy in front of two servers and two sockudo
+  # nodes joined by Redis (sockudo itself is built from crates.io by
+  # scripts/sockudo.sh, which needs protoc and its well-known types)
+  haproxy redis-server protobuf-compiler libprotobuf-dev
   # schemathesis, installed from PyPI into a virtual environment
   python3-venv
 )

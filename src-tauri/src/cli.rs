@@ -39,6 +39,11 @@ pub(crate) struct Args {
     /// Stop starting Kinboard at login (for this profile).
     #[arg(long)]
     pub(crate) no_autostart: bool,
+    /// Open the app's window with nothing in it (same size, WebKit settings
+    /// and allocator, a blank page, no server, tray or plugins): the floor
+    /// `kinboard-bench app --baseline` measures the app's memory against.
+    #[arg(long, hide = true, conflicts_with_all = ["demo", "server", "host", "kiosk", "autostart", "no_autostart"])]
+    pub(crate) empty_window: bool,
 }
 
 impl Args {

@@ -40,7 +40,14 @@ fn main() -> ExitCode {
     // A computer hosting the household serves every screen's sockets from
     // this process; the soft limit on open files is often 1024.
     kinboard_server::listen::raise_open_file_limit();
-    match run(args) {
+    // Generated once: it embeds the page.
+    let context = tauri::generate_context!("../tauri.conf.json");
+    let ran = if args.empty_window {
+        window::run_empty(context)
+    } else {
+        run(args, context)
+    };
+    match ran {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -49,7 +56,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn run(args: cli::Args) -> anyhow::Result<()> {
+fn run(args: cli::Args, context: tauri::Context) -> anyhow::Result<()> {
     let profile = Profile::open(&args.profile)?;
     tracing::info!(profile = profile.name(), mode = ?args.mode(), kiosk = args.kiosk, "starting");
     if args.autostart || args.no_autostart {
@@ -138,7 +145,7 @@ fn run(args: cli::Args) -> anyhow::Result<()> {
             tauri::async_runtime::spawn(async move { supervisor.start().await });
             Ok(())
         })
-        .build(tauri::generate_context!("../tauri.conf.json"))?;
+        .build(context)?;
     app.run(|app, event| {
         if let tauri::RunEvent::Exit = event {
             let supervisor = app.state::<commands::Desktop>().supervisor.clone();

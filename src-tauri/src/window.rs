@@ -150,6 +150,32 @@ pub(crate) fn remember_place(profile: &Profile) -> tauri::plugin::TauriPlugin<ta
         .build()
 }
 
+/// `kinboard --empty-window`: the main window as the app opens it (its size,
+/// the WebKit settings of [`lighten`], the same allocator) showing a blank
+/// page, with nothing else running. What `kinboard-bench app --baseline`
+/// measures is WebKitGTK's and Tauri's own floor, so the app's memory can be
+/// read as a ratio to it.
+pub(crate) fn run_empty(mut context: tauri::Context) -> anyhow::Result<()> {
+    let blank: url::Url = "about:blank".parse()?;
+    for window in &mut context.config_mut().app.windows {
+        window.url = tauri::WebviewUrl::External(blank.clone());
+    }
+    tauri::Builder::default()
+        .on_page_load(|webview, payload| {
+            if payload.event() == tauri::webview::PageLoadEvent::Finished {
+                tracing::info!(window = webview.label(), "the empty window is shown");
+            }
+        })
+        .setup(|app| {
+            if let Some(window) = app.get_webview_window("main") {
+                lighten(&window);
+            }
+            Ok(())
+        })
+        .run(context)?;
+    Ok(())
+}
+
 /// The dashboard is one local page that never navigates: WebKit's caches
 /// for browsing (pages kept for back and forward, a browser-sized memory
 /// cache) only cost memory here.

@@ -12,6 +12,13 @@
 //! * **idle CPU**: user + system time of those processes over an idle
 //!   window, as a percentage of one core.
 //!
+//! With `--baseline`, each cold start of the app is followed by one of the
+//! same binary as `kinboard --empty-window`: the same window, WebKit
+//! settings and allocator showing a blank page, with no server, tray or
+//! plugins. Its PSS is the floor WebKitGTK and Tauri set on this machine,
+//! and the app's idle memory is reported as a ratio to it (the two
+//! interleaved, so that the machine's drift falls on both alike).
+//!
 //! It needs a display and a session bus: run it under
 //! `xvfb-run -a dbus-run-session --`, with `WEBKIT_DISABLE_COMPOSITING_MODE=1`
 //! on a machine without a GPU.
@@ -40,6 +47,36 @@ pub(crate) struct Args {
     /// Idle window the CPU is measured over.
     #[arg(long, default_value_t = 30)]
     idle_s: u64,
+    /// Also measure an empty window of the same binary after each start,
+    /// and report the app's idle memory as a ratio to it.
+    #[arg(long)]
+    baseline: bool,
+}
+
+/// What one cold start opens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Subject {
+    /// `kinboard --demo`: the dashboard of a demo family.
+    App,
+    /// `kinboard --empty-window`: the window with a blank page.
+    EmptyWindow,
+}
+
+impl Subject {
+    fn args(self) -> &'static [&'static str] {
+        match self {
+            Subject::App => &["--demo", "--profile", "bench"],
+            Subject::EmptyWindow => &["--empty-window", "--profile", "bench-empty"],
+        }
+    }
+
+    /// The log line that says the window shows what it should.
+    fn shown(self) -> &'static str {
+        match self {
+            Subject::App => "the page shows dashboard",
+            Subject::EmptyWindow => "the empty window is shown",
+        }
+    }
 }
 
 struct Run {
@@ -61,9 +98,10 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
     })?;
     let home = std::env::temp_dir().join(format!("kinboard-bench-app-{}", std::process::id()));
     let mut runs = Vec::new();
+    let mut floors = Vec::new();
     for i in 0..args.runs {
         let dir = home.join(format!("run{i}"));
-        let run = one(&app, &dir, &args)?;
+        let run = one(&app, Subject::App, &dir, &args)?;
         eprintln!(
             "run {}: dashboard after {:.0} ms, {:.1} MiB PSS over {} processes, {:.2} % CPU idle",
             i + 1,
@@ -74,22 +112,41 @@ pub(crate) fn run(args: Args) -> anyhow::Result<()> {
         );
         runs.push(run);
         let _ = std::fs::remove_dir_all(&dir);
+        if args.baseline {
+            let dir = home.join(format!("empty{i}"));
+            let floor = one(&app, Subject::EmptyWindow, &dir, &args)?;
+            eprintln!(
+                "run {}: empty window after {:.0} ms, {:.1} MiB PSS over {} processes",
+                i + 1,
+                floor.start_ms,
+                floor.pss_kib as f64 / 1024.0,
+                floor.processes,
+            );
+            floors.push(floor);
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
     let _ = std::fs::remove_dir_all(&home);
-    report(&args, &runs);
+    report(&args, &runs, &floors);
     Ok(())
 }
 
-fn one(app: &std::path::Path, dir: &std::path::Path, args: &Args) -> anyhow::Result<Run> {
-    for sub in ["data", "config", "cache"] {
+fn one(
+    app: &std::path::Path,
+    subject: Subject,
+    dir: &std::path::Path,
+    args: &Args,
+) -> anyhow::Result<Run> {
+    for sub in ["data", "config", "cache", "state"] {
         std::fs::create_dir_all(dir.join(sub))?;
     }
     let started = Instant::now();
     let mut child = Command::new(app)
-        .args(["--demo", "--profile", "bench"])
+        .args(subject.args())
         .env("XDG_DATA_HOME", dir.join("data"))
         .env("XDG_CONFIG_HOME", dir.join("config"))
         .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env("XDG_STATE_HOME", dir.join("state"))
         .env("RUST_LOG", "info,sqlx=warn,tao=warn,wry=warn")
         .env("NO_COLOR", "1")
         .stdin(Stdio::null())
@@ -102,16 +159,17 @@ fn one(app: &std::path::Path, dir: &std::path::Path, args: &Args) -> anyhow::Res
     // with the time it arrived.
     let (tx, rx) = mpsc::channel();
     let stderr = child.stderr.take().context("no stderr")?;
+    let wanted = subject.shown();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if line.contains("the page shows dashboard") {
+            if line.contains(wanted) {
                 let _ = tx.send(Instant::now());
             }
         }
     });
     let shown = rx.recv_timeout(Duration::from_secs(60));
     let result = (|| {
-        let shown = shown.context("no dashboard within 60 s")?;
+        let shown = shown.with_context(|| format!("{subject:?}: not shown within 60 s"))?;
         let start_ms = shown.duration_since(started).as_secs_f64() * 1000.0;
         std::thread::sleep(Duration::from_secs(args.settle_s));
         let group = group(pid);
@@ -165,7 +223,7 @@ fn median(mut values: Vec<f64>) -> f64 {
 }
 
 #[allow(clippy::print_stdout)] // the report is the program's output
-fn report(args: &Args, runs: &[Run]) {
+fn report(args: &Args, runs: &[Run], floors: &[Run]) {
     let start: Vec<f64> = runs.iter().map(|r| r.start_ms).collect();
     let pss: Vec<f64> = runs.iter().map(|r| r.pss_kib as f64 / 1024.0).collect();
     let cpu: Vec<f64> = runs.iter().map(|r| r.idle_cpu_percent).collect();
@@ -196,6 +254,25 @@ fn report(args: &Args, runs: &[Run]) {
         "idle CPU: median {:.2} % of one core ({})",
         median(cpu.clone()),
         list(&cpu, 2)
+    );
+    if floors.is_empty() {
+        return;
+    }
+    let floor: Vec<f64> = floors.iter().map(|r| r.pss_kib as f64 / 1024.0).collect();
+    let ratios: Vec<f64> = pss
+        .iter()
+        .zip(&floor)
+        .map(|(app, empty)| app / empty)
+        .collect();
+    println!(
+        "empty window of the same binary, PSS: median {:.1} MiB ({})",
+        median(floor.clone()),
+        list(&floor, 1)
+    );
+    println!(
+        "app / empty window: {:.2}x (ratio of medians); per start {}",
+        median(pss) / median(floor),
+        list(&ratios, 2)
     );
 }
 

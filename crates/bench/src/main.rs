@@ -6,6 +6,7 @@ use clap::{Parser, Subcommand};
 mod app;
 mod devices;
 mod fanout;
+mod households;
 mod procfs;
 mod server;
 
@@ -37,6 +38,10 @@ enum Command {
     /// The desktop app: cold start to the first rendered dashboard, idle
     /// memory (PSS of the app and its WebKit processes) and idle CPU.
     App(app::Args),
+    /// Many households: F families of D screens each, actions at R per
+    /// second; delivery p50/p99 to the family's other screens, server CPU
+    /// per action, memory per connection, events lost.
+    Households(households::Args),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -47,5 +52,6 @@ fn main() -> anyhow::Result<()> {
         Command::Idle(args) => devices::idle(args),
         Command::Reconnect(args) => devices::reconnect(args),
         Command::App(args) => app::run(args),
+        Command::Households(args) => households::run(args),
     }
 }

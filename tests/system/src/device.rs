@@ -64,7 +64,8 @@ pub struct Device {
 }
 
 pub struct DeviceBuilder<'a> {
-    server: &'a TestServer,
+    /// The server (or balancer) the device's link leads to.
+    server: SocketAddr,
     household: &'a Household,
     upstream: Option<SocketAddr>,
     pusher: PusherConfig,
@@ -90,7 +91,12 @@ impl Notifier for BothNotifiers {
 }
 
 impl<'a> DeviceBuilder<'a> {
-    pub fn new(server: &'a TestServer, household: &'a Household) -> Self {
+    pub fn new(server: &TestServer, household: &'a Household) -> Self {
+        Self::at(server.addr(), household)
+    }
+
+    /// A device of a server (or balancer) at `server`.
+    pub fn at(server: SocketAddr, household: &'a Household) -> Self {
         Self {
             server,
             household,
@@ -140,12 +146,12 @@ impl<'a> DeviceBuilder<'a> {
     }
 
     pub async fn connect(self) -> Device {
-        let link = FaultProxy::start(self.upstream.unwrap_or(self.server.addr()))
+        let link = FaultProxy::start(self.upstream.unwrap_or(self.server))
             .await
             .expect("device link");
         let clock = self.clock.unwrap_or_else(kinboard_core::clock::system);
         let target = if self.direct {
-            self.upstream.unwrap_or(self.server.addr())
+            self.upstream.unwrap_or(self.server)
         } else {
             link.addr()
         };
@@ -317,11 +323,19 @@ impl TestServer {
     /// The database's state of `household`: the server's own snapshot,
     /// fetched and read by the tests themselves.
     pub async fn truth(&self, household: &Household) -> Value {
-        let url = format!(
-            "{}/api/families/{}/dashboard",
-            self.url(),
-            household.family_id
-        );
+        truth_at(&self.url(), household).await
+    }
+
+    /// Waits until every device shows exactly the database's state.
+    pub async fn converged(&self, household: &Household, devices: &[&Device], timeout: Duration) {
+        converged_at(&self.url(), household, devices, timeout).await;
+    }
+}
+
+/// [`TestServer::truth`] from the server (or balancer) at `base`.
+pub async fn truth_at(base: &str, household: &Household) -> Value {
+    {
+        let url = format!("{base}/api/families/{}/dashboard", household.family_id);
         let snapshot: Value = reqwest::Client::new()
             .get(url)
             .bearer_auth(&household.token)
@@ -335,14 +349,21 @@ impl TestServer {
             .expect("JSON");
         picture_from_snapshot(&snapshot)
     }
+}
 
-    /// Waits until every device shows exactly the database's state.
-    pub async fn converged(&self, household: &Household, devices: &[&Device], timeout: Duration) {
+/// [`TestServer::converged`] against the server (or balancer) at `base`.
+pub async fn converged_at(
+    base: &str,
+    household: &Household,
+    devices: &[&Device],
+    timeout: Duration,
+) {
+    {
         kinboard_testkit::eventually(
             "every device to show the database's state",
             timeout,
             || async {
-                let truth = self.truth(household).await;
+                let truth = truth_at(base, household).await;
                 let views: Vec<Value> = devices.iter().map(|d| normalized(&d.view())).collect();
                 if views.iter().all(|v| *v == truth) && devices.iter().all(|d| d.is_live()) {
                     return Ok(());

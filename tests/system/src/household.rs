@@ -25,7 +25,12 @@ pub struct Household {
 
 impl Household {
     pub async fn create(server: &TestServer, name: &str) -> Self {
-        let api = ApiClient::new(&server.url()).expect("api");
+        Self::create_at(&server.url(), name).await
+    }
+
+    /// The same, on the server (or balancer) at `url`.
+    pub async fn create_at(url: &str, name: &str) -> Self {
+        let api = ApiClient::new(url).expect("api");
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let email = format!(
             "parent{n}-{}@{}.example",

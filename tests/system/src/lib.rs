@@ -7,14 +7,20 @@
 //! [`kinboard_testkit::FaultProxy`] per device for cuts and blackholes, and
 //! an [`HttpProxy`] that counts HTTP requests and WebSocket frames, can
 //! fail the relay's HTTP API, and can disrupt chosen requests (answer 500,
-//! or lose the response after the server acted).
+//! or lose the response after the server acted). For the scale path, a
+//! [`Cluster`] of real processes: two servers on one PostgreSQL behind
+//! HAProxy, two sockudo nodes joined by Redis.
 
+mod cluster;
 mod device;
 mod household;
 mod http_proxy;
 mod server;
 
-pub use device::{Device, DeviceBuilder, ShiftedClock, fast_pusher, normalized};
+pub use cluster::{CLUSTER_APP_ID, CLUSTER_KEY, CLUSTER_SECRET, Cluster, ClusterConfig};
+pub use device::{
+    Device, DeviceBuilder, ShiftedClock, converged_at, fast_pusher, normalized, truth_at,
+};
 pub use household::{Household, PASSWORD, PIN};
 pub use http_proxy::{Disruption, HttpProxy, ProxyStats};
 pub use server::{RelayMode, TestServer};

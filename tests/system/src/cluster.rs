@@ -1,0 +1,709 @@
+//! Kinboard's scale path on real parts, on this machine: two
+//! `kinboard-server` processes on one PostgreSQL behind HAProxy
+//! (round-robin, WebSocket-aware, health-checked), broadcasting through
+//! the Pusher HTTP API to two sockudo nodes joined by its Redis adapter,
+//! which HAProxy also balances. Everything is a child process this
+//! harness starts in a temporary directory, on free loopback ports of its
+//! own (its own PostgreSQL cluster and Redis, so that restarting them
+//! disturbs no other test), and every part can be killed and started
+//! again on the same port.
+//!
+//! The binaries: `kinboard-server` (`KINBOARD_SERVER_BIN`, or the one
+//! beside the test binary), `sockudo` (`KINBOARD_SOCKUDO_BIN`, or what
+//! `scripts/sockudo.sh` builds into `~/.cache/kinboard`), `haproxy`,
+//! `redis-server` and PostgreSQL's `initdb`/`pg_ctl` from Debian.
+
+use std::net::{SocketAddr, TcpListener};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, bail};
+
+/// The Pusher app every part of the cluster shares.
+pub const CLUSTER_APP_ID: &str = "4242";
+pub const CLUSTER_KEY: &str = "clusterkey";
+pub const CLUSTER_SECRET: &str = "clustersecret";
+
+/// Where the cluster's programs are.
+#[derive(Debug, Clone)]
+pub struct ClusterConfig {
+    pub server_bin: PathBuf,
+    pub sockudo_bin: PathBuf,
+    pub haproxy_bin: PathBuf,
+    pub redis_bin: PathBuf,
+    /// PostgreSQL's `bin` directory (`initdb`, `pg_ctl`, `createdb`).
+    pub postgres_bin: PathBuf,
+}
+
+impl ClusterConfig {
+    /// The programs from the environment, or where this machine keeps
+    /// them. Fails, saying what is missing, when one is not there.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let server_bin = match std::env::var_os("KINBOARD_SERVER_BIN") {
+            Some(path) => PathBuf::from(path),
+            None => beside_this_binary("kinboard-server")?,
+        };
+        let sockudo_bin = match std::env::var_os("KINBOARD_SOCKUDO_BIN") {
+            Some(path) => PathBuf::from(path),
+            None => home()?.join(".cache/kinboard/sockudo-5.2.0/bin/sockudo"),
+        };
+        let postgres_bin = std::fs::read_dir("/usr/lib/postgresql")
+            .context("PostgreSQL is not installed (scripts/install-deps.sh)")?
+            .filter_map(|e| e.ok().map(|e| e.path().join("bin")))
+            .filter(|bin| bin.join("initdb").exists())
+            .max_by_key(|bin| {
+                bin.parent()
+                    .and_then(|v| v.file_name()?.to_str()?.parse::<u32>().ok())
+                    .unwrap_or(0)
+            })
+            .context("no PostgreSQL initdb under /usr/lib/postgresql")?;
+        let config = Self {
+            server_bin,
+            sockudo_bin,
+            haproxy_bin: PathBuf::from("/usr/sbin/haproxy"),
+            redis_bin: PathBuf::from("/usr/bin/redis-server"),
+            postgres_bin,
+        };
+        for (what, path, how) in [
+            (
+                "kinboard-server",
+                &config.server_bin,
+                "cargo build -p kinboard-server",
+            ),
+            ("sockudo", &config.sockudo_bin, "scripts/sockudo.sh"),
+            ("haproxy", &config.haproxy_bin, "scripts/install-deps.sh"),
+            ("redis-server", &config.redis_bin, "scripts/install-deps.sh"),
+        ] {
+            if !path.exists() {
+                bail!("{what} is not at {} ({how})", path.display());
+            }
+        }
+        Ok(config)
+    }
+}
+
+fn home() -> anyhow::Result<PathBuf> {
+    std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .context("no HOME")
+}
+
+/// `target/<profile>/<name>` for a test binary in `target/<profile>/deps/`.
+fn beside_this_binary(name: &str) -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let mut dir = exe.parent().context("the test binary's directory")?;
+    if dir.ends_with("deps") {
+        dir = dir.parent().context("target/<profile>")?;
+    }
+    Ok(dir.join(name))
+}
+
+/// A free loopback port (bound, read, released: another process could
+/// take it in between, which a test on this machine does not).
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// A child process killed (SIGKILL) when dropped.
+struct Process {
+    name: String,
+    child: Option<Child>,
+}
+
+impl Process {
+    fn spawn(name: &str, command: &mut Command, log: &Path) -> anyhow::Result<Self> {
+        let out = std::fs::File::create(log)?;
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(out.try_clone()?)
+            .stderr(out)
+            .spawn()
+            .with_context(|| format!("starting {name}"))?;
+        Ok(Self {
+            name: name.to_owned(),
+            child: Some(child),
+        })
+    }
+
+    fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
+    /// SIGKILL: a crash, nothing flushed or said goodbye.
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether it has died on its own (a start that failed).
+    fn exited(&mut self) -> Option<std::process::ExitStatus> {
+        self.child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Waits until `addr` accepts TCP connections, failing early when the
+/// process died.
+fn wait_listening(process: &mut Process, addr: SocketAddr, log: &Path) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(());
+        }
+        if let Some(status) = process.exited() {
+            bail!(
+                "{} exited ({status}) before listening on {addr}:\n{}",
+                process.name,
+                tail(log)
+            );
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "{} did not listen on {addr} within 60 s:\n{}",
+                process.name,
+                tail(log)
+            );
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The last lines of a log, for an error message.
+fn tail(log: &Path) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(30)..].join("\n")
+}
+
+/// The cluster's own PostgreSQL: a throwaway cluster in the cluster's
+/// directory, on a port of its own.
+struct Postgres {
+    bin: PathBuf,
+    data: PathBuf,
+    port: u16,
+    /// `runuser -u postgres --` when running as root (PostgreSQL refuses
+    /// to run as root).
+    as_user: Vec<String>,
+}
+
+impl Postgres {
+    fn create(bin: &Path, dir: &Path) -> anyhow::Result<Self> {
+        let data = dir.join("pg");
+        let as_user: Vec<String> = if is_root() {
+            // The postgres user must reach the directory.
+            std::fs::create_dir_all(dir)?;
+            chown_postgres(dir)?;
+            vec![
+                "runuser".into(),
+                "-u".into(),
+                "postgres".into(),
+                "--".into(),
+            ]
+        } else {
+            Vec::new()
+        };
+        let this = Self {
+            bin: bin.to_owned(),
+            data,
+            port: free_port()?,
+            as_user,
+        };
+        this.run(
+            "initdb",
+            &[
+                "-D",
+                &this.data.display().to_string(),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "--no-sync",
+            ],
+        )?;
+        this.start()?;
+        this.run(
+            "createdb",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &this.port.to_string(),
+                "-U",
+                "postgres",
+                "kinboard",
+            ],
+        )?;
+        Ok(this)
+    }
+
+    fn run(&self, program: &str, args: &[&str]) -> anyhow::Result<()> {
+        let program = self.bin.join(program);
+        let mut command = match self.as_user.split_first() {
+            Some((first, rest)) => {
+                let mut c = Command::new(first);
+                c.args(rest).arg(&program);
+                c
+            }
+            None => Command::new(&program),
+        };
+        let out = command
+            .args(args)
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("running {}", program.display()))?;
+        if !out.status.success() {
+            bail!(
+                "{} {args:?} failed: {}{}",
+                program.display(),
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
+    }
+
+    fn start(&self) -> anyhow::Result<()> {
+        let socket_dir = self
+            .data
+            .parent()
+            .unwrap_or(&self.data)
+            .display()
+            .to_string();
+        let options = format!(
+            "-h 127.0.0.1 -p {} -k {socket_dir} -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            self.port
+        );
+        let log = self.data.parent().unwrap_or(&self.data).join("pg.log");
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data.display().to_string(),
+                "-o",
+                &options,
+                "-l",
+                &log.display().to_string(),
+                "-w",
+                "start",
+            ],
+        )
+    }
+
+    /// Stops at once (`immediate`: as a crash looks to the clients).
+    fn stop(&self) -> anyhow::Result<()> {
+        self.run(
+            "pg_ctl",
+            &[
+                "-D",
+                &self.data.display().to_string(),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+        )
+    }
+
+    fn url(&self) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/kinboard", self.port)
+    }
+}
+
+impl Drop for Postgres {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+fn is_root() -> bool {
+    // SAFETY-free: the effective uid through `id -u` would fork; the
+    // owner of /proc/self is this process's uid.
+    std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false)
+}
+
+fn chown_postgres(dir: &Path) -> anyhow::Result<()> {
+    let status = Command::new("chown")
+        .args(["postgres:postgres", &dir.display().to_string()])
+        .status()?;
+    if !status.success() {
+        bail!("chown postgres {} failed", dir.display());
+    }
+    Ok(())
+}
+
+/// A temporary directory removed on drop.
+struct Scratch(PathBuf);
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A part that can be killed and started again on the same port.
+struct Part {
+    name: String,
+    port: u16,
+    log: PathBuf,
+    process: Option<Process>,
+}
+
+impl Part {
+    fn addr(&self) -> SocketAddr {
+        SocketAddr::from(([127, 0, 0, 1], self.port))
+    }
+}
+
+pub struct Cluster {
+    config: ClusterConfig,
+    dir: PathBuf,
+    postgres: Postgres,
+    redis: Part,
+    sockudo: Vec<Part>,
+    servers: Vec<Part>,
+    haproxy: Part,
+    /// The balancer's frontend for the relay nodes (WebSockets and the
+    /// Pusher HTTP API).
+    realtime_port: u16,
+    // Last: the directory goes once every process has stopped.
+    _scratch: Scratch,
+}
+
+impl Cluster {
+    /// Starts every part and waits until the balancer answers.
+    pub async fn start(config: ClusterConfig) -> anyhow::Result<Self> {
+        tokio::task::spawn_blocking(move || Self::start_blocking(config)).await?
+    }
+
+    fn start_blocking(config: ClusterConfig) -> anyhow::Result<Self> {
+        static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "kinboard-cluster-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let scratch = Scratch(dir.clone());
+        let postgres = Postgres::create(&config.postgres_bin, &dir)?;
+        let part = |name: &str| -> anyhow::Result<Part> {
+            Ok(Part {
+                name: name.to_owned(),
+                port: free_port()?,
+                log: dir.join(format!("{name}.log")),
+                process: None,
+            })
+        };
+        let mut cluster = Self {
+            redis: part("redis")?,
+            sockudo: vec![part("sockudo-1")?, part("sockudo-2")?],
+            servers: vec![part("server-1")?, part("server-2")?],
+            haproxy: part("haproxy")?,
+            realtime_port: free_port()?,
+            postgres,
+            config,
+            dir,
+            _scratch: scratch,
+        };
+        cluster.start_redis()?;
+        for i in 0..cluster.sockudo.len() {
+            cluster.start_sockudo_blocking(i)?;
+        }
+        // The first server migrates the database before the second starts.
+        for i in 0..cluster.servers.len() {
+            cluster.start_server_blocking(i)?;
+        }
+        cluster.start_haproxy()?;
+        cluster.wait_balanced()?;
+        Ok(cluster)
+    }
+
+    /// The balancer's API frontend: what devices and parents use.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.haproxy.port)
+    }
+
+    /// The balancer's API address.
+    pub fn addr(&self) -> SocketAddr {
+        self.haproxy.addr()
+    }
+
+    /// Server instance `i` directly, not through the balancer.
+    pub fn server_url(&self, i: usize) -> String {
+        format!("http://{}", self.servers[i].addr())
+    }
+
+    /// The processes that serve the load: the servers and the relay nodes.
+    pub fn pids(&self) -> Vec<u32> {
+        self.servers
+            .iter()
+            .chain(&self.sockudo)
+            .filter_map(|p| p.process.as_ref()?.pid())
+            .collect()
+    }
+
+    /// The directory holding every part's log.
+    pub fn logs(&self) -> &Path {
+        &self.dir
+    }
+
+    fn start_redis(&mut self) -> anyhow::Result<()> {
+        let redis = &mut self.redis;
+        let mut process = Process::spawn(
+            "redis-server",
+            Command::new(&self.config.redis_bin).args([
+                "--port",
+                &redis.port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                &self.dir.display().to_string(),
+            ]),
+            &redis.log,
+        )?;
+        wait_listening(&mut process, redis.addr(), &redis.log)?;
+        redis.process = Some(process);
+        Ok(())
+    }
+
+    fn sockudo_config(&self, i: usize) -> anyhow::Result<PathBuf> {
+        let node = &self.sockudo[i];
+        let config = serde_json::json!({
+            "host": "127.0.0.1",
+            "port": node.port,
+            "debug": false,
+            "mode": "production",
+            "adapter": {
+                "driver": "redis",
+                "redis": {
+                    "requests_timeout": 5000,
+                    "prefix": "kinboard_cluster",
+                    "redis_pub_options": { "url": format!("redis://127.0.0.1:{}", self.redis.port) },
+                    "redis_sub_options": { "url": format!("redis://127.0.0.1:{}", self.redis.port) },
+                    "cluster_mode": false
+                }
+            },
+            "app_manager": {
+                "driver": "memory",
+                "array": {
+                    "apps": [{
+                        "id": CLUSTER_APP_ID,
+                        "key": CLUSTER_KEY,
+                        "secret": CLUSTER_SECRET,
+                        "enabled": true,
+                        "max_connections": 100000,
+                        "enable_client_messages": false,
+                        "max_client_events_per_second": 100
+                    }]
+                }
+            },
+            "cache": { "driver": "memory" },
+            "queue": { "driver": "none" },
+            "rate_limiter": { "enabled": false },
+            "metrics": { "enabled": false, "port": free_port()? },
+            "database": {
+                "redis": { "host": "127.0.0.1", "port": self.redis.port }
+            }
+        });
+        let path = self.dir.join(format!("sockudo-{}.json", i + 1));
+        std::fs::write(&path, serde_json::to_vec_pretty(&config)?)?;
+        Ok(path)
+    }
+
+    fn start_sockudo_blocking(&mut self, i: usize) -> anyhow::Result<()> {
+        let config = self.sockudo_config(i)?;
+        let node = &self.sockudo[i];
+        let mut process = Process::spawn(
+            &node.name,
+            Command::new(&self.config.sockudo_bin)
+                .arg("--config")
+                .arg(&config)
+                .current_dir(&self.dir)
+                .env("RUST_LOG", "warn"),
+            &node.log,
+        )?;
+        wait_listening(&mut process, node.addr(), &node.log)?;
+        self.sockudo[i].process = Some(process);
+        Ok(())
+    }
+
+    fn start_server_blocking(&mut self, i: usize) -> anyhow::Result<()> {
+        let server = &self.servers[i];
+        let mut process = Process::spawn(
+            &server.name,
+            Command::new(&self.config.server_bin)
+                .args(["--bind", &server.addr().to_string()])
+                .env("DATABASE_URL", self.postgres.url())
+                .env("KINBOARD_OPEN_SIGNUP", "true")
+                .env("KINBOARD_BEHIND_PROXY", "true")
+                .env("KINBOARD_ANNOUNCE", "off")
+                .env("KINBOARD_PUBLIC_URL", self.url())
+                .env("PUSHER_APP_ID", CLUSTER_APP_ID)
+                .env("PUSHER_KEY", CLUSTER_KEY)
+                .env("PUSHER_SECRET", CLUSTER_SECRET)
+                .env("PUSHER_HOST", "127.0.0.1")
+                .env("PUSHER_PORT", self.realtime_port.to_string())
+                .env("PUSHER_SCHEME", "http")
+                .env("RUST_LOG", "info,sqlx=warn")
+                .env("XDG_DATA_HOME", self.dir.join(format!("data-{}", i + 1))),
+            &server.log,
+        )?;
+        wait_listening(&mut process, server.addr(), &server.log)?;
+        self.servers[i].process = Some(process);
+        Ok(())
+    }
+
+    fn start_haproxy(&mut self) -> anyhow::Result<()> {
+        let servers: String = self
+            .servers
+            .iter()
+            .map(|s| format!("  server {} {} check\n", s.name, s.addr()))
+            .collect();
+        let relays: String = self
+            .sockudo
+            .iter()
+            .map(|s| format!("  server {} {} check\n", s.name, s.addr()))
+            .collect();
+        // Round-robin over instances that pass their health check (every
+        // half second; down after two misses, up after one answer). A
+        // connection refused is tried again on the other instance; a
+        // WebSocket is a tunnel that may idle for an hour.
+        let config = format!(
+            "global\n  maxconn 60000\n\n\
+             defaults\n  mode http\n  option http-server-close\n  timeout connect 1s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  timeout http-request 10s\n  option redispatch\n  retries 3\n  default-server inter 500ms fall 2 rise 1\n\n\
+             frontend api\n  bind {api}\n  option forwardfor\n  default_backend servers\n\n\
+             backend servers\n  balance roundrobin\n  option httpchk GET /healthz\n  http-check expect status 200\n{servers}\n\
+             frontend realtime\n  bind 127.0.0.1:{realtime}\n  default_backend relays\n\n\
+             backend relays\n  balance roundrobin\n  option httpchk GET /up/{app}\n  http-check expect status 200\n{relays}",
+            api = self.haproxy.addr(),
+            realtime = self.realtime_port,
+            app = CLUSTER_APP_ID,
+        );
+        let path = self.dir.join("haproxy.cfg");
+        std::fs::write(&path, config)?;
+        let haproxy = &mut self.haproxy;
+        let mut process = Process::spawn(
+            "haproxy",
+            Command::new(&self.config.haproxy_bin)
+                .arg("-db")
+                .arg("-f")
+                .arg(&path),
+            &haproxy.log,
+        )?;
+        wait_listening(&mut process, haproxy.addr(), &haproxy.log)?;
+        haproxy.process = Some(process);
+        Ok(())
+    }
+
+    /// Waits until the balancer has found both servers and both relay
+    /// nodes healthy: every instance answers through it.
+    fn wait_balanced(&self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let api = (0..4).all(|_| http_ok(self.haproxy.addr(), "/healthz"));
+            let relays = (0..4).all(|_| {
+                http_ok(
+                    SocketAddr::from(([127, 0, 0, 1], self.realtime_port)),
+                    &format!("/up/{CLUSTER_APP_ID}"),
+                )
+            });
+            if api && relays {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the balancer did not reach every part within 30 s (API {api}, relays {relays}); logs in {}",
+                    self.dir.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Kills server instance `i` (SIGKILL: requests in flight are lost).
+    pub fn kill_server(&mut self, i: usize) {
+        if let Some(mut p) = self.servers[i].process.take() {
+            p.kill();
+        }
+    }
+
+    /// Starts server instance `i` again on its port.
+    pub async fn start_server(&mut self, i: usize) -> anyhow::Result<()> {
+        tokio::task::block_in_place(|| self.start_server_blocking(i))
+    }
+
+    /// Kills relay node `i`: its sockets close, and its share of the
+    /// balancer's traffic moves to the other node.
+    pub fn kill_sockudo(&mut self, i: usize) {
+        if let Some(mut p) = self.sockudo[i].process.take() {
+            p.kill();
+        }
+    }
+
+    pub async fn start_sockudo(&mut self, i: usize) -> anyhow::Result<()> {
+        tokio::task::block_in_place(|| self.start_sockudo_blocking(i))
+    }
+
+    /// Kills Redis and starts it again (empty: it keeps nothing) on its port.
+    pub async fn restart_redis(&mut self) -> anyhow::Result<()> {
+        tokio::task::block_in_place(|| {
+            if let Some(mut p) = self.redis.process.take() {
+                p.kill();
+            }
+            self.start_redis()
+        })
+    }
+
+    /// Stops PostgreSQL at once and starts it again.
+    pub async fn restart_postgres(&mut self) -> anyhow::Result<()> {
+        tokio::task::block_in_place(|| {
+            self.postgres.stop()?;
+            self.postgres.start()
+        })
+    }
+
+    /// Stops PostgreSQL at once (a database gone away).
+    pub async fn stop_postgres(&mut self) -> anyhow::Result<()> {
+        tokio::task::block_in_place(|| self.postgres.stop())
+    }
+
+    pub async fn start_postgres(&mut self) -> anyhow::Result<()> {
+        tokio::task::block_in_place(|| self.postgres.start())
+    }
+
+    /// Server instance `i`'s log so far.
+    pub fn server_log(&self, i: usize) -> String {
+        std::fs::read_to_string(&self.servers[i].log).unwrap_or_default()
+    }
+}
+
+/// A `GET path` on `addr` answered 200 (a plain blocking request: the
+/// harness's own check, independent of the code under test).
+fn http_ok(addr: SocketAddr, path: &str) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500))
+    else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return false;
+    }
+    let mut head = [0u8; 12];
+    stream.read_exact(&mut head).is_ok() && head.starts_with(b"HTTP/1.1 200")
+}
