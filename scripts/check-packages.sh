@@ -22,6 +22,15 @@ arch=$(dpkg --print-architecture)
 app_deb="dist/kinboard_${version}_${arch}.deb"
 server_deb="dist/kinboard-server_${version}_${arch}.deb"
 
+# The check installs and then purges both packages: a Kinboard installed
+# for real on this machine is not its to remove.
+for p in kinboard kinboard-server; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    echo "$p is installed on this machine; the package check would remove it (dpkg --purge $p first)" >&2
+    exit 1
+  fi
+done
+
 work=$(mktemp -d /tmp/kinboard-packages.XXXXXX)
 pids=()
 cleanup() {
@@ -32,8 +41,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "lintian (errors fail):"
-lintian --fail-on error --tag-display-limit 0 "$app_deb" "$server_deb"
+echo "lintian (errors and warnings fail):"
+lintian --fail-on error,warning --tag-display-limit 0 "$app_deb" "$server_deb"
 
 dpkg-deb -x "$app_deb" "$work/app"
 desktop-file-validate "$work"/app/usr/share/applications/*.desktop

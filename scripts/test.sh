@@ -36,6 +36,12 @@ all=(--workspace --locked --features kinboard-e2e/desktop)
 step "building the workspace"
 cargo build "${all[@]}" --all-targets
 
+# The cluster tests run sockudo nodes: built once per machine, outside
+# the checkout.
+step "sockudo for the cluster tests"
+KINBOARD_SOCKUDO_BIN=$(./scripts/sockudo.sh)
+export KINBOARD_SOCKUDO_BIN
+
 # The D-Bus tests (keyring, notifications) start private session buses
 # with the services they need; the generated page bindings are checked too.
 step "Rust tests (unit, property, integration)"

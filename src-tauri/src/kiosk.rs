@@ -10,7 +10,7 @@
 //! without dying, which only a kiosk, with nobody at the keyboard, needs.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::time::Duration;
 
 use tauri::{AppHandle, Manager, WebviewWindow};
@@ -35,9 +35,11 @@ pub(crate) fn enter(window: &WebviewWindow) -> tauri::Result<()> {
 /// paired as one.
 #[derive(Default)]
 pub(crate) struct KioskMode {
-    on: std::sync::atomic::AtomicBool,
+    on: AtomicBool,
     /// The inhibitions held while this is a kitchen screen.
     awake: tokio::sync::Mutex<Awake>,
+    /// The page last said it is night (the display may blank).
+    night: AtomicBool,
 }
 
 /// Whether this app is a kitchen screen now.
@@ -75,9 +77,14 @@ pub(crate) fn become_kiosk(app: &AppHandle) {
     let handle = app.clone();
     tauri::async_runtime::spawn(async move {
         // Held for as long as the app runs (the display's let go at night).
-        let awake = keep_awake().await;
+        // Taken under the lock, so that a night the page reports meanwhile
+        // waits for them and then lets the display go.
         if let Some(mode) = handle.try_state::<KioskMode>() {
-            *mode.awake.lock().await = awake;
+            let mut awake = mode.awake.lock().await;
+            *awake = keep_awake().await;
+            if mode.night.load(Ordering::SeqCst) {
+                awake.let_display_sleep(true).await;
+            }
         }
         watchdog(handle, heartbeat).await;
     });
@@ -106,8 +113,9 @@ pub(crate) fn page_flag(kiosk: bool) -> tauri::plugin::TauriPlugin<tauri::Wry> {
 pub(crate) struct Awake {
     /// The display's (the session's screensaver): let go at night.
     display: Option<keepawake::KeepAwake>,
-    /// The machine's (logind's idle): held all night too, so a timer
-    /// running out at night still wakes the screen.
+    /// The machine's (logind's idle): held all night too, so the machine
+    /// does not suspend and a timer running out at night is still heard
+    /// and can wake the display ([`wake_display`]).
     idle: Option<keepawake::KeepAwake>,
 }
 
@@ -125,8 +133,35 @@ impl Awake {
                 tracing::info!("night: the display may blank");
             }
         } else if self.display.is_none() {
+            // It may have blanked already: turn it on, then keep it on.
+            wake_display().await;
             self.display = inhibit("display", true).await;
         }
+    }
+}
+
+/// Turns a display that has blanked back on, as a touch would: the
+/// session's screensaver is told of user activity
+/// (`org.freedesktop.ScreenSaver.SimulateUserActivity`, which GNOME, KDE
+/// and others implement). Where there is none, nothing happens; the
+/// inhibition taken next still keeps it on once it is.
+pub(crate) async fn wake_display() {
+    let woken = tokio::task::spawn_blocking(|| -> zbus::Result<()> {
+        let bus = zbus::blocking::Connection::session()?;
+        bus.call_method(
+            Some("org.freedesktop.ScreenSaver"),
+            "/org/freedesktop/ScreenSaver",
+            Some("org.freedesktop.ScreenSaver"),
+            "SimulateUserActivity",
+            &(),
+        )?;
+        Ok(())
+    })
+    .await;
+    match woken {
+        Ok(Ok(())) => tracing::info!("the display was woken"),
+        Ok(Err(e)) => tracing::warn!(error = %e, "could not wake the display"),
+        Err(e) => tracing::warn!(error = %e, "could not wake the display"),
     }
 }
 
@@ -178,6 +213,7 @@ pub(crate) async fn set_night(app: &AppHandle, asleep: bool) {
     if !mode.on.load(Ordering::SeqCst) {
         return;
     }
+    mode.night.store(asleep, Ordering::SeqCst);
     let mut awake = mode.awake.lock().await;
     awake.let_display_sleep(asleep).await;
     tracing::debug!(
@@ -296,7 +332,7 @@ mod tests {
             "py=/usr/bin/python3; [ -x $py ] || py=python3; \
              $py -m dbusmock --session org.freedesktop.ScreenSaver /org/freedesktop/ScreenSaver \
                org.freedesktop.ScreenSaver -l \"$KINBOARD_PRIVATE_BUS_SCRATCH/saver.log\" >/dev/null 2>&1 &\n{}\n\
-             for m in 'Inhibit ss u ret=7' 'UnInhibit u \"\" pass'; do set -- $m; \
+             for m in 'Inhibit ss u ret=7' 'UnInhibit u \"\" pass' 'SimulateUserActivity \"\" \"\" pass'; do set -- $m; \
                gdbus call --session --dest org.freedesktop.ScreenSaver --object-path /org/freedesktop/ScreenSaver \
                  --method org.freedesktop.DBus.Mock.AddMethod org.freedesktop.ScreenSaver $1 $2 \"$3\" \"$4\" >/dev/null; done",
             wait_for_name("org.freedesktop.ScreenSaver")
@@ -334,11 +370,17 @@ mod tests {
             "let go at night: {calls}"
         );
         assert_eq!(guards.held(), 0);
-        // Woken: held again, once.
+        assert!(!calls.contains("SimulateUserActivity"), "{calls}");
+        // Woken: the display turned on, and held again, once.
         rt.block_on(guards.let_display_sleep(false));
         rt.block_on(guards.let_display_sleep(false));
         let calls = std::fs::read_to_string(&log).unwrap();
         assert_eq!(inhibits(&calls), 2, "held again when woken: {calls}");
+        assert_eq!(
+            calls.matches("SimulateUserActivity").count(),
+            1,
+            "woken once: {calls}"
+        );
         drop(guards);
         let calls = std::fs::read_to_string(&log).unwrap();
         assert_eq!(

@@ -118,6 +118,36 @@ fn appindicator_installed() -> bool {
         .any(|d| NAMES.iter().any(|n| d.join(n).exists()))
 }
 
+/// Whether the desktop shows tray icons now: a StatusNotifier watcher
+/// (the protocol the appindicator library speaks) is on the session bus
+/// with a host registered — a panel that draws the icons. Stock GNOME has
+/// none without its extension; there a window hidden to the tray could
+/// not be brought back, so closing it must not hide it.
+pub(crate) fn shows_icons() -> bool {
+    let asked = (|| -> zbus::Result<bool> {
+        let bus = zbus::blocking::Connection::session()?;
+        let reply = bus.call_method(
+            Some("org.kde.StatusNotifierWatcher"),
+            "/StatusNotifierWatcher",
+            Some("org.freedesktop.DBus.Properties"),
+            "Get",
+            &(
+                "org.kde.StatusNotifierWatcher",
+                "IsStatusNotifierHostRegistered",
+            ),
+        )?;
+        let value: zbus::zvariant::OwnedValue = reply.body().deserialize()?;
+        Ok(bool::try_from(value).unwrap_or(false))
+    })();
+    match asked {
+        Ok(shown) => shown,
+        Err(e) => {
+            tracing::debug!(error = %e, "no tray host on the session bus");
+            false
+        }
+    }
+}
+
 /// Builds the tray and keeps it in step with `views`; `None` when this
 /// desktop cannot show one.
 pub(crate) fn install(

@@ -93,7 +93,7 @@ pub(crate) fn setup(app: &tauri::App, profile: &str) -> tauri::Result<()> {
         if let WindowEvent::CloseRequested { api, .. } = event {
             let leave = on_close(
                 crate::kiosk::is_on(&handle),
-                handle.try_state::<tauri::tray::TrayIcon>().is_some(),
+                handle.try_state::<tauri::tray::TrayIcon>().is_some() && crate::tray::shows_icons(),
                 is_hosting(&handle),
             );
             tracing::info!(?leave, "the window was closed");
@@ -156,9 +156,8 @@ pub(crate) fn remember_place(profile: &Profile) -> tauri::plugin::TauriPlugin<ta
 /// measures is WebKitGTK's and Tauri's own floor, so the app's memory can be
 /// read as a ratio to it.
 pub(crate) fn run_empty(mut context: tauri::Context) -> anyhow::Result<()> {
-    let blank: url::Url = "about:blank".parse()?;
     for window in &mut context.config_mut().app.windows {
-        window.url = tauri::WebviewUrl::External(blank.clone());
+        window.url = tauri::WebviewUrl::App("blank.html".into());
     }
     tauri::Builder::default()
         .on_page_load(|webview, payload| {

@@ -21,8 +21,15 @@ test('the chime: once per new run-out timer on a parent’s screen, until handle
   assert.equal(chimeFor({ before: ids('a'), expired: ids('b'), kiosk: true, muted: false }), 'ring');
   assert.equal(chimeFor({ before: ids('a', 'b'), expired: ids('b'), kiosk: true, muted: false }), 'keep');
   assert.equal(chimeFor({ before: ids('b'), expired: ids(), kiosk: true, muted: false }), 'stop');
-  // Muted: silence whatever happens.
-  assert.equal(chimeFor({ before: ids(), expired: ids('a'), kiosk: true, muted: true }), 'stop');
+  // Muted on a parent's screen: silence whatever happens.
+  assert.equal(chimeFor({ before: ids(), expired: ids('a'), kiosk: false, muted: true }), 'stop');
+  assert.equal(chimeFor({ before: null, expired: ids('a'), kiosk: false, muted: true }), 'stop');
+  // Muted on a kitchen screen: what rings now goes quiet, but a timer
+  // that runs out later still chimes once (nobody silences it for good).
+  assert.equal(chimeFor({ before: ids('a'), expired: ids('a'), kiosk: true, muted: true }), 'stop');
+  assert.equal(chimeFor({ before: null, expired: ids('a'), kiosk: true, muted: true }), 'stop');
+  assert.equal(chimeFor({ before: ids('a'), expired: ids('a', 'b'), kiosk: true, muted: true }), 'once');
+  assert.equal(chimeFor({ before: ids(), expired: ids('b'), kiosk: true, muted: true }), 'once');
 });
 
 test('night hours: HH:MM only, across midnight or within a day', () => {

@@ -6,6 +6,11 @@ import { Window } from 'happy-dom';
 /** A fresh window whose page has the app's root, as index.html does. */
 export function mount() {
   const window = new Window({ url: 'http://localhost/' });
+  // No network: the page's fetches (the chime) fail at once, the same way
+  // on every machine, instead of reaching whatever serves localhost:80.
+  window.fetch = async () => {
+    throw new TypeError('no network in the page tests');
+  };
   const doc = window.document;
   doc.body.innerHTML = '<div id="app" class="app"></div>';
   return { window, doc, root: doc.getElementById('app') };

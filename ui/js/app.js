@@ -276,13 +276,14 @@ export function startApp({
     } catch (raw) {
       setError('global', errorSentence(raw, 'get_view'));
     }
-    await loadSession();
-    await loadView();
+    // The sound first: a muted screen must not ring for the first view.
     try {
       chime.setSound(await bridge.soundSettings());
     } catch {
       // The default sound, until one is set here.
     }
+    await loadSession();
+    await loadView();
     paint();
     // A kitchen screen waiting to be paired lists the households at once.
     if (state.session && !state.session.signedIn && Boolean(urlKiosk || state.session.kiosk)) {

@@ -4,7 +4,7 @@
 // until every timer that ran out is handled (confirmed, given more time or
 // cancelled). The volume and the mute are this screen's own setting (the
 // shell keeps them in the profile: `sound_settings`, `set_sound`); the
-// header's bell opens them (SoundContents).
+// header's speaker button opens them (SoundContents).
 
 import { h } from './dom.js';
 import { Field } from './parts.js';
@@ -26,11 +26,19 @@ export function expiredIds(view) {
  * - `kiosk`: a kitchen screen repeats until none is left, even for one
  *   that ran out before the page opened (nobody has handled it);
  * - a parent's screen rings once for each timer that runs out while it
- *   shows, never for the ones it finds run out.
+ *   shows, never for the ones it finds run out;
+ * - `once`: a muted kitchen screen chimes once for a timer that runs out.
  */
 export function chimeFor({ before, expired, kiosk, muted }) {
-  if (muted || expired.size === 0) return 'stop';
+  if (expired.size === 0) return 'stop';
   const fresh = [...expired].some((id) => !before || !before.has(id));
+  if (kiosk && muted) {
+    // Whoever stands at a kitchen screen cannot silence it for good: the
+    // mute quiets what rings now, and a timer that runs out later still
+    // chimes, once.
+    return before && fresh ? 'once' : 'stop';
+  }
+  if (muted) return 'stop';
   if (kiosk) return before && before.size > 0 && !fresh ? 'keep' : 'ring';
   return before && fresh ? 'ring' : 'keep';
 }
@@ -110,10 +118,14 @@ export function createChime(doc) {
       const what = chimeFor({ before, expired, kiosk, muted: sound.muted });
       before = expired;
       if (what === 'ring') ring(kiosk);
+      else if (what === 'once') ring(false);
       else if (what === 'stop') stop();
     },
     /** Plays it once, at the volume set (the setting's "Play"). */
-    test() { ring(false); },
+    test() {
+      // A kitchen screen ringing for a timer keeps ringing.
+      if (!audio || audio.paused) ring(false);
+    },
     /** Signed out: nothing rings, and the next board is a first view. */
     reset() { stop(); before = null; },
     /** Whether it is playing now (for the page's tests and the E2E). */
@@ -127,7 +139,7 @@ export function SoundContents(sound, { pending }) {
   const muted = Boolean(sound?.muted);
   return {
     title: 'Sound on this screen',
-    sub: 'The chime when a timer runs out. A kitchen screen rings until someone handles the timer.',
+    sub: 'The chime when a timer runs out. A kitchen screen rings until someone handles the timer; muted, it still chimes once for each timer that runs out.',
     main: [
       Field(`Volume: ${volume}%`, h('input', {
         type: 'range', min: '0', max: '100', step: '5', value: String(volume), name: 'volume',

@@ -24,6 +24,8 @@ use anyhow::{Context, bail};
 pub const CLUSTER_APP_ID: &str = "4242";
 pub const CLUSTER_KEY: &str = "clusterkey";
 pub const CLUSTER_SECRET: &str = "clustersecret";
+/// The sockudo nodes' channels in Redis (`<prefix>:#broadcast`, …).
+const REDIS_PREFIX: &str = "kinboard_cluster";
 
 /// Where the cluster's programs are.
 #[derive(Debug, Clone)]
@@ -271,6 +273,9 @@ impl Postgres {
         Ok(())
     }
 
+    /// Started fast but not loose: no fsync (the machine does not crash
+    /// under a test), but every commit is in the WAL before it is
+    /// acknowledged, so an immediate stop loses nothing a client was told.
     fn start(&self) -> anyhow::Result<()> {
         let socket_dir = self
             .data
@@ -279,7 +284,7 @@ impl Postgres {
             .display()
             .to_string();
         let options = format!(
-            "-h 127.0.0.1 -p {} -k {socket_dir} -c max_connections=200 -c fsync=off -c synchronous_commit=off -c full_page_writes=off",
+            "-h 127.0.0.1 -p {} -k {socket_dir} -c max_connections=200 -c fsync=off -c full_page_writes=off",
             self.port
         );
         let log = self.data.parent().unwrap_or(&self.data).join("pg.log");
@@ -482,20 +487,36 @@ impl Cluster {
 
     fn sockudo_config(&self, i: usize) -> anyhow::Result<PathBuf> {
         let node = &self.sockudo[i];
+        // Every setting the harness relies on is spelled out: sockudo's
+        // defaults suit a single public server (a rate limit of 20
+        // connections a minute per address, metrics on port 9601, jobs
+        // queued in Redis, and a node that quietly goes standalone when
+        // Redis is away).
+        let redis = format!("redis://127.0.0.1:{}", self.redis.port);
         let config = serde_json::json!({
             "host": "127.0.0.1",
             "port": node.port,
             "debug": false,
-            "mode": "production",
+            "activity_timeout": 120,
+            "shutdown_grace_period": 0,
+            "max_connections": 0,
+            "ssl": { "enabled": false },
+            "metrics": { "enabled": false },
+            "rate_limiter": { "enabled": false, "driver": "memory" },
+            "cache": { "driver": "memory" },
+            "queue": { "driver": "none" },
+            "idempotency": { "enabled": false },
+            "database": { "redis": { "host": "127.0.0.1", "port": self.redis.port } },
             "adapter": {
                 "driver": "redis",
+                "fallback_to_local": false,
                 "redis": {
-                    "requests_timeout": 5000,
-                    "prefix": "kinboard_cluster",
-                    "redis_pub_options": { "url": format!("redis://127.0.0.1:{}", self.redis.port) },
-                    "redis_sub_options": { "url": format!("redis://127.0.0.1:{}", self.redis.port) },
-                    "cluster_mode": false
-                }
+                    "prefix": REDIS_PREFIX,
+                    "redis_pub_options": { "url": redis },
+                    "redis_sub_options": { "url": redis }
+                },
+                // Off: a node that believes itself alone stops publishing.
+                "cluster_health": { "enabled": false }
             },
             "app_manager": {
                 "driver": "memory",
@@ -505,18 +526,11 @@ impl Cluster {
                         "key": CLUSTER_KEY,
                         "secret": CLUSTER_SECRET,
                         "enabled": true,
-                        "max_connections": 100000,
                         "enable_client_messages": false,
-                        "max_client_events_per_second": 100
+                        "max_connections": 0,
+                        "max_client_events_per_second": 0
                     }]
                 }
-            },
-            "cache": { "driver": "memory" },
-            "queue": { "driver": "none" },
-            "rate_limiter": { "enabled": false },
-            "metrics": { "enabled": false, "port": free_port()? },
-            "database": {
-                "redis": { "host": "127.0.0.1", "port": self.redis.port }
             }
         });
         let path = self.dir.join(format!("sockudo-{}.json", i + 1));
@@ -532,13 +546,48 @@ impl Cluster {
             Command::new(&self.config.sockudo_bin)
                 .arg("--config")
                 .arg(&config)
+                // It reads ./config/config.json first: a directory without.
                 .current_dir(&self.dir)
+                .env_remove("PORT")
+                .env_remove("HOST")
+                .env_remove("REDIS_URL")
+                .env_remove("DEBUG")
+                .env("LOG_COLORS_ENABLED", "false")
                 .env("RUST_LOG", "warn"),
             &node.log,
         )?;
         wait_listening(&mut process, node.addr(), &node.log)?;
         self.sockudo[i].process = Some(process);
-        Ok(())
+        self.wait_relays_joined()
+    }
+
+    /// Waits until every running relay node answers `/up` and has
+    /// subscribed to the cluster's channel in Redis (it does that in the
+    /// background, after it listens): an event published on one then
+    /// reaches the others.
+    fn wait_relays_joined(&self) -> anyhow::Result<()> {
+        let running = self.sockudo.iter().filter(|n| n.process.is_some()).count();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let up = self
+                .sockudo
+                .iter()
+                .filter(|n| n.process.is_some())
+                .all(|n| http_ok(n.addr(), &format!("/up/{CLUSTER_APP_ID}")));
+            let joined =
+                redis_subscribers(self.redis.addr(), &format!("{REDIS_PREFIX}:#broadcast"))
+                    .unwrap_or(0);
+            if up && joined >= running {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "the relay nodes did not join within 30 s (up {up}, {joined} of {running} subscribed); logs in {}",
+                    self.dir.display()
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
     }
 
     fn start_server_blocking(&mut self, i: usize) -> anyhow::Result<()> {
@@ -582,8 +631,11 @@ impl Cluster {
         // half second; down after two misses, up after one answer). A
         // connection refused is tried again on the other instance; a
         // WebSocket is a tunnel that may idle for an hour.
+        // Each balanced connection takes two descriptors; HAProxy refuses
+        // to start with a limit above what it may open.
+        let maxconn = (open_file_hard_limit().saturating_sub(200) / 2).clamp(1000, 30_000);
         let config = format!(
-            "global\n  maxconn 60000\n\n\
+            "global\n  maxconn {maxconn}\n\n\
              defaults\n  mode http\n  option http-server-close\n  timeout connect 1s\n  timeout client 60s\n  timeout server 60s\n  timeout tunnel 1h\n  timeout http-request 10s\n  option redispatch\n  retries 3\n  default-server inter 500ms fall 2 rise 1\n\n\
              frontend api\n  bind {api}\n  option forwardfor\n  default_backend servers\n\n\
              backend servers\n  balance roundrobin\n  option httpchk GET /healthz\n  http-check expect status 200\n{servers}\n\
@@ -664,7 +716,8 @@ impl Cluster {
             if let Some(mut p) = self.redis.process.take() {
                 p.kill();
             }
-            self.start_redis()
+            self.start_redis()?;
+            self.wait_relays_joined()
         })
     }
 
@@ -689,6 +742,43 @@ impl Cluster {
     pub fn server_log(&self, i: usize) -> String {
         std::fs::read_to_string(&self.servers[i].log).unwrap_or_default()
     }
+}
+
+/// This process's hard limit on open files (what its children may raise
+/// theirs to).
+fn open_file_hard_limit() -> u64 {
+    std::fs::read_to_string("/proc/self/limits")
+        .ok()
+        .and_then(|limits| {
+            let line = limits.lines().find(|l| l.starts_with("Max open files"))?;
+            line.split_whitespace().nth(4)?.parse().ok()
+        })
+        .unwrap_or(4096)
+}
+
+/// How many clients are subscribed to `channel` in the Redis at `addr`
+/// (`PUBSUB NUMSUB`, spoken plainly).
+fn redis_subscribers(addr: SocketAddr, channel: &str) -> anyhow::Result<usize> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(500))?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    let command = format!(
+        "*3\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n${}\r\n{channel}\r\n",
+        channel.len()
+    );
+    stream.write_all(command.as_bytes())?;
+    // *2, $len, the channel, :count
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    for _ in 0..4 {
+        line.clear();
+        reader.read_line(&mut line)?;
+    }
+    line.trim()
+        .strip_prefix(':')
+        .context("an integer reply")?
+        .parse()
+        .context("a count")
 }
 
 /// A `GET path` on `addr` answered 200 (a plain blocking request: the

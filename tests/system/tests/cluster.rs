@@ -1,0 +1,444 @@
+//! The scale path on real parts: two `kinboard-server` processes on one
+//! PostgreSQL behind HAProxy, broadcasting through the Pusher HTTP API to
+//! two sockudo nodes joined by Redis, with `kinboard-core` screens spread
+//! over both nodes by the balancer ([`Cluster`]).
+//!
+//! * Faults: a server instance killed in the middle of a run of actions, a
+//!   relay node killed (its screens reconnect to the other and resync),
+//!   Redis restarted, PostgreSQL restarted — and every star given counted
+//!   exactly once, every screen showing the database's state.
+//! * Nothing assumes it is alone: revisions without gaps or duplicates
+//!   under actions sent to both instances at once; one `timer:expired` per
+//!   timer with both schedulers running; a sign-out or a kitchen screen
+//!   revoked on one instance refused by the other within the cache's
+//!   bound; an idempotency key and wrong PINs counted across instances.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use kinboard_system_tests::{
+    CLUSTER_KEY, Cluster, ClusterConfig, Device, DeviceBuilder, Household, PIN, converged_at,
+    truth_at,
+};
+use kinboard_testkit::eventually;
+use serde_json::{Value, json};
+
+const WAIT: Duration = Duration::from_secs(30);
+
+async fn cluster() -> Cluster {
+    kinboard_system_tests::init_tracing();
+    let config = ClusterConfig::from_env().expect("the cluster's programs");
+    Cluster::start(config).await.expect("the cluster starts")
+}
+
+/// The database's star balance of the household's first child.
+async fn balance(cluster: &Cluster, home: &Household) -> i64 {
+    let truth = truth_at(&cluster.url(), home).await;
+    truth["members"][0]["balance"].as_i64().expect("a balance")
+}
+
+/// Gives `count` stars, one at a time, from `screen` (which tries again
+/// what fails in transit, with one idempotency key per action).
+async fn give_stars(screen: &Device, home: &Household, count: usize, why: &str) {
+    for i in 0..count {
+        screen
+            .dashboard
+            .add_stars(&home.members[0], 1, &format!("{why} {i}"), None)
+            .await
+            .unwrap_or_else(|e| panic!("star {i} ({why}) was not given: {e}"));
+    }
+}
+
+async fn all_converged(cluster: &Cluster, home: &Household, screens: &[Device]) {
+    let all: Vec<&Device> = screens.iter().collect();
+    converged_at(&cluster.url(), home, &all, WAIT).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_update_is_lost_when_a_server_a_relay_node_redis_or_postgres_goes_down() {
+    let mut cluster = cluster().await;
+    let home = Household::create_at(&cluster.url(), "Clusters").await;
+    let mut screens = Vec::new();
+    for _ in 0..6 {
+        screens.push(DeviceBuilder::at(cluster.addr(), &home).connect().await);
+    }
+    for screen in &screens {
+        screen.live().await;
+    }
+    let mut given = 0i64;
+
+    // 1. A server instance killed in the middle of a run of actions: the
+    //    balancer sends the rest to the other; what was in flight is tried
+    //    again and counted once.
+    let actor = screens[0].dashboard.clone();
+    let member = home.members[0].clone();
+    let run = tokio::spawn(async move {
+        for i in 0..30 {
+            actor
+                .add_stars(&member, 1, &format!("run {i}"), None)
+                .await
+                .unwrap_or_else(|e| panic!("star {i} was not given: {e}"));
+        }
+    });
+    eventually("the run under way", WAIT, || async {
+        (balance(&cluster, &home).await >= 8).then_some(())
+    })
+    .await;
+    cluster.kill_server(0);
+    run.await.expect("the run");
+    given += 30;
+    assert_eq!(
+        balance(&cluster, &home).await,
+        given,
+        "a star lost or doubled"
+    );
+    all_converged(&cluster, &home, &screens).await;
+    cluster.start_server(0).await.expect("server 1 again");
+
+    // 2. A relay node killed: its screens reconnect through the balancer
+    //    to the other node and reload; the others are not disturbed.
+    let before: Vec<u64> = screens
+        .iter()
+        .map(|s| s.dashboard.api().requests_sent())
+        .collect();
+    cluster.kill_sockudo(0);
+    give_stars(&screens[0], &home, 3, "relay down").await;
+    given += 3;
+    all_converged(&cluster, &home, &screens).await;
+    // A screen that reconnected asked for the channel and the snapshot again.
+    let moved = screens
+        .iter()
+        .zip(&before)
+        .skip(1)
+        .filter(|(s, before)| s.dashboard.api().requests_sent() > **before)
+        .count();
+    assert!(
+        (1..screens.len() - 1).contains(&moved),
+        "the screens were not spread over both nodes: {moved} of {} reconnected",
+        screens.len() - 1
+    );
+    cluster.start_sockudo(0).await.expect("relay node 1 again");
+
+    // 3. Redis restarted (empty): the nodes find it again, and an event
+    //    published on either reaches the screens on both.
+    cluster.restart_redis().await.expect("redis again");
+    give_stars(&screens[0], &home, 3, "after redis").await;
+    given += 3;
+    all_converged(&cluster, &home, &screens).await;
+
+    // 4. PostgreSQL restarted under the servers: their pools reconnect,
+    //    and what failed meanwhile is tried again.
+    cluster.restart_postgres().await.expect("postgres again");
+    give_stars(&screens[1], &home, 3, "after postgres").await;
+    given += 3;
+    assert_eq!(
+        balance(&cluster, &home).await,
+        given,
+        "a star lost or doubled"
+    );
+    all_converged(&cluster, &home, &screens).await;
+
+    // The history agrees: one ledger entry per star given.
+    let api = screens[0].dashboard.api().clone();
+    let history = api
+        .member_stars(&home.family_id, &home.members[0], 1)
+        .await
+        .expect("the history");
+    assert_eq!(history.entries.len() as i64, given, "ledger entries");
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("an HTTP client")
+}
+
+async fn post(url: &str, token: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Value) {
+    let mut request = client().post(url).bearer_auth(token).json(&body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let reply = request.send().await.expect("the server answers");
+    let status = reply.status().as_u16();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
+async fn get_status(url: &str, token: &str) -> u16 {
+    client()
+        .get(url)
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("the server answers")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attempts() {
+    let cluster = cluster().await;
+    let home = Household::create_at(&cluster.url(), "Pairs").await;
+    let screen = DeviceBuilder::at(cluster.addr(), &home).connect().await;
+    screen.live().await;
+    let instance = [cluster.server_url(0), cluster.server_url(1)];
+    let stars = |i: usize| {
+        format!(
+            "{}/api/families/{}/members/{}/stars",
+            instance[i], home.family_id, home.members[0]
+        )
+    };
+
+    // Revisions: 40 actions sent to both instances at once make 40
+    // consecutive revisions, each once.
+    let start = truth_at(&cluster.url(), &home).await["revision"]
+        .as_i64()
+        .expect("a revision");
+    let mut sent = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let url = stars(i % 2);
+        let token = home.token.clone();
+        sent.spawn(async move {
+            let (status, reply) = post(
+                &url,
+                &token,
+                json!({"amount": 1, "reason": format!("parallel {i}")}),
+                &[],
+            )
+            .await;
+            assert_eq!(status, 200, "{reply}");
+            reply["revision"].as_i64().expect("a revision")
+        });
+    }
+    let mut revisions = Vec::new();
+    while let Some(revision) = sent.join_next().await {
+        revisions.push(revision.expect("an action"));
+    }
+    revisions.sort_unstable();
+    let expected: Vec<i64> = (start + 1..=start + 40).collect();
+    assert_eq!(revisions, expected, "revisions with gaps or twice");
+    converged_at(&cluster.url(), &home, &[&screen], WAIT).await;
+
+    // An idempotency key sent to one instance and again to the other is
+    // one action.
+    let key = [("idempotency-key", "cluster-key-1")];
+    let (a, first) = post(
+        &stars(0),
+        &home.token,
+        json!({"amount": 2, "reason": "once"}),
+        &key,
+    )
+    .await;
+    let (b, again) = post(
+        &stars(1),
+        &home.token,
+        json!({"amount": 2, "reason": "once"}),
+        &key,
+    )
+    .await;
+    assert_eq!((a, b), (200, 200));
+    assert_eq!(
+        first["entry"]["id"], again["entry"]["id"],
+        "two entries for one key"
+    );
+    assert_eq!(first["newBalance"], again["newBalance"]);
+    assert_eq!(
+        truth_at(&cluster.url(), &home).await["members"][0]["balance"],
+        json!(42)
+    );
+
+    // A kitchen screen's wrong PINs count on both instances: the fifth
+    // locks the PIN whichever instance it reached.
+    let api = kinboard_core::ApiClient::new(&cluster.url()).expect("api");
+    api.set_token(Some(home.token.clone()));
+    let kiosk = api
+        .create_kiosk(&home.family_id, "Kitchen")
+        .await
+        .expect("a kitchen screen");
+    for i in 0..5 {
+        let (status, reply) = post(
+            &stars(i % 2),
+            &kiosk,
+            json!({"amount": 1, "reason": "guess"}),
+            &[("x-kinboard-pin", "0000")],
+        )
+        .await;
+        assert_eq!(status, 403, "wrong PIN {i}: {reply}");
+    }
+    for i in 0..2 {
+        let (status, reply) = post(
+            &stars(i),
+            &kiosk,
+            json!({"amount": 1, "reason": "right pin, locked"}),
+            &[("x-kinboard-pin", PIN)],
+        )
+        .await;
+        assert_eq!(
+            status, 429,
+            "instance {i} let the PIN in while locked: {reply}"
+        );
+        assert_eq!(reply["error"]["code"], "too_many_attempts");
+    }
+
+    // A session signed out on one instance, and a kitchen screen revoked
+    // on it, are refused by the other within the cache's bound (1 s).
+    let dashboard = |i: usize| format!("{}/api/families/{}/dashboard", instance[i], home.family_id);
+    let session = api
+        .sign_in(&home.email, kinboard_system_tests::PASSWORD)
+        .await
+        .expect("a second session")
+        .token;
+    for (what, token) in [("the session", &session), ("the kitchen screen", &kiosk)] {
+        // Instance 2 has it cached.
+        assert_eq!(get_status(&dashboard(1), token).await, 200, "{what}");
+    }
+    let signed_out = Instant::now();
+    let (status, _) = post(
+        &format!("{}/api/auth/sign-out", instance[0]),
+        &session,
+        json!({}),
+        &[],
+    )
+    .await;
+    assert!(status == 200 || status == 204, "sign-out: {status}");
+    eventually("the session refused by instance 2", WAIT, || async {
+        (get_status(&dashboard(1), &session).await == 401).then_some(())
+    })
+    .await;
+    let took = signed_out.elapsed();
+    assert!(
+        took < Duration::from_millis(1500),
+        "signed out for {took:?} only on one instance"
+    );
+
+    let kiosks = api.kiosks(&home.family_id).await.expect("kiosks");
+    let revoked = Instant::now();
+    let revoke_url = format!("{}/api/kiosks/{}", instance[0], kiosks.kiosks[0].id);
+    let status = client()
+        .delete(revoke_url)
+        .bearer_auth(&home.token)
+        .send()
+        .await
+        .expect("revoke")
+        .status();
+    assert!(status.is_success(), "revoke: {status}");
+    eventually("the kitchen screen refused by instance 2", WAIT, || async {
+        (get_status(&dashboard(1), &kiosk).await == 401).then_some(())
+    })
+    .await;
+    let took = revoked.elapsed();
+    assert!(
+        took < Duration::from_millis(1500),
+        "revoked for {took:?} only on one instance"
+    );
+
+    // Both schedulers run: each of five 2-second timers expires once.
+    let listener = EventLog::subscribe(&cluster, &home).await;
+    let mut timers = Vec::new();
+    for i in 0..5 {
+        let timer = screen
+            .dashboard
+            .start_timer_from_template(&home.members[i % 2], &home.templates[1])
+            .await
+            .expect("a timer");
+        timers.push(timer.id);
+    }
+    eventually("every timer expired", WAIT, || async {
+        let expired = listener.expired();
+        timers
+            .iter()
+            .all(|t| expired.contains_key(t))
+            .then_some(())
+            .ok_or_else(|| format!("expired so far: {expired:?}"))
+    })
+    .await;
+    // Both schedulers look at least once a second: a second expiry of the
+    // same run would have come by now.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let expired = listener.expired();
+    for timer in &timers {
+        assert_eq!(
+            expired.get(timer),
+            Some(&1),
+            "timer:expired for {timer}: {expired:?}"
+        );
+    }
+    converged_at(&cluster.url(), &home, &[&screen], WAIT).await;
+    for timer in &timers {
+        assert_eq!(screen.notifier.count_for(timer), 1, "notices for {timer}");
+    }
+}
+
+/// A plain Pusher subscriber of the family's channel, through the
+/// balancer's relay frontend, counting `timer:expired` per timer.
+struct EventLog {
+    expired: std::sync::Arc<std::sync::Mutex<BTreeMap<String, usize>>>,
+    _client: pusher_client::PusherClient,
+}
+
+impl EventLog {
+    async fn subscribe(cluster: &Cluster, home: &Household) -> Self {
+        let realtime: Value = client()
+            .get(format!("{}/api/realtime", cluster.url()))
+            .send()
+            .await
+            .expect("realtime")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(realtime["key"], CLUSTER_KEY);
+        let bearer = format!("Bearer {}", home.token);
+        let authorizer = pusher_client::HttpAuthorizer::with_headers(
+            realtime["authEndpoint"]
+                .as_str()
+                .expect("authEndpoint")
+                .to_owned(),
+            move || {
+                let mut headers = reqwest::header::HeaderMap::new();
+                headers.insert(
+                    reqwest::header::AUTHORIZATION,
+                    bearer.parse().expect("a header"),
+                );
+                headers
+            },
+        );
+        let port = u16::try_from(realtime["port"].as_u64().expect("port")).expect("a port");
+        let client = pusher_client::PusherClient::connect(
+            pusher_client::ClientOptions::new(
+                pusher_client::Endpoint::host("127.0.0.1", port, false),
+                CLUSTER_KEY,
+            )
+            .authorizer(authorizer),
+        );
+        let mut subscription = client
+            .subscribe(&format!("private-family-{}", home.family_id))
+            .expect("subscribe");
+        match tokio::time::timeout(WAIT, subscription.next()).await {
+            Ok(Some(pusher_client::SubscriptionEvent::Subscribed { .. })) => {}
+            other => panic!("the listener was not subscribed: {other:?}"),
+        }
+        let expired = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::new()));
+        let counts = expired.clone();
+        tokio::spawn(async move {
+            while let Some(event) = subscription.next().await {
+                if let pusher_client::SubscriptionEvent::Event(event) = event
+                    && event.event == "timer:expired"
+                    && let Some(id) = event
+                        .json::<Value>()
+                        .ok()
+                        .and_then(|v| v["timer"]["id"].as_str().map(str::to_owned))
+                {
+                    *counts.lock().expect("counts").entry(id).or_insert(0) += 1;
+                }
+            }
+        });
+        Self {
+            expired,
+            _client: client,
+        }
+    }
+
+    fn expired(&self) -> BTreeMap<String, usize> {
+        self.expired.lock().expect("counts").clone()
+    }
+}
