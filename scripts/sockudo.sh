@@ -11,6 +11,10 @@ cache=${KINBOARD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kinboard}
 root="$cache/sockudo-$version"
 bin="$root/bin/sockudo"
 
+mkdir -p "$cache"
+# One build at a time: a second run waits for the first and reuses it.
+exec 9>"$cache/sockudo.lock"
+flock 9
 if [ ! -x "$bin" ]; then
   command -v cargo >/dev/null 2>&1 || export PATH="$HOME/.cargo/bin:$PATH"
   echo "building sockudo $version with its Redis adapter (once per machine) into $root" >&2

@@ -85,6 +85,9 @@ struct Target {
     url: String,
     /// The processes measured (server, and relay nodes in a cluster).
     pids: Vec<u32>,
+    /// What the cluster stands on (PostgreSQL, Redis, HAProxy), measured
+    /// and reported apart.
+    support: Vec<u32>,
     what: String,
     _owned: Owned,
 }
@@ -180,10 +183,12 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     );
 
     let cpu_before = cpu(&target.pids);
+    let support_before = cpu(&target.support);
     let load_started = Instant::now();
     let (actions, failed, skipped) = load(&http, &target.url, &families, &args).await;
     let load_elapsed = load_started.elapsed();
     let cpu_ticks_used = cpu(&target.pids).saturating_sub(cpu_before);
+    let support_ticks = cpu(&target.support).saturating_sub(support_before);
 
     // Every screen of the family must receive every action's event.
     let expected = actions.len() * args.devices;
@@ -230,6 +235,14 @@ async fn bench(args: Args) -> anyhow::Result<()> {
         rss_before as f64 / 1024.0,
         rss_after as f64 / 1024.0,
     ))?;
+    if !target.support.is_empty() {
+        report(&format!(
+            "  PostgreSQL, Redis and HAProxy besides: {:.3} ms CPU per action ({:.0} % of one core), {:.1} MiB resident at the end\n",
+            support_ticks as f64 * 10.0 / (actions.len().max(1) as f64),
+            support_ticks as f64 / load_elapsed.as_secs_f64(),
+            rss(&target.support) as f64 / 1024.0,
+        ))?;
+    }
     for screen in &screens {
         screen.disconnect();
     }
@@ -248,20 +261,26 @@ async fn target(args: &Args) -> anyhow::Result<Target> {
         return Ok(Target {
             url: url.trim_end_matches('/').to_owned(),
             pids: args.pids.clone(),
+            support: Vec::new(),
             what: format!("the server at {url}"),
             _owned: Owned::Nothing,
         });
     }
     if args.cluster {
-        let cluster = kinboard_system_tests::Cluster::start(kinboard_system_tests::ClusterConfig {
-            server_bin: args.server_bin.clone(),
-            ..kinboard_system_tests::ClusterConfig::from_env()?
-        })
-        .await?;
+        let server_bin = args.server_bin.canonicalize().with_context(|| {
+            format!(
+                "{} (build it: cargo build --release -p kinboard-server)",
+                args.server_bin.display()
+            )
+        })?;
+        let config = kinboard_system_tests::ClusterConfig::from_env_with_server(&server_bin)?;
+        let cluster = kinboard_system_tests::Cluster::start(config).await?;
         let pids = cluster.pids();
+        let support = cluster.support_pids();
         return Ok(Target {
             url: cluster.url(),
             pids,
+            support,
             what: "the cluster (2 servers on PostgreSQL behind HAProxy, 2 sockudo nodes joined by Redis)".into(),
             _owned: Owned::Cluster {
                 _cluster: Box::new(cluster),
@@ -300,6 +319,7 @@ async fn target(args: &Args) -> anyhow::Result<Target> {
     let target = Target {
         url: format!("http://127.0.0.1:{port}"),
         pids: vec![pid],
+        support: Vec::new(),
         what: "one server (SQLite, embedded relay)".into(),
         _owned: Owned::Server { child, dir },
     };
@@ -531,13 +551,15 @@ async fn load(
         let base = base.to_owned();
         let actions = actions.clone();
         let failed = failed.clone();
+        // The action's time is its tick's: a task that starts late is
+        // part of the latency, as a tap waits for a busy screen.
+        let sent = Instant::now();
         in_flight.spawn(async move {
             let verb = if family.paused.load(Ordering::Acquire) {
                 "resume"
             } else {
                 "pause"
             };
-            let sent = Instant::now();
             let reply = post(
                 &http,
                 &format!("{base}/api/timers/{}/{verb}", family.timer),

@@ -46,9 +46,26 @@ impl ClusterConfig {
             Some(path) => PathBuf::from(path),
             None => beside_this_binary("kinboard-server")?,
         };
+        Self::from_env_with_server(&server_bin)
+    }
+
+    /// The same, with the server binary given.
+    pub fn from_env_with_server(server_bin: &Path) -> anyhow::Result<Self> {
+        let server_bin = server_bin.to_owned();
         let sockudo_bin = match std::env::var_os("KINBOARD_SOCKUDO_BIN") {
             Some(path) => PathBuf::from(path),
-            None => home()?.join(".cache/kinboard/sockudo-5.2.0/bin/sockudo"),
+            // Where scripts/sockudo.sh builds it.
+            None => {
+                let cache = match (
+                    std::env::var_os("KINBOARD_CACHE"),
+                    std::env::var_os("XDG_CACHE_HOME"),
+                ) {
+                    (Some(cache), _) => PathBuf::from(cache),
+                    (None, Some(xdg)) => PathBuf::from(xdg).join("kinboard"),
+                    (None, None) => home()?.join(".cache/kinboard"),
+                };
+                cache.join("sockudo-5.2.0/bin/sockudo")
+            }
         };
         let postgres_bin = std::fs::read_dir("/usr/lib/postgresql")
             .context("PostgreSQL is not installed (scripts/install-deps.sh)")?
@@ -130,6 +147,15 @@ impl Process {
 
     fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Sends `signal` (`STOP`: a process that hangs, its sockets open).
+    fn signal(&self, signal: &str) {
+        if let Some(pid) = self.pid() {
+            let _ = Command::new("kill")
+                .args([format!("-{signal}"), pid.to_string()])
+                .status();
+        }
     }
 
     /// SIGKILL: a crash, nothing flushed or said goodbye.
@@ -693,6 +719,49 @@ impl Cluster {
         }
     }
 
+    /// Freezes server instance `i` (SIGSTOP): it keeps its connections and
+    /// answers nothing, as a hung process does. [`Self::kill_server`] ends it.
+    pub fn pause_server(&self, i: usize) {
+        if let Some(p) = &self.servers[i].process {
+            p.signal("STOP");
+        }
+    }
+
+    /// Established connections to relay node `i` (the balancer's tunnels:
+    /// one per screen there), read from `/proc/net/tcp`.
+    pub fn relay_sockets(&self, i: usize) -> usize {
+        let port = format!("{:04X}", self.sockudo[i].port);
+        std::fs::read_to_string("/proc/net/tcp")
+            .unwrap_or_default()
+            .lines()
+            .skip(1)
+            .filter(|line| {
+                let fields: Vec<&str> = line.split_whitespace().collect();
+                // local address is "ADDR:PORT" in hex; state 01 is ESTABLISHED
+                fields.len() > 3
+                    && fields[1].rsplit(':').next() == Some(port.as_str())
+                    && fields[3] == "01"
+            })
+            .count()
+    }
+
+    /// The processes the cluster stands on besides the servers and relay
+    /// nodes: PostgreSQL (its postmaster and backends), Redis, HAProxy.
+    pub fn support_pids(&self) -> Vec<u32> {
+        let mut pids: Vec<u32> = [&self.redis, &self.haproxy]
+            .iter()
+            .filter_map(|p| p.process.as_ref()?.pid())
+            .collect();
+        let postmaster = std::fs::read_to_string(self.postgres.data.join("postmaster.pid"))
+            .ok()
+            .and_then(|text| text.lines().next()?.trim().parse::<u32>().ok());
+        if let Some(postmaster) = postmaster {
+            pids.push(postmaster);
+            pids.extend(children_of(postmaster));
+        }
+        pids
+    }
+
     /// Starts server instance `i` again on its port.
     pub async fn start_server(&mut self, i: usize) -> anyhow::Result<()> {
         tokio::task::block_in_place(|| self.start_server_blocking(i))
@@ -742,6 +811,28 @@ impl Cluster {
     pub fn server_log(&self, i: usize) -> String {
         std::fs::read_to_string(&self.servers[i].log).unwrap_or_default()
     }
+}
+
+/// The processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|child| {
+            std::fs::read_to_string(format!("/proc/{child}/stat"))
+                .ok()
+                .and_then(|stat| {
+                    stat.rsplit_once(')')?
+                        .1
+                        .split_whitespace()
+                        .nth(1)?
+                        .parse::<u32>()
+                        .ok()
+                })
+                == Some(pid)
+        })
+        .collect()
 }
 
 /// This process's hard limit on open files (what its children may raise

@@ -332,23 +332,28 @@ impl TestServer {
     }
 }
 
-/// [`TestServer::truth`] from the server (or balancer) at `base`.
+/// [`TestServer::truth`] from the server (or balancer) at `base`. A server
+/// that answers 5xx (a cluster's part coming back) is asked again, for up
+/// to ten seconds; anything else unexpected fails the test.
 pub async fn truth_at(base: &str, household: &Household) -> Value {
-    {
-        let url = format!("{base}/api/families/{}/dashboard", household.family_id);
-        let snapshot: Value = reqwest::Client::new()
-            .get(url)
-            .bearer_auth(&household.token)
-            .send()
-            .await
-            .expect("the server answers")
-            .error_for_status()
-            .expect("a snapshot")
-            .json()
-            .await
-            .expect("JSON");
-        picture_from_snapshot(&snapshot)
-    }
+    let url = format!("{base}/api/families/{}/dashboard", household.family_id);
+    let snapshot: Value =
+        kinboard_testkit::eventually("the server's snapshot", Duration::from_secs(10), || async {
+            let reply = reqwest::Client::new()
+                .get(&url)
+                .bearer_auth(&household.token)
+                .send()
+                .await
+                .map_err(|e| e.to_string())?;
+            let status = reply.status();
+            if status.is_server_error() {
+                return Err(format!("{status}"));
+            }
+            assert!(status.is_success(), "no snapshot: {status}");
+            reply.json::<Value>().await.map_err(|e| e.to_string())
+        })
+        .await;
+    picture_from_snapshot(&snapshot)
 }
 
 /// [`TestServer::converged`] against the server (or balancer) at `base`.
