@@ -369,6 +369,9 @@ both! {
             (Method::PUT, format!("{fam}/pin"), json!({ "pin": "12" }), "4 to 8 digits"),
             (Method::PUT, format!("{fam}/pin"), json!({ "pin": "123456789" }), "4 to 8 digits"),
         ];
+        // A kitchen screen of the family, which may not change its settings.
+        let kitchen = call(s, Method::POST, &format!("{fam}/kiosks"), tok, Some(json!({ "name": "Hall" }))).await
+            ["token"].as_str().unwrap().to_owned();
         let before = s.revision(&f.id).await;
         let snapshot = s.get(&format!("{fam}/dashboard"), tok).await.ok().clone();
         for (method, path, body, says) in cases {
@@ -379,6 +382,11 @@ both! {
         // Unknown fields and the wrong shapes are refused too.
         s.call(Method::PATCH, &format!("/api/members/{kid}"), Some(tok), Some(json!({ "nickname": "X" }))).await.err(422);
         s.call(Method::PATCH, &format!("/api/chores/{chore}"), Some(tok), Some(json!({ "memberId": 7 }))).await.err(422);
+        for night in [json!({ "from": "21:00" }), json!({ "from": "21:00", "to": "07:00", "dim": true }), json!({ "from": 2100, "to": "07:00" }), json!("21:00-07:00")] {
+            s.call(Method::PATCH, &fam, Some(tok), Some(json!({ "night": night }))).await.err(422);
+        }
+        // The night is a parent's to set, not a kitchen screen's.
+        s.call(Method::PATCH, &fam, Some(&kitchen), Some(json!({ "night": { "from": "21:00", "to": "07:00" } }))).await.err(403);
         assert_eq!(s.revision(&f.id).await, before);
         assert_eq!(s.get(&format!("{fam}/dashboard"), tok).await.ok()["members"], snapshot["members"]);
         assert_eq!(s.get(&format!("{fam}/dashboard"), tok).await.ok()["family"], snapshot["family"]);
