@@ -50,6 +50,8 @@ impl Drop for TempDir {
 
 pub struct TestServer {
     server: Option<RunningServer>,
+    /// Changes the test makes to the server's configuration, at each start.
+    tune: fn(&mut ServerConfig),
     database_url: String,
     relay: Option<StandaloneRelay>,
     /// The server's address of the latest start.
@@ -85,6 +87,12 @@ impl TestServer {
     }
 
     pub async fn start_with(mode: RelayMode) -> Self {
+        Self::start_tuned(mode, |_| {}).await
+    }
+
+    /// A server whose configuration `tune` changes (say, a broadcast lane
+    /// small enough to overflow).
+    pub async fn start_tuned(mode: RelayMode, tune: fn(&mut ServerConfig)) -> Self {
         crate::init_tracing();
         let dir = std::env::temp_dir().join(format!(
             "kinboard-system-{}-{}",
@@ -116,6 +124,7 @@ impl TestServer {
         };
         let mut this = Self {
             server: None,
+            tune,
             database_url,
             relay,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -139,6 +148,7 @@ impl TestServer {
                     scheme: Scheme::Http,
                 });
         }
+        (self.tune)(&mut config);
         let server = Server::start(config).await.expect("server starts");
         self.addr = server.addr;
         self.server = Some(server);

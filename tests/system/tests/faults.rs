@@ -1,9 +1,12 @@
 //! Faults between the devices and the server, injected by proxies the
 //! test controls; after each, every device converges to the database's
 //! state by itself (no Refresh pressed) — except after a refusal, which
-//! only the person can act on.
+//! only the person can act on. Among them, on the server's side: a
+//! broadcast given up, and a family's broadcast lane overflowing (one
+//! `family:resync` replaces what it dropped).
 
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kinboard_core::ConnectionStatus;
@@ -318,4 +321,115 @@ async fn an_action_whose_reply_is_lost_is_retried_with_its_key_and_applied_once(
         Some(balance_before + 3),
         "applied exactly once in the database"
     );
+}
+
+/// The events a plain subscriber of the family's channel received, by name.
+async fn listen(
+    server: &TestServer,
+    home: &Household,
+) -> (pusher_client::PusherClient, Arc<Mutex<Vec<String>>>) {
+    let realtime: serde_json::Value = reqwest::get(format!("{}/api/realtime", server.url()))
+        .await
+        .expect("realtime")
+        .json()
+        .await
+        .expect("JSON");
+    let bearer = format!("Bearer {}", home.token);
+    let authorizer = pusher_client::HttpAuthorizer::with_headers(
+        realtime["authEndpoint"]
+            .as_str()
+            .expect("authEndpoint")
+            .to_owned(),
+        move || {
+            let mut headers = reqwest::header::HeaderMap::new();
+            headers.insert(
+                reqwest::header::AUTHORIZATION,
+                bearer.parse().expect("a header"),
+            );
+            headers
+        },
+    );
+    let port = u16::try_from(realtime["port"].as_u64().expect("port")).expect("a port");
+    let client = pusher_client::PusherClient::connect(
+        pusher_client::ClientOptions::new(
+            pusher_client::Endpoint::host("127.0.0.1", port, false),
+            realtime["key"].as_str().expect("key"),
+        )
+        .authorizer(authorizer),
+    );
+    let mut subscription = client
+        .subscribe(&format!("private-family-{}", home.family_id))
+        .expect("subscribe");
+    match tokio::time::timeout(CONVERGE, subscription.next()).await {
+        Ok(Some(pusher_client::SubscriptionEvent::Subscribed { .. })) => {}
+        other => panic!("the listener was not subscribed: {other:?}"),
+    }
+    let names = Arc::new(Mutex::new(Vec::new()));
+    let heard = names.clone();
+    tokio::spawn(async move {
+        while let Some(event) = subscription.next().await {
+            if let pusher_client::SubscriptionEvent::Event(event) = event {
+                heard.lock().expect("names").push(event.event);
+            }
+        }
+    });
+    (client, names)
+}
+
+/// A family's broadcast lane overflowing — the engine failing while the
+/// family acts faster than the lane drains — drops events, the last among
+/// them; one `family:resync` takes their place once the engine is back,
+/// and every screen ends with the database's state with nobody acting
+/// again (without the resync the screens would stop at the last event
+/// that got through: no later one reveals the gap).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lane_that_overflows_ends_with_every_device_converged() {
+    let server = TestServer::start_tuned(RelayMode::Standalone, |config| {
+        config.broadcast_lanes = 1;
+        config.broadcast_capacity = 2;
+    })
+    .await;
+    let home = Household::create(&server, "Floods").await;
+    let actor = DeviceBuilder::new(&server, &home).connect().await;
+    let kitchen = DeviceBuilder::new(&server, &home).connect().await;
+    let phone = DeviceBuilder::new(&server, &home).connect().await;
+    server
+        .converged(&home, &[&actor, &kitchen, &phone], CONVERGE)
+        .await;
+    let (_listener, heard) = listen(&server, &home).await;
+
+    // The engine fails; the family gives twelve stars in a row. The lane
+    // holds two while it retries the first; the rest overflow.
+    server.relay_proxy().fail_relay_api(true);
+    let ada = &home.members[0];
+    for i in 0..12 {
+        actor
+            .dashboard
+            .add_stars(ada, 1, &format!("star {i}"), None)
+            .await
+            .unwrap();
+    }
+    // The engine is back; nobody acts.
+    server.relay_proxy().fail_relay_api(false);
+    server
+        .converged(&home, &[&actor, &kitchen, &phone], CONVERGE)
+        .await;
+    eventually("the resync heard", CONVERGE, || async {
+        heard
+            .lock()
+            .expect("names")
+            .iter()
+            .any(|n| n == "family:resync")
+            .then_some(())
+    })
+    .await;
+    let names = heard.lock().expect("names").clone();
+    let stars = names.iter().filter(|n| *n == "stars:updated").count();
+    assert!(stars < 12, "nothing overflowed: {names:?}");
+    assert_eq!(
+        names.iter().filter(|n| *n == "family:resync").count(),
+        1,
+        "one resync for the lot: {names:?}"
+    );
+    assert_eq!(server.truth(&home).await["members"][0]["balance"], 12);
 }
