@@ -139,6 +139,18 @@ impl Process {
             .stderr(out)
             .spawn()
             .with_context(|| format!("starting {name}"))?;
+        // Noted beside the logs, for the sweep of a cluster whose test was
+        // killed outright (no Drop ran).
+        if let Some(dir) = log.parent() {
+            use std::io::Write;
+            if let Ok(mut pids) = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join("pids"))
+            {
+                let _ = writeln!(pids, "{}", child.id());
+            }
+        }
         Ok(Self {
             name: name.to_owned(),
             child: Some(child),
@@ -418,6 +430,7 @@ impl Cluster {
     }
 
     fn start_blocking(config: ClusterConfig) -> anyhow::Result<Self> {
+        sweep_abandoned(&config.postgres_bin);
         static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let dir = std::env::temp_dir().join(format!(
             "kinboard-cluster-{}-{}",
@@ -810,6 +823,67 @@ impl Cluster {
     /// Server instance `i`'s log so far.
     pub fn server_log(&self, i: usize) -> String {
         std::fs::read_to_string(&self.servers[i].log).unwrap_or_default()
+    }
+}
+
+/// Stops what clusters of test processes that were killed outright left
+/// behind (a timeout or SIGKILL runs no Drop): every process noted in the
+/// directory that still belongs to it, its PostgreSQL, the directory.
+fn sweep_abandoned(postgres_bin: &Path) {
+    let Ok(entries) = std::fs::read_dir(std::env::temp_dir()) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(owner) = name
+            .strip_prefix("kinboard-cluster-")
+            .and_then(|rest| rest.split('-').next())
+            .and_then(|pid| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new(&format!("/proc/{owner}")).exists() {
+            continue; // its test still runs
+        }
+        let dir = entry.path();
+        let mark = dir.display().to_string();
+        for pid in std::fs::read_to_string(dir.join("pids"))
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().parse::<u32>().ok())
+        {
+            // Only a process that is still one of that cluster's parts (its
+            // command line, directory or environment names the directory).
+            let ours = ["cmdline", "environ"].iter().any(|f| {
+                std::fs::read(format!("/proc/{pid}/{f}"))
+                    .is_ok_and(|b| String::from_utf8_lossy(&b).contains(&mark))
+            }) || std::fs::read_link(format!("/proc/{pid}/cwd"))
+                .is_ok_and(|cwd| cwd == dir);
+            if ours {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+        }
+        let data = dir.join("pg");
+        if data.join("postmaster.pid").exists() {
+            let pg_ctl = postgres_bin.join("pg_ctl");
+            let mut stop = if is_root() {
+                let mut c = Command::new("runuser");
+                c.args(["-u", "postgres", "--"]).arg(&pg_ctl);
+                c
+            } else {
+                Command::new(&pg_ctl)
+            };
+            let _ = stop
+                .arg("-D")
+                .arg(&data)
+                .args(["-m", "immediate", "-w", "stop"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
 
