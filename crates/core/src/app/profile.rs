@@ -247,18 +247,66 @@ impl Profile {
 }
 
 /// Writes `bytes` to `path` whole or not at all: a temporary file beside
-/// it, renamed over it.
+/// it, on disk before it is renamed over it. Each write has a temporary
+/// file of its own, so two saves at once (a volume slider dragged) cannot
+/// trip over each other; the last rename wins.
 fn write_replacing(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::io::Write as _;
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let mut tmp = path.as_os_str().to_owned();
-    tmp.push(".tmp");
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    tmp.push(format!(
+        ".{}.{}.tmp",
+        std::process::id(),
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    let written = (|| {
+        let mut file = std::fs::File::create(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if written.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    written
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::session::SessionKind;
+
+    #[test]
+    fn saves_at_once_each_land_whole_and_leave_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let profile = Profile::open_in("a", dir.path(), dir.path()).unwrap();
+        std::thread::scope(|scope| {
+            for volume in 0..8u8 {
+                let profile = &profile;
+                scope.spawn(move || {
+                    for _ in 0..20 {
+                        profile
+                            .save_sound(SoundSettings {
+                                volume: volume * 10,
+                                muted: false,
+                            })
+                            .expect("every save succeeds");
+                    }
+                });
+            }
+        });
+        let kept = profile.load_sound();
+        assert!(
+            kept.volume.is_multiple_of(10) && kept.volume <= 70,
+            "{kept:?}"
+        );
+        let leftovers: Vec<_> = std::fs::read_dir(profile.sound_file().parent().unwrap())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
 
     #[test]
     fn sound_settings_are_the_screens_own_and_capped() {
