@@ -67,24 +67,42 @@ pub(crate) fn program(
     if let Some(image) = appimage {
         return image;
     }
-    let in_build_dir = current
-        .parent()
-        .and_then(|profile| Some((profile.file_name()?, profile.parent()?.file_name()?)))
-        .is_some_and(|(profile, target)| {
-            (profile == "debug" || profile == "release") && target == "target"
-        });
     match installed {
-        Some(installed) if in_build_dir => installed,
+        Some(installed) if in_build_dir(current) => installed,
         _ => current.to_owned(),
     }
 }
 
-/// The `kinboard` on PATH (the package's `/usr/bin/kinboard`), if any.
+/// Whether `program` is a cargo build's (`…/target/debug/kinboard`,
+/// `…/target/<triple>/release/kinboard`), which the next build replaces
+/// or a `cargo clean` removes.
+fn in_build_dir(program: &Path) -> bool {
+    let Some(profile) = program.parent() else {
+        return false;
+    };
+    let named = |p: &Path, names: &[&str]| {
+        p.file_name()
+            .is_some_and(|n| names.iter().any(|name| n == *name))
+    };
+    named(profile, &["debug", "release"])
+        && profile
+            .ancestors()
+            .skip(1)
+            .take(2)
+            .any(|dir| named(dir, &["target"]))
+}
+
+/// The installed `kinboard`: the package's `/usr/bin/kinboard`, or else
+/// the first on PATH that is not a build's.
 fn installed() -> Option<PathBuf> {
+    let package = Path::new("/usr/bin/kinboard");
+    if package.is_file() {
+        return Some(package.to_owned());
+    }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
         .map(|dir| dir.join("kinboard"))
-        .find(|p| p.is_file())
+        .find(|p| p.is_file() && !in_build_dir(p))
 }
 
 fn is_plain(s: &str) -> bool {
@@ -175,6 +193,17 @@ mod tests {
             program(debug, None, installed.clone()),
             Path::new("/usr/bin/kinboard")
         );
+        // A cross build's directory is a build's too.
+        let cross =
+            Path::new("/home/ana/kinboard/target/x86_64-unknown-linux-gnu/release/kinboard");
+        assert_eq!(
+            program(cross, None, installed.clone()),
+            Path::new("/usr/bin/kinboard")
+        );
+        assert!(in_build_dir(cross) && in_build_dir(build) && in_build_dir(debug));
+        // A directory merely called release is not.
+        assert!(!in_build_dir(Path::new("/opt/release/kinboard")));
+        assert!(!in_build_dir(Path::new("/usr/bin/kinboard")));
         // Not installed: the build it is (better than no entry at all).
         assert_eq!(program(build, None, None), build);
         // Installed, or anywhere else: itself.
