@@ -41,6 +41,7 @@ use serde_json::{Value, json};
 use tokio::sync::Semaphore;
 
 use crate::procfs::{cpu_ticks, rss_kib};
+use crate::server::post;
 
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
@@ -337,25 +338,6 @@ async fn target(args: &Args) -> anyhow::Result<Target> {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     Ok(target)
-}
-
-async fn post(
-    http: &reqwest::Client,
-    url: &str,
-    token: Option<&str>,
-    body: Value,
-) -> anyhow::Result<Value> {
-    let mut request = http.post(url).json(&body);
-    if let Some(token) = token {
-        request = request.bearer_auth(token);
-    }
-    let reply = request.send().await?;
-    let status = reply.status();
-    let body: Value = reply.json().await?;
-    if !status.is_success() {
-        bail!("{url} answered {status}: {body}");
-    }
-    Ok(body)
 }
 
 /// A parent, a family, a child and a 20-hour timer per family.

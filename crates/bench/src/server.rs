@@ -222,7 +222,9 @@ async fn bench(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-async fn post(
+/// A JSON POST (with a bearer token when given); a reply that is not a
+/// success is an error carrying its body.
+pub(crate) async fn post(
     http: &reqwest::Client,
     url: &str,
     token: Option<&str>,

@@ -15,6 +15,7 @@ mod cluster;
 mod device;
 mod household;
 mod http_proxy;
+mod listener;
 mod server;
 
 pub use cluster::{CLUSTER_APP_ID, CLUSTER_KEY, CLUSTER_SECRET, Cluster, ClusterConfig};
@@ -23,6 +24,7 @@ pub use device::{
 };
 pub use household::{Household, PASSWORD, PIN};
 pub use http_proxy::{Disruption, HttpProxy, ProxyStats};
+pub use listener::FamilyListener;
 pub use server::{RelayMode, TestServer};
 
 /// Logs to the test output when `RUST_LOG` is set.

@@ -17,7 +17,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use kinboard_system_tests::{
-    CLUSTER_KEY, Cluster, ClusterConfig, Device, DeviceBuilder, Household, PIN, converged_at,
+    Cluster, ClusterConfig, Device, DeviceBuilder, FamilyListener, Household, PIN, converged_at,
     truth_at,
 };
 use kinboard_testkit::eventually;
@@ -471,7 +471,19 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
     );
 
     // Both schedulers run: each of five 2-second timers expires once.
-    let listener = EventLog::subscribe(&cluster, &home).await;
+    // A plain subscriber, through the balancer's relay frontend.
+    let listener = FamilyListener::subscribe(&cluster.url(), &home).await;
+    let expired = || {
+        let mut counts = BTreeMap::<String, usize>::new();
+        for (name, data) in listener.events() {
+            if name == "timer:expired"
+                && let Some(id) = data["timer"]["id"].as_str()
+            {
+                *counts.entry(id.to_owned()).or_insert(0) += 1;
+            }
+        }
+        counts
+    };
     let mut timers = Vec::new();
     for i in 0..5 {
         let timer = screen
@@ -482,7 +494,7 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
         timers.push(timer.id);
     }
     eventually("every timer expired", WAIT, || async {
-        let expired = listener.expired();
+        let expired = expired();
         timers
             .iter()
             .all(|t| expired.contains_key(t))
@@ -493,7 +505,7 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
     // Both schedulers look at least once a second: a second expiry of the
     // same run would have come by now.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let expired = listener.expired();
+    let expired = expired();
     for timer in &timers {
         assert_eq!(
             expired.get(timer),
@@ -504,79 +516,5 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
     converged_at(&cluster.url(), &home, &[&screen], WAIT).await;
     for timer in &timers {
         assert_eq!(screen.notifier.count_for(timer), 1, "notices for {timer}");
-    }
-}
-
-/// A plain Pusher subscriber of the family's channel, through the
-/// balancer's relay frontend, counting `timer:expired` per timer.
-struct EventLog {
-    expired: std::sync::Arc<std::sync::Mutex<BTreeMap<String, usize>>>,
-    _client: pusher_client::PusherClient,
-}
-
-impl EventLog {
-    async fn subscribe(cluster: &Cluster, home: &Household) -> Self {
-        let realtime: Value = client()
-            .get(format!("{}/api/realtime", cluster.url()))
-            .send()
-            .await
-            .expect("realtime")
-            .json()
-            .await
-            .expect("JSON");
-        assert_eq!(realtime["key"], CLUSTER_KEY);
-        let bearer = format!("Bearer {}", home.token);
-        let authorizer = pusher_client::HttpAuthorizer::with_headers(
-            realtime["authEndpoint"]
-                .as_str()
-                .expect("authEndpoint")
-                .to_owned(),
-            move || {
-                let mut headers = reqwest::header::HeaderMap::new();
-                headers.insert(
-                    reqwest::header::AUTHORIZATION,
-                    bearer.parse().expect("a header"),
-                );
-                headers
-            },
-        );
-        let port = u16::try_from(realtime["port"].as_u64().expect("port")).expect("a port");
-        let client = pusher_client::PusherClient::connect(
-            pusher_client::ClientOptions::new(
-                pusher_client::Endpoint::host("127.0.0.1", port, false),
-                CLUSTER_KEY,
-            )
-            .authorizer(authorizer),
-        );
-        let mut subscription = client
-            .subscribe(&format!("private-family-{}", home.family_id))
-            .expect("subscribe");
-        match tokio::time::timeout(WAIT, subscription.next()).await {
-            Ok(Some(pusher_client::SubscriptionEvent::Subscribed { .. })) => {}
-            other => panic!("the listener was not subscribed: {other:?}"),
-        }
-        let expired = std::sync::Arc::new(std::sync::Mutex::new(BTreeMap::new()));
-        let counts = expired.clone();
-        tokio::spawn(async move {
-            while let Some(event) = subscription.next().await {
-                if let pusher_client::SubscriptionEvent::Event(event) = event
-                    && event.event == "timer:expired"
-                    && let Some(id) = event
-                        .json::<Value>()
-                        .ok()
-                        .and_then(|v| v["timer"]["id"].as_str().map(str::to_owned))
-                {
-                    *counts.lock().expect("counts").entry(id).or_insert(0) += 1;
-                }
-            }
-        });
-        Self {
-            expired,
-            _client: client,
-        }
-    }
-
-    fn expired(&self) -> BTreeMap<String, usize> {
-        self.expired.lock().expect("counts").clone()
     }
 }

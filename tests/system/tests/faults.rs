@@ -6,13 +6,12 @@
 //! `family:resync` replaces what it dropped).
 
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use kinboard_core::ConnectionStatus;
 use kinboard_core::kinboard_api::TimerState;
 use kinboard_system_tests::{
-    Device, DeviceBuilder, Disruption, Household, HttpProxy, RelayMode, TestServer,
+    Device, DeviceBuilder, Disruption, FamilyListener, Household, HttpProxy, RelayMode, TestServer,
 };
 use kinboard_testkit::eventually;
 
@@ -323,59 +322,6 @@ async fn an_action_whose_reply_is_lost_is_retried_with_its_key_and_applied_once(
     );
 }
 
-/// The events a plain subscriber of the family's channel received, by name.
-async fn listen(
-    server: &TestServer,
-    home: &Household,
-) -> (pusher_client::PusherClient, Arc<Mutex<Vec<String>>>) {
-    let realtime: serde_json::Value = reqwest::get(format!("{}/api/realtime", server.url()))
-        .await
-        .expect("realtime")
-        .json()
-        .await
-        .expect("JSON");
-    let bearer = format!("Bearer {}", home.token);
-    let authorizer = pusher_client::HttpAuthorizer::with_headers(
-        realtime["authEndpoint"]
-            .as_str()
-            .expect("authEndpoint")
-            .to_owned(),
-        move || {
-            let mut headers = reqwest::header::HeaderMap::new();
-            headers.insert(
-                reqwest::header::AUTHORIZATION,
-                bearer.parse().expect("a header"),
-            );
-            headers
-        },
-    );
-    let port = u16::try_from(realtime["port"].as_u64().expect("port")).expect("a port");
-    let client = pusher_client::PusherClient::connect(
-        pusher_client::ClientOptions::new(
-            pusher_client::Endpoint::host("127.0.0.1", port, false),
-            realtime["key"].as_str().expect("key"),
-        )
-        .authorizer(authorizer),
-    );
-    let mut subscription = client
-        .subscribe(&format!("private-family-{}", home.family_id))
-        .expect("subscribe");
-    match tokio::time::timeout(CONVERGE, subscription.next()).await {
-        Ok(Some(pusher_client::SubscriptionEvent::Subscribed { .. })) => {}
-        other => panic!("the listener was not subscribed: {other:?}"),
-    }
-    let names = Arc::new(Mutex::new(Vec::new()));
-    let heard = names.clone();
-    tokio::spawn(async move {
-        while let Some(event) = subscription.next().await {
-            if let pusher_client::SubscriptionEvent::Event(event) = event {
-                heard.lock().expect("names").push(event.event);
-            }
-        }
-    });
-    (client, names)
-}
-
 /// A family's broadcast lane overflowing — the engine failing while the
 /// family acts faster than the lane drains — drops events, the last among
 /// them; one `family:resync` takes their place once the engine is back,
@@ -396,7 +342,7 @@ async fn a_lane_that_overflows_ends_with_every_device_converged() {
     server
         .converged(&home, &[&actor, &kitchen, &phone], CONVERGE)
         .await;
-    let (_listener, heard) = listen(&server, &home).await;
+    let heard = FamilyListener::subscribe(&server.url(), &home).await;
 
     // The engine fails; the family gives twelve stars in a row. The lane
     // holds two while it retries the first; the rest overflow.
@@ -415,19 +361,16 @@ async fn a_lane_that_overflows_ends_with_every_device_converged() {
         .converged(&home, &[&actor, &kitchen, &phone], CONVERGE)
         .await;
     eventually("the resync heard", CONVERGE, || async {
-        heard
-            .lock()
-            .expect("names")
-            .iter()
-            .any(|n| n == "family:resync")
-            .then_some(())
+        (heard.count("family:resync") > 0).then_some(())
     })
     .await;
-    let names = heard.lock().expect("names").clone();
-    let stars = names.iter().filter(|n| *n == "stars:updated").count();
-    assert!(stars < 12, "nothing overflowed: {names:?}");
+    let names: Vec<String> = heard.events().into_iter().map(|(n, _)| n).collect();
+    assert!(
+        heard.count("stars:updated") < 12,
+        "nothing overflowed: {names:?}"
+    );
     assert_eq!(
-        names.iter().filter(|n| *n == "family:resync").count(),
+        heard.count("family:resync"),
         1,
         "one resync for the lot: {names:?}"
     );
