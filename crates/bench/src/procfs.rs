@@ -36,22 +36,7 @@ pub(crate) fn cpu_ticks(pid: u32) -> anyhow::Result<u64> {
 }
 
 /// The pids whose parent is `pid`.
-pub(crate) fn children(pid: u32) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|child| {
-            std::fs::read_to_string(format!("/proc/{child}/stat"))
-                .ok()
-                .and_then(|s| {
-                    let rest = s.rsplit_once(')')?.1.to_owned();
-                    rest.split_whitespace().nth(1)?.parse::<u32>().ok()
-                })
-                == Some(pid)
-        })
-        .collect()
-}
+pub(crate) use kinboard_testkit::procfs::children;
 
 /// A process's command name (`/proc/<pid>/comm`).
 pub(crate) fn name(pid: u32) -> String {

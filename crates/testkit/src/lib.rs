@@ -9,9 +9,11 @@
 //!   for a fixed time — the one polling loop of every test suite here.
 //! * [`bus`]: run a test again in a child process on a private D-Bus
 //!   session bus with the services it needs.
+//! * [`procfs`]: a process's children, read from `/proc`.
 
 pub mod bus;
 pub mod netns;
+pub mod procfs;
 mod proxy;
 
 pub use proxy::{FaultProxy, LinkMode};

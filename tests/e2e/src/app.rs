@@ -468,6 +468,15 @@ impl Window {
 
 /// The XDG directories of the app instance `name` (under `dir/name`),
 /// created, as environment variables.
+/// The windows need a display: fails, saying how to get one, without it.
+pub fn need_display() -> Result<()> {
+    anyhow::ensure!(
+        std::env::var_os("DISPLAY").is_some(),
+        "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
+    );
+    Ok(())
+}
+
 pub fn profile_env(dir: &Path, name: &str) -> Result<Vec<(&'static str, PathBuf)>> {
     let mut env = Vec::new();
     for (var, sub) in [

@@ -19,7 +19,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
-use kinboard_e2e::app::{START, SYNC, Server, Window, artifacts, card, profile_env};
+use kinboard_e2e::app::{START, SYNC, Server, Window, artifacts, card, need_display, profile_env};
 use kinboard_e2e::process;
 use kinboard_e2e::wait::until;
 use kinboard_e2e::x11::{Display, TopLevel};
@@ -132,10 +132,7 @@ async fn wait_shown(display: &Display, window: TopLevel, shown: bool) -> Result<
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_hosting_computer_runs_once_closes_to_the_tray_keeps_its_place_and_asks_before_quitting()
 -> Result<()> {
-    ensure!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
-    );
+    need_display()?;
     let app = process::binary("KINBOARD_APP", "kinboard")?;
     let artifacts = artifacts(&["app-home.log", "app-home-again.log"])?;
     let dir = tempfile::tempdir()?;
@@ -307,10 +304,7 @@ async fn chime(kiosk: &Window) -> Result<Value> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kitchen_screen_sleeps_in_its_night_wakes_ringing_when_a_timer_runs_out_until_confirmed()
 -> Result<()> {
-    ensure!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
-    );
+    need_display()?;
     let app = process::binary("KINBOARD_APP", "kinboard")?;
     let artifacts = artifacts(&["desktop-server.log", "app-night.log"])?;
     let dir = tempfile::tempdir()?;

@@ -15,7 +15,9 @@
 use std::process::Command;
 
 use anyhow::{Context, Result, anyhow, ensure};
-use kinboard_e2e::app::{PIN, RECOVER, START, SYNC, Server, Window, artifacts, card, profile_env};
+use kinboard_e2e::app::{
+    PIN, RECOVER, START, SYNC, Server, Window, artifacts, card, need_display, profile_env,
+};
 use kinboard_e2e::process::{self, Guard};
 use kinboard_e2e::wait::until;
 use serde_json::{Value, json};
@@ -23,10 +25,7 @@ use serde_json::{Value, json};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_paired_kitchen_screen_fills_the_screen_asks_for_the_pin_and_recovers_by_itself()
 -> Result<()> {
-    ensure!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
-    );
+    need_display()?;
     let app = process::binary("KINBOARD_APP", "kinboard")?;
     let artifacts = artifacts(&[
         "kiosk-server.log",

@@ -23,7 +23,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
-use kinboard_e2e::app::{Parent, START, SYNC, Window, artifacts};
+use kinboard_e2e::app::{Parent, START, SYNC, Window, artifacts, need_display};
 use kinboard_e2e::process;
 use serde_json::{Value, json};
 
@@ -49,10 +49,7 @@ fn in_a_namespace_of_its_own() -> Result<()> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_family_sets_up_its_household_from_the_app() -> Result<()> {
-    ensure!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
-    );
+    need_display()?;
     in_a_namespace_of_its_own()?;
     let app = process::binary("KINBOARD_APP", "kinboard")?;
     let artifacts = artifacts(&["app-ana.log", "app-ben.log", "app-kitchen.log"])?;

@@ -14,17 +14,14 @@
 use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, ensure};
-use kinboard_e2e::app::{PIN, SYNC, Server, Window, artifacts};
+use kinboard_e2e::app::{PIN, SYNC, Server, Window, artifacts, need_display};
 use kinboard_e2e::process;
 use serde_json::{Value, json};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reward_redeemed_on_the_kitchen_screen_shows_on_the_parents_window_and_can_be_undone()
 -> Result<()> {
-    ensure!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
-    );
+    need_display()?;
     let app = process::binary("KINBOARD_APP", "kinboard")?;
     let artifacts = artifacts(&[
         "rewards-server.log",

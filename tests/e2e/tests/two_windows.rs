@@ -23,15 +23,14 @@ use std::path::Path;
 use std::time::Duration;
 
 use anyhow::{Context, Result, anyhow, ensure};
-use kinboard_e2e::app::{RECOVER, SYNC, Server, Window, artifacts, card, keyring_lookup};
+use kinboard_e2e::app::{
+    RECOVER, SYNC, Server, Window, artifacts, card, keyring_lookup, need_display,
+};
 use kinboard_e2e::process;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_windows_stay_in_sync_and_recover_from_a_server_restart() -> Result<()> {
-    ensure!(
-        std::env::var_os("DISPLAY").is_some(),
-        "no DISPLAY: run under xvfb-run (see scripts/test.sh)"
-    );
+    need_display()?;
     let app = process::binary("KINBOARD_APP", "kinboard")?;
     let artifacts = artifacts(&["server.log", "app-a.log", "app-b.log"])?;
     let dir = tempfile::tempdir()?;

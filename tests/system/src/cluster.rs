@@ -21,9 +21,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 
 /// The Pusher app every part of the cluster shares.
-pub const CLUSTER_APP_ID: &str = "4242";
-pub const CLUSTER_KEY: &str = "clusterkey";
-pub const CLUSTER_SECRET: &str = "clustersecret";
+const CLUSTER_APP_ID: &str = "4242";
+const CLUSTER_KEY: &str = "clusterkey";
+const CLUSTER_SECRET: &str = "clustersecret";
 /// The sockudo nodes' channels in Redis (`<prefix>:#broadcast`, …).
 const REDIS_PREFIX: &str = "kinboard_cluster";
 
@@ -368,8 +368,7 @@ impl Drop for Postgres {
 }
 
 fn is_root() -> bool {
-    // SAFETY-free: the effective uid through `id -u` would fork; the
-    // owner of /proc/self is this process's uid.
+    // The owner of /proc/self is this process's effective uid.
     std::fs::metadata("/proc/self")
         .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
         .unwrap_or(false)
@@ -494,11 +493,6 @@ impl Cluster {
             .chain(&self.sockudo)
             .filter_map(|p| p.process.as_ref()?.pid())
             .collect()
-    }
-
-    /// The directory holding every part's log.
-    pub fn logs(&self) -> &Path {
-        &self.dir
     }
 
     fn start_redis(&mut self) -> anyhow::Result<()> {
@@ -770,7 +764,7 @@ impl Cluster {
             .and_then(|text| text.lines().next()?.trim().parse::<u32>().ok());
         if let Some(postmaster) = postmaster {
             pids.push(postmaster);
-            pids.extend(children_of(postmaster));
+            pids.extend(kinboard_testkit::procfs::children(postmaster));
         }
         pids
     }
@@ -803,14 +797,6 @@ impl Cluster {
         })
     }
 
-    /// Stops PostgreSQL at once and starts it again.
-    pub async fn restart_postgres(&mut self) -> anyhow::Result<()> {
-        tokio::task::block_in_place(|| {
-            self.postgres.stop()?;
-            self.postgres.start()
-        })
-    }
-
     /// Stops PostgreSQL at once (a database gone away).
     pub async fn stop_postgres(&mut self) -> anyhow::Result<()> {
         tokio::task::block_in_place(|| self.postgres.stop())
@@ -818,11 +804,6 @@ impl Cluster {
 
     pub async fn start_postgres(&mut self) -> anyhow::Result<()> {
         tokio::task::block_in_place(|| self.postgres.start())
-    }
-
-    /// Server instance `i`'s log so far.
-    pub fn server_log(&self, i: usize) -> String {
-        std::fs::read_to_string(&self.servers[i].log).unwrap_or_default()
     }
 }
 
@@ -885,28 +866,6 @@ fn sweep_abandoned(postgres_bin: &Path) {
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
-}
-
-/// The processes whose parent is `pid`.
-fn children_of(pid: u32) -> Vec<u32> {
-    let Ok(dir) = std::fs::read_dir("/proc") else {
-        return Vec::new();
-    };
-    dir.filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u32>().ok())
-        .filter(|child| {
-            std::fs::read_to_string(format!("/proc/{child}/stat"))
-                .ok()
-                .and_then(|stat| {
-                    stat.rsplit_once(')')?
-                        .1
-                        .split_whitespace()
-                        .nth(1)?
-                        .parse::<u32>()
-                        .ok()
-                })
-                == Some(pid)
-        })
-        .collect()
 }
 
 /// This process's hard limit on open files (what its children may raise

@@ -18,7 +18,7 @@ mod http_proxy;
 mod listener;
 mod server;
 
-pub use cluster::{CLUSTER_APP_ID, CLUSTER_KEY, CLUSTER_SECRET, Cluster, ClusterConfig};
+pub use cluster::{Cluster, ClusterConfig};
 pub use device::{
     Device, DeviceBuilder, ShiftedClock, converged_at, fast_pusher, normalized, truth_at,
 };
