@@ -1,7 +1,7 @@
 //! Hosting a household in this process: the core's [`HouseholdHost`],
 //! implemented with `kinboard-server` (SQLite in the profile's data
-//! directory, the embedded relay on the same port, announced on the
-//! network when it listens beyond loopback).
+//! directory, the embedded relay on the same port; beyond loopback,
+//! announced on the network and serving HTTPS with its own certificate).
 
 use std::net::SocketAddr;
 
@@ -24,6 +24,9 @@ impl HouseholdHost for EmbeddedHost {
         // A household the other screens reach tells them it is here; the
         // demo, on loopback, has none.
         config.announce = !bind.ip().is_loopback() && !demo;
+        // Reached over the family's Wi-Fi: HTTPS with the server's own
+        // certificate, which the other screens pin.
+        config.tls = !bind.ip().is_loopback();
         Box::pin(async move {
             let server = Server::start(config).await.map_err(|e| e.to_string())?;
             Ok(Box::new(Embedded(server)) as Box<dyn HostedServer>)
@@ -47,6 +50,10 @@ impl HostedServer for Embedded {
             password: demo.password.clone(),
             pin: demo.pin.clone(),
         })
+    }
+
+    fn certificate(&self) -> Option<String> {
+        self.0.certificate().map(str::to_owned)
     }
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {

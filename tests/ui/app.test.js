@@ -286,8 +286,8 @@ test('signing in: the address typed is checked, then the form is sent and the bo
   await submit(page, 'join-form');
   assert.deepEqual(commands(page.bridge), [
     ['findHouseholds'],
-    ['checkServer', 'http://192.168.1.20:8080'],
-    ['signIn', 'http://192.168.1.20:8080', 'ana@x.org', 'correct horse'],
+    ['checkServer', 'https://192.168.1.20:8080'],
+    ['signIn', 'https://192.168.1.20:8080', 'ana@x.org', 'correct horse', undefined],
   ]);
   assert.equal(page.find('signin-password'), null, 'the welcome is gone');
   assert.ok(isVisible(page.find('dashboard')));
@@ -376,7 +376,7 @@ test('joining with an invite: a household picked from the list, checked, then jo
   await submit(page, 'join-form');
   assert.deepEqual(commands(page.bridge).slice(-2), [
     ['checkServer', 'http://10.0.0.5:8080'],
-    ['joinHousehold', 'http://10.0.0.5:8080', 'abcd-efgh', 'Ben', 'ben@x.org', 'correct horse'],
+    ['joinHousehold', 'http://10.0.0.5:8080', 'abcd-efgh', 'Ben', 'ben@x.org', 'correct horse', undefined],
   ]);
   assert.ok(isVisible(page.find('dashboard')));
 });
@@ -519,7 +519,66 @@ test('a kitchen screen is only ever paired, never signed in, and lists the house
   page.find('pair-server').value = 'http://h:8080';
   page.find('pair-code-input').value = 'abcde-fghjk';
   await submit(page, 'pair-form');
-  assert.deepEqual(commands(page.bridge), [['findHouseholds'], ['checkServer', 'http://h:8080'], ['pairKiosk', 'http://h:8080', 'abcde-fghjk']]);
+  assert.deepEqual(commands(page.bridge), [['findHouseholds'], ['checkServer', 'http://h:8080'], ['pairKiosk', 'http://h:8080', 'abcde-fghjk', undefined]]);
+});
+
+test('a household server new to this screen: its check code shown, trusted only when a person says the codes match', async (t) => {
+  const fingerprint = 'ab'.repeat(32);
+  const unconfirmed = {
+    code: 'certificate_unconfirmed',
+    message: 'this household server’s certificate is new to this screen',
+    certificate: { fingerprint, code: 'NDNP-NDNP-NDNP' },
+  };
+  const page = await boot({
+    session: { ...signedOut, kiosk: true }, view: view(),
+    fail: { pairKiosk: (url, code, cert) => (cert === fingerprint ? null : unconfirmed) },
+  });
+  t.after(page.done);
+  page.find('pair-server').value = '192.168.1.20:8080';
+  page.find('pair-code-input').value = 'ABCDE-FGHJK';
+  await submit(page, 'pair-form');
+  const check = page.find('certificate-check');
+  assert.ok(isVisible(check), 'the check is shown');
+  assert.equal(check.getAttribute('data-changed'), 'false');
+  assert.equal(page.find('certificate-code').textContent, 'NDNP-NDNP-NDNP');
+  assert.match(page.find('error-banner', '[data-scope="pair"]').textContent, /new to this screen/);
+  // They differ: nothing is trusted, nothing sent again.
+  await page.click(page.find('certificate-distrust'));
+  assert.equal(page.find('certificate-check'), null);
+  assert.match(page.find('error-banner', '[data-scope="pair"]').textContent, /Not trusted, and nothing was sent/);
+  assert.equal(commands(page.bridge).filter(([c]) => c === 'pairKiosk').length, 1);
+  // Again; this time they match: sent once more, with the fingerprint.
+  await submit(page, 'pair-form');
+  page.bridge.session = { ...signedIn, kiosk: true };
+  await page.click(page.find('certificate-trust'));
+  const pairs = commands(page.bridge).filter(([c]) => c === 'pairKiosk');
+  assert.deepEqual(pairs, [
+    ['pairKiosk', 'https://192.168.1.20:8080', 'ABCDE-FGHJK', undefined],
+    ['pairKiosk', 'https://192.168.1.20:8080', 'ABCDE-FGHJK', undefined],
+    ['pairKiosk', 'https://192.168.1.20:8080', 'ABCDE-FGHJK', fingerprint],
+  ]);
+  assert.equal(page.find('certificate-check'), null);
+  assert.equal(page.find('pair-form'), null, 'paired: the pairing form is gone');
+});
+
+test('a changed certificate is shown as such, in its own words', async (t) => {
+  const page = await boot({
+    session: signedOut, view: view(),
+    fail: { signIn: { code: 'certificate_changed', message: 'changed', certificate: { fingerprint: 'cd'.repeat(32), code: 'SK6D-SK6D-SK6D' } } },
+  });
+  t.after(page.done);
+  await page.click(page.find('way-join'));
+  await page.click(page.find('join-as-signin'));
+  page.find('signin-server').value = 'https://192.168.1.20:8080';
+  page.find('signin-email').value = 'ana@x.org';
+  page.find('signin-password').value = 'correct horse';
+  await submit(page, 'join-form');
+  const check = page.find('certificate-check');
+  assert.equal(check.getAttribute('data-changed'), 'true');
+  assert.match(check.textContent, /different certificate/);
+  assert.equal(page.find('certificate-code').textContent, 'SK6D-SK6D-SK6D');
+  assert.match(page.find('error-banner', '[data-scope="signin"]').textContent,
+    /Couldn't sign in: the household server shows another certificate than before/);
 });
 
 test('pairing a screen: a name, then the code, the address, and Done where the button was', async (t) => {

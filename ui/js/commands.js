@@ -8,6 +8,8 @@
  * @typedef {Object} CommandError
  * @property {ErrorCode} code
  * @property {string} message - a sentence for people; never matched
+ * @property {number=} retryAfter - seconds until trying again is worth it, when the server said
+ * @property {CertificateSeen=} certificate - the certificate a server showed, when one was refused (`certificate_unconfirmed`, `certificate_changed`)
  */
 
 /**
@@ -16,6 +18,14 @@
  * @property {ErrorCode} code
  * @property {string} command - The command it stands for (`confirm_timer`, `extend_timer`).
  * @property {string} message
+ */
+
+/**
+ * The certificate a server showed, in a certificate error: its
+ * fingerprint (to trust it with) and its check code (to compare).
+ * @typedef {Object} CertificateSeen
+ * @property {string} code
+ * @property {string} fingerprint
  */
 
 /**
@@ -100,7 +110,7 @@
 
 /**
  * Why something failed.
- * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'signup_closed'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'not_undoable'|'not_pending'|'reward_limit_reached'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'|'save_failed'} ErrorCode
+ * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'signup_closed'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'not_undoable'|'not_pending'|'reward_limit_reached'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'|'save_failed'|'certificate_unconfirmed'|'certificate_changed'} ErrorCode
  */
 
 /**
@@ -143,6 +153,7 @@
 /**
  * A new invite: its code is shown this once.
  * @typedef {Object} InviteCode
+ * @property {string|null} [certificateCode] - The check code of the server's certificate, which the other parent's app shows on first contact for comparing.
  * @property {string} code
  * @property {number} expiresAt
  * @property {string} serverUrl - Where the other parent's app reaches the household server.
@@ -211,6 +222,7 @@
  * A one-time pairing code, and the address the kitchen screen reaches
  * the household server at.
  * @typedef {Object} PairingView
+ * @property {string|null} [certificateCode] - The check code of the server's certificate, which the kitchen screen shows on first contact for a person to compare.
  * @property {string} code
  * @property {number} expiresAt - When the code stops working (ms epoch, server time).
  * @property {string} name
@@ -299,6 +311,7 @@
 /**
  * Who is signed in here, as the page shows it.
  * @typedef {Object} SessionView
+ * @property {string|null} [certificateCode] - The check code of the household server's certificate this screen trusts, for a person to compare with another screen's (none over plain HTTP, or for a server a public authority vouches for).
  * @property {DesktopStatus} desktop
  * @property {string|null} [email] - The parent's email (none for a kitchen screen).
  * @property {Array<FamilyRole>} families - Every family of the account (a kitchen screen's one).
@@ -446,6 +459,8 @@ export const ERROR_CODES = Object.freeze([
   'invalid_address',
   'host_failed',
   'save_failed',
+  'certificate_unconfirmed',
+  'certificate_changed',
 ]);
 
 /** The events the core emits, by name, with their payload types. */
@@ -675,12 +690,16 @@ export function bindCommands(invoke) {
     heartbeat: (screen) => invoke('heartbeat', { screen }),
     /**
      * Pairs this screen as a kitchen screen with the code a parent's window
-     * shows.
+     * shows. A server certificate new to this screen fails with
+     * `certificate_unconfirmed` and the certificate seen; once a person has
+     * compared its check code with the parent's window, the same call with
+     * `certificate` (the fingerprint) trusts it.
      * @param {string} serverUrl
      * @param {string} code
+     * @param {string} [certificate]
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
-    pairKiosk: (serverUrl, code) => invoke('pair_kiosk', { serverUrl, code }),
+    pairKiosk: (serverUrl, code, certificate) => invoke('pair_kiosk', { serverUrl, code, certificate }),
     /**
      * The household servers announced on this network, each checked: a
      * kitchen screen and a joining parent pick one (or type an address).
@@ -717,13 +736,15 @@ export function bindCommands(invoke) {
     kioskNight: (asleep) => invoke('kiosk_night', { asleep }),
     /**
      * Signs in to a household server (this computer's, when it hosts one and
-     * no address is given).
+     * no address is given). A certificate new to this screen is confirmed
+     * with `certificate`, as for `pair_kiosk`.
      * @param {string} [serverUrl]
      * @param {string} email
      * @param {string} password
+     * @param {string} [certificate]
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
-    signIn: (serverUrl, email, password) => invoke('sign_in', { serverUrl, email, password }),
+    signIn: (serverUrl, email, password, certificate) => invoke('sign_in', { serverUrl, email, password, certificate }),
     /**
      * This computer's time zone, the zones to choose from, and the chores
      * and templates a new household is offered.
@@ -744,15 +765,17 @@ export function bindCommands(invoke) {
     hostHousehold: (familyName, timeZone, name, email, password) => invoke('host_household', { familyName, timeZone, name, email, password }),
     /**
      * Joins a household as a parent with an invite code: with `name`, as a
-     * new parent (an account is made); without, by signing in.
+     * new parent (an account is made); without, by signing in. A certificate
+     * new to this screen is confirmed with `certificate`, as for `pair_kiosk`.
      * @param {string} [serverUrl]
      * @param {string} code
      * @param {string} [name]
      * @param {string} email
      * @param {string} password
+     * @param {string} [certificate]
      * @returns {Promise<void>} rejects with a {@link CommandError}
      */
-    joinHousehold: (serverUrl, code, name, email, password) => invoke('join_household', { serverUrl, code, name, email, password }),
+    joinHousehold: (serverUrl, code, name, email, password, certificate) => invoke('join_household', { serverUrl, code, name, email, password, certificate }),
     /**
      * Shows another of the parent's families.
      * @param {string} familyId

@@ -105,12 +105,14 @@ const REASONS = {
   no_family: 'this account belongs to no family yet.',
   not_kinboard: (message) => tidy(message) || 'something answers at that address, but it is not a Kinboard household server.',
   incompatible_server: (message) => `${tidy(message) || 'that server runs another version of Kinboard.'} Update Kinboard on both.`,
-  invalid_address: 'that is not a server address. Use one like http://192.168.1.20:8080.',
+  invalid_address: 'that is not a server address. Use one like https://192.168.1.20:8080.',
   host_failed: (message) => {
     const why = String(message || '').trim();
     return `this computer could not host the household${why ? ` (${why})` : ''}. Is another Kinboard already hosting on this port?`;
   },
   save_failed: (message) => `the file could not be saved${message ? ` (${String(message).trim()})` : ''}.`,
+  certificate_unconfirmed: 'this household server is new to this screen. Compare its check code with a parent’s screen first.',
+  certificate_changed: 'the household server shows another certificate than before. Someone on the network may be standing in for it: nothing was sent.',
 };
 
 /** Every code this page has words for (a test holds it to ERROR_CODES). */
@@ -159,6 +161,10 @@ export function normalizeError(raw) {
   if (raw && typeof raw === 'object' && typeof raw.code === 'string') {
     const err = { code: raw.code, message: typeof raw.message === 'string' ? raw.message : '' };
     if (Number.isFinite(raw.retryAfter)) err.retryAfter = raw.retryAfter;
+    const seen = raw.certificate;
+    if (seen && typeof seen.fingerprint === 'string' && typeof seen.code === 'string') {
+      err.certificate = { fingerprint: seen.fingerprint, code: seen.code };
+    }
     return err;
   }
   if (raw instanceof Error) return { code: 'internal', message: raw.message || '' };

@@ -611,6 +611,9 @@ function DialogContents(d, model, pin) {
       ? [h('div', { class: 'pair-result' },
         h('output', { class: 'pair-code', 'data-testid': 'pair-code', 'aria-live': 'polite' }, made.code),
         h('p', { class: 'pair-server', 'data-testid': 'pair-server-url' }, `Server address: ${made.serverUrl}`),
+        made.certificateCode && h('p', { class: 'pair-check', 'data-testid': 'pair-check-code' },
+          'Check code: ', h('strong', { class: 'check-code' }, made.certificateCode),
+          h('span', { class: 'muted' }, ' — the kitchen screen shows it too; trust it there only if they match.')),
         h('p', { class: 'muted' }, `The code works once, until ${formatClock(made.expiresAt, view?.family?.timeZone)}.`))]
       : [Field('Name of the screen', h('input', {
         name: 'pairName', type: 'text', maxlength: '60', 'data-testid': 'pair-name', 'data-input': 'pair-name', value: d.name || '', autofocus: true,

@@ -344,6 +344,9 @@ function ParentsSection(model, s) {
       invite && h('div', { class: 'invite-code', 'data-testid': 'invite-result' },
         h('output', { class: 'pair-code', 'data-testid': 'invite-code' }, invite.code),
         h('p', { 'data-testid': 'invite-server-url' }, `Server address: ${invite.serverUrl}`),
+        invite.certificateCode && h('p', { 'data-testid': 'invite-check-code' },
+          'Check code: ', h('strong', { class: 'check-code' }, invite.certificateCode),
+          h('span', { class: 'muted' }, ' — their app shows it when it first reaches the server; they trust it only if it matches.')),
         h('p', { class: 'muted' }, `Until ${formatClock(invite.expiresAt, tz)} the day after tomorrow, at the latest.`)),
       h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'settings-invite', 'data-testid': 'settings-invite', ...busy(isPending(model, 'settings-invite')) },
         invite ? 'Make another code' : 'Make an invite code')),
@@ -435,5 +438,8 @@ function ScreensSection(model, s) {
         button('settings-kiosk-revoke', 'settings-confirm', 'Revoke', { 'data-kind': 'kiosk', 'data-id': k.id, 'aria-label': `Revoke ${k.name}` }))))),
     h('p', { key: 'empty', class: 'muted', hidden: kiosks.length > 0 }, 'No kitchen screen is paired.'),
     h('button', { key: 'pair', type: 'button', class: 'btn btn-primary', 'data-action': 'pair-open', 'data-testid': 'pair-open' }, 'Pair a screen'),
+    model.session?.certificateCode && h('p', { key: 'check', class: 'muted', 'data-testid': 'settings-check-code' },
+      'This household’s check code: ', h('strong', { class: 'check-code' }, model.session.certificateCode),
+      '. A screen meeting the household server for the first time shows it; trust it there only if it is the same.'),
   ];
 }

@@ -9,11 +9,15 @@ import { errorSentence, normalizeError } from './errors.js';
 const PASSWORD_MIN = 8;
 const PIN_RE = /^[0-9]{4,8}$/;
 
-/** `http://` in front of an address typed without a scheme. */
+/** A scheme in front of an address typed without one: `https://` (a
+ *  household server on the network serves HTTPS), `http://` for this
+ *  computer's own loopback. */
 export function withScheme(url) {
   const u = String(url || '').trim();
   if (!u) return '';
-  return /^[a-z][a-z0-9+.-]*:\/\//i.test(u) ? u : `http://${u}`;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(u)) return u;
+  const local = /^(localhost|127(\.\d{1,3}){3}|\[::1\])(:\d+)?(\/.*)?$/i.test(u);
+  return `${local ? 'http' : 'https'}://${u}`;
 }
 
 /** The starter set as the form edits it (minutes, and what to keep). */
@@ -81,6 +85,25 @@ export function createSetupActions({ state, bridge, run, setError, clearError, p
     }
   }
 
+  /** Runs `fn` with the certificate a person trusted for `url` (its
+   *  fingerprint, or undefined). A certificate the core refused is kept
+   *  for `scope`'s form to show its check code, with a button to trust it
+   *  once a person has compared it with a parent's screen. */
+  async function withTrust(url, scope, fn) {
+    const s = setup();
+    const trusted = s.trusted && s.trusted.url === url ? s.trusted.fingerprint : undefined;
+    try {
+      await fn(trusted);
+      s.check = null;
+    } catch (raw) {
+      const err = normalizeError(raw);
+      if (err.certificate && (err.code === 'certificate_unconfirmed' || err.code === 'certificate_changed')) {
+        s.check = { url, scope, changed: err.code === 'certificate_changed', ...err.certificate };
+      }
+      throw raw;
+    }
+  }
+
   const value = (form, name) => {
     const input = form.elements.namedItem(name);
     return input ? String(input.value || '').trim() : '';
@@ -108,6 +131,25 @@ export function createSetupActions({ state, bridge, run, setError, clearError, p
       case 'pick-household':
         s.serverUrl = el.getAttribute('data-url');
         return true;
+      case 'trust-certificate': {
+        // A person compared the check codes: trust this certificate for
+        // this address, and send what the form holds again.
+        const check = s.check;
+        if (!check) return true;
+        s.trusted = { url: check.url, fingerprint: check.fingerprint };
+        s.check = null;
+        clearError(check.scope);
+        const form = el.closest('form');
+        if (form) await submit(form.getAttribute('data-form'), form);
+        return true;
+      }
+      case 'distrust-certificate': {
+        const check = s.check;
+        if (!check) return true;
+        s.check = null;
+        setError(check.scope, 'Not trusted, and nothing was sent. Check the address, and that this screen is on the household’s own network.');
+        return true;
+      }
       case 'join-as':
         s.joinAs = el.getAttribute('data-as') === 'signin' ? 'signin' : 'new';
         return true;
@@ -208,7 +250,7 @@ export function createSetupActions({ state, bridge, run, setError, clearError, p
         if (!code) { setError('pair', 'Type the pairing code a parent’s device shows.'); return true; }
         const url = await checkedServer(form, 'pair');
         if (!url) return true;
-        const ok = await run('pair', 'pair', 'pair_kiosk', () => bridge.pairKiosk(url, code));
+        const ok = await run('pair', 'pair', 'pair_kiosk', () => withTrust(url, 'pair', (cert) => bridge.pairKiosk(url, code, cert)));
         if (ok) { form.elements.namedItem('code').value = ''; state.ui.setup = null; await afterSignIn(); }
         return true;
       }
@@ -221,7 +263,7 @@ export function createSetupActions({ state, bridge, run, setError, clearError, p
         if (password.length < PASSWORD_MIN) { setError('join', `Choose a password of at least ${PASSWORD_MIN} characters.`); return true; }
         const url = await checkedServer(form, 'join');
         if (!url) return true;
-        const ok = await run('join', 'join', 'join_household', () => bridge.joinHousehold(url, code, name, email, password));
+        const ok = await run('join', 'join', 'join_household', () => withTrust(url, 'join', (cert) => bridge.joinHousehold(url, code, name, email, password, cert)));
         if (ok) { form.elements.namedItem('password').value = ''; state.ui.setup = null; await afterSignIn(); }
         return true;
       }
@@ -231,7 +273,7 @@ export function createSetupActions({ state, bridge, run, setError, clearError, p
         if (!email || !password) { setError('signin', 'Enter the server address, your email and your password.'); return true; }
         const url = await checkedServer(form, 'signin');
         if (!url) return true;
-        const ok = await run('signin', 'signin', 'sign_in', () => bridge.signIn(url, email, password));
+        const ok = await run('signin', 'signin', 'sign_in', () => withTrust(url, 'signin', (cert) => bridge.signIn(url, email, password, cert)));
         if (ok) { form.elements.namedItem('password').value = ''; state.ui.setup = null; await afterSignIn(); }
         return true;
       }

@@ -123,9 +123,29 @@ function Households(model, scope) {
 function ServerField(model, testid) {
   const setup = model.ui?.setup || {};
   return Field('Server address', h('input', {
-    name: 'serverUrl', type: 'url', required: true, autocomplete: 'url', placeholder: 'http://192.168.1.20:8080',
+    name: 'serverUrl', type: 'url', required: true, autocomplete: 'url', placeholder: 'https://192.168.1.20:8080',
     value: setup.serverUrl || '', 'data-input': 'server-url', 'data-testid': testid,
   }), 'Picked from the list above, or typed.');
+}
+
+/** A certificate the core refused for this form's server: its check code,
+ *  to compare with a parent's screen, and the choice to trust it. */
+function CertificateCheck(model, scope) {
+  const check = model.ui?.setup?.check;
+  if (!check || check.scope !== scope) return null;
+  return h('div', {
+    class: `certificate-check${check.changed ? ' is-changed' : ''}`, role: 'alert', 'data-testid': 'certificate-check',
+    'data-changed': check.changed ? 'true' : 'false',
+  },
+  h('p', null, check.changed
+    ? 'This household server now shows a different certificate than the one this screen trusted. If the household computer was set up again, its screens show the new code below. If not, someone on the network may be pretending to be it: do not trust it.'
+    : 'This screen has not met this household server before. A parent’s screen shows its check code (with the pairing or invite code, and in Settings → Kitchen screens). Trust it only if the codes are the same:'),
+  h('p', { class: 'check-code check-code-large', 'data-testid': 'certificate-code' }, check.code),
+  h('div', { class: 'certificate-actions' },
+    h('button', { type: 'button', class: 'btn btn-primary', 'data-action': 'trust-certificate', 'data-testid': 'certificate-trust' },
+      check.changed ? 'It was set up again: trust the new code' : 'The codes match: trust it'),
+    h('button', { type: 'button', class: 'btn btn-quiet', 'data-action': 'distrust-certificate', 'data-testid': 'certificate-distrust' },
+      'They differ')));
 }
 
 // ---------------------------------------------------------------- pairing
@@ -145,6 +165,7 @@ function PairPanel(model, withBack) {
     placeholder: 'ABCDE-FGHJK', 'data-testid': 'pair-code-input',
   })),
   ErrorSlot('pair', model.ui?.errors?.pair),
+  CertificateCheck(model, 'pair'),
   h('button', { type: 'submit', class: 'btn btn-primary', 'data-testid': 'pair-submit', ...busy(pending) },
     pending ? 'Pairing…' : 'Make this the kitchen screen'));
 }
@@ -183,6 +204,7 @@ function JoinPanel(model) {
     'data-testid': asNew ? 'join-password' : 'signin-password',
   }), asNew ? 'At least 8 characters.' : null),
   ErrorSlot(asNew ? 'join' : 'signin', model.ui?.errors?.[asNew ? 'join' : 'signin']),
+  CertificateCheck(model, asNew ? 'join' : 'signin'),
   h('button', {
     type: 'submit', class: 'btn btn-primary', 'data-testid': asNew ? 'join-submit' : 'signin-submit',
     ...busy(pending || isPending(model, 'signin')),

@@ -9,3 +9,8 @@ pub const SERVICE_TYPE: &str = "_kinboard._tcp.local.";
 pub const TXT_API: &str = "api";
 /// TXT key: the server's version.
 pub const TXT_VERSION: &str = "version";
+/// TXT key: `1` when the server serves HTTPS (its own certificate, which
+/// a screen pins once a person has compared its check code). Only a hint
+/// of the scheme to try: trust comes from the check code, never from an
+/// announcement anyone on the network could send.
+pub const TXT_TLS: &str = "tls";

@@ -102,6 +102,15 @@ pub enum ErrorCode {
     HostFailed,
     /// A file could not be saved on this computer.
     SaveFailed,
+    /// The server's certificate is not one this screen knows: it is the
+    /// first contact with this household server, and a person compares the
+    /// error's check code with the one a parent's screen shows before
+    /// trusting it.
+    CertificateUnconfirmed,
+    /// The server shows another certificate than the one this screen
+    /// trusted before: something may stand in for it on the network.
+    /// Refused; nothing was sent.
+    CertificateChanged,
 }
 
 impl ErrorCode {
@@ -151,6 +160,8 @@ impl ErrorCode {
             Self::InvalidAddress => "invalid_address",
             Self::HostFailed => "host_failed",
             Self::SaveFailed => "save_failed",
+            Self::CertificateUnconfirmed => "certificate_unconfirmed",
+            Self::CertificateChanged => "certificate_changed",
         }
     }
 
@@ -192,7 +203,9 @@ impl ErrorCode {
             | Self::IncompatibleServer
             | Self::InvalidAddress
             | Self::HostFailed
-            | Self::SaveFailed => return None,
+            | Self::SaveFailed
+            | Self::CertificateUnconfirmed
+            | Self::CertificateChanged => return None,
         })
     }
 

@@ -21,6 +21,7 @@
 //! assert_eq!((event.name(), event.revision()), ("timer:cancelled", 7));
 //! ```
 
+pub mod certificate;
 pub mod discovery;
 pub mod error;
 pub mod events;

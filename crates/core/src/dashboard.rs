@@ -169,6 +169,19 @@ fn endpoint(realtime: &RealtimeResponse) -> Result<Endpoint, CoreError> {
     Ok(Endpoint::host(host, port, tls))
 }
 
+/// Whether the relay `endpoint` is the API server at `base` itself (same
+/// host and port): the embedded relay.
+fn on_server(endpoint: &Endpoint, base: &str) -> bool {
+    let Ok(base) = url::Url::parse(base) else {
+        return false;
+    };
+    let (host, port) = endpoint.host_port();
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let base_host = base.host_str().unwrap_or_default();
+    base_host.trim_start_matches('[').trim_end_matches(']') == host
+        && base.port_or_known_default() == Some(port)
+}
+
 /// A fresh idempotency key: 128 random bits.
 fn new_key() -> String {
     format!("{:032x}", rand::random::<u128>())
@@ -200,12 +213,20 @@ impl Dashboard {
             night: None,
         };
         let realtime = api.realtime().await?;
-        let client_options = ClientOptions::new(endpoint(&realtime)?, realtime.key.clone())
+        let endpoint = endpoint(&realtime)?;
+        let mut client_options = ClientOptions::new(endpoint.clone(), realtime.key.clone())
             .config(options.pusher.clone())
             .authorizer(ApiAuthorizer {
                 api: api.clone(),
-                endpoint: realtime.auth_endpoint.clone(),
+                endpoint: realtime.auth_endpoint,
             });
+        // The household server's own relay shares its port, and so its
+        // certificate: the socket accepts the one the API client does.
+        if let Some(tls) = api.tls()
+            && on_server(&endpoint, api.base_url())
+        {
+            client_options = client_options.tls(tls.config());
+        }
         let pusher = PusherClient::connect(client_options);
         let subscription = pusher
             .subscribe(&kinboard_api::family_channel(&family.id))

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use kinboard_api::discovery::{SERVICE_TYPE, TXT_API};
+use kinboard_api::discovery::{SERVICE_TYPE, TXT_API, TXT_TLS};
 use kinboard_api::{API_VERSION, ErrorCode, PRODUCT, ServerInfo};
 use mdns_sd::{ServiceDaemon, ServiceEvent};
 use serde::Serialize;
@@ -17,6 +17,7 @@ use utoipa::ToSchema;
 
 use crate::api::{ApiClient, normalize_base_url};
 use crate::error::CoreError;
+use crate::tls::Trust;
 
 /// How long a list of households listens for announcements.
 pub const LISTEN: Duration = Duration::from_secs(3);
@@ -47,9 +48,11 @@ pub struct ServerProblem {
 
 /// Asks the server at `server_url` what it is: a Kinboard household
 /// server of this API generation, or an error saying what it is instead.
+/// Any certificate will do for that question (nothing is sent but the
+/// question): whether to trust the server is asked when signing in.
 pub async fn check_server(server_url: &str) -> Result<ServerInfo, CoreError> {
     let url = normalize_base_url(server_url)?;
-    let api = ApiClient::new(&url)?;
+    let api = ApiClient::with_trust(&url, Trust::Inspect)?;
     let answer = tokio::time::timeout(CHECK_TIMEOUT, api.info())
         .await
         .map_err(|_| CoreError::Timeout)?;
@@ -88,10 +91,11 @@ fn best_address(addresses: impl IntoIterator<Item = IpAddr>) -> Option<IpAddr> {
     })
 }
 
-fn url_for(ip: IpAddr, port: u16) -> String {
+fn url_for(ip: IpAddr, port: u16, tls: bool) -> String {
+    let scheme = if tls { "https" } else { "http" };
     match ip {
-        IpAddr::V4(v4) => format!("http://{v4}:{port}"),
-        IpAddr::V6(v6) => format!("http://[{v6}]:{port}"),
+        IpAddr::V4(v4) => format!("{scheme}://{v4}:{port}"),
+        IpAddr::V6(v6) => format!("{scheme}://[{v6}]:{port}"),
     }
 }
 
@@ -121,9 +125,10 @@ pub async fn find_households(listen: Duration) -> Result<Vec<FoundHousehold>, Co
                 .txt_properties
                 .get_property_val_str(TXT_API)
                 .and_then(|v| v.parse().ok());
+            let tls = service.txt_properties.get_property_val_str(TXT_TLS) == Some("1");
             found.insert(
                 service.fullname.clone(),
-                (url_for(ip, service.port), Some(name), api),
+                (url_for(ip, service.port, tls), Some(name), api),
             );
         }
     }
@@ -170,8 +175,12 @@ mod tests {
             .collect();
         assert_eq!(best_address(ips), Some("10.0.0.7".parse().unwrap()));
         assert_eq!(
-            url_for("fe80::1".parse().unwrap(), 8080),
+            url_for("fe80::1".parse().unwrap(), 8080, false),
             "http://[fe80::1]:8080"
+        );
+        assert_eq!(
+            url_for("10.0.0.7".parse().unwrap(), 8080, true),
+            "https://10.0.0.7:8080"
         );
         assert_eq!(best_address(Vec::new()), None);
     }

@@ -1,9 +1,12 @@
 //! The crate's one error type, [`CoreError`], and how it reaches the UI:
 //! a code from the closed list of [`ErrorCode`]s (the server's, passed on
 //! as it sent it, or the core's own for failures that never reached a
-//! server) plus a message for people, serialised as `{code, message}`.
+//! server) plus a message for people, serialised as `{code, message}`
+//! (with `retryAfter` when the server said when to try again, and the
+//! certificate seen when one was refused).
 
 use kinboard_api::ErrorCode;
+use kinboard_api::certificate::check_code;
 use serde::ser::SerializeStruct;
 use thiserror::Error;
 
@@ -50,6 +53,21 @@ pub enum CoreError {
     /// A file could not be written on this computer (an export).
     #[error("could not save the file: {0}")]
     Save(String),
+    /// The server's certificate is one this screen has never trusted:
+    /// first contact, to be confirmed by a person comparing check codes.
+    #[error(
+        "this household server's certificate is new to this screen: trust it only if a parent's screen shows the check code {}",
+        check_code(fingerprint)
+    )]
+    CertificateUnconfirmed { fingerprint: String },
+    /// The server shows another certificate than the pinned one; nothing
+    /// was sent to it.
+    #[error(
+        "the household server's certificate has changed (this screen trusts {}, the server shows {}): something on the network may be standing in for it, so nothing was sent",
+        check_code(expected),
+        check_code(found)
+    )]
+    CertificateChanged { expected: String, found: String },
 }
 
 impl CoreError {
@@ -82,6 +100,8 @@ impl CoreError {
             Self::NotKinboard(_) => ErrorCode::NotKinboard,
             Self::Incompatible(_) => ErrorCode::IncompatibleServer,
             Self::Save(_) => ErrorCode::SaveFailed,
+            Self::CertificateUnconfirmed { .. } => ErrorCode::CertificateUnconfirmed,
+            Self::CertificateChanged { .. } => ErrorCode::CertificateChanged,
         }
     }
 
@@ -116,7 +136,15 @@ impl serde::Serialize for CoreError {
             Self::Api { retry_after, .. } => *retry_after,
             _ => None,
         };
-        let mut s = serializer.serialize_struct("CoreError", 3)?;
+        let certificate = match self {
+            Self::CertificateUnconfirmed { fingerprint: found }
+            | Self::CertificateChanged { found, .. } => Some(CertificateSeen {
+                code: check_code(found),
+                fingerprint: found.clone(),
+            }),
+            _ => None,
+        };
+        let mut s = serializer.serialize_struct("CoreError", 4)?;
         s.serialize_field("code", &self.code())?;
         s.serialize_field("message", &self.to_string())?;
         if let Some(seconds) = retry_after {
@@ -124,8 +152,21 @@ impl serde::Serialize for CoreError {
         } else {
             s.skip_field("retryAfter")?;
         }
+        if let Some(certificate) = certificate {
+            s.serialize_field("certificate", &certificate)?;
+        } else {
+            s.skip_field("certificate")?;
+        }
         s.end()
     }
+}
+
+/// The certificate a server showed, in a certificate error: its
+/// fingerprint (to trust it with) and its check code (to compare).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct CertificateSeen {
+    pub fingerprint: String,
+    pub code: String,
 }
 
 impl From<reqwest::Error> for CoreError {

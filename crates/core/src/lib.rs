@@ -47,6 +47,7 @@ pub mod notify;
 pub mod session;
 pub mod store;
 pub mod sync;
+pub mod tls;
 pub mod view;
 pub mod zone;
 

@@ -24,6 +24,10 @@ pub struct SessionInfo {
     /// The email, or the kiosk's name.
     pub account: String,
     pub kind: SessionKind,
+    /// The fingerprint of the server's certificate this screen trusts (an
+    /// `https` household server's own), pinned when first confirmed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate: Option<String>,
 }
 
 impl SessionInfo {

@@ -206,6 +206,11 @@ impl Driver {
                     let url = self.url.clone();
                     let (host, port) = self.options.endpoint.host_port();
                     let dialing = self.options.connector.connect(&host, port);
+                    let tls = self
+                        .options
+                        .tls
+                        .clone()
+                        .map(tokio_tungstenite::Connector::Rustls);
                     self.socket = None;
                     self.connecting = Some(Box::pin(async move {
                         let stream = dialing.await.map_err(|e| e.to_string())?;
@@ -214,7 +219,7 @@ impl Driver {
                             url.as_str(),
                             stream,
                             Some(socket_config()),
-                            None,
+                            tls,
                         )
                         .await
                         .map(|(socket, _)| socket)

@@ -24,7 +24,7 @@ impl Endpoint {
     }
 
     /// The host and port to dial.
-    pub(crate) fn host_port(&self) -> (String, u16) {
+    pub fn host_port(&self) -> (String, u16) {
         match self {
             Self::Cluster(cluster) => (format!("ws-{cluster}.pusher.com"), 443),
             Self::Host { host, port, .. } => (host.clone(), *port),

@@ -76,6 +76,9 @@ pub struct ClientOptions {
     pub jitter_seed: Option<u64>,
     /// Opens the byte stream of each attempt; [`TcpConnector`] by default.
     pub connector: Arc<dyn Connector>,
+    /// The TLS configuration of a `wss` endpoint (a pinned certificate,
+    /// say); rustls with the public authorities' roots when `None`.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl ClientOptions {
@@ -87,7 +90,14 @@ impl ClientOptions {
             authorizer: None,
             jitter_seed: None,
             connector: Arc::new(TcpConnector),
+            tls: None,
         }
+    }
+
+    /// Uses `config` for the TLS of a `wss` endpoint.
+    pub fn tls(mut self, config: Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
+        self
     }
 
     pub fn authorizer(mut self, authorizer: impl ChannelAuthorizer) -> Self {
@@ -114,6 +124,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("key", &self.key)
             .field("config", &self.config)
             .field("authorizer", &self.authorizer.is_some())
+            .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
 }

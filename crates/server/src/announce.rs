@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use kinboard_api::discovery::{SERVICE_TYPE, TXT_API, TXT_VERSION};
+use kinboard_api::discovery::{SERVICE_TYPE, TXT_API, TXT_TLS, TXT_VERSION};
 use mdns_sd::{ServiceDaemon, ServiceInfo};
 
 /// A live announcement; withdrawn when dropped.
@@ -28,14 +28,17 @@ fn host_label() -> String {
 
 impl Announcement {
     /// Announces a server listening on `port` (on every address of this
-    /// computer's interfaces).
-    pub fn start(port: u16) -> Result<Self, String> {
+    /// computer's interfaces), serving HTTPS when `tls`.
+    pub fn start(port: u16, tls: bool) -> Result<Self, String> {
         let daemon = ServiceDaemon::new().map_err(|e| e.to_string())?;
         let host = host_label();
-        let properties = HashMap::from([
+        let mut properties = HashMap::from([
             (TXT_API.to_owned(), kinboard_api::API_VERSION.to_string()),
             (TXT_VERSION.to_owned(), env!("CARGO_PKG_VERSION").to_owned()),
         ]);
+        if tls {
+            properties.insert(TXT_TLS.to_owned(), "1".to_owned());
+        }
         let info = ServiceInfo::new(
             SERVICE_TYPE,
             &format!("Kinboard on {host}"),

@@ -59,7 +59,8 @@ struct Args {
     #[arg(long, env = "KINBOARD_OPEN_SIGNUP")]
     open_signup: bool,
     /// The server is behind a proxy that appends each client's address to
-    /// X-Forwarded-For; rate limits count that address.
+    /// X-Forwarded-For; rate limits count that address. The proxy serves
+    /// TLS: the server itself speaks plain HTTP to it.
     #[arg(long, env = "KINBOARD_BEHIND_PROXY")]
     behind_proxy: bool,
     /// A name the server answers to besides its addresses, private names
@@ -72,9 +73,17 @@ struct Args {
     )]
     allowed_hosts: Vec<String>,
     /// Serve HTTPS and WSS with the server's own certificate, made on the
-    /// first start and kept (GET /api/tls shows its fingerprint).
-    #[arg(long, env = "KINBOARD_TLS")]
+    /// first start and kept (GET /api/tls shows its fingerprint). The
+    /// default on any address but loopback; this turns it on for loopback
+    /// too.
+    #[arg(long, env = "KINBOARD_TLS", conflicts_with = "insecure_http")]
     tls: bool,
+    /// Serve plain HTTP on an address beyond loopback: passwords, tokens
+    /// and the parent PIN then cross the network readable by anyone on
+    /// it. For a network where that cannot happen; behind a TLS proxy,
+    /// use --behind-proxy instead.
+    #[arg(long, env = "KINBOARD_INSECURE_HTTP")]
+    insecure_http: bool,
     /// Where the certificate is kept (default: beside the SQLite database,
     /// or the data directory).
     #[arg(long, env = "KINBOARD_TLS_DIR")]
@@ -118,6 +127,7 @@ async fn main() -> anyhow::Result<()> {
     // Every connection is a file descriptor; the soft limit is often 1024.
     kinboard_server::listen::raise_open_file_limit();
     let mut config = ServerConfig::new(args.bind);
+    config.tls = serves_tls(&args);
     config.connections = ConnectionLimits {
         max_connections: args.max_connections.max(1),
         header_read_timeout: std::time::Duration::from_secs(args.header_read_timeout.max(1)),
@@ -128,7 +138,9 @@ async fn main() -> anyhow::Result<()> {
     config.access.open_signup = args.open_signup;
     config.access.behind_proxy = args.behind_proxy;
     config.access.allowed_hosts = args.allowed_hosts;
-    config.tls = args.tls;
+    if !config.tls && !args.bind.ip().is_loopback() {
+        tracing::warn!(bind = %args.bind, "serving plain HTTP beyond loopback (--insecure-http or --behind-proxy)");
+    }
     config.tls_dir = args.tls_dir;
     config.announce = match args.announce.as_str() {
         "on" => true,
@@ -170,6 +182,13 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!("shutting down");
     server.shutdown().await;
     Ok(())
+}
+
+/// HTTPS unless the server listens on loopback only, or was told to serve
+/// plain HTTP (`--insecure-http`, or `--behind-proxy` for a proxy that
+/// serves TLS); `--tls` asks for it anywhere.
+fn serves_tls(args: &Args) -> bool {
+    args.tls || !(args.bind.ip().is_loopback() || args.insecure_http || args.behind_proxy)
 }
 
 /// `NAME` from the environment, or the contents of the file `NAME_FILE`
@@ -228,6 +247,25 @@ mod tests {
     use clap::Parser;
 
     use super::Args;
+
+    #[test]
+    fn beyond_loopback_the_server_serves_tls_unless_told_otherwise() {
+        let tls = |args: &[&str]| {
+            let mut argv = vec!["kinboard-server"];
+            argv.extend_from_slice(args);
+            super::serves_tls(&Args::try_parse_from(argv).unwrap())
+        };
+        assert!(tls(&["--bind", "0.0.0.0:8080"]));
+        assert!(tls(&["--bind", "192.168.1.5:8080"]));
+        assert!(!tls(&["--bind", "127.0.0.1:8080"]));
+        assert!(tls(&["--bind", "127.0.0.1:8080", "--tls"]));
+        assert!(!tls(&["--bind", "0.0.0.0:8080", "--insecure-http"]));
+        assert!(!tls(&["--bind", "0.0.0.0:8080", "--behind-proxy"]));
+        assert!(
+            Args::try_parse_from(["kinboard-server", "--tls", "--insecure-http"]).is_err(),
+            "both at once is a mistake, said at once"
+        );
+    }
 
     #[test]
     fn a_secret_is_never_a_flag() {

@@ -224,7 +224,7 @@ impl Server {
         ));
         tracing::info!(%addr, realtime = ?config.realtime, "kinboard server listening");
         let announcement = if config.announce {
-            match crate::announce::Announcement::start(addr.port()) {
+            match crate::announce::Announcement::start(addr.port(), config.tls) {
                 Ok(a) => Some(a),
                 Err(e) => {
                     // The other screens can still type the address.
@@ -287,6 +287,12 @@ impl RunningServer {
             .as_str()
             .trim_end_matches('/')
             .to_owned()
+    }
+
+    /// The SHA-256 fingerprint of the certificate it serves, when it
+    /// serves HTTPS.
+    pub fn certificate(&self) -> Option<&str> {
+        self.state.tls_fingerprint.as_deref()
     }
 
     pub fn state(&self) -> &AppState {

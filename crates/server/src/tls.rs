@@ -113,26 +113,6 @@ pub fn fingerprint(der: &[u8]) -> String {
     hex::encode(Sha256::digest(der))
 }
 
-/// The first 60 bits of a fingerprint as twelve characters of Crockford's
-/// base32 in three groups (`7KQ2-M9XD-4TNB`): short enough to read off one
-/// screen and compare with another.
-pub fn short_code(fingerprint_hex: &str) -> String {
-    const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    let bytes = hex::decode(fingerprint_hex).unwrap_or_default();
-    let mut bits: u64 = 0;
-    for b in bytes.iter().take(8) {
-        bits = (bits << 8) | u64::from(*b);
-    }
-    let chars: Vec<char> = (0..12)
-        .map(|i| ALPHABET[((bits >> (64 - 5 * (i + 1))) & 31) as usize] as char)
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// Writes `bytes` to `path` whole or not at all: a private temporary file
 /// beside it, synced, then renamed over it.
 fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -189,15 +169,6 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         std::fs::remove_dir_all(&dir).unwrap();
-    }
-
-    #[test]
-    fn the_short_code_reads_the_fingerprints_first_sixty_bits() {
-        let all_ones = "ff".repeat(32);
-        assert_eq!(short_code(&all_ones), "ZZZZ-ZZZZ-ZZZZ");
-        assert_eq!(short_code(&"00".repeat(32)), "0000-0000-0000");
-        // 0x08 = 00001 000…: the first five bits are 1.
-        assert_eq!(&short_code(&format!("08{}", "00".repeat(31)))[..1], "1");
     }
 
     fn tempfile_dir() -> PathBuf {

@@ -13,6 +13,7 @@ use std::fmt::Write as _;
 use kinboard_core::DashboardView;
 use kinboard_core::app::{DesktopStatus, PairingView, SessionView, SoundSettings};
 use kinboard_core::discovery::FoundHousehold;
+use kinboard_core::error::CertificateSeen;
 use kinboard_core::kinboard_api::{ErrorCode, ServerInfo, StarsResponse};
 use kinboard_core::view::KioskView;
 use serde_json::Value;
@@ -54,7 +55,8 @@ const PATH: &str = "../ui/js/commands.js";
     ServerInfo,
     StarsResponse,
     QuitRequest,
-    SoundSettings
+    SoundSettings,
+    CertificateSeen
 )))]
 struct PageTypes;
 
@@ -288,7 +290,7 @@ fn render() -> String {
          // test suite fails when this file is stale.\n\n",
     );
     out.push_str(
-        "/**\n * How every command rejects.\n * @typedef {Object} CommandError\n * @property {ErrorCode} code\n * @property {string} message - a sentence for people; never matched\n */\n\n",
+        "/**\n * How every command rejects.\n * @typedef {Object} CommandError\n * @property {ErrorCode} code\n * @property {string} message - a sentence for people; never matched\n * @property {number=} retryAfter - seconds until trying again is worth it, when the server said\n * @property {CertificateSeen=} certificate - the certificate a server showed, when one was refused (`certificate_unconfirmed`, `certificate_changed`)\n */\n\n",
     );
     for (name, schema) in &known {
         typedef(&mut out, name, schema);

@@ -266,14 +266,21 @@ pub(crate) fn heartbeat(heartbeat: State<'_, Arc<Heartbeat>>, screen: Option<Str
 }
 
 /// Pairs this screen as a kitchen screen with the code a parent's window
-/// shows.
+/// shows. A server certificate new to this screen fails with
+/// `certificate_unconfirmed` and the certificate seen; once a person has
+/// compared its check code with the parent's window, the same call with
+/// `certificate` (the fingerprint) trusts it.
 #[tauri::command]
 pub(crate) async fn pair_kiosk(
     desktop: State<'_, Desktop>,
     server_url: String,
     code: String,
+    certificate: Option<String>,
 ) -> Result<(), CoreError> {
-    desktop.supervisor.pair_kiosk(&server_url, &code).await
+    desktop
+        .supervisor
+        .pair_kiosk(&server_url, &code, certificate.as_deref())
+        .await
 }
 
 /// The household servers announced on this network, each checked: a
@@ -307,6 +314,7 @@ mod diagnostics_tests {
             kiosk: false,
             families: Vec::new(),
             family_id: Some("fam_1".into()),
+            certificate_code: None,
             desktop: kinboard_core::app::DesktopStatus::default(),
         };
         let text = diagnostics_text(&session, Some(&view));

@@ -44,20 +44,30 @@ pub(crate) struct InviteCode {
     pub(crate) expires_at: i64,
     /// Where the other parent's app reaches the household server.
     pub(crate) server_url: String,
+    /// The check code of the server's certificate, which the other
+    /// parent's app shows on first contact for comparing.
+    pub(crate) certificate_code: Option<String>,
 }
 
 /// Signs in to a household server (this computer's, when it hosts one and
-/// no address is given).
+/// no address is given). A certificate new to this screen is confirmed
+/// with `certificate`, as for `pair_kiosk`.
 #[tauri::command]
 pub(crate) async fn sign_in(
     desktop: State<'_, Desktop>,
     server_url: Option<String>,
     email: String,
     password: String,
+    certificate: Option<String>,
 ) -> Result<(), CoreError> {
     desktop
         .supervisor
-        .sign_in(server_url.as_deref(), &email, &password)
+        .sign_in(
+            server_url.as_deref(),
+            &email,
+            &password,
+            certificate.as_deref(),
+        )
         .await
 }
 
@@ -94,7 +104,8 @@ pub(crate) async fn host_household(
 }
 
 /// Joins a household as a parent with an invite code: with `name`, as a
-/// new parent (an account is made); without, by signing in.
+/// new parent (an account is made); without, by signing in. A certificate
+/// new to this screen is confirmed with `certificate`, as for `pair_kiosk`.
 #[tauri::command]
 pub(crate) async fn join_household(
     desktop: State<'_, Desktop>,
@@ -103,6 +114,7 @@ pub(crate) async fn join_household(
     name: Option<String>,
     email: String,
     password: String,
+    certificate: Option<String>,
 ) -> Result<(), CoreError> {
     let joining = match name {
         Some(name) => Joining::NewParent { name },
@@ -110,7 +122,14 @@ pub(crate) async fn join_household(
     };
     desktop
         .supervisor
-        .join_household(server_url.as_deref(), &code, joining, &email, &password)
+        .join_household(
+            server_url.as_deref(),
+            &code,
+            joining,
+            &email,
+            &password,
+            certificate.as_deref(),
+        )
         .await
 }
 
@@ -490,6 +509,7 @@ pub(crate) async fn create_invite(desktop: State<'_, Desktop>) -> Result<InviteC
         code: invite.code,
         expires_at: invite.expires_at,
         server_url: desktop.supervisor.address_for_others().await,
+        certificate_code: desktop.supervisor.session_view().await.certificate_code,
     })
 }
 

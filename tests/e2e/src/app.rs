@@ -93,6 +93,31 @@ impl Server {
     }
 }
 
+/// An HTTP client for the household server at `base`. Over HTTPS it is
+/// pinned to the certificate the server shows, read once through a client
+/// that trusts anything (as a person reads a check code; the scenarios
+/// compare that code with the screens); the server's certificate comes
+/// back with it.
+pub async fn household_client(
+    base: &str,
+) -> Result<(
+    reqwest::Client,
+    Option<kinboard_core::kinboard_api::TlsInfo>,
+)> {
+    use kinboard_core::tls::{ClientTls, Trust};
+    if !base.starts_with("https://") {
+        return Ok((reqwest::Client::new(), None));
+    }
+    let shown = kinboard_core::ApiClient::with_trust(base, Trust::Inspect)?
+        .tls_info()
+        .await?;
+    let pinned = ClientTls::new(Trust::Pinned(shown.fingerprint.clone()));
+    let http = reqwest::Client::builder()
+        .tls_backend_preconfigured((*pinned.config()).clone())
+        .build()?;
+    Ok((http, Some(shown)))
+}
+
 /// A parent signed in over REST.
 pub struct Parent {
     http: reqwest::Client,
@@ -104,7 +129,7 @@ pub struct Parent {
 impl Parent {
     /// Signs in to the server at `base` and takes the account's first family.
     pub async fn sign_in(base: &str, email: &str, password: &str) -> Result<Self> {
-        let http = reqwest::Client::new();
+        let (http, _) = household_client(base).await?;
         let reply: serde_json::Value = http
             .post(format!("{base}/api/auth/sign-in"))
             .json(&serde_json::json!({ "email": email, "password": password }))

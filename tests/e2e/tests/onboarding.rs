@@ -23,7 +23,7 @@
 use std::path::Path;
 
 use anyhow::{Context, Result, ensure};
-use kinboard_e2e::app::{Parent, START, SYNC, Window, artifacts, need_display};
+use kinboard_e2e::app::{Parent, START, SYNC, Window, artifacts, household_client, need_display};
 use kinboard_e2e::process;
 use serde_json::{Value, json};
 
@@ -33,7 +33,7 @@ const ANA: (&str, &str) = ("ana@riveras.example", "ana's long password");
 const BEN: (&str, &str) = ("ben@riveras.example", "ben's long password");
 const PIN: &str = "2468";
 /// The household Ana's window hosts (on every address, port 8080).
-const HOSTED: &str = "http://127.0.0.1:8080";
+const HOSTED: &str = "https://127.0.0.1:8080";
 
 /// Refuses to run on the machine's own network: the windows host a server
 /// on every address and send DNS-SD multicast.
@@ -175,13 +175,66 @@ async fn address_for_others(window: &Window, css: &str) -> Result<()> {
         !host.starts_with("127.") && host != "localhost",
         "the address shown for other screens is {url}"
     );
-    let info: Value = reqwest::get(format!("{url}/api/info"))
+    // HTTPS on the network, with the certificate this computer's own
+    // window trusts: the same one, whichever address it is reached at.
+    ensure!(url.starts_with("https://"), "{url} is not HTTPS");
+    let (http, shown) = household_client(url).await?;
+    let (_, own) = household_client(HOSTED).await?;
+    ensure!(
+        shown.as_ref().map(|s| &s.fingerprint) == own.as_ref().map(|s| &s.fingerprint),
+        "{url} shows another certificate than {HOSTED}"
+    );
+    let info: Value = http
+        .get(format!("{url}/api/info"))
+        .send()
         .await?
         .error_for_status()?
         .json()
         .await?;
     ensure!(info["household"] == "The Riveras", "{url} answers {info}");
     Ok(())
+}
+
+/// An invite as Ana's window shows it: the code, and the server's check code.
+struct Invite {
+    code: String,
+    check: String,
+}
+
+/// The check code a parent's window shows beside a code (`css`) matches
+/// the server's certificate.
+async fn check_code_shown(window: &Window, css: &str) -> Result<String> {
+    let shown = window.text(css).await?;
+    let (_, tls) = household_client(HOSTED).await?;
+    let code = tls.context("the household serves no TLS")?.code;
+    ensure!(
+        shown.contains(&code),
+        "{} shows {shown:?}, the server's check code is {code}",
+        window.name
+    );
+    Ok(code)
+}
+
+/// A screen meeting the household server for the first time: it shows the
+/// check code, the person compares it with the parent's (`expected`) and
+/// trusts it.
+async fn trust_after_comparing(
+    window: &Window,
+    expected: &str,
+    artifacts: &Path,
+    shot_name: &str,
+) -> Result<()> {
+    window
+        .wait_visible("[data-testid=certificate-check]", START)
+        .await?;
+    let shown = window.text("[data-testid=certificate-code]").await?;
+    ensure!(
+        shown.trim() == expected,
+        "{} shows the check code {shown:?}, the parent's screen {expected}",
+        window.name
+    );
+    shot(window, artifacts, shot_name).await?;
+    window.click("[data-testid=certificate-trust]").await
 }
 
 /// The household a window found on the network, once it shows.
@@ -343,9 +396,11 @@ async fn scenario(app: &Path, ana: &Window, dir: &Path, artifacts: &Path) -> Res
     ana.click("[data-testid=settings-invite]").await?;
     let code = ana.text("[data-testid=invite-code]").await?;
     address_for_others(ana, "[data-testid=invite-server-url]").await?;
+    let check = check_code_shown(ana, "[data-testid=invite-check-code]").await?;
     shot(ana, artifacts, "7-invite").await?;
     let ben = Window::start("ben", app, &[], dir, artifacts).await?;
-    let part = with_ben(app, ana, &ben, &code, &rest, dir, artifacts);
+    let invite = Invite { code, check };
+    let part = with_ben(app, ana, &ben, &invite, &rest, dir, artifacts);
     closing(&ben, artifacts, part).await
 }
 
@@ -353,7 +408,7 @@ async fn with_ben(
     app: &Path,
     ana: &Window,
     ben: &Window,
-    code: &str,
+    invite: &Invite,
     rest: &Parent,
     dir: &Path,
     artifacts: &Path,
@@ -372,7 +427,7 @@ async fn with_ben(
         "the household found is not the one filled in: {typed}"
     );
     ben.session
-        .fill("[data-testid=join-code]", &code.to_lowercase())
+        .fill("[data-testid=join-code]", &invite.code.to_lowercase())
         .await?;
     ben.session.fill("[data-testid=join-name]", "Ben").await?;
     ben.session.fill("[data-testid=join-email]", BEN.0).await?;
@@ -381,6 +436,7 @@ async fn with_ben(
         .await?;
     shot(ben, artifacts, "8-join").await?;
     ben.click("[data-testid=join-submit]").await?;
+    trust_after_comparing(ben, &invite.check, artifacts, "8b-join-check-code").await?;
     ben.wait_dashboard(START).await?;
     // He sees all of it.
     wait_text(ben, "[data-testid=family-name]", "The Riveras").await?;
@@ -450,6 +506,7 @@ async fn with_kitchen(
     ana.click("[data-testid=pair-create]").await?;
     let code = ana.text("[data-testid=pair-code]").await?;
     address_for_others(ana, "[data-testid=pair-server-url]").await?;
+    let check = check_code_shown(ana, "[data-testid=pair-check-code]").await?;
     shot(ana, artifacts, "10-pairing-code").await?;
     ana.click("[data-testid=pair-create]").await?; // Done
     kitchen
@@ -458,6 +515,7 @@ async fn with_kitchen(
         .await?;
     shot(kitchen, artifacts, "11-kitchen-pairing").await?;
     kitchen.click("[data-testid=pair-submit]").await?;
+    trust_after_comparing(kitchen, &check, artifacts, "11b-kitchen-check-code").await?;
     kitchen.wait_dashboard(START).await?;
     // The kiosk at once: fullscreen, the kiosk layout, no settings.
     kitchen

@@ -159,8 +159,19 @@ impl TestServer {
         self.addr
     }
 
+    /// `http://{addr}`, or `https://` when it serves TLS.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        match &self.server {
+            Some(server) => server.url(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    /// The fingerprint of the certificate it serves, when it serves TLS.
+    pub fn certificate(&self) -> Option<String> {
+        self.server
+            .as_ref()
+            .and_then(|s| s.certificate().map(str::to_owned))
     }
 
     /// Stops the server gracefully, keeping its database file.

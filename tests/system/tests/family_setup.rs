@@ -327,7 +327,7 @@ async fn a_parent_joins_by_invite_and_removed_is_signed_out_and_a_revoked_screen
     let home = Household::create(&server, "Parkers").await;
     let ana = App::start(&server, "ana").await;
     ana.supervisor
-        .sign_in(Some(&server.url()), &home.email, PASSWORD)
+        .sign_in(Some(&server.url()), &home.email, PASSWORD, None)
         .await
         .unwrap();
     let board = ana.supervisor.board().await.unwrap();
@@ -345,6 +345,7 @@ async fn a_parent_joins_by_invite_and_removed_is_signed_out_and_a_revoked_screen
             joining.clone(),
             "ben@parkers.example",
             PASSWORD,
+            None,
         )
         .await
         .unwrap_err();
@@ -356,6 +357,7 @@ async fn a_parent_joins_by_invite_and_removed_is_signed_out_and_a_revoked_screen
             joining,
             "ben@parkers.example",
             PASSWORD,
+            None,
         )
         .await
         .unwrap();
@@ -386,7 +388,7 @@ async fn a_parent_joins_by_invite_and_removed_is_signed_out_and_a_revoked_screen
     assert!(!kitchen.supervisor.is_kiosk());
     kitchen
         .supervisor
-        .pair_kiosk(&server.url(), &pairing.code)
+        .pair_kiosk(&server.url(), &pairing.code, None)
         .await
         .unwrap();
     assert!(

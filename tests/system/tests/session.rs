@@ -86,13 +86,13 @@ async fn the_token_lives_in_the_credential_store_comes_back_at_the_next_start_an
     app.start().await;
     assert!(!app.session_view().await.signed_in);
     let err = app
-        .sign_in(Some(&server.url()), &home.email, "wrong password")
+        .sign_in(Some(&server.url()), &home.email, "wrong password", None)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidCredentials);
     assert_eq!(profile.load_session(), None, "nothing kept");
 
-    app.sign_in(Some(&server.url()), &home.email, PASSWORD)
+    app.sign_in(Some(&server.url()), &home.email, PASSWORD, None)
         .await
         .unwrap();
     let info = profile.load_session().expect("the session is saved");
@@ -157,7 +157,7 @@ async fn an_account_without_a_family_opens_no_board_and_keeps_nothing() {
     let app = supervisor(&server, &profile, &store, &Arc::default());
     app.start().await;
     let err = app
-        .sign_in(Some(&server.url()), "lonely@example.com", PASSWORD)
+        .sign_in(Some(&server.url()), "lonely@example.com", PASSWORD, None)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NoFamily);

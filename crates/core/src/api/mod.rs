@@ -5,6 +5,9 @@
 //! the one the next call and the next channel authorisation use), the
 //! server-clock offset estimated from every reply's `serverTime`, and a
 //! count of the requests it has sent (the "nothing polls" tests read it).
+//! Over HTTPS it accepts the certificate its [`Trust`] allows (the pinned
+//! one of a household server; see [`crate::tls`]) and says which one it
+//! refused when a handshake fails for that.
 //! It does not retry: retries belong to the user action that owns the
 //! idempotency key (see `dashboard`).
 
@@ -26,13 +29,14 @@ use kinboard_api::{
     PinRequest, RealtimeResponse, RedeemRequest, RedeemResponse, RedemptionDecided, RewardRequest,
     RewardResponse, ServerInfo, SessionResponse, SessionsEnded, SessionsResponse, SignInRequest,
     SignUpRequest, SignedOut, StarEntryUndone, StarsChanged, StarsRequest, StarsResponse,
-    StartTimerRequest, Template, TemplateRequest, TemplateResponse, TimerResponse,
+    StartTimerRequest, Template, TemplateRequest, TemplateResponse, TimerResponse, TlsInfo,
     UpdateChoreRequest, UpdateFamilyRequest, UpdateMemberRequest, UpdateRewardRequest,
     UpdateTemplateRequest,
 };
 
 use crate::clock::{self, Clock, OffsetEstimator, OffsetSample};
 use crate::error::CoreError;
+use crate::tls::{ClientTls, Trust};
 
 /// An action on an existing timer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +80,8 @@ pub struct ApiClient {
 
 struct Inner {
     http: reqwest::Client,
+    /// The TLS check, for an `https` server.
+    tls: Option<ClientTls>,
     base: String,
     token: RwLock<Option<String>>,
     requests: AtomicU64,
@@ -94,13 +100,26 @@ impl std::fmt::Debug for ApiClient {
 }
 
 /// Normalises a server address typed by a person: `host:port` gets
-/// `http://`, a trailing slash goes.
+/// `https://` (a household server on the network serves HTTPS unless told
+/// not to), or `http://` for this computer's loopback; a trailing slash
+/// goes.
 pub fn normalize_base_url(input: &str) -> Result<String, CoreError> {
     let trimmed = input.trim().trim_end_matches('/');
     let with_scheme = if trimmed.contains("://") {
         trimmed.to_owned()
     } else {
-        format!("http://{trimmed}")
+        let local = url::Url::parse(&format!("http://{trimmed}"))
+            .ok()
+            .and_then(|u| {
+                Some(match u.host()? {
+                    url::Host::Domain(name) => name.eq_ignore_ascii_case("localhost"),
+                    url::Host::Ipv4(ip) => ip.is_loopback(),
+                    url::Host::Ipv6(ip) => ip.is_loopback(),
+                })
+            })
+            .unwrap_or(false);
+        let scheme = if local { "http" } else { "https" };
+        format!("{scheme}://{trimmed}")
     };
     let url = url::Url::parse(&with_scheme)
         .map_err(|e| CoreError::InvalidUrl(format!("{input}: {e}")))?;
@@ -120,15 +139,32 @@ impl ApiClient {
     }
 
     pub fn with_clock(base_url: &str, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
-        let http = reqwest::Client::builder()
+        Self::build(base_url, Trust::Public, clock)
+    }
+
+    /// A client that accepts over HTTPS only the certificates `trust`
+    /// allows (a household server's pinned one).
+    pub fn with_trust(base_url: &str, trust: Trust) -> Result<Self, CoreError> {
+        Self::build(base_url, trust, clock::system())
+    }
+
+    pub fn build(base_url: &str, trust: Trust, clock: Arc<dyn Clock>) -> Result<Self, CoreError> {
+        let base = normalize_base_url(base_url)?;
+        let mut http = reqwest::Client::builder()
             .timeout(Duration::from_secs(15))
-            .connect_timeout(Duration::from_secs(5))
+            .connect_timeout(Duration::from_secs(5));
+        let tls = base.starts_with("https://").then(|| ClientTls::new(trust));
+        if let Some(tls) = &tls {
+            http = http.tls_backend_preconfigured((*tls.config()).clone());
+        }
+        let http = http
             .build()
             .map_err(|e| CoreError::Network(e.to_string()))?;
         Ok(Self {
             inner: Arc::new(Inner {
                 http,
-                base: normalize_base_url(base_url)?,
+                tls,
+                base,
                 token: RwLock::new(None),
                 requests: AtomicU64::new(0),
                 offset: Mutex::new(OffsetEstimator::new()),
@@ -139,6 +175,22 @@ impl ApiClient {
 
     pub fn base_url(&self) -> &str {
         &self.inner.base
+    }
+
+    /// The TLS check of an `https` server (the WebSocket to the same
+    /// server uses it too).
+    pub fn tls(&self) -> Option<&ClientTls> {
+        self.inner.tls.as_ref()
+    }
+
+    /// A failed request's error: the certificate refused, when that is
+    /// why it failed.
+    fn send_error(&self, e: reqwest::Error) -> CoreError {
+        self.inner
+            .tls
+            .as_ref()
+            .and_then(ClientTls::take_refusal)
+            .unwrap_or_else(|| e.into())
     }
 
     pub fn clock(&self) -> &Arc<dyn Clock> {
@@ -225,7 +277,7 @@ impl ApiClient {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let sent_ms = self.inner.clock.now_ms();
         let started = tokio::time::Instant::now();
-        let response = request.send().await?;
+        let response = request.send().await.map_err(|e| self.send_error(e))?;
         let status = response.status();
         let retry_after = response
             .headers()
@@ -525,7 +577,7 @@ impl ApiClient {
             request = request.bearer_auth(token);
         }
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
-        let response = request.send().await?;
+        let response = request.send().await.map_err(|e| self.send_error(e))?;
         let status = response.status();
         let text = response.text().await?;
         if status.is_success() {
@@ -836,6 +888,12 @@ impl ApiClient {
     /// What answers at this address (no token needed).
     pub async fn info(&self) -> Result<ServerInfo, CoreError> {
         self.get("/api/info").await
+    }
+
+    /// The certificate the server says it serves (`GET /api/tls`): for a
+    /// person to compare, never a reason to trust it.
+    pub async fn tls_info(&self) -> Result<TlsInfo, CoreError> {
+        self.get("/api/tls").await
     }
 
     /// Creates a kitchen screen's device for the family; returns its

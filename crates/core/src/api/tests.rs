@@ -129,8 +129,22 @@ async fn an_unreachable_server_is_a_network_error() {
 
 #[test]
 fn server_addresses_are_normalised() {
+    // A household server on the network serves HTTPS unless told not to;
+    // one on this computer is reached over loopback in plain HTTP.
     assert_eq!(
         normalize_base_url("192.168.1.20:8080").unwrap(),
+        "https://192.168.1.20:8080"
+    );
+    assert_eq!(
+        normalize_base_url("127.0.0.1:8080").unwrap(),
+        "http://127.0.0.1:8080"
+    );
+    assert_eq!(
+        normalize_base_url("localhost:8080").unwrap(),
+        "http://localhost:8080"
+    );
+    assert_eq!(
+        normalize_base_url("http://192.168.1.20:8080").unwrap(),
         "http://192.168.1.20:8080"
     );
     assert_eq!(

@@ -18,6 +18,7 @@ use crate::dashboard::{Dashboard, DashboardOptions};
 use crate::error::CoreError;
 use crate::notify::Notifier;
 use crate::session::{SessionInfo, SessionKind};
+use crate::tls::Trust;
 use crate::view::DashboardView;
 
 /// A boxed future, so the traits here stay object-safe.
@@ -36,6 +37,32 @@ impl std::fmt::Debug for Credentials {
         f.debug_struct("Credentials")
             .field("info", &self.info)
             .finish_non_exhaustive()
+    }
+}
+
+/// A household server as this screen reaches it: its address, and the
+/// fingerprint of the certificate this screen trusts there (pinned before,
+/// or just confirmed by a person), if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerAddress {
+    pub url: String,
+    pub certificate: Option<String>,
+}
+
+impl ServerAddress {
+    /// An address with no certificate pinned.
+    pub fn plain(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            certificate: None,
+        }
+    }
+
+    fn client(&self) -> Result<ApiClient, CoreError> {
+        ApiClient::with_trust(
+            &self.url,
+            Trust::pinned_or_public(self.certificate.as_deref()),
+        )
     }
 }
 
@@ -69,7 +96,7 @@ pub trait Backend: Send + Sync + 'static {
 
     fn sign_in<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         email: &'a str,
         password: &'a str,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
@@ -77,7 +104,7 @@ pub trait Backend: Send + Sync + 'static {
     /// Creates an account, signed in.
     fn sign_up<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         email: &'a str,
         password: &'a str,
         name: &'a str,
@@ -108,7 +135,7 @@ pub trait Backend: Send + Sync + 'static {
     /// Trades a pairing code for a kitchen screen's session.
     fn claim_pairing<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         code: &'a str,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>>;
 
@@ -149,19 +176,30 @@ pub struct HttpBackend {
     pub options: DashboardOptions,
 }
 
-fn credentials(api: &ApiClient, account: String, kind: SessionKind, token: String) -> Credentials {
+fn credentials(
+    api: &ApiClient,
+    certificate: Option<&str>,
+    account: String,
+    kind: SessionKind,
+    token: String,
+) -> Credentials {
     Credentials {
         info: SessionInfo {
             server_url: api.base_url().to_owned(),
             account,
             kind,
+            certificate: certificate.map(str::to_owned),
         },
         token,
     }
 }
 
 fn client(session: &Credentials) -> Result<ApiClient, CoreError> {
-    let api = ApiClient::new(&session.info.server_url)?;
+    let api = ServerAddress {
+        url: session.info.server_url.clone(),
+        certificate: session.info.certificate.clone(),
+    }
+    .client()?;
     api.set_token(Some(session.token.clone()));
     Ok(api)
 }
@@ -171,15 +209,16 @@ impl Backend for HttpBackend {
 
     fn sign_in<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         email: &'a str,
         password: &'a str,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
-            let api = ApiClient::new(server)?;
+            let api = server.client()?;
             let reply = api.sign_in(email, password).await?;
             Ok(credentials(
                 &api,
+                server.certificate.as_deref(),
                 reply.user.email,
                 SessionKind::User,
                 reply.token,
@@ -189,19 +228,20 @@ impl Backend for HttpBackend {
 
     fn sign_up<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         email: &'a str,
         password: &'a str,
         name: &'a str,
         invite_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
-            let api = ApiClient::new(server)?;
+            let api = server.client()?;
             let reply = api
                 .sign_up_invited(email, password, name, invite_code)
                 .await?;
             Ok(credentials(
                 &api,
+                server.certificate.as_deref(),
                 reply.user.email,
                 SessionKind::User,
                 reply.token,
@@ -238,14 +278,15 @@ impl Backend for HttpBackend {
 
     fn claim_pairing<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         code: &'a str,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
-            let api = ApiClient::new(server)?;
+            let api = server.client()?;
             let claimed = api.claim_kiosk_pairing(code).await?;
             Ok(credentials(
                 &api,
+                server.certificate.as_deref(),
                 claimed.kiosk.name,
                 SessionKind::Kiosk,
                 claimed.token,
@@ -270,6 +311,7 @@ impl Backend for HttpBackend {
             let token = api.create_kiosk(&family.id, name).await?;
             Ok(credentials(
                 &api,
+                parent.info.certificate.as_deref(),
                 name.to_owned(),
                 SessionKind::Kiosk,
                 token,

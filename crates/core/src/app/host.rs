@@ -25,6 +25,9 @@ pub trait HostedServer: Send + Sync + 'static {
     fn addr(&self) -> SocketAddr;
     /// The demo family, when it was started with one.
     fn demo(&self) -> Option<DemoLogin>;
+    /// The fingerprint of its TLS certificate, when it serves HTTPS (as it
+    /// does on every address but loopback).
+    fn certificate(&self) -> Option<String>;
     /// Stops it: in-flight requests finish, sockets close.
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()>;
 }

@@ -38,7 +38,7 @@ use tokio::sync::{Mutex, watch};
 use tokio::task::JoinHandle;
 use utoipa::ToSchema;
 
-pub use backend::{Backend, Board, BoxFuture, Credentials, HttpBackend};
+pub use backend::{Backend, Board, BoxFuture, Credentials, HttpBackend, ServerAddress};
 pub use host::{DemoLogin, HostedServer, HouseholdHost, lan_address};
 pub use profile::{Profile, SoundSettings};
 pub use status::{DesktopStatus, ServiceStatus};
@@ -111,6 +111,10 @@ pub struct SessionView {
     pub families: Vec<FamilyRole>,
     /// The family shown.
     pub family_id: Option<String>,
+    /// The check code of the household server's certificate this screen
+    /// trusts, for a person to compare with another screen's (none over
+    /// plain HTTP, or for a server a public authority vouches for).
+    pub certificate_code: Option<String>,
     pub desktop: DesktopStatus,
 }
 
@@ -124,6 +128,9 @@ pub struct PairingView {
     /// When the code stops working (ms epoch, server time).
     pub expires_at: i64,
     pub server_url: String,
+    /// The check code of the server's certificate, which the kitchen
+    /// screen shows on first contact for a person to compare.
+    pub certificate_code: Option<String>,
 }
 
 /// Opens the platform's credential store.
@@ -175,8 +182,10 @@ pub struct Setup<B: Backend> {
 
 struct Hosted {
     server: Box<dyn HostedServer>,
-    /// How this app reaches it (loopback when it listens on every address).
-    local_url: String,
+    /// How this app reaches it (loopback when it listens on every address),
+    /// and its certificate, which this app trusts without asking: it is
+    /// its own.
+    local: ServerAddress,
 }
 
 /// The session and the live boards of its families.
@@ -364,7 +373,7 @@ impl<B: Backend> Supervisor<B> {
             Mode::Demo { bind } => self.start_demo(bind).await,
             Mode::Host { bind } => {
                 let url = self.host(bind, "household.sqlite3", false).await?;
-                self.restore(Some(&url)).await;
+                self.restore(Some(&url.url)).await;
                 Ok(())
             }
             Mode::Client { server: None } if self.profile.load_hosting().is_some() => {
@@ -374,7 +383,7 @@ impl<B: Backend> Supervisor<B> {
                     .load_hosting()
                     .unwrap_or_else(default_host_bind);
                 let url = self.host(bind, "household.sqlite3", false).await?;
-                self.restore(Some(&url)).await;
+                self.restore(Some(&url.url)).await;
                 Ok(())
             }
             Mode::Client { server } => {
@@ -385,7 +394,7 @@ impl<B: Backend> Supervisor<B> {
     }
 
     async fn start_demo(self: &Arc<Self>, bind: SocketAddr) -> Result<(), CoreError> {
-        let url = self.host(bind, "demo.sqlite3", true).await?;
+        let server = self.host(bind, "demo.sqlite3", true).await?;
         let demo = {
             let hosted = self.hosted.lock().await;
             hosted.as_ref().and_then(|h| h.server.demo())
@@ -393,9 +402,9 @@ impl<B: Backend> Supervisor<B> {
         .ok_or_else(|| CoreError::Host("the demo family was not seeded".into()))?;
         let mut session = self
             .backend
-            .sign_in(&url, &demo.email, &demo.password)
+            .sign_in(&server, &demo.email, &demo.password)
             .await?;
-        tracing::info!(server = %url, email = %demo.email, "signed in to the demo family");
+        tracing::info!(server = %server.url, email = %demo.email, "signed in to the demo family");
         if self.is_kiosk() {
             // A demo kitchen screen runs as a kitchen screen does: on a
             // kiosk token a parent made, so the PIN is asked for.
@@ -406,16 +415,16 @@ impl<B: Backend> Supervisor<B> {
         self.begin(session, false).await
     }
 
-    /// Starts the embedded server (once); returns the URL this app uses.
+    /// Starts the embedded server (once); returns where this app reaches it.
     async fn host(
         &self,
         bind: SocketAddr,
         database: &str,
         demo: bool,
-    ) -> Result<String, CoreError> {
+    ) -> Result<ServerAddress, CoreError> {
         let mut hosted = self.hosted.lock().await;
         if let Some(h) = hosted.as_ref() {
-            return Ok(h.local_url.clone());
+            return Ok(h.local.clone());
         }
         let server = self
             .host
@@ -426,13 +435,22 @@ impl<B: Backend> Supervisor<B> {
         if local.ip().is_unspecified() {
             local.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
         }
-        let local_url = format!("http://{local}");
-        tracing::info!(listen = %server.addr(), url = %local_url, demo, "hosting the household server");
+        let certificate = server.certificate();
+        let scheme = if certificate.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        let local_address = ServerAddress {
+            url: format!("{scheme}://{local}"),
+            certificate,
+        };
+        tracing::info!(listen = %server.addr(), url = %local_address.url, demo, "hosting the household server");
         *hosted = Some(Hosted {
             server,
-            local_url: local_url.clone(),
+            local: local_address.clone(),
         });
-        Ok(local_url)
+        Ok(local_address)
     }
 
     /// Restores the saved session if it is for `server` (any when `None`)
@@ -470,6 +488,13 @@ impl<B: Backend> Supervisor<B> {
     /// Keeps `session`'s token in the credential store, or in memory when
     /// the keyring refuses it.
     async fn keep(&self, session: &Credentials) -> Result<(), CoreError> {
+        if let Some(certificate) = &session.info.certificate
+            && let Err(e) = self
+                .profile
+                .save_certificate(&session.info.server_url, certificate)
+        {
+            tracing::warn!(error = %e, "could not keep the server's certificate");
+        }
         match credentials::save_token(&self.store(), &session.info, &session.token).await {
             Err(CoreError::Credentials(reason)) => {
                 self.keyring_failed(&reason);
@@ -777,6 +802,11 @@ impl<B: Backend> Supervisor<B> {
             kiosk: self.is_kiosk() || info.is_some_and(|i| i.kind == SessionKind::Kiosk),
             families: signed.families.clone(),
             family_id: signed.current.clone(),
+            certificate_code: signed
+                .session
+                .as_ref()
+                .and_then(|s| s.info.certificate.as_deref())
+                .map(kinboard_api::certificate::check_code),
             desktop: self.desktop.borrow().clone(),
         }
     }
@@ -867,35 +897,60 @@ impl<B: Backend> Supervisor<B> {
         Ok(())
     }
 
-    /// The URL of `server_url`, or this computer's server when it hosts
-    /// one and none is given.
-    async fn server_or_hosted(&self, server_url: Option<&str>) -> Result<String, CoreError> {
-        match server_url.map(str::trim).filter(|u| !u.is_empty()) {
-            Some(url) => Ok(url.to_owned()),
-            None => self
-                .hosted
-                .lock()
-                .await
-                .as_ref()
-                .map(|h| h.local_url.clone())
-                .ok_or_else(|| {
-                    CoreError::InvalidUrl("enter the household server's address".into())
-                }),
-        }
+    /// The server at `server_url`, or this computer's when it hosts one
+    /// and none is given; with the certificate this screen trusts there:
+    /// the one a person has just `confirmed` (a fingerprint), else this
+    /// computer's own server's, else the one pinned before.
+    async fn server_or_hosted(
+        &self,
+        server_url: Option<&str>,
+        confirmed: Option<&str>,
+    ) -> Result<ServerAddress, CoreError> {
+        let hosted = self.hosted.lock().await.as_ref().map(|h| h.local.clone());
+        let url = match server_url.map(str::trim).filter(|u| !u.is_empty()) {
+            Some(url) => normalize_base_url(url)?,
+            None => hosted.as_ref().map(|h| h.url.clone()).ok_or_else(|| {
+                CoreError::InvalidUrl("enter the household server's address".into())
+            })?,
+        };
+        let confirmed = match confirmed.map(str::trim).filter(|c| !c.is_empty()) {
+            Some(c) if kinboard_api::certificate::is_fingerprint(c) => Some(c.to_owned()),
+            Some(c) => {
+                return Err(CoreError::InvalidUrl(format!(
+                    "{c:?} is not a certificate fingerprint (64 lower-case hex digits)"
+                )));
+            }
+            None => None,
+        };
+        let own = hosted.filter(|h| h.url == url).and_then(|h| h.certificate);
+        let certificate = confirmed
+            .or(own)
+            .or_else(|| self.profile.load_certificate(&url));
+        Ok(ServerAddress { url, certificate })
     }
 
     /// Signs in to the server at `server_url` (this computer's, when it
     /// hosts one and none is given).
+    ///
+    /// Over HTTPS with a certificate this screen has not trusted before it
+    /// fails with [`CoreError::CertificateUnconfirmed`], carrying the
+    /// certificate's fingerprint: once a person has compared its check
+    /// code with a parent's screen, the same call with `certificate` set
+    /// to that fingerprint trusts it (and pins it).
     pub async fn sign_in(
         self: &Arc<Self>,
         server_url: Option<&str>,
         email: &str,
         password: &str,
+        certificate: Option<&str>,
     ) -> Result<(), CoreError> {
         self.wait_ready().await;
         self.refuse_on_kitchen_screen()?;
-        let url = self.server_or_hosted(server_url).await?;
-        let session = self.backend.sign_in(&url, email.trim(), password).await?;
+        let server = self.server_or_hosted(server_url, certificate).await?;
+        let session = self
+            .backend
+            .sign_in(&server, email.trim(), password)
+            .await?;
         self.keep(&session).await?;
         self.begin(session, false).await
     }
@@ -906,7 +961,7 @@ impl<B: Backend> Supervisor<B> {
     /// with the same password.
     async fn sign_up_or_in(
         &self,
-        url: &str,
+        url: &ServerAddress,
         email: &str,
         password: &str,
         name: &str,
@@ -952,14 +1007,14 @@ impl<B: Backend> Supervisor<B> {
                 .load_hosting()
                 .unwrap_or_else(default_host_bind),
         };
-        let url = self.host(bind, "household.sqlite3", false).await?;
+        let server = self.host(bind, "household.sqlite3", false).await?;
         if matches!(self.mode, Mode::Client { .. })
             && let Err(e) = self.profile.save_hosting(Some(bind))
         {
             tracing::warn!(error = %e, "could not remember hosting");
         }
         let session = self
-            .sign_up_or_in(&url, email.trim(), password, name.trim(), None)
+            .sign_up_or_in(&server, email.trim(), password, name.trim(), None)
             .await?;
         self.keep(&session).await?;
         let zone = match time_zone.map(str::trim).filter(|z| !z.is_empty()) {
@@ -975,6 +1030,8 @@ impl<B: Backend> Supervisor<B> {
     /// Joins a household as a parent with an invite code: a new parent's
     /// account is made first, someone with one signs in. Signed in to
     /// that server already, the invite adds its family to this session.
+    /// A certificate new to this screen is confirmed as for
+    /// [`sign_in`](Self::sign_in).
     pub async fn join_household(
         self: &Arc<Self>,
         server_url: Option<&str>,
@@ -982,25 +1039,35 @@ impl<B: Backend> Supervisor<B> {
         joining: Joining,
         email: &str,
         password: &str,
+        certificate: Option<&str>,
     ) -> Result<(), CoreError> {
         self.wait_ready().await;
         self.refuse_on_kitchen_screen()?;
-        let url = self.server_or_hosted(server_url).await?;
-        let url = normalize_base_url(&url)?;
+        let server = self.server_or_hosted(server_url, certificate).await?;
         let signed_in = self
             .signed
             .lock()
             .await
             .session
             .clone()
-            .filter(|s| s.info.kind == SessionKind::User && s.info.server_url == url);
+            .filter(|s| s.info.kind == SessionKind::User && s.info.server_url == server.url);
         let session = match (signed_in, joining) {
             (Some(session), _) if email.trim().is_empty() => session,
             (_, Joining::NewParent { name }) => {
-                self.sign_up_or_in(&url, email.trim(), password, name.trim(), Some(code.trim()))
+                self.sign_up_or_in(
+                    &server,
+                    email.trim(),
+                    password,
+                    name.trim(),
+                    Some(code.trim()),
+                )
+                .await?
+            }
+            (_, Joining::SignIn) => {
+                self.backend
+                    .sign_in(&server, email.trim(), password)
                     .await?
             }
-            (_, Joining::SignIn) => self.backend.sign_in(&url, email.trim(), password).await?,
         };
         let family = self.backend.accept_invite(&session, code.trim()).await?;
         tracing::info!(family = %family.id, "joined a household");
@@ -1028,19 +1095,22 @@ impl<B: Backend> Supervisor<B> {
         self.refuse_on_kitchen_screen()?;
         let board = self.board().await?;
         let pairing = self.backend.create_pairing(&board, name.trim()).await?;
-        let used = self
+        let (used, certificate) = self
             .signed
             .lock()
             .await
             .session
             .as_ref()
-            .map(|s| s.info.server_url.clone())
+            .map(|s| (s.info.server_url.clone(), s.info.certificate.clone()))
             .unwrap_or_default();
         Ok(PairingView {
             code: pairing.code,
             name: pairing.name,
             expires_at: pairing.expires_at,
             server_url: self.address_for_other_screens(&used).await,
+            certificate_code: certificate
+                .as_deref()
+                .map(kinboard_api::certificate::check_code),
         })
     }
 
@@ -1063,9 +1133,17 @@ impl<B: Backend> Supervisor<B> {
     /// every address, else the address this app uses.
     async fn address_for_other_screens(&self, used: &str) -> String {
         let hosted = self.hosted.lock().await;
-        match hosted.as_ref().map(|h| h.server.addr()) {
-            Some(addr) if addr.ip().is_unspecified() => match lan_address() {
-                Some(ip) => format!("http://{}", SocketAddr::new(ip, addr.port())),
+        match hosted.as_ref() {
+            Some(h) if h.server.addr().ip().is_unspecified() => match lan_address() {
+                Some(ip) => {
+                    let scheme = if h.local.certificate.is_some() {
+                        "https"
+                    } else {
+                        "http"
+                    };
+                    let addr = SocketAddr::new(ip, h.server.addr().port());
+                    format!("{scheme}://{addr}")
+                }
                 None => used.to_owned(),
             },
             _ => used.to_owned(),
@@ -1074,18 +1152,20 @@ impl<B: Backend> Supervisor<B> {
 
     /// Sets this screen up as a kitchen screen with a pairing code from a
     /// parent's device: it is one at once, and starts as one from then on.
+    /// A certificate new to this screen is confirmed as for
+    /// [`sign_in`](Self::sign_in): the parent's screen shows its check code
+    /// beside the pairing code.
     pub async fn pair_kiosk(
         self: &Arc<Self>,
         server_url: &str,
         code: &str,
+        certificate: Option<&str>,
     ) -> Result<(), CoreError> {
         self.wait_ready().await;
+        let server = self.server_or_hosted(Some(server_url), certificate).await?;
         // The code works once: once claimed, nothing may fail for good
         // (a keyring that refuses the token falls back to memory).
-        let session = self
-            .backend
-            .claim_pairing(server_url.trim(), code.trim())
-            .await?;
+        let session = self.backend.claim_pairing(&server, code.trim()).await?;
         self.keep(&session).await?;
         tracing::info!(server = %session.info.server_url, kiosk = %session.info.account, "paired as a kiosk");
         self.kiosk.store(true, Ordering::SeqCst);

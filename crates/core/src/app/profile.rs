@@ -2,7 +2,8 @@
 //! apart from another's — the data directory (the hosted server's SQLite
 //! file), the settings files (the saved session without its token, the
 //! household it hosts, whether it is a kitchen screen, the family shown
-//! last, this screen's sound, its window's place) and the keyring service
+//! last, this screen's sound, its window's place, the certificates pinned
+//! for household servers) and the keyring service
 //! the token is stored under.
 
 use std::io;
@@ -172,6 +173,40 @@ impl Profile {
 
     pub fn save_family(&self, family_id: &str) -> io::Result<()> {
         std::fs::write(self.family_file(), family_id)
+    }
+
+    fn certificates_file(&self) -> PathBuf {
+        self.config_dir.join("certificates.json")
+    }
+
+    /// The certificate this screen pinned for the server at `origin` (a
+    /// normalised base URL), when a person confirmed one.
+    pub fn load_certificate(&self, origin: &str) -> Option<String> {
+        self.load_certificates().remove(origin)
+    }
+
+    fn load_certificates(&self) -> std::collections::BTreeMap<String, String> {
+        let Ok(text) = std::fs::read_to_string(self.certificates_file()) else {
+            return Default::default();
+        };
+        serde_json::from_str(&text).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "ignoring an unreadable certificates file");
+            Default::default()
+        })
+    }
+
+    /// Pins `fingerprint` for the server at `origin` (replacing an older
+    /// pin: a person confirmed the new one).
+    pub fn save_certificate(&self, origin: &str, fingerprint: &str) -> io::Result<()> {
+        let mut pins = self.load_certificates();
+        if pins.get(origin).map(String::as_str) == Some(fingerprint) {
+            return Ok(());
+        }
+        pins.insert(origin.to_owned(), fingerprint.to_owned());
+        write_replacing(
+            &self.certificates_file(),
+            &serde_json::to_vec_pretty(&pins).map_err(io::Error::other)?,
+        )
     }
 
     fn session_file(&self) -> PathBuf {
@@ -364,6 +399,7 @@ mod tests {
             server_url: "http://127.0.0.1:8080".into(),
             account: "ana@demo.kinboard".into(),
             kind: SessionKind::User,
+            certificate: Some("ab".repeat(32)),
         };
         a.save_session(Some(&info)).unwrap();
         assert_eq!(a.load_session(), Some(info));
@@ -371,6 +407,20 @@ mod tests {
         a.save_session(None).unwrap();
         a.save_session(None).unwrap();
         assert_eq!(a.load_session(), None);
+
+        let origin = "https://192.168.1.5:8080";
+        assert_eq!(a.load_certificate(origin), None);
+        a.save_certificate(origin, &"ab".repeat(32)).unwrap();
+        a.save_certificate("https://10.0.0.2:8080", &"cd".repeat(32))
+            .unwrap();
+        assert_eq!(a.load_certificate(origin), Some("ab".repeat(32)));
+        a.save_certificate(origin, &"ef".repeat(32)).unwrap();
+        assert_eq!(a.load_certificate(origin), Some("ef".repeat(32)));
+        assert_eq!(
+            a.load_certificate("https://10.0.0.2:8080"),
+            Some("cd".repeat(32))
+        );
+        assert_eq!(b.load_certificate(origin), None, "pins are the profile's");
 
         assert_eq!(a.load_hosting(), None);
         a.save_hosting(Some("0.0.0.0:8080".parse().unwrap()))

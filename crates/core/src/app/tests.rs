@@ -95,11 +95,32 @@ struct FakeServer {
     joined: StdMutex<Vec<FamilyRole>>,
     /// The family each `connect` was for.
     connected_families: StdMutex<Vec<String>>,
+    /// The fingerprint of the certificate an `https` address shows (a
+    /// household server's own); what a TLS handshake would refuse is
+    /// refused as the core's TLS check does.
+    certificate: StdMutex<Option<String>>,
 }
 
 impl FakeServer {
     fn call(&self, what: String) {
         self.calls.lock().unwrap().push(what);
+    }
+
+    /// What the TLS handshake to `server` would say.
+    fn handshake(&self, server: &ServerAddress) -> Result<(), CoreError> {
+        let shown = self.certificate.lock().unwrap().clone();
+        match (shown, &server.certificate) {
+            (Some(shown), _) if !server.url.starts_with("https://") => {
+                let _ = shown;
+                Ok(())
+            }
+            (Some(shown), None) => Err(CoreError::CertificateUnconfirmed { fingerprint: shown }),
+            (Some(shown), Some(pinned)) if *pinned != shown => Err(CoreError::CertificateChanged {
+                expected: pinned.clone(),
+                found: shown,
+            }),
+            _ => Ok(()),
+        }
     }
 
     fn calls(&self) -> Vec<String> {
@@ -126,9 +147,16 @@ fn user(server: &str, email: &str, token: &str) -> Credentials {
             server_url: normalize_base_url(server).unwrap(),
             account: email.to_owned(),
             kind: SessionKind::User,
+            certificate: None,
         },
         token: token.to_owned(),
     }
+}
+
+fn user_at(server: &ServerAddress, email: &str, token: &str) -> Credentials {
+    let mut session = user(&server.url, email, token);
+    session.info.certificate = server.certificate.clone();
+    session
 }
 
 impl Backend for Arc<FakeServer> {
@@ -136,29 +164,31 @@ impl Backend for Arc<FakeServer> {
 
     fn sign_in<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         email: &'a str,
         _password: &'a str,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
-            self.call(format!("sign_in {server} {email}"));
+            self.handshake(server)?;
+            self.call(format!("sign_in {} {email}", server.url));
             match self.sign_in_error.lock().unwrap().clone() {
                 Some(e) => Err(e),
-                None => Ok(user(server, email, "kbs_signed_in")),
+                None => Ok(user_at(server, email, "kbs_signed_in")),
             }
         })
     }
 
     fn sign_up<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         email: &'a str,
         _password: &'a str,
         name: &'a str,
         _invite_code: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
-            self.call(format!("sign_up {server} {email} {name}"));
+            self.handshake(server)?;
+            self.call(format!("sign_up {} {email} {name}", server.url));
             let mut accounts = self.accounts.lock().unwrap();
             if accounts.iter().any(|a| a == email) {
                 return Err(CoreError::Api {
@@ -169,7 +199,7 @@ impl Backend for Arc<FakeServer> {
                 });
             }
             accounts.push(email.to_owned());
-            Ok(user(server, email, "kbs_signed_up"))
+            Ok(user_at(server, email, "kbs_signed_up"))
         })
     }
 
@@ -241,11 +271,12 @@ impl Backend for Arc<FakeServer> {
 
     fn claim_pairing<'a>(
         &'a self,
-        server: &'a str,
+        server: &'a ServerAddress,
         code: &'a str,
     ) -> BoxFuture<'a, Result<Credentials, CoreError>> {
         Box::pin(async move {
-            self.call(format!("claim {server} {code}"));
+            self.handshake(server)?;
+            self.call(format!("claim {} {code}", server.url));
             if code != "ABCDE-FGHJK" {
                 return Err(CoreError::Api {
                     status: 404,
@@ -256,9 +287,10 @@ impl Backend for Arc<FakeServer> {
             }
             Ok(Credentials {
                 info: SessionInfo {
-                    server_url: normalize_base_url(server)?,
+                    server_url: server.url.clone(),
                     account: "Kitchen".into(),
                     kind: SessionKind::Kiosk,
+                    certificate: server.certificate.clone(),
                 },
                 token: "kbk_paired".into(),
             })
@@ -277,6 +309,7 @@ impl Backend for Arc<FakeServer> {
                     server_url: parent.info.server_url.clone(),
                     account: name.to_owned(),
                     kind: SessionKind::Kiosk,
+                    certificate: parent.info.certificate.clone(),
                 },
                 token: "kbk_demo".into(),
             })
@@ -349,6 +382,10 @@ impl HostedServer for FakeHosted {
             password: "kinboard-demo".into(),
             pin: "1234".into(),
         })
+    }
+
+    fn certificate(&self) -> Option<String> {
+        None
     }
 
     fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
@@ -549,7 +586,7 @@ async fn signing_in_keeps_the_token_saves_the_session_and_forwards_views() {
     assert!(!sup.session_view().await.signed_in);
     assert!(matches!(sup.board().await, Err(CoreError::NotSignedIn)));
 
-    sup.sign_in(Some("http://10.0.0.2:8080"), " ana@x.org ", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), " ana@x.org ", "pw", None)
         .await
         .unwrap();
     let info = w.profile.load_session().expect("the session is saved");
@@ -578,7 +615,7 @@ async fn signing_in_keeps_the_token_saves_the_session_and_forwards_views() {
         retry_after: None,
     });
     let err = sup
-        .sign_in(Some("http://10.0.0.2:8080"), "ben@x.org", "nope")
+        .sign_in(Some("http://10.0.0.2:8080"), "ben@x.org", "nope", None)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidCredentials);
@@ -590,7 +627,10 @@ async fn without_an_address_sign_in_asks_for_one_unless_this_computer_hosts() {
     let w = World::new();
     let sup = w.supervisor(client(None), false);
     sup.start().await;
-    let err = sup.sign_in(None, "ana@x.org", "pw").await.unwrap_err();
+    let err = sup
+        .sign_in(None, "ana@x.org", "pw", None)
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), ErrorCode::InvalidAddress);
     assert!(w.server.calls().is_empty());
 }
@@ -673,7 +713,7 @@ async fn a_saved_session_is_restored_only_for_its_server_and_with_its_token() {
     assert!(!other.session_view().await.signed_in);
     assert!(w.server.calls().is_empty());
 
-    let sup = w.supervisor(client(Some("10.0.0.2:8080/")), false);
+    let sup = w.supervisor(client(Some("http://10.0.0.2:8080/")), false);
     sup.start().await;
     assert!(sup.session_view().await.signed_in);
     assert_eq!(w.server.calls(), ["connect kbs_saved"]);
@@ -769,7 +809,7 @@ async fn a_keyring_that_refuses_the_token_falls_back_to_memory_and_says_so() {
         "the sink heard of it"
     );
     // Signing in works, with the token kept in memory.
-    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw", None)
         .await
         .unwrap();
     assert!(sup.board().await.is_ok());
@@ -781,7 +821,7 @@ async fn a_keyring_that_fails_on_save_falls_back_without_signing_in_twice() {
     let w = World::with_store(Arc::new(LockedStore));
     let sup = w.supervisor(client(None), false);
     sup.start().await;
-    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw", None)
         .await
         .unwrap();
     assert_eq!(
@@ -803,13 +843,13 @@ async fn pairing_makes_this_screen_a_kitchen_screen() {
     let sup = w.supervisor(client(None), false);
     sup.start().await;
     let err = sup
-        .pair_kiosk("http://10.0.0.2:8080", "WRONG-CODE")
+        .pair_kiosk("http://10.0.0.2:8080", "WRONG-CODE", None)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NotFound);
     assert!(!sup.session_view().await.signed_in);
 
-    sup.pair_kiosk(" http://10.0.0.2:8080 ", " ABCDE-FGHJK ")
+    sup.pair_kiosk(" http://10.0.0.2:8080 ", " ABCDE-FGHJK ", None)
         .await
         .unwrap();
     let view = sup.session_view().await;
@@ -829,10 +869,10 @@ async fn pairing_makes_this_screen_a_kitchen_screen() {
     // the command permissions it started with until the next start).
     let url = Some("http://10.0.0.2:8080");
     let refusals = [
-        sup.sign_in(url, "ana@x.org", "pw").await,
+        sup.sign_in(url, "ana@x.org", "pw", None).await,
         sup.host_household("Riveras", None, "Ana", "ana@x.org", "pw")
             .await,
-        sup.join_household(url, "CODE", Joining::SignIn, "ana@x.org", "pw")
+        sup.join_household(url, "CODE", Joining::SignIn, "ana@x.org", "pw", None)
             .await,
         sup.create_kiosk_pairing("Hall").await.map(drop),
         sup.switch_family("fam_1").await,
@@ -857,7 +897,7 @@ async fn a_session_the_server_ends_signs_this_screen_out() {
     let w = World::new();
     let sup = w.supervisor(client(None), false);
     sup.start().await;
-    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw", None)
         .await
         .unwrap();
     let info = w.profile.load_session().unwrap();
@@ -890,7 +930,7 @@ async fn a_parent_in_two_families_keeps_a_board_for_each_and_switches() {
         .script_connects([Ok(FakeBoard::of("fam_1", 4)), Ok(FakeBoard::of("fam_2", 9))]);
     let sup = w.supervisor(client(None), false);
     sup.start().await;
-    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw", None)
         .await
         .unwrap();
     assert_eq!(
@@ -946,7 +986,7 @@ async fn the_family_shown_last_is_shown_at_the_next_start() {
     });
     let sup = w.supervisor(client(Some("http://10.0.0.2:8080")), false);
     sup.start().await;
-    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw", None)
         .await
         .unwrap();
     sup.switch_family("fam_2").await.unwrap();
@@ -971,6 +1011,7 @@ async fn a_new_parent_joins_with_an_invite_code() {
             joining.clone(),
             "ben@x.org",
             "pw-long",
+            None,
         )
         .await
         .unwrap_err();
@@ -985,6 +1026,7 @@ async fn a_new_parent_joins_with_an_invite_code() {
         joining,
         "ben@x.org",
         "pw-long",
+        None,
     )
     .await
     .unwrap();
@@ -1061,7 +1103,7 @@ async fn signing_out_stops_the_board_and_forgets_the_session_here_and_there() {
     let w = World::new();
     let sup = w.supervisor(client(None), false);
     sup.start().await;
-    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw", None)
         .await
         .unwrap();
     let info = w.profile.load_session().unwrap();
@@ -1080,7 +1122,7 @@ async fn a_pairing_code_names_the_address_the_other_screens_use() {
     let w = World::new();
     let sup = w.supervisor(client(None), false);
     sup.start().await;
-    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw")
+    sup.sign_in(Some("http://10.0.0.2:8080"), "ana@x.org", "pw", None)
         .await
         .unwrap();
     let pairing = sup.create_kiosk_pairing(" Kitchen ").await.unwrap();
@@ -1125,7 +1167,7 @@ async fn a_fresh_session_that_cannot_open_a_board_is_not_kept() {
     let sup = w.supervisor(client(None), false);
     sup.start().await;
     let err = sup
-        .sign_in(Some("http://10.0.0.2:8080"), "lee@x.org", "pw")
+        .sign_in(Some("http://10.0.0.2:8080"), "lee@x.org", "pw", None)
         .await
         .unwrap_err();
     assert_eq!(err.code(), ErrorCode::NoFamily);
@@ -1133,5 +1175,87 @@ async fn a_fresh_session_that_cannot_open_a_board_is_not_kept() {
     assert_eq!(w.token(&info), None, "the token is not kept");
     assert_eq!(w.profile.load_session(), None);
     assert_eq!(w.server.calls().last().unwrap(), "sign_out kbs_signed_in");
+    assert!(!sup.session_view().await.signed_in);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_certificate_is_trusted_once_confirmed_pinned_and_a_changed_one_refused() {
+    let w = World::new();
+    let sup = w.supervisor(client(None), false);
+    sup.start().await;
+    let shown = "ab".repeat(32);
+    *w.server.certificate.lock().unwrap() = Some(shown.clone());
+    let url = Some("https://10.0.0.2:8080");
+
+    // First contact: refused before anything is sent, with what to compare.
+    let err = sup.sign_in(url, "ana@x.org", "pw", None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CertificateUnconfirmed);
+    let told = serde_json::to_value(&err).unwrap();
+    assert_eq!(told["certificate"]["fingerprint"], shown.as_str());
+    assert_eq!(
+        told["certificate"]["code"],
+        kinboard_api::certificate::check_code(&shown).as_str()
+    );
+    assert!(w.server.calls().is_empty(), "nothing reached the server");
+    assert_eq!(w.profile.load_certificate("https://10.0.0.2:8080"), None);
+
+    // Not a fingerprint: said so, nothing pinned.
+    let err = sup
+        .sign_in(url, "ana@x.org", "pw", Some("7KQ2-M9XD-4TNB"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::InvalidAddress);
+
+    // Confirmed: signed in, pinned, and the session carries the pin.
+    sup.sign_in(url, "ana@x.org", "pw", Some(&shown))
+        .await
+        .unwrap();
+    assert_eq!(
+        w.profile.load_certificate("https://10.0.0.2:8080"),
+        Some(shown.clone())
+    );
+    assert_eq!(
+        w.profile.load_session().unwrap().certificate,
+        Some(shown.clone())
+    );
+    assert_eq!(
+        sup.session_view().await.certificate_code,
+        Some(kinboard_api::certificate::check_code(&shown))
+    );
+    assert_eq!(
+        sup.create_kiosk_pairing("Kitchen")
+            .await
+            .unwrap()
+            .certificate_code,
+        Some(kinboard_api::certificate::check_code(&shown))
+    );
+
+    // Signed out and in again: the pin is remembered, nothing is asked.
+    sup.sign_out().await.unwrap();
+    sup.sign_in(url, "ana@x.org", "pw", None).await.unwrap();
+
+    // The server now shows another certificate: refused as changed, and
+    // the pin stays what it was.
+    sup.sign_out().await.unwrap();
+    let other = "cd".repeat(32);
+    *w.server.certificate.lock().unwrap() = Some(other.clone());
+    let calls = w.server.calls().len();
+    let err = sup.sign_in(url, "ana@x.org", "pw", None).await.unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CertificateChanged);
+    assert_eq!(
+        serde_json::to_value(&err).unwrap()["certificate"]["fingerprint"],
+        other.as_str()
+    );
+    assert_eq!(w.server.calls().len(), calls, "nothing reached the server");
+    assert_eq!(
+        w.profile.load_certificate("https://10.0.0.2:8080"),
+        Some(shown)
+    );
+    // A kitchen screen's pairing is checked the same way.
+    let err = sup
+        .pair_kiosk("https://10.0.0.2:8080", "ABCDE-FGHJK", None)
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), ErrorCode::CertificateChanged);
     assert!(!sup.session_view().await.signed_in);
 }

@@ -47,7 +47,7 @@ pub async fn tls(State(state): State<AppState>) -> Result<Reply, ApiError> {
         .clone()
         .ok_or(ApiError::NotFound("TLS certificate"))?;
     Reply::ok(kinboard_api::TlsInfo {
-        code: crate::tls::short_code(&fingerprint),
+        code: kinboard_api::certificate::check_code(&fingerprint),
         fingerprint,
     })
 }
