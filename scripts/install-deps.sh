@@ -20,8 +20,9 @@ packages=(
   # GUI and OS-service tests
   xvfb xauth dbus dbus-x11 webkit2gtk-driver imagemagick gnome-keyring python3-dbusmock
   libglib2.0-bin libsecret-tools
-  # network namespaces for the tests that go beyond loopback (DNS-SD)
-  iproute2
+  # network namespaces for the tests that go beyond loopback (DNS-SD), and
+  # a listener on such a network (what crosses it readable)
+  iproute2 tcpdump
   # a throwaway PostgreSQL when none is running
   postgresql
   # the cluster tests: HAProxy in front of two servers and two sockudo

@@ -42,11 +42,7 @@ impl ClusterConfig {
     /// The programs from the environment, or where this machine keeps
     /// them. Fails, saying what is missing, when one is not there.
     pub fn from_env() -> anyhow::Result<Self> {
-        let server_bin = match std::env::var_os("KINBOARD_SERVER_BIN") {
-            Some(path) => PathBuf::from(path),
-            None => beside_this_binary("kinboard-server")?,
-        };
-        Self::from_env_with_server(&server_bin)
+        Self::from_env_with_server(&crate::server_binary()?)
     }
 
     /// The same, with the server binary given.
@@ -109,7 +105,7 @@ fn home() -> anyhow::Result<PathBuf> {
 }
 
 /// `target/<profile>/<name>` for a test binary in `target/<profile>/deps/`.
-fn beside_this_binary(name: &str) -> anyhow::Result<PathBuf> {
+pub(crate) fn beside_this_binary(name: &str) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
     let mut dir = exe.parent().context("the test binary's directory")?;
     if dir.ends_with("deps") {

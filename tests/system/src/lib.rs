@@ -19,6 +19,15 @@ mod listener;
 mod server;
 
 pub use cluster::{Cluster, ClusterConfig};
+
+/// The `kinboard-server` binary of this build (`KINBOARD_SERVER_BIN`, or
+/// beside the test binary, as `cargo build` leaves it).
+pub fn server_binary() -> anyhow::Result<std::path::PathBuf> {
+    match std::env::var_os("KINBOARD_SERVER_BIN") {
+        Some(path) => Ok(path.into()),
+        None => cluster::beside_this_binary("kinboard-server"),
+    }
+}
 pub use device::{
     Device, DeviceBuilder, ShiftedClock, converged_at, fast_pusher, normalized, truth_at,
 };
