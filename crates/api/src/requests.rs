@@ -249,6 +249,12 @@ pub struct PusherAuthForm {
     pub channel_name: Option<String>,
 }
 
+/// `POST /api/pusher/user-auth`, a form as Pusher's clients send it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PusherUserAuthForm {
+    pub socket_id: Option<String>,
+}
+
 /// `POST /api/families/{familyId}/rewards`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

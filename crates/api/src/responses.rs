@@ -473,6 +473,23 @@ pub struct RealtimeResponse {
     pub scheme: Option<Scheme>,
     /// Absolute URL of `POST /api/pusher/auth`.
     pub auth_endpoint: String,
+    /// Absolute URL of `POST /api/pusher/user-auth`, where a connection
+    /// signs its device in (`pusher:signin`) so that the server can end
+    /// that device's connections when its access ends. Given for Pusher's
+    /// cloud and self-hosted engines; the embedded relay closes them
+    /// itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_auth_endpoint: Option<String>,
+}
+
+/// `POST /api/pusher/user-auth`: the `pusher:signin` a connection sends.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub struct PusherUserAuthResponse {
+    /// `key:signature` of `socket_id::user::user_data`.
+    pub auth: String,
+    /// `{"id": …}`: the device, as the Pusher engine knows it.
+    pub user_data: String,
 }
 
 /// `POST /api/pusher/auth`.

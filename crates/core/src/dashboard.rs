@@ -19,6 +19,7 @@ use std::time::Duration;
 use kinboard_api::{RealtimeResponse, ReplyEvent, Role, StartTimerRequest, Timer};
 use pusher_client::{
     AuthorizeError, AuthorizeFuture, ChannelAuthorizer, ClientOptions, Endpoint, PusherClient,
+    SigninFuture, UserAuthenticator,
 };
 use pusher_protocol::{ChannelName, ClientConfig, SocketId};
 use tokio::sync::{mpsc, oneshot, watch};
@@ -169,6 +170,26 @@ fn endpoint(realtime: &RealtimeResponse) -> Result<Endpoint, CoreError> {
     Ok(Endpoint::host(host, port, tls))
 }
 
+/// Signs each connection's device in through the session's API client, so
+/// that a Pusher engine can end this device's connections when its access
+/// ends.
+struct ApiUserAuthenticator {
+    api: ApiClient,
+    endpoint: String,
+}
+
+impl UserAuthenticator for ApiUserAuthenticator {
+    fn authenticate(&self, socket_id: &SocketId) -> SigninFuture {
+        let (api, endpoint) = (self.api.clone(), self.endpoint.clone());
+        let socket_id = socket_id.as_str().to_owned();
+        Box::pin(async move {
+            api.pusher_user_auth(&endpoint, &socket_id)
+                .await
+                .map_err(|e| AuthorizeError::InvalidResponse(e.to_string()))
+        })
+    }
+}
+
 /// Whether the relay `endpoint` is the API server at `base` itself (same
 /// host and port): the embedded relay.
 fn on_server(endpoint: &Endpoint, base: &str) -> bool {
@@ -220,6 +241,12 @@ impl Dashboard {
                 api: api.clone(),
                 endpoint: realtime.auth_endpoint,
             });
+        if let Some(endpoint) = realtime.user_auth_endpoint {
+            client_options = client_options.user_authenticator(ApiUserAuthenticator {
+                api: api.clone(),
+                endpoint,
+            });
+        }
         // The household server's own relay shares its port, and so its
         // certificate: the socket accepts the one the API client does.
         if let Some(tls) = api.tls()

@@ -20,6 +20,7 @@ use std::time::Duration;
 
 use pusher_protocol::{
     AppCredentials, AuthorizationError, ChannelAuthorization, ChannelKind, ChannelName, SocketId,
+    UserAuthentication,
 };
 use reqwest::header::HeaderMap;
 use thiserror::Error;
@@ -31,6 +32,18 @@ pub type AuthorizeFuture =
 /// Authorises a socket to subscribe to a private or presence channel.
 pub trait ChannelAuthorizer: Send + Sync + 'static {
     fn authorize(&self, channel: &ChannelName, socket_id: &SocketId) -> AuthorizeFuture;
+}
+
+/// A boxed future returned by [`UserAuthenticator::authenticate`].
+pub type SigninFuture =
+    Pin<Box<dyn Future<Output = Result<UserAuthentication, AuthorizeError>> + Send>>;
+
+/// Signs a connection's user in (Pusher's user authentication,
+/// `pusher:signin`): the server then knows which user each socket is, and
+/// can end all of one user's connections at once. Asked once per
+/// connection, after the handshake.
+pub trait UserAuthenticator: Send + Sync + 'static {
+    fn authenticate(&self, socket_id: &SocketId) -> SigninFuture;
 }
 
 /// Why an authorisation failed.

@@ -36,6 +36,16 @@ type Authorizing = Pin<
             > + Send,
     >,
 >;
+type SigningIn = Pin<
+    Box<
+        dyn Future<
+                Output = (
+                    SocketId,
+                    Result<pusher_protocol::UserAuthentication, AuthorizeError>,
+                ),
+            > + Send,
+    >,
+>;
 
 /// tungstenite's read buffer. Its default (128 KiB) is zero-filled on every
 /// read, which for Pusher's small frames (an event is a few hundred bytes,
@@ -61,9 +71,18 @@ struct Driver {
     socket: Option<Socket>,
     connecting: Option<Connecting>,
     authorizing: FuturesUnordered<Authorizing>,
+    signing_in: FuturesUnordered<SigningIn>,
     listeners: Listeners,
     state: watch::Sender<ConnectionState>,
     socket_id: watch::Sender<Option<SocketId>>,
+    signed_in: watch::Sender<Option<String>>,
+}
+
+/// What the handles watch.
+pub(crate) struct Watches {
+    pub(crate) state: watch::Sender<ConnectionState>,
+    pub(crate) socket_id: watch::Sender<Option<SocketId>>,
+    pub(crate) signed_in: watch::Sender<Option<String>>,
 }
 
 pub(crate) async fn run(
@@ -71,9 +90,13 @@ pub(crate) async fn run(
     mut commands: mpsc::UnboundedReceiver<Command>,
     // Kept only to tie the task's lifetime to the handles: not upgraded.
     _weak: mpsc::WeakUnboundedSender<Command>,
-    state: watch::Sender<ConnectionState>,
-    socket_id: watch::Sender<Option<SocketId>>,
+    watches: Watches,
 ) {
+    let Watches {
+        state,
+        socket_id,
+        signed_in,
+    } = watches;
     let seed = options.jitter_seed.unwrap_or_else(rand::random);
     let mut driver = Driver {
         url: options.endpoint.url(&options.key),
@@ -82,9 +105,11 @@ pub(crate) async fn run(
         socket: None,
         connecting: None,
         authorizing: FuturesUnordered::new(),
+        signing_in: FuturesUnordered::new(),
         listeners: HashMap::new(),
         state,
         socket_id,
+        signed_in,
     };
     loop {
         driver.flush().await;
@@ -116,6 +141,16 @@ pub(crate) async fn run(
             Some((channel, socket_id, result)) = driver.authorizing.next(), if !driver.authorizing.is_empty() => {
                 let result = result.map_err(AuthorizationError::from);
                 driver.conn.handle_authorization(now(), &channel, &socket_id, result);
+            },
+            Some((socket_id, result)) = driver.signing_in.next(), if !driver.signing_in.is_empty() => {
+                match result {
+                    Ok(authentication) => {
+                        driver.conn.handle_signin(now(), &socket_id, authentication);
+                    }
+                    // The channels still work; only ending this user's
+                    // connections from the server would not.
+                    Err(e) => warn!(error = %e, "user sign-in failed"),
+                }
             },
             () = async { tokio::time::sleep_until(deadline.expect("guarded")).await }, if deadline.is_some() => {
                 driver.conn.handle_timeout(now());
@@ -262,10 +297,17 @@ impl Driver {
                 debug!(%previous, %current, "connection state");
                 if current != ConnectionState::Connected {
                     self.socket_id.send_replace(None);
+                    self.signed_in.send_replace(None);
                 }
                 self.state.send_replace(current);
             }
             Event::Connected { socket_id } => {
+                if let Some(authenticator) = &self.options.user_authenticator {
+                    let future = authenticator.authenticate(&socket_id);
+                    let id = socket_id.clone();
+                    self.signing_in
+                        .push(Box::pin(async move { (id, future.await) }));
+                }
                 self.socket_id.send_replace(Some(socket_id));
             }
             Event::ConnectingIn(delay) => debug!(?delay, "reconnecting"),
@@ -308,6 +350,10 @@ impl Driver {
             }
             Event::MemberRemoved { channel, member } => {
                 self.dispatch(&channel, SubscriptionEvent::MemberRemoved(member))
+            }
+            Event::SignedIn { user_data } => {
+                debug!(%user_data, "signed in");
+                self.signed_in.send_replace(Some(user_data));
             }
             Event::Error(error) => warn!(%error, "pusher connection"),
         }

@@ -53,7 +53,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 
 pub use authorizer::{
     AuthorizeError, AuthorizeFuture, ChannelAuthorizer, HeadersProvider, HttpAuthorizer,
-    LocalAuthorizer,
+    LocalAuthorizer, SigninFuture, UserAuthenticator,
 };
 pub use endpoint::Endpoint;
 pub use pusher_protocol::{
@@ -72,6 +72,8 @@ pub struct ClientOptions {
     pub config: ClientConfig,
     /// Authorises private and presence channels; without one they fail.
     pub authorizer: Option<Arc<dyn ChannelAuthorizer>>,
+    /// Signs each connection's user in (`pusher:signin`) when set.
+    pub user_authenticator: Option<Arc<dyn UserAuthenticator>>,
     /// Seed of the reconnect jitter; random when `None`.
     pub jitter_seed: Option<u64>,
     /// Opens the byte stream of each attempt; [`TcpConnector`] by default.
@@ -88,6 +90,7 @@ impl ClientOptions {
             key: key.into(),
             config: ClientConfig::default(),
             authorizer: None,
+            user_authenticator: None,
             jitter_seed: None,
             connector: Arc::new(TcpConnector),
             tls: None,
@@ -102,6 +105,12 @@ impl ClientOptions {
 
     pub fn authorizer(mut self, authorizer: impl ChannelAuthorizer) -> Self {
         self.authorizer = Some(Arc::new(authorizer));
+        self
+    }
+
+    /// Signs each connection's user in with `authenticator`.
+    pub fn user_authenticator(mut self, authenticator: impl UserAuthenticator) -> Self {
+        self.user_authenticator = Some(Arc::new(authenticator));
         self
     }
 
@@ -124,6 +133,7 @@ impl std::fmt::Debug for ClientOptions {
             .field("key", &self.key)
             .field("config", &self.config)
             .field("authorizer", &self.authorizer.is_some())
+            .field("user_authenticator", &self.user_authenticator.is_some())
             .field("tls", &self.tls.is_some())
             .finish_non_exhaustive()
     }
@@ -200,6 +210,7 @@ pub struct PusherClient {
     commands: mpsc::UnboundedSender<Command>,
     state: watch::Receiver<ConnectionState>,
     socket_id: watch::Receiver<Option<SocketId>>,
+    signed_in: watch::Receiver<Option<String>>,
     next_id: Arc<AtomicU64>,
 }
 
@@ -219,12 +230,23 @@ impl PusherClient {
         let (commands, receiver) = mpsc::unbounded_channel();
         let (state_tx, state) = watch::channel(ConnectionState::Initialized);
         let (socket_tx, socket_id) = watch::channel(None);
+        let (signed_in_tx, signed_in) = watch::channel(None);
         let weak = commands.downgrade();
-        tokio::spawn(driver::run(options, receiver, weak, state_tx, socket_tx));
+        tokio::spawn(driver::run(
+            options,
+            receiver,
+            weak,
+            driver::Watches {
+                state: state_tx,
+                socket_id: socket_tx,
+                signed_in: signed_in_tx,
+            },
+        ));
         let client = Self {
             commands,
             state,
             socket_id,
+            signed_in,
             next_id: Arc::new(AtomicU64::new(1)),
         };
         client.send(Command::Connect).ok();
@@ -287,6 +309,12 @@ impl PusherClient {
             .await
             .map(|_| ())
             .map_err(|_| ClientError::Closed)
+    }
+
+    /// The user this connection signed in as (the server's `user_data`),
+    /// once the server took its `pusher:signin`; `None` while not.
+    pub fn signed_in(&self) -> watch::Receiver<Option<String>> {
+        self.signed_in.clone()
     }
 
     /// The current socket id, when connected.

@@ -950,3 +950,42 @@ fn transport_failure_is_the_failed_state() {
     assert_eq!(h.conn.state(), ConnectionState::Failed);
     assert_eq!(h.conn.poll_timeout(), None);
 }
+
+#[test]
+fn a_signin_goes_out_for_the_current_socket_only() {
+    let mut h = Harness::new();
+    h.connected("1.1");
+    let auth = || pusher_protocol::UserAuthentication {
+        auth: "key:abc".into(),
+        user_data: r#"{"id":"kiosk-k1"}"#.into(),
+    };
+    let old = SocketId::parse("1.1").unwrap();
+    assert!(h.conn.handle_signin(h.now, &old, auth()));
+    assert_eq!(
+        h.sent_messages(),
+        [Message::Signin {
+            auth: "key:abc".into(),
+            user_data: r#"{"id":"kiosk-k1"}"#.into(),
+        }]
+    );
+    // An answer for a socket that is gone (reconnected since) is dropped.
+    h.close(Some(4200));
+    h.advance(Duration::from_secs(1));
+    h.open();
+    h.handshake("2.2", 120);
+    h.take_transmits();
+    h.take_events();
+    assert!(!h.conn.handle_signin(h.now, &old, auth()));
+    assert!(h.sent_messages().is_empty());
+    // The server's confirmation is told, and changes nothing else.
+    h.receive_text(
+        r#"{"event":"pusher:signin_success","data":{"user_data":"{\"id\":\"kiosk-k1\"}"}}"#,
+    );
+    assert_eq!(
+        h.take_events(),
+        [Event::SignedIn {
+            user_data: r#"{"id":"kiosk-k1"}"#.into()
+        }]
+    );
+    assert_eq!(h.conn.state(), ConnectionState::Connected);
+}

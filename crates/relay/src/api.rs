@@ -400,3 +400,32 @@ pub(crate) async fn users(
         .collect();
     Ok(Json(json!({ "users": users })).into_response())
 }
+
+/// `POST /apps/{app_id}/users/{user_id}/terminate_connections`: closes
+/// every socket signed in as that user with 4009 (its access ended: the
+/// client does not reconnect on its own), after the frames already queued
+/// for it — what it was told last reaches it first.
+pub(crate) async fn terminate_connections(
+    State(shared): State<Arc<Shared>>,
+    Path((app_id, user_id)): Path<(String, String)>,
+    OriginalUri(uri): OriginalUri,
+    body: Body,
+) -> Result<Response, ApiError> {
+    verify(&shared, "POST", &app_id, &uri, body).await?;
+    let sockets = shared.registry.connections_of(&user_id);
+    tracing::info!(user = %user_id, sockets = sockets.len(), "ending a user's connections");
+    let timeout = shared.config.close_timeout;
+    for conn in sockets {
+        conn.outbox.finish(crate::outbox::Close::new(
+            pusher_protocol::close_code::UNAUTHORIZED,
+        ));
+        // A client that stops reading cannot hold it open past the timeout.
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            conn.outbox.close(crate::outbox::Close::new(
+                pusher_protocol::close_code::UNAUTHORIZED,
+            ));
+        });
+    }
+    Ok(Json(json!({})).into_response())
+}

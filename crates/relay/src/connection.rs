@@ -359,14 +359,44 @@ impl Session {
             Message::Subscribe(subscribe) => self.subscribe(subscribe),
             Message::Unsubscribe { channel } => self.unsubscribe(&channel),
             Message::ClientEvent(event) => self.client_event(event),
+            Message::Signin { auth, user_data } => self.signin(&auth, user_data),
             other => self.reply_error(
                 None,
                 format!(
-                    "unsupported event {:?}: clients may send pusher:subscribe, pusher:unsubscribe, pusher:ping, pusher:pong and client- events",
+                    "unsupported event {:?}: clients may send pusher:subscribe, pusher:unsubscribe, pusher:signin, pusher:ping, pusher:pong and client- events",
                     other.event_name()
                 ),
             ),
         }
+    }
+
+    /// `pusher:signin`: signed by the app for this socket and this
+    /// `user_data` (a JSON object with a string `id`), the socket is that
+    /// user's from now on — the HTTP API can end all of one user's sockets.
+    /// A signin that fails gets a `pusher:error`; the socket stays, as a
+    /// user of nobody.
+    fn signin(&mut self, auth: &str, user_data: String) {
+        if let Err(e) =
+            self.shared
+                .config
+                .app
+                .verify_user_auth(&self.socket_id, Some(auth), &user_data)
+        {
+            return self.reply_error(None, format!("signin refused: {e}"));
+        }
+        let id = serde_json::from_str::<Value>(&user_data)
+            .ok()
+            .and_then(|v| v.get("id")?.as_str().map(str::to_owned))
+            .filter(|id| !id.is_empty());
+        let Some(id) = id else {
+            return self.reply_error(
+                None,
+                "signin refused: user_data must be a JSON object with a string id",
+            );
+        };
+        tracing::debug!(socket_id = %self.socket_id, user = %id, "signed in");
+        *self.conn.user.lock().unwrap_or_else(|e| e.into_inner()) = Some(id);
+        self.reply(&Message::SigninSuccess { user_data });
     }
 
     fn subscription(&self, channel: &str) -> Option<&Subscription> {

@@ -8,11 +8,12 @@
 //!   channels with signatures checked on subscribe, client events on
 //!   private and presence channels (unless [`RelayConfig::client_events`]
 //!   is off), keepalive with `pusher:ping` and 4201, slow consumers closed
-//!   with 4100, and a socket whose access ended closed on request
-//!   ([`Relay::terminate`]);
+//!   with 4100, `pusher:signin` (user authentication), and a socket whose
+//!   access ended closed on request ([`Relay::terminate`]);
 //! * the HTTP API (the official server libraries) under `/apps/{app_id}`:
-//!   `events`, `batch_events`, `channels`, `channels/{name}` and
-//!   `channels/{name}/users`, each request's signature verified;
+//!   `events`, `batch_events`, `channels`, `channels/{name}`,
+//!   `channels/{name}/users` and `users/{id}/terminate_connections`, each
+//!   request's signature verified;
 //! * an in-process [`Relay::publish`] for a backend that embeds the relay.
 //!
 //! The roles: [`Relay`] is the cheap, cloneable handle; [`Relay::router`]
@@ -111,6 +112,10 @@ impl Relay {
             .route("/apps/{app_id}/channels", get(api::channels))
             .route("/apps/{app_id}/channels/{channel}", get(api::channel))
             .route("/apps/{app_id}/channels/{channel}/users", get(api::users))
+            .route(
+                "/apps/{app_id}/users/{user_id}/terminate_connections",
+                post(api::terminate_connections),
+            )
             .with_state(Arc::clone(&self.shared))
     }
 

@@ -28,6 +28,8 @@ pub(crate) type ConnId = u64;
 pub(crate) struct Conn {
     pub(crate) id: ConnId,
     pub(crate) outbox: Outbox,
+    /// The user it signed in as (`pusher:signin`), if it did.
+    pub(crate) user: Mutex<Option<String>>,
 }
 
 /// A user joining a presence channel, from the socket's `channel_data`.
@@ -149,6 +151,7 @@ impl Registry {
         let conn = Arc::new(Conn {
             id,
             outbox: Outbox::new(send_queue),
+            user: Mutex::new(None),
         });
         inner.connections.insert(id, Arc::clone(&conn));
         Some(conn)
@@ -194,6 +197,16 @@ impl Registry {
 
     pub(crate) fn connections(&self) -> Vec<Arc<Conn>> {
         self.lock().connections.values().cloned().collect()
+    }
+
+    /// The sockets signed in as `user`.
+    pub(crate) fn connections_of(&self, user: &str) -> Vec<Arc<Conn>> {
+        self.lock()
+            .connections
+            .values()
+            .filter(|c| c.user.lock().unwrap_or_else(|e| e.into_inner()).as_deref() == Some(user))
+            .cloned()
+            .collect()
     }
 
     /// Subscribes a socket and queues its `subscription_succeeded` in the

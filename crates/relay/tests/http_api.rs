@@ -384,3 +384,95 @@ async fn channel_queries_answer_like_pusher() {
         .await;
     assert_eq!(parse(&reply)["subscription_count"], 1);
 }
+
+#[tokio::test]
+async fn a_signed_in_users_sockets_are_ended_and_no_others() {
+    let relay = TestRelay::default().await;
+    let sign_in = |client: &common::Client, user: &str| {
+        let user_data = json!({ "id": user }).to_string();
+        let signed = app().authenticate_user(&client.socket_id, &user_data);
+        Message::Signin {
+            auth: signed.auth,
+            user_data: signed.user_data,
+        }
+    };
+    let mut kitchen = relay.client().await;
+    let mut kitchen_again = relay.client().await;
+    let mut parent = relay.client().await;
+    for (client, user) in [
+        (&mut kitchen, "kiosk-k1"),
+        (&mut kitchen_again, "kiosk-k1"),
+        (&mut parent, "session-abc"),
+    ] {
+        let signin = sign_in(client, user);
+        client.send(&signin).await;
+        match client.recv().await {
+            Message::SigninSuccess { user_data } => {
+                assert_eq!(parse(&user_data)["id"], user);
+            }
+            other => panic!("expected signin_success, got {other:?}"),
+        }
+        client.subscribe("private-family-f1").await;
+    }
+    // A signin signed for another socket, or with another secret, is refused.
+    let mut forger = relay.client().await;
+    let mut stolen = sign_in(&kitchen, "kiosk-k1");
+    forger.send(&stolen).await;
+    assert!(
+        matches!(forger.recv().await, Message::Error(e) if e.message.contains("signin refused"))
+    );
+    let user_data = json!({ "id": "kiosk-k1" }).to_string();
+    let wrong = AppCredentials::new("42", "test-key", "not-the-secret")
+        .authenticate_user(&forger.socket_id, &user_data);
+    stolen = Message::Signin {
+        auth: wrong.auth,
+        user_data,
+    };
+    forger.send(&stolen).await;
+    assert!(
+        matches!(forger.recv().await, Message::Error(e) if e.message.contains("signin refused"))
+    );
+    forger.subscribe("private-family-f1").await;
+
+    // Unsigned: refused, nothing closed.
+    let (status, _) = raw_http(
+        relay.addr,
+        b"POST /apps/42/users/kiosk-k1/terminate_connections HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}",
+        false,
+    )
+    .await;
+    assert_eq!(status, 401);
+    let (status, reply) = relay
+        .api(
+            "POST",
+            "/apps/42/users/kiosk-k1/terminate_connections",
+            &[],
+            "{}",
+        )
+        .await;
+    assert_eq!((status, parse(&reply)), (200, json!({})));
+    assert_eq!(kitchen.closed().await, Some(4009));
+    assert_eq!(kitchen_again.closed().await, Some(4009));
+    // The others stay, and still hear the family.
+    relay
+        .trigger("private-family-f1", "stars:updated", "{}")
+        .await;
+    assert_eq!(
+        parent.event("stars:updated").await.data.as_deref(),
+        Some("{}")
+    );
+    assert_eq!(
+        forger.event("stars:updated").await.data.as_deref(),
+        Some("{}")
+    );
+    // A user with no socket here: nothing to do, and said so the same way.
+    let (status, _) = relay
+        .api(
+            "POST",
+            "/apps/42/users/nobody/terminate_connections",
+            &[],
+            "{}",
+        )
+        .await;
+    assert_eq!(status, 200);
+}

@@ -39,7 +39,7 @@ A mutation's reply lists the events it broadcast (`events`), each with its revis
         stars::change_stars, stars::get_stars, stars::get_stars_csv, stars::undo_entry,
         rewards::list_rewards, rewards::create_reward, rewards::update_reward, rewards::delete_reward, rewards::redeem,
         rewards::approve_redemption, rewards::reject_redemption,
-        realtime::pusher_auth, realtime::realtime,
+        realtime::pusher_auth, realtime::pusher_user_auth, realtime::realtime,
         ops::healthz, ops::info, ops::tls, ops::openapi,
     ),
     modifiers(&BearerAuth, &CommonReplies)

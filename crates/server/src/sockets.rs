@@ -80,15 +80,58 @@ impl SocketBook {
     }
 }
 
-/// Closes, family by family, the sockets whose grants `ends` says are
-/// over, after the events already queued for those families.
-pub fn close_where(state: &crate::state::AppState, ends: impl Fn(&Grant) -> bool) {
+/// The user a socket signs in as behind a Pusher engine (`pusher:signin`,
+/// see `/api/pusher/user-auth`): a kitchen screen by its device id, a
+/// parent's session by a hash of its token's hash — never the token, nor
+/// the hash the database keys the session by. Ending that user ends
+/// exactly that device's connections.
+pub fn pusher_user_id(caller: &Caller, token_hash: &str) -> String {
+    match caller {
+        Caller::Kiosk { kiosk_id, .. } => kiosk_user_id(kiosk_id),
+        Caller::User { .. } => session_user_id(token_hash),
+    }
+}
+
+/// The Pusher user of a parent's session (by its token's hash).
+pub fn session_user_id(token_hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("kinboard pusher user\n{token_hash}"));
+    format!("session-{}", &hex::encode(digest)[..32])
+}
+
+/// The Pusher user of a kitchen screen.
+pub fn kiosk_user_id(kiosk_id: &str) -> String {
+    format!("kiosk-{kiosk_id}")
+}
+
+/// Ends live connections whose access is over, after the events already
+/// queued for their families: the sockets this instance let in whose
+/// grants `ends` says are over (closed by the embedded relay), and, behind
+/// a Pusher engine, every connection of the Pusher `users` named (signed
+/// in with `pusher:signin`, wherever they were let in). `family` is the
+/// family whose events must go out first, when there is one.
+pub fn close_where(
+    state: &crate::state::AppState,
+    family: Option<&str>,
+    ends: impl Fn(&Grant) -> bool,
+    users: Vec<String>,
+) {
     let mut by_family: std::collections::BTreeMap<String, Vec<String>> = Default::default();
     for (family, socket) in state.sockets.take(ends) {
         by_family.entry(family).or_default().push(socket);
     }
+    let mut users = Some(users);
+    if let Some(family) = family {
+        by_family.entry(family.to_owned()).or_default();
+    }
     for (family, sockets) in by_family {
-        state.events.enqueue_close(&family, sockets);
+        state
+            .events
+            .enqueue_close(&family, sockets, users.take().unwrap_or_default());
+    }
+    if let Some(users) = users {
+        // No family's events to wait for (a sign-out): any lane will do.
+        state.events.enqueue_close("", Vec::new(), users);
     }
 }
 

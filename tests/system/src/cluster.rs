@@ -556,6 +556,9 @@ impl Cluster {
                         "secret": CLUSTER_SECRET,
                         "enabled": true,
                         "enable_client_messages": false,
+                        // pusher:signin, so that a device whose access
+                        // ends can be disconnected wherever it is.
+                        "enable_user_authentication": true,
                         "max_connections": 0,
                         "max_client_events_per_second": 0
                     }]

@@ -294,6 +294,51 @@ async fn post(url: &str, token: &str, body: Value, headers: &[(&str, &str)]) -> 
     (status, reply.json().await.unwrap_or(Value::Null))
 }
 
+/// A screen on `token`, its dashboard live through the cluster's relay
+/// (a sockudo node behind the balancer) and its device signed in there.
+async fn live_screen(url: &str, token: &str) -> kinboard_core::Dashboard {
+    let api = kinboard_core::ApiClient::new(url).expect("api");
+    api.set_token(Some(token.to_owned()));
+    let screen = kinboard_core::Dashboard::connect(api, Default::default())
+        .await
+        .expect("the dashboard connects");
+    let mut signed_in = screen.pusher().signed_in();
+    tokio::time::timeout(WAIT, signed_in.wait_for(Option::is_some))
+        .await
+        .expect("the device signs in on the sockudo node")
+        .expect("the connection runs");
+    screen
+}
+
+/// When `screen`'s socket is seen closed for good (4009: the engine ended
+/// its user's connections), watched from now on in the background.
+fn closing(screen: &kinboard_core::Dashboard) -> tokio::task::JoinHandle<Instant> {
+    let mut state = screen.pusher().state();
+    tokio::spawn(async move {
+        tokio::time::timeout(
+            WAIT,
+            state.wait_for(|s| *s == pusher_client::State::Disconnected),
+        )
+        .await
+        .expect("the socket closes")
+        .expect("the connection runs");
+        Instant::now()
+    })
+}
+
+/// POSTs a form with a bearer token; the status and the JSON reply.
+async fn post_form(url: &str, token: &str, form: &[(&str, &str)]) -> (u16, Value) {
+    let reply = client()
+        .post(url)
+        .bearer_auth(token)
+        .form(form)
+        .send()
+        .await
+        .expect("the request is answered");
+    let status = reply.status().as_u16();
+    (status, reply.json().await.unwrap_or(Value::Null))
+}
+
 async fn get_status(url: &str, token: &str) -> u16 {
     client()
         .get(url)
@@ -424,6 +469,9 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
         200,
         "the session"
     );
+    // A screen on that session, live through a sockudo node, signed in.
+    let parent_screen = live_screen(&cluster.url(), &session).await;
+    let parent_closed = closing(&parent_screen);
     let signed_out = Instant::now();
     let (status, _) = post(
         &format!("{}/api/auth/sign-out", instance[0]),
@@ -442,6 +490,17 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
         took < Duration::from_millis(1500),
         "signed out for {took:?} only on one instance"
     );
+    let closed = parent_closed.await.expect("the watch runs");
+    eprintln!(
+        "the signed-out screen's socket closed {:?} after the sign-out was sent",
+        closed.saturating_duration_since(signed_out)
+    );
+    assert!(
+        closed.saturating_duration_since(signed_out) < Duration::from_secs(1),
+        "the signed-out screen's socket stayed {:?}",
+        closed - signed_out
+    );
+    parent_screen.shutdown();
 
     let kiosks = api.kiosks(&home.family_id).await.expect("kiosks");
     // Instance 2 has the kitchen screen cached, just now.
@@ -450,6 +509,14 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
         200,
         "the kitchen screen"
     );
+    let kitchen_screen = live_screen(&cluster.url(), &kiosk).await;
+    let socket_id = kitchen_screen
+        .pusher()
+        .socket_id()
+        .expect("a socket")
+        .as_str()
+        .to_owned();
+    let kitchen_closed = closing(&kitchen_screen);
     let revoked = Instant::now();
     let revoke_url = format!("{}/api/kiosks/{}", instance[0], kiosks.kiosks[0].id);
     let status = client()
@@ -469,6 +536,37 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
         took < Duration::from_millis(1500),
         "revoked for {took:?} only on one instance"
     );
+    // Its live socket, on whichever sockudo node, closes within a second,
+    // after `kiosk:revoked`; and its channel is refused it again.
+    let closed = kitchen_closed.await.expect("the watch runs");
+    eprintln!(
+        "the revoked kitchen screen's socket closed {:?} after the revoke was sent",
+        closed.saturating_duration_since(revoked)
+    );
+    assert!(
+        closed.saturating_duration_since(revoked) < Duration::from_secs(1),
+        "the revoked kitchen screen's socket stayed {:?}",
+        closed - revoked
+    );
+    for (i, base) in instance.iter().enumerate() {
+        let (status, reply) = post_form(
+            &format!("{base}/api/pusher/auth"),
+            &kiosk,
+            &[
+                ("socket_id", socket_id.as_str()),
+                (
+                    "channel_name",
+                    &format!("private-family-{}", home.family_id),
+                ),
+            ],
+        )
+        .await;
+        assert_eq!(
+            status, 401,
+            "instance {i} authorised the revoked screen: {reply}"
+        );
+    }
+    kitchen_screen.shutdown();
 
     // Both schedulers run: each of five 2-second timers expires once.
     // A plain subscriber, through the balancer's relay frontend.

@@ -71,6 +71,8 @@ pub struct CallOptions<'a> {
 
 /// Where a Kinboard server authorises channel subscriptions.
 const PUSHER_AUTH_PATH: &str = "/api/pusher/auth";
+/// Where a Kinboard server signs a socket's device in (`pusher:signin`).
+const PUSHER_USER_AUTH_PATH: &str = "/api/pusher/user-auth";
 
 /// A cheap, cloneable handle to the backend at one base URL.
 #[derive(Clone)]
@@ -320,8 +322,8 @@ impl ApiClient {
     }
 
     /// `endpoint` when it is on this client's server, else this server's
-    /// own channel-authorisation route.
-    fn own_endpoint(&self, endpoint: &str) -> String {
+    /// own route at `path`.
+    fn own_endpoint(&self, endpoint: &str, path: &str) -> String {
         let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
         match (origin(endpoint), origin(&self.inner.base)) {
             (Some(theirs), Some(ours)) if theirs == ours => endpoint.to_owned(),
@@ -331,7 +333,7 @@ impl ApiClient {
                     server = %self.inner.base,
                     "the server named another origin for channel authorisation; using its own"
                 );
-                self.url(PUSHER_AUTH_PATH)
+                self.url(path)
             }
         }
     }
@@ -372,7 +374,28 @@ impl ApiClient {
             .append_pair("socket_id", socket_id)
             .append_pair("channel_name", channel)
             .finish();
-        let endpoint = self.own_endpoint(auth_endpoint);
+        let endpoint = self.own_endpoint(auth_endpoint, PUSHER_AUTH_PATH);
+        self.call(
+            Method::POST,
+            &endpoint,
+            Payload::Form(form),
+            CallOptions::default(),
+        )
+        .await
+    }
+
+    /// Signs a socket's device in (`pusher:signin`) at `user_auth_endpoint`
+    /// (from `/api/realtime`), with the current token — only on this
+    /// client's own server, as for [`Self::pusher_auth`].
+    pub async fn pusher_user_auth(
+        &self,
+        user_auth_endpoint: &str,
+        socket_id: &str,
+    ) -> Result<pusher_protocol::UserAuthentication, CoreError> {
+        let form = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("socket_id", socket_id)
+            .finish();
+        let endpoint = self.own_endpoint(user_auth_endpoint, PUSHER_USER_AUTH_PATH);
         self.call(
             Method::POST,
             &endpoint,

@@ -28,7 +28,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 use thiserror::Error;
 
-use crate::auth::ChannelAuthorization;
+use crate::auth::{ChannelAuthorization, UserAuthentication};
 use crate::close_code::{self, CloseAction, close_action};
 use crate::message::{
     AppEvent, ConnectionEstablished, DecodeError, ErrorData, Message, PresenceData, Subscribe,
@@ -271,6 +271,10 @@ pub enum Event {
     MemberRemoved {
         channel: ChannelName,
         member: Member,
+    },
+    /// The server took this connection's `pusher:signin`, as this user.
+    SignedIn {
+        user_data: String,
     },
     Error(ConnectionError),
 }
@@ -561,10 +565,12 @@ impl ClientConnection {
             Message::Event(e) | Message::ClientEvent(e) | Message::Unknown(e) => {
                 self.on_app_event(e)
             }
+            Message::SigninSuccess { user_data } => {
+                self.events.push_back(Event::SignedIn { user_data });
+            }
             // Features this client does not use.
             Message::SubscriptionCount { .. }
             | Message::CacheMiss { .. }
-            | Message::SigninSuccess { .. }
             | Message::WatchlistEvents { .. }
             | Message::Subscribe(_)
             | Message::Unsubscribe { .. }
@@ -667,6 +673,27 @@ impl ClientConnection {
                 });
             }
         }
+    }
+
+    /// The driver's answer to [`Event::Connected`] when the connection
+    /// signs its user in (Pusher's user authentication, which lets the
+    /// server end all of one user's connections): sends `pusher:signin`
+    /// for `socket_id` if it is still the current socket. Returns whether
+    /// it was sent.
+    pub fn handle_signin(
+        &mut self,
+        _now: Instant,
+        socket_id: &SocketId,
+        authentication: UserAuthentication,
+    ) -> bool {
+        if !matches!(&self.socket, Socket::Established { socket_id: s } if s == socket_id) {
+            return false;
+        }
+        self.send(&Message::Signin {
+            auth: authentication.auth,
+            user_data: authentication.user_data,
+        });
+        true
     }
 
     /// Sends a client event to the other subscribers of a private or

@@ -6,7 +6,10 @@ use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use axum::routing::{get, post};
-use kinboard_api::{ErrorReply, PusherAuthForm, PusherAuthResponse, RealtimeResponse};
+use kinboard_api::{
+    ErrorReply, PusherAuthForm, PusherAuthResponse, PusherUserAuthForm, PusherUserAuthResponse,
+    RealtimeResponse,
+};
 
 use crate::domain::access::Caller;
 use crate::domain::realtime;
@@ -17,6 +20,7 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/api/pusher/auth", post(pusher_auth))
+        .route("/api/pusher/user-auth", post(pusher_user_auth))
         .route("/api/realtime", get(realtime))
 }
 
@@ -39,6 +43,23 @@ pub async fn pusher_auth(
         realtime::authorize_channel(&state, &caller, token, form.socket_id, form.channel_name)
             .await?,
     )
+}
+
+/// Signs a socket's device in (`pusher:signin`), so that a Pusher engine
+/// can be told to end that device's connections when its access ends.
+#[utoipa::path(post, path = "/api/pusher/user-auth", tag = "realtime",
+    request_body(content = PusherUserAuthForm, content_type = "application/x-www-form-urlencoded"),
+    responses((status = 200, body = PusherUserAuthResponse), (status = 400, description = "malformed socket_id", body = ErrorReply),
+        (status = 401, body = ErrorReply)),
+    security(("bearer" = [])))]
+pub async fn pusher_user_auth(
+    State(state): State<AppState>,
+    caller: Caller,
+    parts: Parts,
+    ApiForm(form): ApiForm<PusherUserAuthForm>,
+) -> Result<Reply, ApiError> {
+    let token = bearer(&parts).ok_or(ApiError::Unauthorized)?;
+    Reply::ok(realtime::authenticate_user(&state, &caller, token, form.socket_id).await?)
 }
 
 /// How to connect: key plus host/port/scheme (embedded or self-hosted

@@ -128,10 +128,18 @@ pub trait Broadcaster: Send + Sync + 'static {
     -> BoxFuture<'a, Result<(), BroadcastError>>;
 
     /// Closes these sockets of `family_id`'s channel (their access ended)
-    /// after what was published to them. A Pusher HTTP API has no call for
-    /// one socket: there they stay open until they reconnect, and are then
-    /// refused.
+    /// after what was published to them: the embedded relay's own. A
+    /// Pusher HTTP API has no call for one socket; it ends users instead
+    /// ([`Self::end_users`]).
     fn close_sockets(&self, _family_id: &str, _socket_ids: &[String]) {}
+
+    /// Ends every connection of these Pusher users (devices signed in with
+    /// `pusher:signin`) whose access ended: the HTTP API's
+    /// `terminate_connections`, on Pusher's cloud and self-hosted engines.
+    /// The embedded relay has none signed in, and closes sockets itself.
+    fn end_users<'a>(&'a self, _user_ids: &'a [String]) -> BoxFuture<'a, ()> {
+        Box::pin(async {})
+    }
 }
 
 /// What a lane carries: an event, or sockets to close after the events
@@ -142,6 +150,8 @@ enum LaneItem {
     Close {
         family_id: String,
         sockets: Vec<String>,
+        /// Pusher users to disconnect wherever they are.
+        users: Vec<String>,
     },
 }
 
@@ -233,11 +243,12 @@ impl EventQueue {
 
     /// Closes `socket_ids` (of `family_id`'s channel) once the family's
     /// events queued before are published.
-    pub fn enqueue_close(&self, family_id: &str, socket_ids: Vec<String>) {
-        if !socket_ids.is_empty() {
+    pub fn enqueue_close(&self, family_id: &str, socket_ids: Vec<String>, users: Vec<String>) {
+        if !socket_ids.is_empty() || !users.is_empty() {
             let item = LaneItem::Close {
                 family_id: family_id.to_owned(),
                 sockets: socket_ids,
+                users,
             };
             self.send(family_id, item);
         }
@@ -253,9 +264,10 @@ impl EventQueue {
             LaneItem::Event(event) => {
                 tracing::error!(event = event.name, channel = %event.channel(), "broadcast dropped: {reason}");
             }
-            LaneItem::Close { sockets, .. } => {
+            LaneItem::Close { sockets, users, .. } => {
                 tracing::error!(
                     sockets = sockets.len(),
+                    users = users.len(),
                     family = family_id,
                     "closing sockets dropped: {reason}"
                 );
@@ -324,10 +336,19 @@ impl Lane {
             for item in items.drain(..) {
                 match item {
                     LaneItem::Event(event) => batch.push(event),
-                    LaneItem::Close { family_id, sockets } => {
+                    LaneItem::Close {
+                        family_id,
+                        sockets,
+                        users,
+                    } => {
                         // What was queued before goes out first.
                         self.publish(&mut batch).await;
-                        self.broadcaster.close_sockets(&family_id, &sockets);
+                        if !sockets.is_empty() {
+                            self.broadcaster.close_sockets(&family_id, &sockets);
+                        }
+                        if !users.is_empty() {
+                            self.broadcaster.end_users(&users).await;
+                        }
                     }
                 }
             }

@@ -232,7 +232,8 @@ pub async fn sign_out(state: &AppState, token: &str) -> Result<(), ApiError> {
     forget_token(state, token);
     // The sockets this session let in hear nothing more.
     let hash = token_hash(token);
-    crate::sockets::close_where(state, |g| g.token_hash == hash);
+    let user = crate::sockets::session_user_id(&hash);
+    crate::sockets::close_where(state, None, |g| g.token_hash == hash, vec![user]);
     Ok(())
 }
 
@@ -324,7 +325,11 @@ async fn end_sessions(state: &AppState, user_id: &str, hashes: &[String]) -> Res
         ended += i64::try_from(done.rows_affected()).unwrap_or(0);
         state.sessions.remove(hash);
     }
-    crate::sockets::close_where(state, |g| hashes.contains(&g.token_hash));
+    let users = hashes
+        .iter()
+        .map(|h| crate::sockets::session_user_id(h))
+        .collect();
+    crate::sockets::close_where(state, None, |g| hashes.contains(&g.token_hash), users);
     Ok(ended)
 }
 
@@ -421,7 +426,11 @@ pub async fn change_password(
     for hash in &ended {
         state.sessions.remove(hash);
     }
-    crate::sockets::close_where(state, |g| ended.contains(&g.token_hash));
+    let users = ended
+        .iter()
+        .map(|h| crate::sockets::session_user_id(h))
+        .collect();
+    crate::sockets::close_where(state, None, |g| ended.contains(&g.token_hash), users);
     tracing::info!(user = user_id, ended = ended.len(), "password changed");
     Ok(SessionsEnded {
         ended: i64::try_from(ended.len()).unwrap_or(i64::MAX),

@@ -174,13 +174,15 @@ async fn revoke(state: &AppState, kiosk: Kiosk) -> Result<KioskResponse, ApiErro
         revision,
     }));
     let events = tx.events();
-    let (cache, revoked) = (state.clone(), kiosk_id.to_owned());
+    let (cache, revoked, family) = (state.clone(), kiosk_id.to_owned(), kiosk.family_id.clone());
     tx.after_commit(move || {
         forget_kiosk(&cache, &revoked);
         // Its sockets hear `kiosk:revoked`, then close.
         crate::sockets::close_where(
             &cache,
+            Some(&family),
             |g| matches!(&g.caller, Caller::Kiosk { kiosk_id, .. } if *kiosk_id == revoked),
+            vec![crate::sockets::kiosk_user_id(&revoked)],
         );
     });
     tx.commit(state).await?;

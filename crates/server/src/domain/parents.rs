@@ -334,15 +334,26 @@ pub async fn remove_parent(
             .fetch_one(tx.conn())
             .await?;
     let end_sessions = !leaving && families_left == 0;
-    if end_sessions {
-        sqlx::query(
-            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+    let ended: Vec<(String,)> = if end_sessions {
+        sqlx::query_as(
+            "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL \
+             RETURNING token_hash",
         )
         .bind(now)
         .bind(user_id)
-        .execute(tx.conn())
-        .await?;
-    }
+        .fetch_all(tx.conn())
+        .await?
+    } else {
+        Vec::new()
+    };
+    // Behind a Pusher engine, the sessions that ended are disconnected
+    // everywhere; a parent who keeps other families keeps their
+    // connections (there is no call to take one channel from a socket:
+    // it is refused when it next subscribes).
+    let ended_users: Vec<String> = ended
+        .iter()
+        .map(|(hash,)| crate::sockets::session_user_id(hash))
+        .collect();
     for (invite_id,) in revoked {
         let revision = tx.revision_for_event().await?;
         tx.emit(FamilyEvent::InviteClosed(InviteClosed {
@@ -364,10 +375,15 @@ pub async fn remove_parent(
             );
         }
         // Their sockets on this family's channel hear it end, then close.
-        crate::sockets::close_where(&cache, |g| {
-            g.family_id == family
-                && matches!(&g.caller, Principal::User { user_id } if *user_id == removed)
-        });
+        crate::sockets::close_where(
+            &cache,
+            Some(&family),
+            |g| {
+                g.family_id == family
+                    && matches!(&g.caller, Principal::User { user_id } if *user_id == removed)
+            },
+            ended_users,
+        );
     });
     let events = tx.events();
     tx.commit(state).await?;

@@ -4,7 +4,7 @@
 //! server.
 
 use kinboard_api::events::FAMILY_CHANNEL_PREFIX;
-use kinboard_api::{PusherAuthResponse, RealtimeResponse, Scheme};
+use kinboard_api::{PusherAuthResponse, PusherUserAuthResponse, RealtimeResponse, Scheme};
 use pusher_protocol::{ChannelName, SocketId};
 
 use crate::config::RealtimeConfig;
@@ -61,6 +61,30 @@ pub async fn authorize_channel(
     Ok(PusherAuthResponse { auth: auth.auth })
 }
 
+/// Signs a socket's device in for Pusher's user authentication: the user
+/// it names ([`crate::sockets::pusher_user_id`]) is what the engine is
+/// told to disconnect when that device's access ends.
+pub async fn authenticate_user(
+    state: &AppState,
+    caller: &Caller,
+    token: &str,
+    socket_id: Option<String>,
+) -> Result<PusherUserAuthResponse, ApiError> {
+    let socket_id =
+        socket_id.ok_or_else(|| ApiError::BadRequest("socket_id is required".into()))?;
+    let socket_id = SocketId::parse(socket_id)
+        .map_err(|e| ApiError::BadRequest(format!("malformed socket_id: {e}")))?;
+    let user_data = serde_json::json!({
+        "id": crate::sockets::pusher_user_id(caller, &token_hash(token)),
+    })
+    .to_string();
+    let signed = state.app.authenticate_user(&socket_id, &user_data);
+    Ok(PusherUserAuthResponse {
+        auth: signed.auth,
+        user_data: signed.user_data,
+    })
+}
+
 /// Whether `caller`'s access to `family_id` on `token` still holds, read
 /// from the database itself.
 async fn still_allowed(
@@ -96,7 +120,9 @@ async fn still_allowed(
 /// relay) or cluster (Pusher's cloud), and the auth endpoint, for a
 /// client that reached this server at `public`.
 pub fn connection_details(state: &AppState, public: &url::Url) -> RealtimeResponse {
-    let auth_endpoint = format!("{}/api/pusher/auth", public.as_str().trim_end_matches('/'));
+    let base = public.as_str().trim_end_matches('/');
+    let auth_endpoint = format!("{base}/api/pusher/auth");
+    let user_auth_endpoint = Some(format!("{base}/api/pusher/user-auth"));
     let key = state.app.key.clone();
     match &state.realtime {
         RealtimeConfig::Embedded => RealtimeResponse {
@@ -106,6 +132,8 @@ pub fn connection_details(state: &AppState, public: &url::Url) -> RealtimeRespon
             port: public.port_or_known_default(),
             scheme: Scheme::parse(public.scheme()),
             auth_endpoint,
+            // It closes an ended device's sockets itself.
+            user_auth_endpoint: None,
         },
         RealtimeConfig::PusherCloud { cluster } => RealtimeResponse {
             key,
@@ -114,6 +142,7 @@ pub fn connection_details(state: &AppState, public: &url::Url) -> RealtimeRespon
             port: None,
             scheme: None,
             auth_endpoint,
+            user_auth_endpoint,
         },
         RealtimeConfig::SelfHosted { host, port, scheme } => RealtimeResponse {
             key,
@@ -122,6 +151,7 @@ pub fn connection_details(state: &AppState, public: &url::Url) -> RealtimeRespon
             port: Some(*port),
             scheme: Some(*scheme),
             auth_endpoint,
+            user_auth_endpoint,
         },
     }
 }

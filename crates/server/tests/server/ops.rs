@@ -64,6 +64,7 @@ async fn healthz_and_openapi_describe_every_route() {
         ("/api/families/{familyId}/kiosk-pairings", &["post"]),
         ("/api/kiosk-pairings/claim", &["post"]),
         ("/api/pusher/auth", &["post"]),
+        ("/api/pusher/user-auth", &["post"]),
         ("/api/realtime", &["get"]),
         ("/healthz", &["get"]),
         ("/api/info", &["get"]),

@@ -1,7 +1,8 @@
 //! `POST /api/pusher/auth`: 401 without a valid bearer, 400 for a malformed
 //! socket id, 403 for anything but exactly the caller's family channel, and
 //! a signature the relay accepts; expired and revoked tokens are 401 here
-//! too.
+//! too. `POST /api/pusher/user-auth` signs a socket's device in
+//! (`pusher:signin`): one Pusher user per session and per kitchen screen.
 
 use pusher_protocol::{AppCredentials, ChannelName, SocketId};
 use reqwest::Method;
@@ -128,5 +129,69 @@ both! {
         assert_eq!(b["authEndpoint"], format!("{}/api/pusher/auth", s.base));
         assert!(b["key"].as_str().unwrap().len() >= 16);
         assert!(b.get("cluster").is_none());
+        // The embedded relay closes ended devices' sockets itself: no
+        // sign-in is asked for.
+        assert!(b.get("userAuthEndpoint").is_none(), "{b}");
+    }
+
+    async fn user_auth_signs_each_device_in_as_its_own_user(s) {
+        let f = s.family("Ana").await;
+        let sign_in = |token: Option<String>, socket: &'static str| {
+            let mut req = s.http.post(format!("{}/api/pusher/user-auth", s.base))
+                .form(&[("socket_id", socket)]);
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            async move {
+                let r = req.send().await.unwrap();
+                (r.status().as_u16(), r.json::<serde_json::Value>().await.unwrap_or_default())
+            }
+        };
+        assert_eq!(sign_in(None, "1.2").await.0, 401);
+        assert_eq!(sign_in(Some("kbs_bogus".into()), "1.2").await.0, 401);
+        for socket in ["", "12", "a.b"] {
+            assert_eq!(sign_in(Some(f.parent.token.clone()), socket).await.0, 400, "socket id {socket:?}");
+        }
+        let (status, first) = sign_in(Some(f.parent.token.clone()), "123.456").await;
+        assert_eq!(status, 200, "{first}");
+        // The signature is what a Pusher engine checks.
+        let realtime = s.call(Method::GET, "/api/realtime", None, None).await;
+        let key = realtime.body["key"].as_str().unwrap().to_owned();
+        let (app_id, secret): (String, String) = {
+            let v: String = sqlx::query_scalar("SELECT value FROM settings WHERE name = 'pusher_app'")
+                .fetch_one(&s.pool).await.unwrap();
+            let mut p = v.splitn(3, ':');
+            let id = p.next().unwrap().to_owned();
+            p.next();
+            (id, p.next().unwrap().to_owned())
+        };
+        let app = AppCredentials::new(app_id, key, secret);
+        let user_data = first["user_data"].as_str().unwrap();
+        app.verify_user_auth(&SocketId::parse("123.456").unwrap(), first["auth"].as_str(), user_data)
+            .unwrap();
+        let user = |reply: &serde_json::Value| -> String {
+            let data: serde_json::Value = serde_json::from_str(reply["user_data"].as_str().unwrap()).unwrap();
+            data["id"].as_str().unwrap().to_owned()
+        };
+        let parent = user(&first);
+        assert!(parent.starts_with("session-"), "{parent}");
+        assert!(!parent.contains(&f.parent.token) && !parent.contains(&kinboard_server::ids::token_hash(&f.parent.token)),
+            "the user id gives away neither the token nor its stored hash");
+        // The same session on another socket: the same user.
+        assert_eq!(user(&sign_in(Some(f.parent.token.clone()), "7.8").await.1), parent);
+        // Another session of the same parent: another user.
+        let other = s.call(Method::POST, "/api/auth/sign-in", None,
+            Some(json!({ "email": f.parent.email, "password": "correct horse" }))).await.ok()["token"]
+            .as_str().unwrap().to_owned();
+        let second = user(&sign_in(Some(other), "123.456").await.1);
+        assert!(second.starts_with("session-") && second != parent);
+        // A kitchen screen: its device.
+        let r = s.post(&format!("/api/families/{}/kiosks", f.id), &f.parent.token, json!({ "name": "Kitchen" })).await;
+        let kiosk = r.body["token"].as_str().unwrap().to_owned();
+        let kiosk_id = r.body["kiosk"]["id"].as_str().unwrap().to_owned();
+        assert_eq!(user(&sign_in(Some(kiosk.clone()), "123.456").await.1), format!("kiosk-{kiosk_id}"));
+        // Revoked: refused.
+        s.call(Method::DELETE, &format!("/api/kiosks/{kiosk_id}"), Some(&f.parent.token), None).await.ok();
+        assert_eq!(sign_in(Some(kiosk), "123.456").await.0, 401);
     }
 }
