@@ -110,7 +110,7 @@
 
 /**
  * Why something failed.
- * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'signup_closed'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'not_undoable'|'not_pending'|'reward_limit_reached'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'|'save_failed'|'certificate_unconfirmed'|'certificate_changed'} ErrorCode
+ * @typedef {'unauthorized'|'invalid_credentials'|'forbidden'|'pin_required'|'wrong_pin'|'no_pin_set'|'signup_closed'|'too_many_attempts'|'not_found'|'method_not_allowed'|'bad_request'|'invalid'|'conflict'|'email_taken'|'insufficient_stars'|'last_parent'|'not_due_today'|'already_done_today'|'undo_expired'|'already_undone'|'not_undoable'|'not_pending'|'reward_limit_reached'|'idempotency_key_reused'|'unsupported_media_type'|'payload_too_large'|'internal'|'network'|'timeout'|'bad_reply'|'not_signed_in'|'no_family'|'not_kinboard'|'incompatible_server'|'invalid_address'|'host_failed'|'save_failed'|'certificate_unconfirmed'|'certificate_changed'|'unencrypted'} ErrorCode
  */
 
 /**
@@ -461,6 +461,7 @@ export const ERROR_CODES = Object.freeze([
   'save_failed',
   'certificate_unconfirmed',
   'certificate_changed',
+  'unencrypted',
 ]);
 
 /** The events the core emits, by name, with their payload types. */

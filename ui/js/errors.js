@@ -113,6 +113,7 @@ const REASONS = {
   save_failed: (message) => `the file could not be saved${message ? ` (${String(message).trim()})` : ''}.`,
   certificate_unconfirmed: 'this household server is new to this screen. Compare its check code with a parent’s screen first.',
   certificate_changed: 'the household server shows another certificate than before. Someone on the network may be standing in for it: nothing was sent.',
+  unencrypted: (message) => tidy(message) || 'that household server speaks plain HTTP: passwords and the PIN would cross the network readable.',
 };
 
 /** Every code this page has words for (a test holds it to ERROR_CODES). */

@@ -111,6 +111,9 @@ pub enum ErrorCode {
     /// trusted before: something may stand in for it on the network.
     /// Refused; nothing was sent.
     CertificateChanged,
+    /// A household server found on the network that speaks plain HTTP:
+    /// passwords, tokens and the PIN would cross the network readable.
+    Unencrypted,
 }
 
 impl ErrorCode {
@@ -162,6 +165,7 @@ impl ErrorCode {
             Self::SaveFailed => "save_failed",
             Self::CertificateUnconfirmed => "certificate_unconfirmed",
             Self::CertificateChanged => "certificate_changed",
+            Self::Unencrypted => "unencrypted",
         }
     }
 
@@ -205,7 +209,8 @@ impl ErrorCode {
             | Self::HostFailed
             | Self::SaveFailed
             | Self::CertificateUnconfirmed
-            | Self::CertificateChanged => return None,
+            | Self::CertificateChanged
+            | Self::Unencrypted => return None,
         })
     }
 

@@ -247,10 +247,12 @@ impl Dashboard {
                 endpoint,
             });
         }
-        // The household server's own relay shares its port, and so its
-        // certificate: the socket accepts the one the API client does.
+        // The household server's own relay (the embedded one: it asks for
+        // no sign-in) shares its port, and so its certificate: the socket
+        // accepts the one the API client does.
+        let embedded = client_options.user_authenticator.is_none();
         if let Some(tls) = api.tls()
-            && on_server(&endpoint, api.base_url())
+            && (embedded || on_server(&endpoint, api.base_url()))
         {
             client_options = client_options.tls(tls.config());
         }

@@ -2,8 +2,11 @@
 //! the local network (DNS-SD, [`SERVICE_TYPE`]), each checked the way a
 //! typed address is ([`check_server`]), so that a list of households says
 //! for each whether this app can use it, and why not in words: nothing
-//! answers there, it is not a Kinboard server, or it is a Kinboard this
-//! version cannot talk to.
+//! answers there, it is not a Kinboard server, it is a Kinboard this
+//! version cannot talk to, or it speaks plain HTTP (an announcement
+//! without `tls`: anyone on the network could send one to draw the
+//! password to itself; a household that really serves plain HTTP is used
+//! by typing its `http://` address).
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -140,7 +143,15 @@ pub async fn find_households(listen: Duration) -> Result<Vec<FoundHousehold>, Co
             Some(api) if api != API_VERSION => Err(CoreError::Incompatible(format!(
                 "{name} runs a Kinboard of API {api}, which this app (API {API_VERSION}) cannot talk to"
             ))),
-            _ => check_server(&url).await,
+            _ => check_server(&url).await.and_then(|info| {
+                if url.starts_with("https://") {
+                    Ok(info)
+                } else {
+                    Err(CoreError::Unencrypted(format!(
+                        "{name} speaks plain HTTP: passwords and the PIN would cross the network readable. Type its address to use it anyway"
+                    )))
+                }
+            }),
         };
         match checked {
             Ok(info) => FoundHousehold {

@@ -68,6 +68,9 @@ pub enum CoreError {
         check_code(found)
     )]
     CertificateChanged { expected: String, found: String },
+    /// A household server that speaks plain HTTP, found on the network.
+    #[error("{0}")]
+    Unencrypted(String),
 }
 
 impl CoreError {
@@ -102,6 +105,7 @@ impl CoreError {
             Self::Save(_) => ErrorCode::SaveFailed,
             Self::CertificateUnconfirmed { .. } => ErrorCode::CertificateUnconfirmed,
             Self::CertificateChanged { .. } => ErrorCode::CertificateChanged,
+            Self::Unencrypted(_) => ErrorCode::Unencrypted,
         }
     }
 

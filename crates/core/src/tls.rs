@@ -15,7 +15,11 @@
 //! passes ([`CertificateCheck`]) and remembers the one it refused, so the
 //! caller can say *why* the connection failed: a certificate never seen
 //! (first contact: [`CoreError::CertificateUnconfirmed`]) or another than
-//! the pinned one ([`CoreError::CertificateChanged`]).
+//! the pinned one ([`CoreError::CertificateChanged`]). Only a server on
+//! the household's own network (an address, or a private name such as
+//! `kitchen-pc.local`) showing a certificate it made itself can be
+//! pinned; a public name whose certificate fails the usual checks is an
+//! error like any other network failure, never something to trust.
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -64,7 +68,33 @@ pub struct CertificateCheck {
     trust: Trust,
     public: Option<Arc<WebPkiServerVerifier>>,
     provider: Arc<CryptoProvider>,
-    refused: Mutex<Option<String>>,
+    refused: Mutex<Option<Refused>>,
+}
+
+/// A certificate turned away: its fingerprint, and whether a person may
+/// pin it (a self-made certificate of a server on the home network).
+#[derive(Debug)]
+struct Refused {
+    fingerprint: String,
+    pinnable: bool,
+    reason: String,
+}
+
+/// Whether `name` is a server on the household's own network: an address,
+/// or a name no public authority could vouch for (one label, `.local`,
+/// `.lan`, `.home.arpa`, `.internal`).
+fn on_home_network(name: &ServerName<'_>) -> bool {
+    match name {
+        ServerName::IpAddress(_) => true,
+        ServerName::DnsName(dns) => {
+            let host = dns.as_ref().trim_end_matches('.').to_ascii_lowercase();
+            !host.contains('.')
+                || [".local", ".lan", ".home.arpa", ".internal"]
+                    .iter()
+                    .any(|suffix| host.ends_with(suffix))
+        }
+        _ => false,
+    }
 }
 
 impl CertificateCheck {
@@ -85,7 +115,7 @@ impl CertificateCheck {
 
     /// Why the last refused handshake failed, as the error to report, once.
     pub fn take_refusal(&self) -> Option<CoreError> {
-        let found = self
+        let refused = self
             .refused
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -93,9 +123,15 @@ impl CertificateCheck {
         Some(match &self.trust {
             Trust::Pinned(expected) => CoreError::CertificateChanged {
                 expected: expected.clone(),
-                found,
+                found: refused.fingerprint,
             },
-            _ => CoreError::CertificateUnconfirmed { fingerprint: found },
+            _ if refused.pinnable => CoreError::CertificateUnconfirmed {
+                fingerprint: refused.fingerprint,
+            },
+            _ => CoreError::Network(format!(
+                "the server's certificate is not valid: {}",
+                refused.reason
+            )),
         })
     }
 }
@@ -127,10 +163,25 @@ impl ServerCertVerifier for CertificateCheck {
                 CertificateError::UnknownIssuer,
             )),
         };
-        if verdict.is_err() {
-            tracing::warn!(fingerprint = %presented, trust = ?self.trust, "refused the server's certificate");
-            *self.refused.lock().unwrap_or_else(PoisonError::into_inner) = Some(presented);
+        // Kept for the failure it explains; a handshake that passes clears
+        // it, so a later failure of another kind is not blamed on it.
+        let mut refused = self.refused.lock().unwrap_or_else(PoisonError::into_inner);
+        match &verdict {
+            Ok(_) => *refused = None,
+            Err(e) => {
+                tracing::warn!(fingerprint = %presented, trust = ?self.trust, error = %e, "refused the server's certificate");
+                let self_made = matches!(
+                    e,
+                    rustls::Error::InvalidCertificate(CertificateError::UnknownIssuer)
+                );
+                *refused = Some(Refused {
+                    fingerprint: presented,
+                    pinnable: self_made && on_home_network(server_name),
+                    reason: e.to_string(),
+                });
+            }
         }
+        drop(refused);
         verdict
     }
 
@@ -221,10 +272,18 @@ mod tests {
         tls: &ClientTls,
         der: &CertificateDer<'_>,
     ) -> Result<ServerCertVerified, rustls::Error> {
+        check_at(tls, der, "192.168.1.5")
+    }
+
+    fn check_at(
+        tls: &ClientTls,
+        der: &CertificateDer<'_>,
+        host: &str,
+    ) -> Result<ServerCertVerified, rustls::Error> {
         tls.check.verify_server_cert(
             der,
             &[],
-            &ServerName::try_from("192.168.1.5").unwrap(),
+            &ServerName::try_from(host.to_owned()).unwrap(),
             &[],
             UnixTime::now(),
         )
@@ -251,14 +310,59 @@ mod tests {
     #[test]
     fn without_a_pin_a_certificate_no_authority_vouches_for_is_unconfirmed() {
         let public = ClientTls::new(Trust::Public);
-        assert!(check(&public, &certificate()).is_err());
+        let der = self_signed();
+        assert!(check(&public, &der).is_err());
         match public.take_refusal() {
             Some(CoreError::CertificateUnconfirmed { fingerprint: found }) => {
-                assert_eq!(found, fingerprint(certificate().as_ref()));
+                assert_eq!(found, fingerprint(der.as_ref()));
             }
             other => panic!("expected an unconfirmed certificate, got {other:?}"),
         }
+        // Bytes that are no certificate at all: nothing to pin.
+        assert!(check(&public, &certificate()).is_err());
+        assert!(matches!(public.take_refusal(), Some(CoreError::Network(_))));
         let inspect = ClientTls::new(Trust::Inspect);
         assert!(check(&inspect, &certificate()).is_ok());
+    }
+
+    #[test]
+    fn only_a_server_on_the_home_network_may_have_its_certificate_pinned() {
+        let public = ClientTls::new(Trust::Public);
+        let der = self_signed();
+        for host in [
+            "kitchen-pc",
+            "kitchen-pc.local",
+            "nas.home.arpa",
+            "10.0.0.5",
+            "fe80::1",
+        ] {
+            assert!(check_at(&public, &der, host).is_err());
+            assert!(
+                matches!(
+                    public.take_refusal(),
+                    Some(CoreError::CertificateUnconfirmed { .. })
+                ),
+                "{host}"
+            );
+        }
+        // A public name whose certificate fails: an error, never a pin.
+        assert!(check_at(&public, &der, "kinboard.example.org").is_err());
+        match public.take_refusal() {
+            Some(CoreError::Network(message)) => {
+                assert!(message.contains("not valid"), "{message}")
+            }
+            other => panic!("expected a network error, got {other:?}"),
+        }
+        // A handshake that passes clears what an earlier one left.
+        let pinned = ClientTls::new(Trust::Pinned(fingerprint(der.as_ref())));
+        assert!(check(&pinned, &certificate()).is_err());
+        assert!(check(&pinned, &der).is_ok());
+        assert!(pinned.take_refusal().is_none());
+    }
+
+    /// A real self-signed certificate, as a household server makes one.
+    fn self_signed() -> CertificateDer<'static> {
+        let made = rcgen::generate_simple_self_signed(vec!["192.168.1.5".to_owned()]).unwrap();
+        made.cert.der().clone()
     }
 }

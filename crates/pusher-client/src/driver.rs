@@ -72,11 +72,28 @@ struct Driver {
     connecting: Option<Connecting>,
     authorizing: FuturesUnordered<Authorizing>,
     signing_in: FuturesUnordered<SigningIn>,
+    /// While the connection's user signs in: its socket, the channels
+    /// whose authorisation waits for it, and how long they wait at most.
+    /// A device whose access ends meanwhile is then either refused its
+    /// channel or already signed in — and so found when its connections
+    /// are ended — never let in unnamed.
+    signin_pending: Option<SigninPending>,
     listeners: Listeners,
     state: watch::Sender<ConnectionState>,
     socket_id: watch::Sender<Option<SocketId>>,
     signed_in: watch::Sender<Option<String>>,
 }
+
+/// Channels waiting for the connection's user to sign in.
+struct SigninPending {
+    socket_id: SocketId,
+    channels: Vec<ChannelName>,
+    until: tokio::time::Instant,
+}
+
+/// How long channel authorisations wait for the sign-in at most: a
+/// server that never confirms it still lets the family's screens sync.
+const SIGNIN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// What the handles watch.
 pub(crate) struct Watches {
@@ -106,6 +123,7 @@ pub(crate) async fn run(
         connecting: None,
         authorizing: FuturesUnordered::new(),
         signing_in: FuturesUnordered::new(),
+        signin_pending: None,
         listeners: HashMap::new(),
         state,
         socket_id,
@@ -117,6 +135,7 @@ pub(crate) async fn run(
             .conn
             .poll_timeout()
             .map(tokio::time::Instant::from_std);
+        let signin_until = driver.signin_pending.as_ref().map(|p| p.until);
         tokio::select! {
             command = commands.recv() => match command {
                 Some(command) => driver.on_command(command),
@@ -145,11 +164,23 @@ pub(crate) async fn run(
             Some((socket_id, result)) = driver.signing_in.next(), if !driver.signing_in.is_empty() => {
                 match result {
                     Ok(authentication) => {
-                        driver.conn.handle_signin(now(), &socket_id, authentication);
+                        if !driver.conn.handle_signin(now(), &socket_id, authentication) {
+                            driver.release_channels(&socket_id);
+                        }
                     }
-                    // The channels still work; only ending this user's
-                    // connections from the server would not.
-                    Err(e) => warn!(error = %e, "user sign-in failed"),
+                    // Its channels are asked for all the same: refused if
+                    // its access has ended.
+                    Err(e) => {
+                        warn!(error = %e, "user sign-in failed");
+                        driver.release_channels(&socket_id);
+                    }
+                }
+            },
+            () = async { tokio::time::sleep_until(signin_until.expect("guarded")).await }, if signin_until.is_some() => {
+                if let Some(pending) = &driver.signin_pending {
+                    warn!("no sign-in confirmation: asking for the channels all the same");
+                    let socket_id = pending.socket_id.clone();
+                    driver.release_channels(&socket_id);
                 }
             },
             () = async { tokio::time::sleep_until(deadline.expect("guarded")).await }, if deadline.is_some() => {
@@ -291,6 +322,37 @@ impl Driver {
         }
     }
 
+    /// Asks for the channel authorisations that waited for `socket_id`'s
+    /// sign-in.
+    fn release_channels(&mut self, socket_id: &SocketId) {
+        if self
+            .signin_pending
+            .as_ref()
+            .is_some_and(|p| &p.socket_id == socket_id)
+            && let Some(pending) = self.signin_pending.take()
+        {
+            for channel in pending.channels {
+                self.authorize(channel, pending.socket_id.clone());
+            }
+        }
+    }
+
+    fn authorize(&mut self, channel: ChannelName, socket_id: SocketId) {
+        match &self.options.authorizer {
+            Some(authorizer) => {
+                let future = authorizer.authorize(&channel, &socket_id);
+                self.authorizing
+                    .push(Box::pin(async move { (channel, socket_id, future.await) }));
+            }
+            None => self.conn.handle_authorization(
+                now(),
+                &channel,
+                &socket_id,
+                Err("no channel authorizer is configured".into()),
+            ),
+        }
+    }
+
     fn on_event(&mut self, event: Event) {
         match event {
             Event::StateChanged { previous, current } => {
@@ -298,6 +360,8 @@ impl Driver {
                 if current != ConnectionState::Connected {
                     self.socket_id.send_replace(None);
                     self.signed_in.send_replace(None);
+                    // Asked again for the next socket.
+                    self.signin_pending = None;
                 }
                 self.state.send_replace(current);
             }
@@ -307,22 +371,18 @@ impl Driver {
                     let id = socket_id.clone();
                     self.signing_in
                         .push(Box::pin(async move { (id, future.await) }));
+                    self.signin_pending = Some(SigninPending {
+                        socket_id: socket_id.clone(),
+                        channels: Vec::new(),
+                        until: tokio::time::Instant::now() + SIGNIN_WAIT,
+                    });
                 }
                 self.socket_id.send_replace(Some(socket_id));
             }
             Event::ConnectingIn(delay) => debug!(?delay, "reconnecting"),
-            Event::AuthorizeChannel { channel, socket_id } => match &self.options.authorizer {
-                Some(authorizer) => {
-                    let future = authorizer.authorize(&channel, &socket_id);
-                    self.authorizing
-                        .push(Box::pin(async move { (channel, socket_id, future.await) }));
-                }
-                None => self.conn.handle_authorization(
-                    now(),
-                    &channel,
-                    &socket_id,
-                    Err("no channel authorizer is configured".into()),
-                ),
+            Event::AuthorizeChannel { channel, socket_id } => match &mut self.signin_pending {
+                Some(pending) if pending.socket_id == socket_id => pending.channels.push(channel),
+                _ => self.authorize(channel, socket_id),
             },
             Event::SubscriptionSucceeded { channel, members } => {
                 self.dispatch(&channel, SubscriptionEvent::Subscribed { members })
@@ -354,6 +414,10 @@ impl Driver {
             Event::SignedIn { user_data } => {
                 debug!(%user_data, "signed in");
                 self.signed_in.send_replace(Some(user_data));
+                let current = self.socket_id.borrow().clone();
+                if let Some(socket_id) = current {
+                    self.release_channels(&socket_id);
+                }
             }
             Event::Error(error) => warn!(%error, "pusher connection"),
         }

@@ -656,3 +656,80 @@ async fn invalid_channel_names_are_refused_up_front() {
     );
     relay.stop().await;
 }
+
+/// Signs the user in with the app's secret after `delay`, logging when.
+struct SlowSignin {
+    delay: Duration,
+    fail: bool,
+    log: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl pusher_client::UserAuthenticator for SlowSignin {
+    fn authenticate(&self, socket_id: &SocketId) -> pusher_client::SigninFuture {
+        let (delay, fail, log) = (self.delay, self.fail, self.log.clone());
+        let socket_id = socket_id.clone();
+        Box::pin(async move {
+            tokio::time::sleep(delay).await;
+            log.lock().unwrap().push("signed in");
+            if fail {
+                return Err(AuthorizeError::Status {
+                    status: 401,
+                    body: "revoked".into(),
+                });
+            }
+            Ok(app().authenticate_user(&socket_id, r#"{"id":"kiosk-k1"}"#))
+        })
+    }
+}
+
+/// Authorises locally, logging when it was asked.
+struct LoggingAuthorizer {
+    log: Arc<Mutex<Vec<&'static str>>>,
+}
+
+impl ChannelAuthorizer for LoggingAuthorizer {
+    fn authorize(&self, channel: &ChannelName, socket_id: &SocketId) -> AuthorizeFuture {
+        self.log.lock().unwrap().push("channel asked");
+        LocalAuthorizer::new(app()).authorize(channel, socket_id)
+    }
+}
+
+#[tokio::test]
+async fn channels_are_asked_for_once_the_user_is_signed_in_and_all_the_same_when_it_fails() {
+    let relay = RunningRelay::start().await;
+    for fail in [false, true] {
+        let log = Arc::new(Mutex::new(Vec::new()));
+        let client = PusherClient::connect(
+            ClientOptions::new(
+                Endpoint::host("127.0.0.1", relay.addr.port(), false),
+                "test-key",
+            )
+            .authorizer(LoggingAuthorizer { log: log.clone() })
+            .user_authenticator(SlowSignin {
+                delay: Duration::from_millis(300),
+                fail,
+                log: log.clone(),
+            }),
+        );
+        let mut family = client.subscribe("private-family-1").unwrap();
+        tokio::time::timeout(WAIT, family.subscribed())
+            .await
+            .expect("subscribed")
+            .unwrap();
+        // A device whose access ends while it signs in is never let into a
+        // channel unnamed: the channel waits for the sign-in.
+        assert_eq!(
+            *log.lock().unwrap(),
+            ["signed in", "channel asked"],
+            "fail: {fail}"
+        );
+        let signed_in = client.signed_in().borrow().clone();
+        if fail {
+            assert_eq!(signed_in, None);
+        } else {
+            assert_eq!(signed_in.as_deref(), Some(r#"{"id":"kiosk-k1"}"#));
+        }
+        client.disconnect();
+    }
+    relay.stop().await;
+}

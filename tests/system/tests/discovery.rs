@@ -1,10 +1,11 @@
 //! Finding the household server on the local network, on a network of the
 //! test's own (two network namespaces joined by a veth pair; nothing
 //! touches the machine's interfaces): a real `kinboard-server` announces
-//! itself with DNS-SD on side A, next to three announcements that are not
-//! usable — an HTTP server that is not Kinboard, a Kinboard of another
-//! API generation, and one where nothing answers — and the core on side B
-//! lists all four, the good one by its household's name and the others
+//! itself with DNS-SD on side A (HTTPS, as beyond loopback by default),
+//! next to four announcements that are not usable — an HTTP server that
+//! is not Kinboard, a Kinboard of another API generation, one where
+//! nothing answers, and a Kinboard in plain HTTP — and the core on side B
+//! lists all five, the good one by its household's name and the others
 //! with the reason, in words. A typed address is checked the same way.
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use kinboard_core::ApiClient;
 use kinboard_core::discovery::{self, FoundHousehold};
 use kinboard_core::kinboard_api::ErrorCode;
 use kinboard_core::kinboard_api::discovery::{SERVICE_TYPE, TXT_API};
+use kinboard_core::tls::Trust;
 use kinboard_server::{Server, ServerConfig};
 use kinboard_testkit::netns::{self, Lan, Side};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -30,8 +32,10 @@ async fn announce() {
             scratch.join("home.sqlite3").display()
         ));
     config.announce = true;
+    config.tls = true;
     let server = Server::start(config).await.expect("the server starts");
-    let api = ApiClient::new(&server.url()).unwrap();
+    let pin = server.certificate().expect("HTTPS").to_owned();
+    let api = ApiClient::with_trust(&server.url(), Trust::Pinned(pin)).unwrap();
     let session = api
         .sign_up("ana@parkers.example", "correct horse battery", "Ana")
         .await
@@ -61,6 +65,15 @@ async fn announce() {
             });
         }
     });
+    // A Kinboard that speaks plain HTTP (or anyone announcing one).
+    let plain = Server::start(
+        ServerConfig::new(SocketAddr::from(([10, 77, 0, 1], 0))).with_database(format!(
+            "sqlite://{}?mode=rwc",
+            scratch.join("plain.sqlite3").display()
+        )),
+    )
+    .await
+    .expect("the plain server starts");
     let mdns = mdns_sd::ServiceDaemon::new().unwrap();
     let nothing_there = {
         let probe = std::net::TcpListener::bind("10.77.0.1:0").unwrap();
@@ -70,6 +83,7 @@ async fn announce() {
         ("Printer", impostor_port, "1"),
         ("Kinboard of the future", nothing_there, "99"),
         ("Switched off", nothing_there, "1"),
+        ("Plain household", plain.addr.port(), "1"),
     ] {
         let properties = HashMap::from([(TXT_API.to_owned(), api.to_owned())]);
         let info = mdns_sd::ServiceInfo::new(
@@ -84,6 +98,7 @@ async fn announce() {
         mdns.register(info).unwrap();
     }
     std::fs::write(scratch.join("server"), server.url()).unwrap();
+    std::fs::write(scratch.join("plain"), plain.url()).unwrap();
     // Served until the parent stops this process.
     tokio::time::sleep(Duration::from_secs(600)).await;
 }
@@ -95,7 +110,7 @@ async fn browse() {
     // Announcements go out as the daemons start: listen until all are in.
     for _ in 0..5 {
         found = discovery::find_households(discovery::LISTEN).await.unwrap();
-        if found.len() >= 4 {
+        if found.len() >= 5 {
             break;
         }
     }
@@ -108,8 +123,11 @@ async fn browse() {
     };
     let home = by_name("Kinboard on");
     assert_eq!(home.household.as_deref(), Some("Parkers"));
+    assert!(server_url.starts_with("https://"), "{server_url}");
     assert_eq!(home.server_url, server_url);
     assert_eq!(home.problem, None);
+    let plain_url = std::fs::read_to_string(netns::scratch().join("plain")).unwrap();
+    assert_eq!(by_name("Plain household").server_url, plain_url);
     let reasons = [
         ("Printer", ErrorCode::NotKinboard, "not a Kinboard"),
         (
@@ -118,13 +136,14 @@ async fn browse() {
             "API 99",
         ),
         ("Switched off", ErrorCode::Network, "unreachable"),
+        ("Plain household", ErrorCode::Unencrypted, "plain HTTP"),
     ];
     for (name, code, says) in reasons {
         let problem = by_name(name).problem.clone().expect("a problem");
         assert_eq!(problem.code, code, "{name}: {problem:?}");
         assert!(problem.message.contains(says), "{name}: {problem:?}");
     }
-    assert_eq!(found.len(), 4, "{found:?}");
+    assert_eq!(found.len(), 5, "{found:?}");
 
     // A typed address is checked the same way.
     let info = discovery::check_server(&server_url).await.unwrap();

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use kinboard_core::kinboard_api::ErrorCode;
-use kinboard_core::tls::Trust;
+use kinboard_core::tls::{ClientTls, Trust};
 use kinboard_core::{ApiClient, CoreError, Dashboard, DashboardOptions};
 use kinboard_system_tests::{RelayMode, TestServer};
 
@@ -93,10 +93,39 @@ async fn a_pinned_screen_syncs_over_tls_and_refuses_any_other_certificate() {
     assert_eq!(err.code(), ErrorCode::CertificateChanged);
     match err {
         CoreError::CertificateChanged { expected, found } => {
-            assert_eq!((expected, found), (pin.clone(), other));
+            assert_eq!((expected, found), (pin.clone(), other.clone()));
         }
         other => panic!("expected a changed certificate, got {other:?}"),
     }
+
+    // The WebSocket holds to the pin too: pinned to the other server's
+    // certificate, it never connects here, and says why.
+    let wrong = ClientTls::new(Trust::Pinned(other.clone()));
+    let port = url.rsplit(':').next().unwrap().parse().unwrap();
+    let socket = pusher_client::PusherClient::connect(
+        pusher_client::ClientOptions::new(
+            pusher_client::Endpoint::host("127.0.0.1", port, true),
+            "unused-key",
+        )
+        .tls(wrong.config()),
+    );
+    let refusal = kinboard_testkit::eventually(
+        "the socket's handshake to be refused",
+        Duration::from_secs(10),
+        || {
+            let refusal = wrong.take_refusal();
+            async move { refusal }
+        },
+    )
+    .await;
+    match refusal {
+        CoreError::CertificateChanged { expected, found } => {
+            assert_eq!((expected, found), (other.clone(), pin.clone()));
+        }
+        other => panic!("expected a changed certificate, got {other:?}"),
+    }
+    assert_ne!(*socket.state().borrow(), pusher_client::State::Connected);
+    socket.disconnect();
 
     // Plain HTTP to the TLS port gets nothing.
     let plain = ApiClient::new(&url.replace("https://", "http://")).unwrap();

@@ -186,11 +186,12 @@ impl ApiClient {
     }
 
     /// A failed request's error: the certificate refused, when that is
-    /// why it failed.
+    /// why it failed (a handshake failure is a failure to connect).
     fn send_error(&self, e: reqwest::Error) -> CoreError {
         self.inner
             .tls
             .as_ref()
+            .filter(|_| e.is_connect())
             .and_then(ClientTls::take_refusal)
             .unwrap_or_else(|| e.into())
     }

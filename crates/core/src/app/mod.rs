@@ -456,9 +456,16 @@ impl<B: Backend> Supervisor<B> {
     /// Restores the saved session if it is for `server` (any when `None`)
     /// and its token is still in the store.
     async fn restore(self: &Arc<Self>, server: Option<&str>) {
-        let Some(info) = self.profile.load_session() else {
+        let Some(mut info) = self.profile.load_session() else {
             return;
         };
+        // This computer's own server: whatever certificate it serves now
+        // is the one to trust (made anew if its files were removed).
+        if let Some(own) = self.hosted.lock().await.as_ref().map(|h| h.local.clone())
+            && own.url == info.server_url
+        {
+            info.certificate = own.certificate;
+        }
         if let Some(server) = server {
             let wanted = normalize_base_url(server).unwrap_or_else(|_| server.to_owned());
             if wanted != info.server_url {
@@ -923,9 +930,23 @@ impl<B: Backend> Supervisor<B> {
             None => None,
         };
         let own = hosted.filter(|h| h.url == url).and_then(|h| h.certificate);
-        let certificate = confirmed
-            .or(own)
-            .or_else(|| self.profile.load_certificate(&url));
+        // A server this screen pinned over HTTPS is never spoken to in
+        // plain HTTP at the same address (an old address, or an
+        // announcement someone on the network sent without `tls`).
+        let (url, pinned) = match self.profile.load_certificate(&url) {
+            Some(pin) => (url, Some(pin)),
+            None => match url.strip_prefix("http://") {
+                Some(rest) => {
+                    let secure = format!("https://{rest}");
+                    match self.profile.load_certificate(&secure) {
+                        Some(pin) => (secure, Some(pin)),
+                        None => (url, None),
+                    }
+                }
+                None => (url, None),
+            },
+        };
+        let certificate = confirmed.or(own).or(pinned);
         Ok(ServerAddress { url, certificate })
     }
 

@@ -278,6 +278,15 @@ impl EventQueue {
         };
         if let Err(e) = sender.try_send(item) {
             match e {
+                // Ending a device's access is never dropped: it waits for
+                // room, behind what the lane holds.
+                mpsc::error::TrySendError::Full(item @ LaneItem::Close { .. }) => {
+                    tokio::spawn(async move {
+                        if sender.send(item).await.is_err() {
+                            tracing::error!("closing sockets dropped: the queue is closed");
+                        }
+                    });
+                }
                 mpsc::error::TrySendError::Full(item) => {
                     dropped(
                         &item,
@@ -527,6 +536,67 @@ mod tests {
             queue.enqueue(event("fam_a", n));
         }
         queue.close(Duration::from_millis(10)).await;
+    }
+
+    #[tokio::test]
+    async fn a_full_lane_still_ends_users_after_what_it_holds() {
+        /// Publishes once let through; records who was ended, and when.
+        struct Gate {
+            open: tokio::sync::Notify,
+            log: Mutex<Vec<String>>,
+        }
+        impl Broadcaster for Gate {
+            fn publish<'a>(
+                &'a self,
+                event: &'a OutgoingEvent,
+            ) -> BoxFuture<'a, Result<(), BroadcastError>> {
+                Box::pin(async move {
+                    self.open.notified().await;
+                    self.log
+                        .lock()
+                        .unwrap()
+                        .push(format!("event {}", event.data));
+                    Ok(())
+                })
+            }
+            fn end_users<'a>(&'a self, user_ids: &'a [String]) -> BoxFuture<'a, ()> {
+                Box::pin(async move {
+                    let mut log = self.log.lock().unwrap();
+                    log.extend(user_ids.iter().map(|u| format!("ended {u}")));
+                })
+            }
+        }
+        let gate = Arc::new(Gate {
+            open: tokio::sync::Notify::new(),
+            log: Mutex::new(Vec::new()),
+        });
+        let queue = EventQueue::start(&(gate.clone() as Arc<dyn Broadcaster>), 1, 2);
+        for n in 0..5 {
+            queue.enqueue(event("fam_a", n));
+        }
+        // The lane is full: the end of a device's access waits for room.
+        queue.enqueue_close("fam_a", Vec::new(), vec!["kiosk-k1".into()]);
+        for _ in 0..50 {
+            gate.open.notify_one();
+            tokio::task::yield_now().await;
+            if gate
+                .log
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.starts_with("ended"))
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let log = gate.log.lock().unwrap().clone();
+        assert_eq!(
+            log.last().map(String::as_str),
+            Some("ended kiosk-k1"),
+            "{log:?}"
+        );
+        assert!(log.iter().any(|l| l.starts_with("event")), "{log:?}");
     }
 
     /// Fails with a 503 while `down` is set; records what got through.
