@@ -250,7 +250,7 @@ impl Dashboard {
         // The household server's own relay (the embedded one: it asks for
         // no sign-in) shares its port, and so its certificate: the socket
         // accepts the one the API client does.
-        let embedded = client_options.user_authenticator.is_none();
+        let embedded = realtime.cluster.is_none() && client_options.user_authenticator.is_none();
         if let Some(tls) = api.tls()
             && (embedded || on_server(&endpoint, api.base_url()))
         {

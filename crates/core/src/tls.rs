@@ -19,7 +19,10 @@
 //! the household's own network (an address, or a private name such as
 //! `kitchen-pc.local`) showing a certificate it made itself can be
 //! pinned; a public name whose certificate fails the usual checks is an
-//! error like any other network failure, never something to trust.
+//! error like any other network failure, never something to trust. (A
+//! certificate that fails in another way — expired, or one that claims to
+//! be an authority — cannot be pinned either; the server's own never
+//! does.)
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -80,18 +83,27 @@ struct Refused {
     reason: String,
 }
 
-/// Whether `name` is a server on the household's own network: an address,
-/// or a name no public authority could vouch for (one label, `.local`,
-/// `.lan`, `.home.arpa`, `.internal`).
+/// Whether `name` may be a server on the household's own network: an
+/// address (a person typed or picked it), or a name no public authority
+/// could vouch for (one label, `.local`, `.lan`, `.home`, `.home.arpa`,
+/// `.internal`, `.localdomain`, a home router's `.fritz.box`).
 fn on_home_network(name: &ServerName<'_>) -> bool {
     match name {
         ServerName::IpAddress(_) => true,
         ServerName::DnsName(dns) => {
             let host = dns.as_ref().trim_end_matches('.').to_ascii_lowercase();
             !host.contains('.')
-                || [".local", ".lan", ".home.arpa", ".internal"]
-                    .iter()
-                    .any(|suffix| host.ends_with(suffix))
+                || [
+                    ".local",
+                    ".lan",
+                    ".home",
+                    ".home.arpa",
+                    ".internal",
+                    ".localdomain",
+                    ".fritz.box",
+                ]
+                .iter()
+                .any(|suffix| host.ends_with(suffix))
         }
         _ => false,
     }

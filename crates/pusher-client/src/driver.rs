@@ -75,9 +75,14 @@ struct Driver {
     /// While the connection's user signs in: its socket, the channels
     /// whose authorisation waits for it, and how long they wait at most.
     /// A device whose access ends meanwhile is then either refused its
-    /// channel or already signed in — and so found when its connections
-    /// are ended — never let in unnamed.
+    /// channel or already signed in, and so found when its connections
+    /// are ended. A sign-in that fails (or goes unconfirmed for
+    /// [`SIGNIN_WAIT`]) lets the channels be asked for all the same — the
+    /// family keeps syncing, and a device whose access has ended is
+    /// refused them — and is tried again a few times.
     signin_pending: Option<SigninPending>,
+    /// Sign-in tries on the current socket.
+    signin_attempts: u32,
     listeners: Listeners,
     state: watch::Sender<ConnectionState>,
     socket_id: watch::Sender<Option<SocketId>>,
@@ -94,6 +99,8 @@ struct SigninPending {
 /// How long channel authorisations wait for the sign-in at most: a
 /// server that never confirms it still lets the family's screens sync.
 const SIGNIN_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Sign-in tries per socket.
+const SIGNIN_ATTEMPTS: u32 = 3;
 
 /// What the handles watch.
 pub(crate) struct Watches {
@@ -124,6 +131,7 @@ pub(crate) async fn run(
         authorizing: FuturesUnordered::new(),
         signing_in: FuturesUnordered::new(),
         signin_pending: None,
+        signin_attempts: 0,
         listeners: HashMap::new(),
         state,
         socket_id,
@@ -173,6 +181,7 @@ pub(crate) async fn run(
                     Err(e) => {
                         warn!(error = %e, "user sign-in failed");
                         driver.release_channels(&socket_id);
+                        driver.sign_in_again(&socket_id);
                     }
                 }
             },
@@ -337,6 +346,26 @@ impl Driver {
         }
     }
 
+    /// Tries `socket_id`'s sign-in again after a growing pause (1, 2 s),
+    /// while it is the current socket.
+    fn sign_in_again(&mut self, socket_id: &SocketId) {
+        let current = self.socket_id.borrow().as_ref() == Some(socket_id);
+        let Some(authenticator) = self.options.user_authenticator.clone() else {
+            return;
+        };
+        if !current || self.signin_attempts >= SIGNIN_ATTEMPTS {
+            return;
+        }
+        let pause = std::time::Duration::from_secs(1 << (self.signin_attempts - 1));
+        self.signin_attempts += 1;
+        let id = socket_id.clone();
+        self.signing_in.push(Box::pin(async move {
+            tokio::time::sleep(pause).await;
+            let result = authenticator.authenticate(&id).await;
+            (id, result)
+        }));
+    }
+
     fn authorize(&mut self, channel: ChannelName, socket_id: SocketId) {
         match &self.options.authorizer {
             Some(authorizer) => {
@@ -371,6 +400,7 @@ impl Driver {
                     let id = socket_id.clone();
                     self.signing_in
                         .push(Box::pin(async move { (id, future.await) }));
+                    self.signin_attempts = 1;
                     self.signin_pending = Some(SigninPending {
                         socket_id: socket_id.clone(),
                         channels: Vec::new(),
@@ -381,7 +411,11 @@ impl Driver {
             }
             Event::ConnectingIn(delay) => debug!(?delay, "reconnecting"),
             Event::AuthorizeChannel { channel, socket_id } => match &mut self.signin_pending {
-                Some(pending) if pending.socket_id == socket_id => pending.channels.push(channel),
+                Some(pending) if pending.socket_id == socket_id => {
+                    if !pending.channels.contains(&channel) {
+                        pending.channels.push(channel);
+                    }
+                }
                 _ => self.authorize(channel, socket_id),
             },
             Event::SubscriptionSucceeded { channel, members } => {
@@ -419,7 +453,17 @@ impl Driver {
                     self.release_channels(&socket_id);
                 }
             }
-            Event::Error(error) => warn!(%error, "pusher connection"),
+            Event::Error(error) => {
+                warn!(%error, "pusher connection");
+                // A server that refuses the sign-in says so this way (it
+                // never confirms): the channels need not wait any longer.
+                if matches!(error, pusher_protocol::ConnectionError::Server { .. })
+                    && let Some(socket_id) =
+                        self.signin_pending.as_ref().map(|p| p.socket_id.clone())
+                {
+                    self.release_channels(&socket_id);
+                }
+            }
         }
     }
 

@@ -682,14 +682,26 @@ impl pusher_client::UserAuthenticator for SlowSignin {
     }
 }
 
-/// Authorises locally, logging when it was asked.
+/// Authorises locally, logging when it was asked and whether the server
+/// had confirmed the sign-in by then.
 struct LoggingAuthorizer {
     log: Arc<Mutex<Vec<&'static str>>>,
+    signed_in: Arc<Mutex<Option<tokio::sync::watch::Receiver<Option<String>>>>>,
 }
 
 impl ChannelAuthorizer for LoggingAuthorizer {
     fn authorize(&self, channel: &ChannelName, socket_id: &SocketId) -> AuthorizeFuture {
-        self.log.lock().unwrap().push("channel asked");
+        let confirmed = self
+            .signed_in
+            .lock()
+            .unwrap()
+            .as_ref()
+            .is_some_and(|w| w.borrow().is_some());
+        self.log.lock().unwrap().push(if confirmed {
+            "channel asked, signed in"
+        } else {
+            "channel asked"
+        });
         LocalAuthorizer::new(app()).authorize(channel, socket_id)
     }
 }
@@ -699,30 +711,38 @@ async fn channels_are_asked_for_once_the_user_is_signed_in_and_all_the_same_when
     let relay = RunningRelay::start().await;
     for fail in [false, true] {
         let log = Arc::new(Mutex::new(Vec::new()));
+        let watch = Arc::new(Mutex::new(None));
         let client = PusherClient::connect(
             ClientOptions::new(
                 Endpoint::host("127.0.0.1", relay.addr.port(), false),
                 "test-key",
             )
-            .authorizer(LoggingAuthorizer { log: log.clone() })
+            .authorizer(LoggingAuthorizer {
+                log: log.clone(),
+                signed_in: watch.clone(),
+            })
             .user_authenticator(SlowSignin {
                 delay: Duration::from_millis(300),
                 fail,
                 log: log.clone(),
             }),
         );
+        *watch.lock().unwrap() = Some(client.signed_in());
         let mut family = client.subscribe("private-family-1").unwrap();
-        tokio::time::timeout(WAIT, family.subscribed())
+        // Well within the wait for an unconfirmed sign-in (5 s).
+        tokio::time::timeout(Duration::from_secs(3), family.subscribed())
             .await
             .expect("subscribed")
             .unwrap();
-        // A device whose access ends while it signs in is never let into a
-        // channel unnamed: the channel waits for the sign-in.
-        assert_eq!(
-            *log.lock().unwrap(),
-            ["signed in", "channel asked"],
-            "fail: {fail}"
-        );
+        // A device whose access ends while it signs in is not let into a
+        // channel unnamed: the channel waits for the server's confirmation
+        // (or, when the sign-in fails, for that).
+        let expected = if fail {
+            ["signed in", "channel asked"]
+        } else {
+            ["signed in", "channel asked, signed in"]
+        };
+        assert_eq!(log.lock().unwrap()[..2], expected, "fail: {fail}");
         let signed_in = client.signed_in().borrow().clone();
         if fail {
             assert_eq!(signed_in, None);

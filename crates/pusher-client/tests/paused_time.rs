@@ -302,3 +302,49 @@ async fn close_codes_on_virtual_time() {
     tokio::time::sleep(Duration::from_secs(3600)).await;
     assert!(!server.dialled(), "no retry in an hour");
 }
+
+/// Signs in at once with a fixed signature (the scripted server checks
+/// nothing).
+struct InstantSignin;
+
+impl pusher_client::UserAuthenticator for InstantSignin {
+    fn authenticate(&self, _socket_id: &SocketId) -> pusher_client::SigninFuture {
+        Box::pin(async {
+            Ok(pusher_protocol::UserAuthentication {
+                auth: "key:sig".into(),
+                user_data: r#"{"id":"kiosk-k1"}"#.into(),
+            })
+        })
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unconfirmed_signin_holds_the_channels_five_seconds_and_no_longer() {
+    let (tx, dials) = mpsc::unbounded_channel();
+    let refuse = Arc::new(AtomicBool::new(false));
+    let mut server = ScriptedServer {
+        dials,
+        refuse: refuse.clone(),
+    };
+    let options = ClientOptions::new(Endpoint::host("pipe.test", 80, false), "key")
+        .connector(PipeConnector { dials: tx, refuse })
+        .authorizer(pusher_client::LocalAuthorizer::new(
+            pusher_protocol::AppCredentials::new("1", "key", "secret"),
+        ))
+        .user_authenticator(InstantSignin);
+    let client = PusherClient::connect(options);
+    let _family = client.subscribe("private-family-1").unwrap();
+    let (_, mut peer) = server.accept().await;
+    peer.handshake("1.1", 120).await;
+    let t0 = Instant::now();
+    match peer.recv().await {
+        Some(Message::Signin { user_data, .. }) => assert_eq!(user_data, r#"{"id":"kiosk-k1"}"#),
+        other => panic!("expected pusher:signin first, got {other:?}"),
+    }
+    // The server never confirms: the channel is asked for after the wait.
+    match peer.recv().await {
+        Some(Message::Subscribe(s)) => assert_eq!(s.channel, "private-family-1"),
+        other => panic!("expected the subscription, got {other:?}"),
+    }
+    assert_near(t0.elapsed(), Duration::from_secs(5));
+}

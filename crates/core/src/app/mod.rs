@@ -456,27 +456,33 @@ impl<B: Backend> Supervisor<B> {
     /// Restores the saved session if it is for `server` (any when `None`)
     /// and its token is still in the store.
     async fn restore(self: &Arc<Self>, server: Option<&str>) {
-        let Some(mut info) = self.profile.load_session() else {
+        let Some(saved) = self.profile.load_session() else {
             return;
         };
-        // This computer's own server: whatever certificate it serves now
-        // is the one to trust (made anew if its files were removed).
-        if let Some(own) = self.hosted.lock().await.as_ref().map(|h| h.local.clone())
-            && own.url == info.server_url
-        {
-            info.certificate = own.certificate;
+        let mut info = saved.clone();
+        let secure = self.secure_address(&info.server_url).await;
+        info.server_url = secure.url;
+        if secure.certificate.is_some() {
+            info.certificate = secure.certificate;
         }
         if let Some(server) = server {
             let wanted = normalize_base_url(server).unwrap_or_else(|_| server.to_owned());
+            let wanted = self.secure_address(&wanted).await.url;
             if wanted != info.server_url {
                 tracing::info!(saved = %info.server_url, %wanted, "the saved session is for another server");
                 return;
             }
         }
-        match credentials::load_token(&self.store(), &info).await {
+        // The token is kept under the address it was first saved for.
+        match credentials::load_token(&self.store(), &saved).await {
             Ok(Some(token)) => {
                 tracing::info!(server = %info.server_url, account = %info.account, "session restored");
                 let session = Credentials { info, token };
+                if session.info != saved
+                    && let Err(e) = self.keep(&session).await
+                {
+                    tracing::warn!(error = %e, "could not keep the session under its secure address");
+                }
                 if let Err(e) = self.begin(session, true).await {
                     tracing::warn!(error = %e, "restored session not connected");
                 }
@@ -496,6 +502,7 @@ impl<B: Backend> Supervisor<B> {
     /// the keyring refuses it.
     async fn keep(&self, session: &Credentials) -> Result<(), CoreError> {
         if let Some(certificate) = &session.info.certificate
+            && session.info.server_url.starts_with("https://")
             && let Err(e) = self
                 .profile
                 .save_certificate(&session.info.server_url, certificate)
@@ -914,7 +921,7 @@ impl<B: Backend> Supervisor<B> {
         confirmed: Option<&str>,
     ) -> Result<ServerAddress, CoreError> {
         let hosted = self.hosted.lock().await.as_ref().map(|h| h.local.clone());
-        let url = match server_url.map(str::trim).filter(|u| !u.is_empty()) {
+        let typed = match server_url.map(str::trim).filter(|u| !u.is_empty()) {
             Some(url) => normalize_base_url(url)?,
             None => hosted.as_ref().map(|h| h.url.clone()).ok_or_else(|| {
                 CoreError::InvalidUrl("enter the household server's address".into())
@@ -929,25 +936,53 @@ impl<B: Backend> Supervisor<B> {
             }
             None => None,
         };
-        let own = hosted.filter(|h| h.url == url).and_then(|h| h.certificate);
-        // A server this screen pinned over HTTPS is never spoken to in
-        // plain HTTP at the same address (an old address, or an
-        // announcement someone on the network sent without `tls`).
-        let (url, pinned) = match self.profile.load_certificate(&url) {
-            Some(pin) => (url, Some(pin)),
-            None => match url.strip_prefix("http://") {
-                Some(rest) => {
-                    let secure = format!("https://{rest}");
-                    match self.profile.load_certificate(&secure) {
-                        Some(pin) => (secure, Some(pin)),
-                        None => (url, None),
-                    }
+        let secure = self.secure_address(&typed).await;
+        // A certificate means nothing over plain HTTP.
+        let confirmed = confirmed.filter(|_| secure.url.starts_with("https://"));
+        let certificate = confirmed.or(secure.certificate);
+        Ok(ServerAddress {
+            url: secure.url,
+            certificate,
+        })
+    }
+
+    /// The address to use for `url` and the certificate to trust there:
+    /// this computer's own server's current certificate, else the pin
+    /// saved for it. A server pinned over HTTPS is never spoken to in
+    /// plain HTTP at the same address (an old saved address, a typed one,
+    /// or an announcement someone on the network sent without `tls`).
+    async fn secure_address(&self, url: &str) -> ServerAddress {
+        let url = match url.strip_prefix("http://") {
+            Some(rest) => {
+                let secure = format!("https://{rest}");
+                let own = self
+                    .hosted
+                    .lock()
+                    .await
+                    .as_ref()
+                    .map(|h| h.local.url.clone());
+                if self.profile.load_certificate(&secure).is_some()
+                    || own.as_deref() == Some(&secure)
+                {
+                    secure
+                } else {
+                    url.to_owned()
                 }
-                None => (url, None),
-            },
+            }
+            None => url.to_owned(),
         };
-        let certificate = confirmed.or(own).or(pinned);
-        Ok(ServerAddress { url, certificate })
+        if !url.starts_with("https://") {
+            return ServerAddress::plain(url);
+        }
+        let own = self
+            .hosted
+            .lock()
+            .await
+            .as_ref()
+            .filter(|h| h.local.url == url)
+            .and_then(|h| h.local.certificate.clone());
+        let certificate = own.or_else(|| self.profile.load_certificate(&url));
+        ServerAddress { url, certificate }
     }
 
     /// Signs in to the server at `server_url` (this computer's, when it

@@ -1298,3 +1298,35 @@ async fn a_server_pinned_over_https_is_never_spoken_to_in_plain_http() {
         "https://10.0.0.2:8080"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_session_saved_for_plain_http_is_restored_over_https_once_its_server_is_pinned() {
+    let w = World::new();
+    let saved = user("http://10.0.0.2:8080", "ana@x.org", "kbs_saved");
+    w.profile.save_session(Some(&saved.info)).unwrap();
+    w.store
+        .set(&saved.info.credential_key(), &saved.token)
+        .unwrap();
+    let pin = "ab".repeat(32);
+    w.profile
+        .save_certificate("https://10.0.0.2:8080", &pin)
+        .unwrap();
+    *w.server.certificate.lock().unwrap() = Some(pin.clone());
+    // Started for the old address, typed as it was.
+    let sup = w.supervisor(client(Some("http://10.0.0.2:8080")), false);
+    sup.start().await;
+    let view = sup.session_view().await;
+    assert!(view.signed_in);
+    assert_eq!(view.server_url.as_deref(), Some("https://10.0.0.2:8080"));
+    assert_eq!(
+        view.certificate_code,
+        Some(kinboard_api::certificate::check_code(&pin))
+    );
+    let info = w.profile.load_session().unwrap();
+    assert_eq!(info.server_url, "https://10.0.0.2:8080");
+    assert_eq!(
+        w.token(&info).as_deref(),
+        Some("kbs_saved"),
+        "the token moved with it"
+    );
+}

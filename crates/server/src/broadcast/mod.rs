@@ -165,6 +165,9 @@ pub struct EventQueue {
     lane_count: usize,
     tasks: Mutex<Vec<JoinHandle<()>>>,
     owed: Arc<Owed>,
+    /// Per lane, the ends of access waiting for room: nothing queued
+    /// after one may overtake it, so the lane counts as full meanwhile.
+    closes_waiting: Arc<Vec<std::sync::atomic::AtomicUsize>>,
 }
 
 /// Families owed a `family:resync`, with the highest revision lost, and a
@@ -231,6 +234,7 @@ impl EventQueue {
             lane_count: lanes,
             tasks: Mutex::new(tasks),
             owed,
+            closes_waiting: Arc::new((0..lanes).map(|_| Default::default()).collect()),
         }
     }
 
@@ -276,15 +280,25 @@ impl EventQueue {
         let Some(sender) = sender else {
             return dropped(&item, "the queue is closed");
         };
-        if let Err(e) = sender.try_send(item) {
+        use std::sync::atomic::Ordering::SeqCst;
+        let sent = if self.closes_waiting[lane].load(SeqCst) > 0 {
+            Err(mpsc::error::TrySendError::Full(item))
+        } else {
+            sender.try_send(item)
+        };
+        if let Err(e) = sent {
             match e {
                 // Ending a device's access is never dropped: it waits for
-                // room, behind what the lane holds.
+                // room, behind what the lane holds, and what comes after
+                // it waits behind it.
                 mpsc::error::TrySendError::Full(item @ LaneItem::Close { .. }) => {
+                    let waiting = Arc::clone(&self.closes_waiting);
+                    waiting[lane].fetch_add(1, SeqCst);
                     tokio::spawn(async move {
                         if sender.send(item).await.is_err() {
                             tracing::error!("closing sockets dropped: the queue is closed");
                         }
+                        waiting[lane].fetch_sub(1, SeqCst);
                     });
                 }
                 mpsc::error::TrySendError::Full(item) => {
