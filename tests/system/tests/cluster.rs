@@ -615,4 +615,38 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
     for timer in &timers {
         assert_eq!(screen.notifier.count_for(timer), 1, "notices for {timer}");
     }
+
+    // Last (it ends every other session): a new password, set on one
+    // session, closes the live screen of another on whichever node.
+    let laptop = kinboard_core::ApiClient::new(&instance[1]).expect("api");
+    laptop.set_token(Some(
+        api.sign_in(&home.email, kinboard_system_tests::PASSWORD)
+            .await
+            .expect("a session")
+            .token,
+    ));
+    let other = api
+        .sign_in(&home.email, kinboard_system_tests::PASSWORD)
+        .await
+        .expect("another session")
+        .token;
+    let other_screen = live_screen(&cluster.url(), &other).await;
+    let other_closed = closing(&other_screen);
+    let changed = Instant::now();
+    let ended = laptop
+        .change_password(kinboard_system_tests::PASSWORD, "a new and long password")
+        .await
+        .expect("the password changes");
+    assert!(ended.ended >= 2, "{ended:?}");
+    let closed = other_closed.await.expect("the watch runs");
+    eprintln!(
+        "the other session's screen closed {:?} after the new password was sent",
+        closed.saturating_duration_since(changed)
+    );
+    assert!(
+        closed.saturating_duration_since(changed) < Duration::from_secs(1),
+        "the ended session's socket stayed {:?}",
+        closed - changed
+    );
+    other_screen.shutdown();
 }
