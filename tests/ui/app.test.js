@@ -534,11 +534,16 @@ test('a household server new to this screen: its check code shown, trusted only 
     fail: { pairKiosk: (url, code, cert) => (cert === fingerprint ? null : unconfirmed) },
   });
   t.after(page.done);
+  const scrolled = [];
+  page.window.HTMLElement.prototype.scrollIntoView = function scrollIntoView() {
+    scrolled.push(this.getAttribute('data-testid'));
+  };
   page.find('pair-server').value = '192.168.1.20:8080';
   page.find('pair-code-input').value = 'ABCDE-FGHJK';
   await submit(page, 'pair-form');
   const check = page.find('certificate-check');
   assert.ok(isVisible(check), 'the check is shown');
+  assert.deepEqual(scrolled, ['certificate-check'], 'brought into view, once');
   assert.equal(check.getAttribute('data-changed'), 'false');
   assert.equal(page.find('certificate-code').textContent, 'NDNP-NDNP-NDNP');
   assert.match(page.find('error-banner', '[data-scope="pair"]').textContent, /new to this screen/);

@@ -97,6 +97,8 @@ export function startApp({
   // dashboard is up, after a start or a reload); a kiosk also beats.
   let lastScreen = null;
   let armPaint = () => {};
+  /** Whether a certificate's check code was on screen at the last paint. */
+  let checkShown = false;
   function paint() {
     armPaint();
     followNight();
@@ -108,6 +110,13 @@ export function startApp({
     // it back to where it was.
     keepingFocus(() => render(root, model()));
     applyChrome();
+    // A check code to compare appears where the person is looking, not
+    // below the fold of a long form.
+    const check = root.querySelector('[data-testid="certificate-check"]');
+    if (check && !checkShown && typeof check.scrollIntoView === 'function') {
+      check.scrollIntoView({ block: 'center' });
+    }
+    checkShown = Boolean(check);
   }
 
   // A kiosk: the watchdog's heartbeat, and a cursor that hides when idle.
