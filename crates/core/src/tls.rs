@@ -85,26 +85,11 @@ struct Refused {
 
 /// Whether `name` may be a server on the household's own network: an
 /// address (a person typed or picked it), or a name no public authority
-/// could vouch for (one label, `.local`, `.lan`, `.home`, `.home.arpa`,
-/// `.internal`, `.localdomain`, a home router's `.fritz.box`).
+/// could vouch for ([`kinboard_api::discovery::is_private_host`]).
 fn on_home_network(name: &ServerName<'_>) -> bool {
     match name {
         ServerName::IpAddress(_) => true,
-        ServerName::DnsName(dns) => {
-            let host = dns.as_ref().trim_end_matches('.').to_ascii_lowercase();
-            !host.contains('.')
-                || [
-                    ".local",
-                    ".lan",
-                    ".home",
-                    ".home.arpa",
-                    ".internal",
-                    ".localdomain",
-                    ".fritz.box",
-                ]
-                .iter()
-                .any(|suffix| host.ends_with(suffix))
-        }
+        ServerName::DnsName(dns) => kinboard_api::discovery::is_private_host(dns.as_ref()),
         _ => false,
     }
 }

@@ -414,18 +414,8 @@ pub(crate) async fn terminate_connections(
     verify(&shared, "POST", &app_id, &uri, body).await?;
     let sockets = shared.registry.connections_of(&user_id);
     tracing::info!(user = %user_id, sockets = sockets.len(), "ending a user's connections");
-    let timeout = shared.config.close_timeout;
     for conn in sockets {
-        conn.outbox.finish(crate::outbox::Close::new(
-            pusher_protocol::close_code::UNAUTHORIZED,
-        ));
-        // A client that stops reading cannot hold it open past the timeout.
-        tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            conn.outbox.close(crate::outbox::Close::new(
-                pusher_protocol::close_code::UNAUTHORIZED,
-            ));
-        });
+        shared.end_connection(conn, pusher_protocol::close_code::UNAUTHORIZED);
     }
     Ok(Json(json!({})).into_response())
 }

@@ -69,6 +69,19 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// Closes `conn` with `code` once the frames already queued for it are
+    /// sent — so what it was told last, that its access ended, reaches it
+    /// first — and at the latest after the close timeout: a client that
+    /// stops reading cannot hold it open.
+    pub(crate) fn end_connection(&self, conn: Arc<registry::Conn>, code: u16) {
+        conn.outbox.finish(Close::new(code));
+        let timeout = self.config.close_timeout;
+        tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            conn.outbox.close(Close::new(code));
+        });
+    }
+
     pub(crate) fn is_shutting_down(&self) -> bool {
         self.shutting_down.load(Ordering::Acquire)
     }
@@ -196,13 +209,7 @@ impl Relay {
             channel,
             "closing a socket whose access ended"
         );
-        conn.outbox.finish(Close::new(close_code::RECONNECT));
-        // A client that stops reading cannot hold it open past the timeout.
-        let timeout = self.shared.config.close_timeout;
-        tokio::spawn(async move {
-            tokio::time::sleep(timeout).await;
-            conn.outbox.close(Close::new(close_code::RECONNECT));
-        });
+        self.shared.end_connection(conn, close_code::RECONNECT);
         true
     }
 

@@ -8,27 +8,12 @@
 //! names it is told (`--allowed-host`). Anything else is refused with 403
 //! before any route runs, WebSockets included.
 
-use std::net::IpAddr;
-
 use axum::extract::{Request, State};
 use axum::http::header;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-
-/// Suffixes reserved for private networks or multicast DNS.
-const PRIVATE_SUFFIXES: [&str; 8] = [
-    ".local",
-    // What FRITZ!Box routers name the devices on their network.
-    ".fritz.box",
-    ".lan",
-    ".home",
-    ".home.arpa",
-    ".internal",
-    ".localdomain",
-    ".localhost",
-];
 
 /// The names a server answers to beyond addresses and private names.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -57,14 +42,8 @@ impl AllowedHosts {
         if name.is_empty() {
             return false;
         }
-        if self.names.iter().any(|n| n == "*" || *n == name) {
-            return true;
-        }
-        let bare = name.trim_start_matches('[').trim_end_matches(']');
-        if bare.parse::<IpAddr>().is_ok() || name == "localhost" {
-            return true;
-        }
-        !name.contains('.') || PRIVATE_SUFFIXES.iter().any(|s| name.ends_with(s))
+        self.names.iter().any(|n| n == "*" || *n == name)
+            || kinboard_api::discovery::is_private_host(&name)
     }
 }
 

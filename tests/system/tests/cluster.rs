@@ -326,6 +326,22 @@ fn closing(screen: &kinboard_core::Dashboard) -> tokio::task::JoinHandle<Instant
     })
 }
 
+/// Waits for `closing` and asserts it came within a second of `since`
+/// (printed, for the record: `what` closed after `after`).
+async fn closed_within_a_second(
+    closing: tokio::task::JoinHandle<Instant>,
+    since: Instant,
+    what: &str,
+    after: &str,
+) {
+    let took = closing
+        .await
+        .expect("the watch runs")
+        .saturating_duration_since(since);
+    eprintln!("{what} closed {took:?} after {after}");
+    assert!(took < Duration::from_secs(1), "{what} stayed {took:?}");
+}
+
 /// POSTs a form with a bearer token; the status and the JSON reply.
 async fn post_form(url: &str, token: &str, form: &[(&str, &str)]) -> (u16, Value) {
     let reply = client()
@@ -490,16 +506,13 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
         took < Duration::from_millis(1500),
         "signed out for {took:?} only on one instance"
     );
-    let closed = parent_closed.await.expect("the watch runs");
-    eprintln!(
-        "the signed-out screen's socket closed {:?} after the sign-out was sent",
-        closed.saturating_duration_since(signed_out)
-    );
-    assert!(
-        closed.saturating_duration_since(signed_out) < Duration::from_secs(1),
-        "the signed-out screen's socket stayed {:?}",
-        closed - signed_out
-    );
+    closed_within_a_second(
+        parent_closed,
+        signed_out,
+        "the signed-out screen's socket",
+        "the sign-out was sent",
+    )
+    .await;
     parent_screen.shutdown();
 
     let kiosks = api.kiosks(&home.family_id).await.expect("kiosks");
@@ -538,16 +551,13 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
     );
     // Its live socket, on whichever sockudo node, closes within a second,
     // after `kiosk:revoked`; and its channel is refused it again.
-    let closed = kitchen_closed.await.expect("the watch runs");
-    eprintln!(
-        "the revoked kitchen screen's socket closed {:?} after the revoke was sent",
-        closed.saturating_duration_since(revoked)
-    );
-    assert!(
-        closed.saturating_duration_since(revoked) < Duration::from_secs(1),
-        "the revoked kitchen screen's socket stayed {:?}",
-        closed - revoked
-    );
+    closed_within_a_second(
+        kitchen_closed,
+        revoked,
+        "the revoked kitchen screen's socket",
+        "the revoke was sent",
+    )
+    .await;
     for (i, base) in instance.iter().enumerate() {
         let (status, reply) = post_form(
             &format!("{base}/api/pusher/auth"),
@@ -638,15 +648,12 @@ async fn two_instances_share_revisions_expiry_sessions_idempotency_and_pin_attem
         .await
         .expect("the password changes");
     assert!(ended.ended >= 2, "{ended:?}");
-    let closed = other_closed.await.expect("the watch runs");
-    eprintln!(
-        "the other session's screen closed {:?} after the new password was sent",
-        closed.saturating_duration_since(changed)
-    );
-    assert!(
-        closed.saturating_duration_since(changed) < Duration::from_secs(1),
-        "the ended session's socket stayed {:?}",
-        closed - changed
-    );
+    closed_within_a_second(
+        other_closed,
+        changed,
+        "the other session's screen",
+        "the new password was sent",
+    )
+    .await;
     other_screen.shutdown();
 }

@@ -375,14 +375,8 @@ impl ApiClient {
             .append_pair("socket_id", socket_id)
             .append_pair("channel_name", channel)
             .finish();
-        let endpoint = self.own_endpoint(auth_endpoint, PUSHER_AUTH_PATH);
-        self.call(
-            Method::POST,
-            &endpoint,
-            Payload::Form(form),
-            CallOptions::default(),
-        )
-        .await
+        self.post_form_here(auth_endpoint, PUSHER_AUTH_PATH, form)
+            .await
     }
 
     /// Signs a socket's device in (`pusher:signin`) at `user_auth_endpoint`
@@ -396,7 +390,19 @@ impl ApiClient {
         let form = url::form_urlencoded::Serializer::new(String::new())
             .append_pair("socket_id", socket_id)
             .finish();
-        let endpoint = self.own_endpoint(user_auth_endpoint, PUSHER_USER_AUTH_PATH);
+        self.post_form_here(user_auth_endpoint, PUSHER_USER_AUTH_PATH, form)
+            .await
+    }
+
+    /// POSTs `form` to `endpoint` when it is on this client's server, else
+    /// to this server's own `path`.
+    async fn post_form_here<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        path: &str,
+        form: String,
+    ) -> Result<T, CoreError> {
+        let endpoint = self.own_endpoint(endpoint, path);
         self.call(
             Method::POST,
             &endpoint,

@@ -952,37 +952,26 @@ impl<B: Backend> Supervisor<B> {
     /// plain HTTP at the same address (an old saved address, a typed one,
     /// or an announcement someone on the network sent without `tls`).
     async fn secure_address(&self, url: &str) -> ServerAddress {
-        let url = match url.strip_prefix("http://") {
-            Some(rest) => {
-                let secure = format!("https://{rest}");
-                let own = self
-                    .hosted
-                    .lock()
-                    .await
-                    .as_ref()
-                    .map(|h| h.local.url.clone());
-                if self.profile.load_certificate(&secure).is_some()
-                    || own.as_deref() == Some(&secure)
-                {
-                    secure
-                } else {
-                    url.to_owned()
-                }
-            }
+        let own = self.hosted.lock().await.as_ref().map(|h| h.local.clone());
+        let secure = match url.strip_prefix("http://") {
+            Some(rest) => format!("https://{rest}"),
             None => url.to_owned(),
         };
-        if !url.starts_with("https://") {
+        if !secure.starts_with("https://") {
             return ServerAddress::plain(url);
         }
-        let own = self
-            .hosted
-            .lock()
-            .await
-            .as_ref()
-            .filter(|h| h.local.url == url)
-            .and_then(|h| h.local.certificate.clone());
-        let certificate = own.or_else(|| self.profile.load_certificate(&url));
-        ServerAddress { url, certificate }
+        let certificate = own
+            .filter(|o| o.url == secure)
+            .and_then(|o| o.certificate)
+            .or_else(|| self.profile.load_certificate(&secure));
+        match certificate {
+            Some(certificate) => ServerAddress {
+                url: secure,
+                certificate: Some(certificate),
+            },
+            // Nothing trusted over HTTPS there: the address as given.
+            None => ServerAddress::plain(url),
+        }
     }
 
     /// Signs in to the server at `server_url` (this computer's, when it

@@ -32,6 +32,19 @@ async fn channel_auth(s: &TestServer, token: &str, family_id: &str) -> u16 {
     status
 }
 
+/// The server's Pusher app (its credentials as it keeps them), for
+/// checking a signature it gave.
+async fn app_of(s: &TestServer, key: &str) -> AppCredentials {
+    let kept: String = sqlx::query_scalar("SELECT value FROM settings WHERE name = 'pusher_app'")
+        .fetch_one(&s.pool)
+        .await
+        .unwrap();
+    let mut parts = kept.splitn(3, ':');
+    let id = parts.next().unwrap().to_owned();
+    parts.next();
+    AppCredentials::new(id, key, parts.next().unwrap().to_owned())
+}
+
 both! {
     async fn pusher_auth_accepts_exactly_the_callers_family_channel(s) {
         let f = s.family("Ana").await;
@@ -76,15 +89,7 @@ both! {
         let key = realtime.body["key"].as_str().unwrap();
         let given = body["auth"].as_str().unwrap();
         assert!(given.starts_with(&format!("{key}:")), "{given}");
-        let (app_id, secret): (String, String) = {
-            let v: String = sqlx::query_scalar("SELECT value FROM settings WHERE name = 'pusher_app'")
-                .fetch_one(&s.pool).await.unwrap();
-            let mut p = v.splitn(3, ':');
-            let id = p.next().unwrap().to_owned();
-            p.next();
-            (id, p.next().unwrap().to_owned())
-        };
-        let app = AppCredentials::new(app_id, key, secret);
+        let app = app_of(s, key).await;
         app.verify_channel_auth(&SocketId::parse("123.456").unwrap(), &ChannelName::parse(own).unwrap(), Some(given), None)
             .unwrap();
     }
@@ -156,16 +161,8 @@ both! {
         assert_eq!(status, 200, "{first}");
         // The signature is what a Pusher engine checks.
         let realtime = s.call(Method::GET, "/api/realtime", None, None).await;
-        let key = realtime.body["key"].as_str().unwrap().to_owned();
-        let (app_id, secret): (String, String) = {
-            let v: String = sqlx::query_scalar("SELECT value FROM settings WHERE name = 'pusher_app'")
-                .fetch_one(&s.pool).await.unwrap();
-            let mut p = v.splitn(3, ':');
-            let id = p.next().unwrap().to_owned();
-            p.next();
-            (id, p.next().unwrap().to_owned())
-        };
-        let app = AppCredentials::new(app_id, key, secret);
+        let key = realtime.body["key"].as_str().unwrap();
+        let app = app_of(s, key).await;
         let user_data = first["user_data"].as_str().unwrap();
         app.verify_user_auth(&SocketId::parse("123.456").unwrap(), first["auth"].as_str(), user_data)
             .unwrap();
